@@ -1,0 +1,39 @@
+"""Developer tasks. `nox -s tests` is the README's test command; `.ci/run` runs it plus lint and typecheck."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+@nox.session(python=None)
+def tests(session: nox.Session) -> None:
+    """Run the test suite on the current interpreter (`--force-python 3.12` for another)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=SUPPORTED_PYTHONS)
+def tests_all(session: nox.Session) -> None:
+    """Run the test suite on every supported Python this machine has."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=None)
+def lint(session: nox.Session) -> None:
+    session.install(".[lint]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=None)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[typecheck]")
+    session.run("mypy")

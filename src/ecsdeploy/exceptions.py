@@ -1,0 +1,86 @@
+"""ecsdeploy's public error hierarchy.
+
+Every error the library raises is an `EcsDeployError`. Fronts map the two families to exit codes:
+`InputError` (bad input or configuration, nothing was changed) exits 2; `AwsError` reaching a
+front means the state may be unknown.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDeniedError",
+    "AwsError",
+    "AwsUnavailableError",
+    "ClusterNotFoundError",
+    "ConflictingChangesError",
+    "EcsDeployError",
+    "EmptyChangeSetError",
+    "InputError",
+    "InvalidImageError",
+    "ServiceNotFoundError",
+    "TaskDefinitionNotFoundError",
+    "ThrottledError",
+    "UnknownContainerError",
+    "UnsupportedServiceError",
+]
+
+
+class EcsDeployError(Exception):
+    """Base class of every error ecsdeploy raises."""
+
+
+class InputError(EcsDeployError):
+    """The request cannot be carried out as given; nothing in the account was changed."""
+
+
+class UnknownContainerError(InputError):
+    """A change names a container the task definition does not have."""
+
+
+class InvalidImageError(InputError):
+    """An image reference does not follow the Docker reference grammar."""
+
+
+class ConflictingChangesError(InputError):
+    """Two requested changes contradict each other."""
+
+
+class EmptyChangeSetError(InputError):
+    """No change was requested, so there is no new revision to make."""
+
+
+class ClusterNotFoundError(InputError):
+    """The cluster does not exist in this account and region."""
+
+
+class ServiceNotFoundError(InputError):
+    """The service does not exist in the cluster, or is not ACTIVE."""
+
+
+class TaskDefinitionNotFoundError(InputError):
+    """The task definition does not exist or was deregistered."""
+
+
+class UnsupportedServiceError(InputError):
+    """The service cannot be deployed by ecsdeploy (e.g. a CODE_DEPLOY or EXTERNAL controller)."""
+
+
+class AwsError(EcsDeployError):
+    """An AWS call failed. `code` is AWS's error code, `operation` the API operation."""
+
+    def __init__(self, message: str, *, code: str = "", operation: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.operation = operation
+
+
+class ThrottledError(AwsError):
+    """AWS throttled the request and retries ran out."""
+
+
+class AwsUnavailableError(AwsError):
+    """AWS answered with a server error, or could not be reached, and retries ran out."""
+
+
+class AccessDeniedError(AwsError):
+    """The credentials in use may not perform the operation."""
