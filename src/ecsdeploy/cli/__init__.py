@@ -9,3 +9,8 @@ import click
 @click.version_option(package_name="ecsdeploy")
 def main() -> None:
     """Deploy to Amazon ECS, watch your own deployment, roll back when it fails."""
+
+
+from ecsdeploy.cli._sim import sim  # noqa: E402  (commands register after the group exists)
+
+main.add_command(sim)

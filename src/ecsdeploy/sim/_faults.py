@@ -1,0 +1,113 @@
+"""API fault rules: make chosen operations fail the ways real networks and AWS fail.
+
+A rule is ``{"operation": "DescribeServices" | "*", "error": <kind>, "probability": p,
+"count": n, "seconds": s}``. Kinds:
+
+* ``ThrottlingException`` — ECS's throttling answer (HTTP 400, "Rate exceeded").
+* ``ServerException`` — ECS's internal error (HTTP 500).
+* ``reset`` — the connection is dropped without any response.
+* ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
+  network, which simulated time does not speed up), then the call proceeds normally.
+
+``probability`` (default 1) draws from the simulator's seeded RNG, so a seeded run is
+repeatable; ``count`` (default unlimited) caps how many times the rule fires. The first rule
+that matches and fires wins. Bad rules raise ValueError (wrong types included, hence the TRY004
+exemption), which the control API answers with 400.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+
+class FaultKind(StrEnum):
+    THROTTLING = "ThrottlingException"
+    SERVER_ERROR = "ServerException"
+    RESET = "reset"
+    LATENCY = "latency"
+
+
+_RULE_KEYS = frozenset({"operation", "error", "probability", "count", "seconds"})
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRule:
+    operation: str
+    kind: FaultKind
+    probability: float = 1.0
+    count: int | None = None
+    seconds: float = 0.0
+
+    def matches(self, operation: str) -> bool:
+        return self.operation in ("*", operation)
+
+
+def parse_fault_rule(rule: Mapping[str, Any], *, operations: frozenset[str]) -> FaultRule:
+    """A validated `FaultRule`; raises ValueError saying what is wrong with `rule`."""
+    unknown = set(rule) - _RULE_KEYS
+    if unknown:
+        raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
+    operation = rule.get("operation")
+    if not isinstance(operation, str) or (operation != "*" and operation not in operations):
+        raise ValueError(f"'operation' must be '*' or an ECS operation name, not {operation!r}")
+    try:
+        kind = FaultKind(str(rule.get("error")))
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in FaultKind)
+        raise ValueError(f"'error' must be one of {kinds}, not {rule.get('error')!r}") from None
+    probability = _number(rule, "probability", 1.0)
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"'probability' must be between 0 and 1, not {probability}")
+    seconds = _number(rule, "seconds", 0.0)
+    if seconds < 0:
+        raise ValueError(f"'seconds' must be >= 0, not {seconds}")
+    if kind is FaultKind.LATENCY and "seconds" not in rule:
+        raise ValueError("a latency rule needs 'seconds'")
+    count = rule.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ValueError(f"'count' must be a positive integer, not {count!r}")
+    return FaultRule(operation, kind, probability, count, seconds)
+
+
+def _number(rule: Mapping[str, Any], key: str, default: float) -> float:
+    value = rule.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"'{key}' must be a number, not {value!r}")  # noqa: TRY004
+    return float(value)
+
+
+class FaultInjector:
+    """Holds the active rules and decides, per call, which one (if any) fires."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._rules: list[FaultRule] = []
+
+    @property
+    def rules(self) -> tuple[FaultRule, ...]:
+        return tuple(self._rules)
+
+    def add(self, rule: FaultRule) -> None:
+        self._rules.append(rule)
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def fire(self, operation: str) -> FaultRule | None:
+        """The rule that fires for this call, its remaining count spent; None if none does."""
+        for index, rule in enumerate(self._rules):
+            if not rule.matches(operation):
+                continue
+            if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                continue
+            if rule.count is not None:
+                if rule.count == 1:
+                    del self._rules[index]
+                else:
+                    self._rules[index] = replace(rule, count=rule.count - 1)
+            return rule
+        return None
