@@ -16,6 +16,7 @@ __all__ = [
     "EcsDeployError",
     "EmptyChangeSetError",
     "InputError",
+    "InvalidChangeError",
     "InvalidImageError",
     "ServiceNotFoundError",
     "TaskDefinitionNotFoundError",
@@ -39,6 +40,10 @@ class UnknownContainerError(InputError):
 
 class InvalidImageError(InputError):
     """An image reference does not follow the Docker reference grammar."""
+
+
+class InvalidChangeError(InputError):
+    """A change written as text (a CLI option, a plugin setting) does not have its expected form."""
 
 
 class ConflictingChangesError(InputError):
