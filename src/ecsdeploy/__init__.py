@@ -24,7 +24,8 @@ from ecsdeploy._taskdef import DiffEntry, build_revision, container_names, diff_
 
 __version__ = _version("ecsdeploy")
 
-__all__ = [
+# Sorted case-insensitively (tests/test_package.py checks it), not in ruff's isort order.
+__all__ = [  # noqa: RUF022
     "__version__",
     "build_revision",
     "Change",
