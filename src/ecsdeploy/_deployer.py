@@ -1,0 +1,228 @@
+"""Deployer: the library's entry point."""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any
+
+import aioboto3
+import anyio
+import structlog
+from anyio.abc import TaskGroup
+from botocore.config import Config
+
+from ecsdeploy._gateway import EcsGateway
+from ecsdeploy._machine import DeploymentMachine
+from ecsdeploy._models import Target
+from ecsdeploy._observer import ClusterObserver
+from ecsdeploy._ratelimit import Rate, RateLimiter
+from ecsdeploy._registrar import Registrar
+from ecsdeploy._result import DeployEvent, DeployResult
+from ecsdeploy._retry import RetryPolicy
+from ecsdeploy._settings import DeploySettings
+from ecsdeploy.checks import HealthCheck
+from ecsdeploy.exceptions import InputError
+
+__all__ = ["Deployer"]
+
+logger = structlog.get_logger("ecsdeploy")
+
+Listener = Callable[[DeployEvent], None]
+
+# Retries are ours (tenacity, logged); botocore's own would hide them and multiply with ours.
+_BOTOCORE_CONFIG = Config(
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=10,
+    read_timeout=30,
+)
+
+
+class _State(enum.Enum):
+    NEW = "NEW"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class Deployer:
+    """Deploys Targets and reports honest outcomes.
+
+    ```python
+    async with Deployer(region="us-east-2") as deployer:
+        result = await deployer.deploy(Target("prod", "web", [ImageChange("web", "org/web:2")]))
+    ```
+
+    Several `deploy()` calls may run at once on one Deployer; they share one poll loop per
+    (region, cluster), one rate limiter per region and one registrar.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aioboto3.Session | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        settings: DeploySettings | None = None,
+        retry: RetryPolicy | None = None,
+        rates: Mapping[str, Rate] | None = None,
+        listeners: Iterable[Listener] = (),
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._session = session
+        self._region = region
+        self._endpoint_url = endpoint_url
+        self.settings = settings or DeploySettings()
+        self._retry = retry or RetryPolicy()
+        self._rates = rates or {}
+        self._listeners = list(listeners)
+        self._client_options = dict(client_options or {})
+        self._state = _State.NEW
+        self._stack = AsyncExitStack()
+        self._group: TaskGroup | None = None
+        self._gateways: dict[str, EcsGateway] = {}
+        self._gateway_lock = anyio.Lock()
+        self._observers: dict[tuple[str, str], ClusterObserver] = {}
+        self._registrar = Registrar()
+        self._machines: list[DeploymentMachine] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Deployer:
+        if self._state is not _State.NEW:
+            raise RuntimeError(f"a Deployer can be opened once; this one is {self._state.name}")
+        if self._session is None:
+            self._session = aioboto3.Session()
+        self._state = _State.OPEN
+        self._group = await self._stack.enter_async_context(anyio.create_task_group())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._group is not None:
+            self._group.cancel_scope.cancel()
+        self._state = _State.CLOSED
+        await self._stack.__aexit__(exc_type, exc, tb)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call `listener` with every DeployEvent (phase changes, verdicts, ECS events...)."""
+        self._listeners.append(listener)
+
+    @property
+    def default_region(self) -> str:
+        region = (
+            self._region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        )
+        if not region:
+            raise InputError(
+                "no AWS region: pass region=..., set AWS_REGION, or give each Target a region"
+            )
+        return region
+
+    async def gateway(self, region: str | None = None) -> EcsGateway:
+        """The gateway for a region, creating its client on first use."""
+        if self._state is not _State.OPEN:
+            raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
+        region = region or self.default_region
+        async with self._gateway_lock:
+            gateway = self._gateways.get(region)
+            if gateway is None:
+                assert self._session is not None
+                options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
+                if self._endpoint_url:
+                    options["endpoint_url"] = self._endpoint_url
+                options.update(self._client_options)
+                client = await self._stack.enter_async_context(
+                    self._session.client("ecs", **options)
+                )
+                gateway = EcsGateway(
+                    client, region=region, limiter=RateLimiter(self._rates), retry=self._retry
+                )
+                self._gateways[region] = gateway
+            return gateway
+
+    def _observer(self, gateway: EcsGateway, cluster: str) -> ClusterObserver:
+        key = (gateway.region, cluster)
+        observer = self._observers.get(key)
+        if observer is None:
+            assert self._group is not None
+            observer = self._observers[key] = ClusterObserver(gateway, cluster)
+            self._group.start_soon(observer.run, name=f"ecsdeploy observer {key}")
+        return observer
+
+    def observer_ticks(self, cluster: str, region: str | None = None) -> int:
+        """How many poll ticks the cluster's observer made (for tests and benchmarks)."""
+        observer = self._observers.get((region or self.default_region, cluster))
+        return observer.ticks if observer else 0
+
+    # -- deploying ----------------------------------------------------------------------------
+
+    async def deploy(
+        self,
+        target: Target,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the watch deadline, a setting
+        poll_interval: float | None = None,
+        rollback: bool | None = None,
+        bake: float | None = None,
+        max_checks: int | None = None,
+        checks: Sequence[HealthCheck] | None = None,
+        settings: DeploySettings | None = None,
+    ) -> DeployResult:
+        """Deploy one target and return its outcome.
+
+        Keyword arguments override `settings` (or the Deployer's settings). Bad input never
+        raises: it is a FAILED result with `input_error=True` and nothing changed. If the calling
+        task is cancelled during WATCH, the rollback still completes (shielded) before the
+        cancellation propagates; the result is then in `deployer.results`.
+        """
+        base = settings or self.settings
+        effective = base.with_overrides(
+            timeout=timeout,
+            poll_interval=poll_interval,
+            rollback=rollback,
+            bake=bake,
+            max_checks=max_checks,
+            checks=checks,
+        )
+        gateway = await self.gateway(target.region)
+        machine = DeploymentMachine(
+            target,
+            effective,
+            gateway=gateway,
+            observer=self._observer(gateway, target.cluster),
+            registrar=self._registrar,
+            emit=self._emit,
+        )
+        self._machines.append(machine)
+        return await machine.run()
+
+    async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:
+        """Deploy several targets concurrently; results in the order of `targets`."""
+        results: list[DeployResult | None] = [None] * len(targets)
+
+        async def one(index: int, target: Target) -> None:
+            results[index] = await self.deploy(target, **options)
+
+        async with anyio.create_task_group() as group:
+            for index, target in enumerate(targets):
+                group.start_soon(one, index, target)
+        return [r for r in results if r is not None]
+
+    @property
+    def results(self) -> list[DeployResult]:
+        """Results of every finished deployment, including ones whose caller was cancelled."""
+        return [m.result for m in self._machines if m.result is not None]
+
+    def _emit(self, event: DeployEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break a deployment
+                logger.exception("ecsdeploy.listener.failed", listener=repr(listener))

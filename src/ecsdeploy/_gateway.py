@@ -1,0 +1,251 @@
+"""EcsGateway: the only code that talks to AWS.
+
+Batching (DescribeServices ≤ 10, DescribeTasks ≤ 100 per call), pagination, client-side rate
+limiting, retries of transient failures, and the translation of botocore errors into ecsdeploy's
+exception hierarchy all happen here, at one boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import aiohttp
+import anyio
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from ecsdeploy._ratelimit import RateLimiter
+from ecsdeploy._retry import RetryPolicy
+from ecsdeploy.exceptions import (
+    AccessDeniedError,
+    AwsError,
+    AwsUnavailableError,
+    ClusterNotFoundError,
+    EcsDeployError,
+    InputError,
+    ServiceNotFoundError,
+    TaskDefinitionNotFoundError,
+    ThrottledError,
+)
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ecs.client import ECSClient
+
+__all__ = ["DESCRIBE_SERVICES_BATCH", "DESCRIBE_TASKS_BATCH", "EcsGateway"]
+
+DESCRIBE_SERVICES_BATCH = 10
+DESCRIBE_TASKS_BATCH = 100
+
+T = TypeVar("T")
+JSON = dict[str, Any]
+
+_THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+_SERVER_CODES = frozenset({"ServerException", "InternalFailure", "ServiceUnavailable"})
+_CONNECTION_ERRORS = (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    aiohttp.ClientError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _http_status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: throttling, server errors, 5xx, dropped connections and timeouts."""
+    if isinstance(exc, ClientError):
+        code = _error_code(exc)
+        return code in _THROTTLING_CODES or code in _SERVER_CODES or _http_status(exc) >= 500
+    return isinstance(exc, _CONNECTION_ERRORS)
+
+
+def map_error(exc: BaseException, operation: str) -> EcsDeployError:
+    """Translate a botocore/aiohttp error into ecsdeploy's hierarchy."""
+    if isinstance(exc, ClientError):
+        code = _error_code(exc)
+        message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+        where = f"{operation}: {message}"
+        if code in _THROTTLING_CODES:
+            return ThrottledError(f"{where} (retries exhausted)", code=code, operation=operation)
+        if code in _SERVER_CODES or _http_status(exc) >= 500:
+            return AwsUnavailableError(where, code=code, operation=operation)
+        if code == "ClusterNotFoundException":
+            return ClusterNotFoundError(where)
+        if code in ("ServiceNotFoundException", "ServiceNotActiveException"):
+            return ServiceNotFoundError(where)
+        if code in ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException"):
+            return AccessDeniedError(where, code=code, operation=operation)
+        if code == "ClientException" and "task definition" in message.lower().replace(
+            "taskdefinition", "task definition"
+        ):
+            return TaskDefinitionNotFoundError(where)
+        if code in ("InvalidParameterException", "ClientException", "ValidationException"):
+            return _InvalidRequestError(where, code=code, operation=operation)
+        return AwsError(where, code=code, operation=operation)
+    if isinstance(exc, (*_CONNECTION_ERRORS, BotoCoreError)):
+        return AwsUnavailableError(
+            f"{operation}: {type(exc).__name__}: {exc}",
+            code=type(exc).__name__,
+            operation=operation,
+        )
+    raise TypeError(f"not an AWS error: {exc!r}") from exc
+
+
+class _InvalidRequestError(AwsError, InputError):
+    """AWS rejected the request as invalid: an input problem, and nothing was changed."""
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class EcsGateway:
+    """Typed, batched, retried, rate-limited access to one region's ECS API."""
+
+    def __init__(
+        self,
+        client: ECSClient,
+        *,
+        region: str,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._client = client
+        self.region = region
+        self._limiter = limiter or RateLimiter()
+        self._retry = retry or RetryPolicy()
+
+    async def _call(self, operation: str, func: Callable[[], Awaitable[Any]]) -> JSON:
+        async def attempt() -> Any:
+            await self._limiter.acquire(operation)
+            return await func()
+
+        try:
+            response = await self._retry.call(operation, attempt, is_transient=is_transient)
+        except (ClientError, BotoCoreError, *_CONNECTION_ERRORS) as exc:
+            raise map_error(exc, operation) from exc
+        return cast(JSON, response)
+
+    # -- services -----------------------------------------------------------------------------
+
+    async def describe_services(
+        self, cluster: str, services: Sequence[str]
+    ) -> tuple[list[JSON], list[JSON]]:
+        """All named services, in chunks of 10 issued concurrently: (services, failures)."""
+        found: list[JSON] = []
+        failures: list[JSON] = []
+
+        async def one_chunk(chunk: Sequence[str]) -> None:
+            response = await self._call(
+                "DescribeServices",
+                lambda: self._client.describe_services(cluster=cluster, services=list(chunk)),
+            )
+            found.extend(response.get("services", []))
+            failures.extend(response.get("failures", []))
+
+        async with anyio.create_task_group() as group:
+            for chunk in _chunks(list(dict.fromkeys(services)), DESCRIBE_SERVICES_BATCH):
+                group.start_soon(one_chunk, chunk)
+        return found, failures
+
+    async def describe_service(self, cluster: str, service: str) -> JSON:
+        """One service; ServiceNotFoundError when ECS reports it missing."""
+        services, failures = await self.describe_services(cluster, [service])
+        if not services:
+            reason = failures[0].get("reason", "MISSING") if failures else "MISSING"
+            raise ServiceNotFoundError(
+                f"service {service!r} not found in cluster {cluster!r} ({reason})"
+            )
+        return services[0]
+
+    async def update_service(self, cluster: str, service: str, **kwargs: Any) -> JSON:
+        response = await self._call(
+            "UpdateService",
+            lambda: self._client.update_service(cluster=cluster, service=service, **kwargs),
+        )
+        return cast(JSON, response["service"])
+
+    # -- task definitions ---------------------------------------------------------------------
+
+    async def describe_task_definition(self, task_definition: str) -> JSON:
+        """The DescribeTaskDefinition response, tags included (what lossless copies need)."""
+        return await self._call(
+            "DescribeTaskDefinition",
+            lambda: self._client.describe_task_definition(
+                taskDefinition=task_definition, include=["TAGS"]
+            ),
+        )
+
+    async def register_task_definition(self, register_input: JSON) -> JSON:
+        response = await self._call(
+            "RegisterTaskDefinition",
+            lambda: self._client.register_task_definition(**register_input),
+        )
+        return cast(JSON, response["taskDefinition"])
+
+    async def deregister_task_definition(self, task_definition: str) -> JSON:
+        response = await self._call(
+            "DeregisterTaskDefinition",
+            lambda: self._client.deregister_task_definition(taskDefinition=task_definition),
+        )
+        return cast(JSON, response["taskDefinition"])
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    async def list_tasks(
+        self,
+        cluster: str,
+        *,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desired_status: str = "RUNNING",
+    ) -> list[str]:
+        """Every task ARN matching the filter, following nextToken."""
+        arns: list[str] = []
+        kwargs: JSON = {"cluster": cluster, "desiredStatus": desired_status, "maxResults": 100}
+        if started_by is not None:
+            kwargs["startedBy"] = started_by
+        if service_name is not None:
+            kwargs["serviceName"] = service_name
+        while True:
+            response = await self._call("ListTasks", partial(self._client.list_tasks, **kwargs))
+            arns.extend(response.get("taskArns", []))
+            token = response.get("nextToken")
+            if not token:
+                return arns
+            kwargs["nextToken"] = token
+
+    async def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[JSON]:
+        """All named tasks, in chunks of 100 issued concurrently."""
+        found: list[JSON] = []
+
+        async def one_chunk(chunk: Sequence[str]) -> None:
+            response = await self._call(
+                "DescribeTasks",
+                lambda: self._client.describe_tasks(cluster=cluster, tasks=list(chunk)),
+            )
+            found.extend(response.get("tasks", []))
+
+        async with anyio.create_task_group() as group:
+            for chunk in _chunks(list(dict.fromkeys(task_arns)), DESCRIBE_TASKS_BATCH):
+                group.start_soon(one_chunk, chunk)
+        return found

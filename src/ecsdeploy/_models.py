@@ -1,0 +1,256 @@
+"""Frozen value objects shared by the deployer, its checks and its fronts."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecsdeploy._changes import Change
+
+__all__ = [
+    "ContainerExit",
+    "Observation",
+    "Outcome",
+    "Phase",
+    "ServiceEvent",
+    "Status",
+    "StoppedTask",
+    "Target",
+    "Transition",
+    "Verdict",
+]
+
+
+def _epoch(value: Any) -> float | None:
+    """botocore parses timestamps into datetimes; tests may hand in epoch numbers."""
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value)
+
+
+class Outcome(enum.Enum):
+    """How a deployment ended."""
+
+    SUCCEEDED = "SUCCEEDED"
+    ROLLED_BACK = "ROLLED_BACK"
+    FAILED = "FAILED"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class Phase(enum.Enum):
+    """Where a deployment is. The last five are terminal and name an `Outcome`."""
+
+    PREFLIGHT = "PREFLIGHT"
+    REGISTER = "REGISTER"
+    UPDATE = "UPDATE"
+    WATCH = "WATCH"
+    ROLLBACK = "ROLLBACK"
+    SUCCEEDED = "SUCCEEDED"
+    ROLLED_BACK = "ROLLED_BACK"
+    FAILED = "FAILED"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    SUPERSEDED = "SUPERSEDED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.value in Outcome.__members__
+
+    @property
+    def outcome(self) -> Outcome:
+        if not self.is_terminal:
+            raise ValueError(f"{self.name} is not a terminal phase")
+        return Outcome(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One service to deploy and the changes to its current task definition.
+
+    `region=None` means the Deployer's region.
+    """
+
+    cluster: str
+    service: str
+    changes: tuple[Change, ...] = ()
+    region: str | None = None
+
+    def __init__(
+        self,
+        cluster: str,
+        service: str,
+        changes: Sequence[Change] = (),
+        *,
+        region: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "cluster", cluster)
+        object.__setattr__(self, "service", service)
+        object.__setattr__(self, "changes", tuple(changes))
+        object.__setattr__(self, "region", region)
+
+    def __str__(self) -> str:
+        where = f"{self.region}/" if self.region else ""
+        return f"{where}{self.cluster}/{self.service}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEvent:
+    """One entry of the ECS service's event log."""
+
+    id: str
+    created_at: float
+    message: str
+
+    @classmethod
+    def from_api(cls, event: Mapping[str, Any]) -> ServiceEvent:
+        return cls(
+            id=str(event.get("id", "")),
+            created_at=_epoch(event.get("createdAt")) or 0.0,
+            message=str(event.get("message", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerExit:
+    """What one container of a stopped task reported."""
+
+    name: str
+    exit_code: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoppedTask:
+    """A stopped task of the watched deployment, with everything ECS says about why."""
+
+    task_arn: str
+    stopped_reason: str
+    stop_code: str | None
+    stopped_at: float | None
+    containers: tuple[ContainerExit, ...] = ()
+
+    @property
+    def task_id(self) -> str:
+        return self.task_arn.rsplit("/", 1)[-1]
+
+    @property
+    def is_failure(self) -> bool:
+        """False for tasks ECS stopped on purpose (scale-in, replaced by a newer deployment)."""
+        if self.stop_code in ("TaskFailedToStart", "EssentialContainerExited"):
+            return True
+        if self.stop_code in ("ServiceSchedulerInitiated", "UserInitiated"):
+            return "health check" in self.stopped_reason.lower()
+        return bool(self.stopped_reason)
+
+    def describe(self) -> str:
+        """One line a human can act on, e.g. `task 1a2b: Essential container ... (web: exit 1)`."""
+        details = [
+            f"{c.name}: exit {c.exit_code}" if c.exit_code is not None else f"{c.name}: {c.reason}"
+            for c in self.containers
+            if c.exit_code not in (None, 0) or c.reason
+        ]
+        suffix = f" ({'; '.join(details)})" if details else ""
+        return f"task {self.task_id}: {self.stopped_reason}{suffix}"
+
+    @classmethod
+    def from_api(cls, task: Mapping[str, Any]) -> StoppedTask:
+        return cls(
+            task_arn=str(task["taskArn"]),
+            stopped_reason=str(task.get("stoppedReason", "")),
+            stop_code=task.get("stopCode"),
+            stopped_at=_epoch(task.get("stoppedAt")),
+            containers=tuple(
+                ContainerExit(
+                    name=str(c.get("name", "")),
+                    exit_code=c.get("exitCode"),
+                    reason=c.get("reason"),
+                )
+                for c in task.get("containers", ())
+            ),
+        )
+
+
+class Status(enum.Enum):
+    """A health check's opinion of the deployment right now."""
+
+    HEALTHY = "HEALTHY"
+    PROGRESSING = "PROGRESSING"
+    FAILED = "FAILED"
+    #: The check cannot judge (e.g. no rolloutState behind a Classic Load Balancer); it neither
+    #: blocks success nor fails the deployment.
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: Status
+    reason: str = ""
+    check: str = ""
+
+    @classmethod
+    def healthy(cls, reason: str = "") -> Verdict:
+        return cls(Status.HEALTHY, reason)
+
+    @classmethod
+    def progressing(cls, reason: str = "") -> Verdict:
+        return cls(Status.PROGRESSING, reason)
+
+    @classmethod
+    def failed(cls, reason: str) -> Verdict:
+        return cls(Status.FAILED, reason)
+
+    @classmethod
+    def unknown(cls, reason: str = "") -> Verdict:
+        return cls(Status.UNKNOWN, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One step of a deployment's state machine, as kept in `DeployResult.history`."""
+
+    phase: Phase
+    at: float
+    reason: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one poll tick saw of a watched deployment; the input of every `HealthCheck`."""
+
+    target: Target
+    deployment_id: str
+    service: Mapping[str, Any]
+    #: Our deployment as DescribeServices lists it, or None once ECS no longer lists it.
+    deployment: Mapping[str, Any] | None
+    other_deployments: tuple[Mapping[str, Any], ...]
+    #: Service events since the watch started, oldest first.
+    events: tuple[ServiceEvent, ...]
+    #: Stopped tasks of our deployment, oldest first.
+    stopped_tasks: tuple[StoppedTask, ...]
+    observed_at: float
+    watch_started_at: float
+
+    @property
+    def elapsed(self) -> float:
+        return self.observed_at - self.watch_started_at
+
+    @property
+    def primary(self) -> Mapping[str, Any] | None:
+        """The deployment ECS marks PRIMARY (the one it is rolling towards), ours or not."""
+        for deployment in (self.deployment, *self.other_deployments):
+            if deployment is not None and deployment.get("status") == "PRIMARY":
+                return deployment
+        return None
+
+    @property
+    def is_ours_primary(self) -> bool:
+        return self.deployment is not None and self.deployment.get("status") == "PRIMARY"
+
+    @property
+    def failed_stopped_tasks(self) -> tuple[StoppedTask, ...]:
+        return tuple(t for t in self.stopped_tasks if t.is_failure)

@@ -1,0 +1,104 @@
+"""Client-side rate limiting that keeps a Deployer under ECS's request-throttling quotas.
+
+ECS throttles per account and Region with token buckets per group of actions
+(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html). A Deployer
+watching hundreds of services would exhaust them and fail on ThrottlingException; instead every
+call waits for a token from a local bucket with the same shape, so throttling is the exception
+that retries absorb, not the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import anyio
+
+__all__ = ["DEFAULT_RATES", "Rate", "RateLimiter"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A token bucket: `burst` requests at once, `per_second` sustained."""
+
+    burst: float
+    per_second: float
+
+
+#: Action groups and their quotas, after the ECS request-throttling page. Operations not listed
+#: share the "other" bucket.
+_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "cluster_read": ("DescribeClusters", "ListClusters"),
+    "service_read": (
+        "DescribeServices",
+        "ListServices",
+        "ListServiceDeployments",
+        "DescribeServiceDeployments",
+    ),
+    "service_write": ("CreateService", "UpdateService", "DeleteService", "StopServiceDeployment"),
+    "task_definition_read": (
+        "DescribeTaskDefinition",
+        "ListTaskDefinitions",
+        "ListTaskDefinitionFamilies",
+    ),
+    "task_definition_write": ("RegisterTaskDefinition", "DeregisterTaskDefinition"),
+    "task_read": ("DescribeTasks", "ListTasks"),
+}
+
+DEFAULT_RATES: Mapping[str, Rate] = {
+    "cluster_read": Rate(burst=50, per_second=20),
+    "service_read": Rate(burst=100, per_second=20),
+    "service_write": Rate(burst=50, per_second=5),
+    "task_definition_read": Rate(burst=100, per_second=20),
+    "task_definition_write": Rate(burst=20, per_second=1),
+    "task_read": Rate(burst=100, per_second=20),
+    "other": Rate(burst=20, per_second=5),
+}
+
+_GROUP_OF = {operation: group for group, operations in _GROUPS.items() for operation in operations}
+
+
+class _TokenBucket:
+    def __init__(self, rate: Rate) -> None:
+        self._rate = rate
+        self._tokens = rate.burst
+        self._updated = anyio.current_time()
+        # A lock makes waiters queue in order instead of all waking at the same refill.
+        self._lock = anyio.Lock()
+
+    async def take(self) -> None:
+        async with self._lock:
+            while True:
+                now = anyio.current_time()
+                self._tokens = min(
+                    self._rate.burst, self._tokens + (now - self._updated) * self._rate.per_second
+                )
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await anyio.sleep((1 - self._tokens) / self._rate.per_second)
+
+
+class RateLimiter:
+    """One token bucket per ECS action group; `await limiter.acquire("DescribeServices")`."""
+
+    def __init__(self, rates: Mapping[str, Rate] = DEFAULT_RATES) -> None:
+        unknown = set(rates) - set(DEFAULT_RATES)
+        if unknown:
+            raise ValueError(
+                f"unknown rate groups {sorted(unknown)}; known: {sorted(DEFAULT_RATES)}"
+            )
+        self._rates = {**DEFAULT_RATES, **rates}
+        self._buckets: dict[str, _TokenBucket] = {}
+
+    @staticmethod
+    def group_of(operation: str) -> str:
+        return _GROUP_OF.get(operation, "other")
+
+    async def acquire(self, operation: str) -> None:
+        group = self.group_of(operation)
+        bucket = self._buckets.get(group)
+        if bucket is None:
+            bucket = self._buckets[group] = _TokenBucket(self._rates[group])
+        await bucket.take()

@@ -1,0 +1,76 @@
+"""What a deployment reports: its outcome, why, and everything seen on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ecsdeploy._models import Outcome, Phase, ServiceEvent, StoppedTask, Target, Transition
+
+__all__ = ["DeployEvent", "DeployResult", "RolledBackBy"]
+
+RolledBackBy = Literal["ecsdeploy", "ecs"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    """The honest outcome of one service's deployment."""
+
+    target: Target
+    outcome: Outcome
+    reason: str
+    history: tuple[Transition, ...]
+    started_at: float
+    finished_at: float
+    rolled_back_by: RolledBackBy | None = None
+    deployment_id: str | None = None
+    task_definition_arn: str | None = None
+    previous_task_definition_arn: str | None = None
+    rollback_deployment_id: str | None = None
+    #: True once UpdateService was sent: the service was touched.
+    changed: bool = False
+    #: The request itself was wrong (exit code 2); nothing was changed.
+    input_error: bool = False
+    #: An AWS error left it unknown whether the service was changed.
+    state_unknown: bool = False
+    stopped_tasks: tuple[StoppedTask, ...] = ()
+    events: tuple[ServiceEvent, ...] = ()
+    diff: tuple[str, ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome is Outcome.SUCCEEDED
+
+    @property
+    def duration(self) -> float:
+        return self.finished_at - self.started_at
+
+    @property
+    def needs_attention(self) -> bool:
+        """A human must look: the rollback failed or the service's state is not known."""
+        return self.outcome is Outcome.ROLLBACK_FAILED or self.state_unknown
+
+    @property
+    def exit_code(self) -> int:
+        """0 succeeded · 1 failed (rolled back or rollback disabled) · 2 bad input · 3 look now."""
+        if self.outcome is Outcome.SUCCEEDED:
+            return 0
+        if self.needs_attention:
+            return 3
+        if self.input_error and not self.changed:
+            return 2
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class DeployEvent:
+    """Something a front may want to show: a phase change, a verdict, an ECS event, a stopped
+    task. `kind` is one of "phase", "verdict", "service_event", "stopped_task", "progress"."""
+
+    kind: str
+    target: Target
+    phase: Phase
+    message: str
+    at: float
+    data: Mapping[str, Any] = field(default_factory=dict)
