@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version as _version
 
-from ecsdeploy import exceptions
+from ecsdeploy import checks, exceptions
 from ecsdeploy._changes import (
     Change,
     ImageChange,
@@ -18,9 +18,27 @@ from ecsdeploy._changes import (
     parse_unset_env,
     parse_unset_secret,
 )
+from ecsdeploy._deployer import Deployer
 from ecsdeploy._images import ImageReference, parse_image_reference
+from ecsdeploy._models import (
+    ContainerExit,
+    Observation,
+    Outcome,
+    Phase,
+    ServiceEvent,
+    Status,
+    StoppedTask,
+    Target,
+    Transition,
+    Verdict,
+)
+from ecsdeploy._ratelimit import Rate
 from ecsdeploy._redaction import Redactor, redact_task_definition
+from ecsdeploy._result import DeployEvent, DeployResult
+from ecsdeploy._retry import RetryPolicy
+from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef import DiffEntry, build_revision, container_names, diff_revisions
+from ecsdeploy.checks import HealthCheck
 
 __version__ = _version("ecsdeploy")
 
@@ -29,22 +47,40 @@ __all__ = [  # noqa: RUF022
     "__version__",
     "build_revision",
     "Change",
+    "checks",
     "container_names",
+    "ContainerExit",
+    "Deployer",
+    "DeployEvent",
+    "DeployResult",
+    "DeploySettings",
     "diff_revisions",
     "DiffEntry",
     "exceptions",
+    "HealthCheck",
     "ImageChange",
     "ImageReference",
+    "Observation",
+    "Outcome",
     "parse_env_change",
     "parse_image_change",
     "parse_image_reference",
     "parse_secret_change",
     "parse_unset_env",
     "parse_unset_secret",
+    "Phase",
+    "Rate",
     "redact_task_definition",
     "Redactor",
+    "RetryPolicy",
+    "ServiceEvent",
     "SetEnv",
     "SetSecret",
+    "Status",
+    "StoppedTask",
+    "Target",
+    "Transition",
     "UnsetEnv",
     "UnsetSecret",
+    "Verdict",
 ]
