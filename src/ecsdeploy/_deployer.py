@@ -177,12 +177,12 @@ class Deployer:
     ) -> DeployResult:
         """Deploy one target and return its outcome.
 
-        Keyword arguments override `settings` (or the Deployer's settings). Bad input never
+        Keyword arguments override `settings` (else the target's, else the Deployer's). Bad input never
         raises: it is a FAILED result with `input_error=True` and nothing changed. If the calling
         task is cancelled during WATCH, the rollback still completes (shielded) before the
         cancellation propagates; the result is then in `deployer.results`.
         """
-        base = settings or self.settings
+        base = settings or target.settings or self.settings
         effective = base.with_overrides(
             timeout=timeout,
             poll_interval=poll_interval,

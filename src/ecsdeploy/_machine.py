@@ -33,12 +33,13 @@ from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._result import DeployEvent, DeployResult, RolledBackBy
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef import build_revision, diff_revisions
+from ecsdeploy._taskdef import build_revision, diff_revisions, to_register_input
 from ecsdeploy.checks import (
     CircuitBreakerCheck,
     HealthCheck,
     RolloutStateCheck,
     SteadyStateCheck,
+    circuit_breaker_threshold,
     combine,
     evaluate_checks,
 )
@@ -113,7 +114,6 @@ class DeploymentMachine:
         self._stopped: dict[str, StoppedTask] = {}
         self._diff: tuple[str, ...] = ()
         self._verdict: Verdict | None = None
-        self._described: dict[str, Any] = {}
         self._register_input: dict[str, Any] = {}
         self.result: DeployResult | None = None
 
@@ -195,20 +195,28 @@ class DeploymentMachine:
         if primary is None:
             raise _Finished(Phase.FAILED, "the service has no PRIMARY deployment")
         self._previous_arn = str(primary["taskDefinition"])
-        described = await self._gateway.describe_task_definition(self._previous_arn)
-        if (
-            described.get("taskDefinition", {}).get("status") == "INACTIVE"
-            and self.settings.rollback
-        ):
+        current = await self._gateway.describe_task_definition(self._previous_arn)
+        if current["taskDefinition"].get("status") == "INACTIVE" and self.settings.rollback:
             raise TaskDefinitionNotFoundError(
                 f"{self.target}: the service runs {self._previous_arn}, which was deregistered, "
                 "so a rollback to it would fail; re-register it first, or deploy with rollback "
                 "disabled"
             )
-        self._described = described
-        # Validates every change (containers, images, contradictions) before any mutation.
-        self._register_input = build_revision(described, self.target.changes)
-        self._diff = tuple(str(entry) for entry in diff_revisions(described, self._register_input))
+        described = current
+        if self.target.task_definition is not None:
+            described = await self._gateway.describe_task_definition(self.target.task_definition)
+            if described["taskDefinition"].get("status") == "INACTIVE":
+                raise TaskDefinitionNotFoundError(
+                    f"{self.target}: {self.target.task_definition} was deregistered; "
+                    "ECS cannot deploy an INACTIVE revision"
+                )
+        if self.target.changes or self.target.task_definition is None:
+            # Validates every change (containers, images, contradictions) before any mutation.
+            self._register_input = build_revision(described, self.target.changes)
+        else:
+            self._new_arn = str(described["taskDefinition"]["taskDefinitionArn"])
+        new_input = self._register_input or to_register_input(described)
+        self._diff = tuple(str(entry) for entry in diff_revisions(current, new_input))
         self._log.info(
             "ecsdeploy.preflight.passed", rollback_to=self._previous_arn, diff=self._diff
         )
@@ -251,6 +259,9 @@ class DeploymentMachine:
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 
     async def _register(self) -> None:
+        if not self._register_input:
+            self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
+            return
         self._new_arn = await self._registrar.register(
             self._gateway, self._register_input, user=self
         )
@@ -452,11 +463,16 @@ class DeploymentMachine:
         assert self._previous_arn is not None
         target = self.target
         if not ecs_rolling_back:
-            service = await self._gateway.update_service(
-                target.cluster, target.service, taskDefinition=self._previous_arn
-            )
-            primary = _primary(service)
-            self._rollback_deployment_id = str(primary["id"]) if primary else None
+            current = _primary(await self._gateway.describe_service(target.cluster, target.service))
+            if current is not None and current.get("id") != self._deployment_id:
+                # ECS's circuit breaker got there first; a second rollback would race it.
+                self._rolled_back_by = "ecs"
+            else:
+                service = await self._gateway.update_service(
+                    target.cluster, target.service, taskDefinition=self._previous_arn
+                )
+                primary = _primary(service)
+                self._rollback_deployment_id = str(primary["id"]) if primary else None
         checks: list[HealthCheck] = [RolloutStateCheck(), CircuitBreakerCheck(), SteadyStateCheck()]
         while True:
             service = await self._gateway.describe_service(target.cluster, target.service)
@@ -470,6 +486,10 @@ class DeploymentMachine:
                     )
                     self._absorb_events(observation)
                     verdict = combine(await evaluate_checks(checks, observation))
+                    failed_tasks = int(primary.get("failedTasks", 0) or 0)
+                    limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
+                    if failed_tasks >= limit:
+                        return f"the rollback deployment had {failed_tasks} failed tasks"
                     if verdict.status is Status.HEALTHY:
                         if primary.get("taskDefinition") != self._previous_arn:
                             return f"the service settled on {primary.get('taskDefinition')}"
@@ -489,7 +509,8 @@ class DeploymentMachine:
 
     async def _forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""
-        if self._new_arn is None or not self.settings.deregister_failed:
+        registered_by_us = bool(self._register_input)
+        if self._new_arn is None or not registered_by_us or not self.settings.deregister_failed:
             return
         with anyio.CancelScope(shield=True):
             await self._registrar.release(self._gateway, self._new_arn, user=self)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsdeploy._changes import Change
+
+if TYPE_CHECKING:
+    from ecsdeploy._settings import DeploySettings
 
 __all__ = [
     "ContainerExit",
@@ -69,15 +72,20 @@ class Phase(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One service to deploy and the changes to its current task definition.
+    """One service to deploy and the changes to make to its task definition.
 
-    `region=None` means the Deployer's region.
+    - `region=None` means the Deployer's region.
+    - `task_definition` is the revision to start from (default: the one the service runs now).
+      With no `changes`, the service is deployed to exactly that revision (a rollback).
+    - `settings` overrides the Deployer's settings for this target (releases use it).
     """
 
     cluster: str
     service: str
     changes: tuple[Change, ...] = ()
     region: str | None = None
+    task_definition: str | None = None
+    settings: DeploySettings | None = None
 
     def __init__(
         self,
@@ -86,11 +94,20 @@ class Target:
         changes: Sequence[Change] = (),
         *,
         region: str | None = None,
+        task_definition: str | None = None,
+        settings: DeploySettings | None = None,
     ) -> None:
         object.__setattr__(self, "cluster", cluster)
         object.__setattr__(self, "service", service)
         object.__setattr__(self, "changes", tuple(changes))
         object.__setattr__(self, "region", region)
+        object.__setattr__(self, "task_definition", task_definition)
+        object.__setattr__(self, "settings", settings)
+
+    @property
+    def key(self) -> tuple[str | None, str, str]:
+        """What identifies the service: (region, cluster, service)."""
+        return (self.region, self.cluster, self.service)
 
     def __str__(self) -> str:
         where = f"{self.region}/" if self.region else ""
