@@ -177,10 +177,10 @@ class Deployer:
     ) -> DeployResult:
         """Deploy one target and return its outcome.
 
-        Keyword arguments override `settings` (else the target's, else the Deployer's). Bad input never
-        raises: it is a FAILED result with `input_error=True` and nothing changed. If the calling
-        task is cancelled during WATCH, the rollback still completes (shielded) before the
-        cancellation propagates; the result is then in `deployer.results`.
+        Keyword arguments override `settings` (else the target's, else the Deployer's). Bad input
+        never raises: it is a FAILED result with `input_error=True` and nothing changed. If the
+        calling task is cancelled during WATCH, the rollback still completes (shielded) before
+        the cancellation propagates; the result is then in `deployer.results`.
         """
         base = settings or target.settings or self.settings
         effective = base.with_overrides(
