@@ -1,0 +1,116 @@
+"""The simulated ECS backend: in-memory state per region, every operation's semantics and the
+deployment dynamics on simulated time. Synchronous and free of I/O; the wire layer
+(`ecsdeploy.sim._server`) parses and validates requests, calls `EcsBackend.handle`, and
+serializes what it returns or raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecsdeploy.sim import (
+    _cluster_ops,
+    _service_deployment_ops,
+    _service_ops,
+    _tag_ops,
+    _task_ops,
+    _taskdef_ops,
+)
+from ecsdeploy.sim._clock import SimClock
+from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._ids import IdFactory
+from ecsdeploy.sim._operation import Operation
+from ecsdeploy.sim._rollout import evaluate
+from ecsdeploy.sim._rules import ContainerRules
+from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._world import World
+
+__all__ = ["EcsBackend", "Timings"]
+
+_OPERATIONS: dict[str, Operation] = {
+    **_cluster_ops.OPERATIONS,
+    **_taskdef_ops.OPERATIONS,
+    **_service_ops.OPERATIONS,
+    **_task_ops.OPERATIONS,
+    **_service_deployment_ops.OPERATIONS,
+    **_tag_ops.OPERATIONS,
+}
+
+
+class EcsBackend:
+    """A whole simulated ECS account: one independent state per region, one simulated clock.
+
+    `seed` makes every generated id reproducible; `timings` sets how long lifecycle steps take.
+    """
+
+    def __init__(
+        self, clock: SimClock, *, seed: int | None = None, timings: Timings | None = None
+    ) -> None:
+        self._clock = clock
+        self._seed = seed
+        self._timings = timings if timings is not None else Timings()
+        self._rules = ContainerRules()
+        self._world = self._new_world()
+
+    def _new_world(self) -> World:
+        return World(
+            now=self._clock.now(),
+            ids=IdFactory(self._seed),
+            timings=self._timings,
+            rules=self._rules,
+            evaluate=evaluate,
+        )
+
+    @property
+    def clock(self) -> SimClock:
+        return self._clock
+
+    @property
+    def timings(self) -> Timings:
+        return self._timings
+
+    @property
+    def operations(self) -> frozenset[str]:
+        """Names of the ECS operations this backend implements."""
+        return frozenset(_OPERATIONS)
+
+    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one ECS API operation in `region`.
+
+        `params` is the parsed JSON request body, already validated against botocore's input
+        shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
+        time). Raises `EcsApiError` as ECS would answer; an operation this backend does not
+        implement raises `InvalidAction`, the code AWS uses for unknown actions.
+        """
+        implementation = _OPERATIONS.get(operation)
+        if implementation is None:
+            raise EcsApiError(
+                "InvalidAction",
+                f"The action {operation} is not valid for this web service.",
+            )
+        self.catch_up()
+        response = implementation(self._world, self._world.region(region), params)
+        # The operation may have touched services (new deployment, desired count); let the
+        # scheduler react at this same instant so the next call already sees launched tasks.
+        self._world.settle()
+        return response
+
+    def catch_up(self) -> None:
+        """Run the dynamics up to the clock's current simulated time."""
+        self._world.run_until(self._clock.now())
+
+    def add_container_rule(self, rule: Mapping[str, Any]) -> None:
+        """Validate `rule` (ValueError explains a bad one) and give it priority over older rules.
+
+        Rules apply to tasks launched afterwards; see `ecsdeploy.sim._rules` for the semantics.
+        """
+        self._rules.add(rule)
+
+    def clear_container_rules(self) -> None:
+        self._rules.clear()
+
+    def reset(self) -> None:
+        """Forget every region's state and all container rules."""
+        self._rules.clear()
+        self._world = self._new_world()

@@ -1,0 +1,134 @@
+"""Starting deployments and keeping their service-deployment records.
+
+"Deploy Amazon ECS services by replacing tasks"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html): a new
+task definition or forceNewDeployment makes a new PRIMARY deployment; the previous ones become
+ACTIVE and are drained. Each such change is also one service deployment
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html) with a
+target service revision and the revisions it replaces.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ecsdeploy.sim._ids import arn
+from ecsdeploy.sim._state import Deployment, Service, ServiceDeploymentRecord, TaskDefinition
+from ecsdeploy.sim._world import World
+
+DEPLOYMENT_SPEC_KEYS = (
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "platformFamily",
+    "networkConfiguration",
+)
+"""Service members a deployment records as they were when it started."""
+
+FINISHED_RECORD_STATUSES = frozenset(
+    {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
+)
+
+
+def circuit_breaker(service: Service) -> tuple[bool, bool]:
+    """(enable, rollback) of the service's deployment circuit breaker."""
+    config: dict[str, Any] = (
+        service.spec["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+    )
+    return bool(config.get("enable", False)), bool(config.get("rollback", False))
+
+
+def failure_threshold(desired_count: int) -> int:
+    """Failed tasks that trip the circuit breaker: half the desired count, at least 3, at most 200.
+
+    "How the Amazon ECS deployment circuit breaker detects failures"
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+    """
+    return min(200, max(3, math.ceil(0.5 * desired_count)))
+
+
+def new_revision_arn(world: World, service: Service) -> str:
+    return arn(
+        service.cluster.region,
+        f"service-revision/{service.cluster.name}/{service.name}/{world.ids.revision_id()}",
+    )
+
+
+def start_deployment(
+    world: World,
+    service: Service,
+    taskdef: TaskDefinition,
+    *,
+    record: ServiceDeploymentRecord | None = None,
+    revision_arn: str | None = None,
+    reason: str | None = None,
+    is_rollback: bool = False,
+) -> Deployment:
+    """Make a new PRIMARY deployment of `taskdef`; earlier deployments become ACTIVE (draining).
+
+    Without `record` this is a user's deployment and gets a new service-deployment record;
+    a rollback passes the record of the deployment it rolls back.
+    """
+    now = world.now
+    revision_arn = revision_arn or new_revision_arn(world, service)
+    if record is None:
+        record = _new_record(world, service, revision_arn)
+    for previous in service.deployments:
+        if previous.status == "PRIMARY":
+            previous.status = "ACTIVE"
+            previous.updated_at = now
+    deployment_id = world.ids.deployment_id()
+    deployment = Deployment(
+        id=deployment_id,
+        service=service,
+        taskdef=taskdef,
+        revision_arn=revision_arn,
+        created_at=now,
+        updated_at=now,
+        desired_count=service.desired_count,
+        record=record,
+        rollout_state_reason=reason or f"ECS deployment {deployment_id} in progress.",
+        circuit_breaker_threshold=failure_threshold(service.desired_count),
+        is_rollback=is_rollback,
+        spec={key: service.spec[key] for key in DEPLOYMENT_SPEC_KEYS if key in service.spec},
+    )
+    service.deployments.insert(0, deployment)
+    service.taskdef_arn = taskdef.arn
+    service.steady = False
+    world.touch(service)
+    return deployment
+
+
+def _new_record(
+    world: World, service: Service, target_revision_arn: str
+) -> ServiceDeploymentRecord:
+    now = world.now
+    for older in service.records:
+        if older.status not in FINISHED_RECORD_STATUSES:
+            older.status = "STOPPED"
+            older.status_reason = "Service deployment stopped because a newer deployment started."
+            older.stopped_at = older.finished_at = older.updated_at = now
+            if older.circuit_breaker_status == "MONITORING":
+                older.circuit_breaker_status = "MONITORING_COMPLETE"
+    enable, _ = circuit_breaker(service)
+    record = ServiceDeploymentRecord(
+        arn=arn(
+            service.cluster.region,
+            f"service-deployment/{service.cluster.name}/{service.name}/"
+            f"{world.ids.service_deployment_id()}",
+        ),
+        service=service,
+        created_at=now,
+        started_at=now,
+        updated_at=now,
+        target_revision_arn=target_revision_arn,
+        source_revision_arns=[
+            d.revision_arn for d in service.deployments if d.status in ("PRIMARY", "ACTIVE")
+        ],
+        deployment_configuration=dict(service.spec["deploymentConfiguration"]),
+        circuit_breaker_status="MONITORING" if enable else "DISABLED",
+        threshold=failure_threshold(service.desired_count),
+    )
+    service.records.append(record)
+    return record

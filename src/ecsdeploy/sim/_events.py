@@ -1,0 +1,75 @@
+"""Service events in ECS's own wording.
+
+ECS keeps the latest 100 events per service, newest first. Messages follow "Amazon ECS service
+event messages" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html)
+and what DescribeServices returns in practice, e.g.
+``(service webapp) has started 2 tasks: (task 1a2b…) (task 3c4d…).``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ecsdeploy.sim._state import Service, Task
+from ecsdeploy.sim._world import World
+
+TASKS_PER_EVENT = 10
+"""ECS names at most this many tasks in one started/stopped message and splits larger batches."""
+
+
+def add_event(world: World, service: Service, message: str) -> None:
+    service.events.appendleft((world.ids.uuid(), world.now, message))
+
+
+def tasks_started(world: World, service: Service, tasks: Sequence[Task]) -> None:
+    for chunk in _chunks(tasks):
+        add_event(
+            world,
+            service,
+            f"(service {service.name}) has started {len(chunk)} tasks: {_task_list(chunk)}.",
+        )
+
+
+def tasks_stopped(world: World, service: Service, tasks: Sequence[Task]) -> None:
+    for chunk in _chunks(tasks):
+        add_event(
+            world,
+            service,
+            f"(service {service.name}) has stopped {len(chunk)} running tasks: "
+            f"{_task_list(chunk)}.",
+        )
+
+
+def steady_state(world: World, service: Service) -> None:
+    add_event(world, service, f"(service {service.name}) has reached a steady state.")
+
+
+def deployment_completed(world: World, service: Service, deployment_id: str) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) (deployment {deployment_id}) deployment completed.",
+    )
+
+
+def deployment_failed(world: World, service: Service, deployment_id: str) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) (deployment {deployment_id}) deployment failed: "
+        "tasks failed to start.",
+    )
+
+
+def rolling_back(world: World, service: Service, deployment_id: str) -> None:
+    add_event(
+        world, service, f"(service {service.name}) rolling back to deployment {deployment_id}."
+    )
+
+
+def _task_list(tasks: Sequence[Task]) -> str:
+    return " ".join(f"(task {task.task_id})" for task in tasks)
+
+
+def _chunks(tasks: Sequence[Task]) -> list[Sequence[Task]]:
+    return [tasks[i : i + TASKS_PER_EVENT] for i in range(0, len(tasks), TASKS_PER_EVENT)]

@@ -1,0 +1,243 @@
+"""One task's life on simulated time: PROVISIONING → PENDING → RUNNING, and when stopped
+DEACTIVATING → STOPPING → STOPPED, then forgotten after `Timings.stopped_task_retention`.
+
+"Amazon ECS task lifecycle"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html)
+and "Amazon ECS stopped task error codes"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html).
+Every step is one scheduled action; an action whose task has moved on in the meantime (stopped
+by the scheduler or by StopTask) does nothing.
+"""
+
+from __future__ import annotations
+
+from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
+from ecsdeploy.sim._ids import arn
+from ecsdeploy.sim._rules import Behavior
+from ecsdeploy.sim._state import Container, Deployment, Task
+from ecsdeploy.sim._world import World
+
+ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
+FAILED_HEALTH_CHECKS = "Task failed container health checks"
+STOPPED_BY_USER = "Task stopped by user"
+PULL_RETRIES = 7
+
+
+def launch_task(world: World, deployment: Deployment) -> Task:
+    """Create a PROVISIONING task of `deployment` and schedule its way to RUNNING."""
+    service = deployment.service
+    cluster = service.cluster
+    task_id = world.ids.task_id()
+    containers: list[Container] = []
+    rule = None
+    for definition in deployment.taskdef.containers:
+        image = str(definition.get("image", ""))
+        essential = bool(definition.get("essential", True))
+        containers.append(
+            Container(
+                name=str(definition.get("name", "")),
+                image=image,
+                arn=arn(cluster.region, f"container/{cluster.name}/{task_id}/{world.ids.uuid()}"),
+                essential=essential,
+                has_health_check=bool(definition.get("healthCheck")),
+            )
+        )
+        if rule is None and essential:
+            rule = world.rules.match(image)
+    task = Task(
+        task_id=task_id,
+        arn=arn(cluster.region, f"task/{cluster.name}/{task_id}"),
+        cluster=cluster,
+        taskdef=deployment.taskdef,
+        containers=containers,
+        created_at=world.now,
+        service=service,
+        deployment=deployment,
+        started_by=deployment.id,
+        group=f"service:{service.name}",
+        launch_type=deployment.spec.get("launchType"),
+        rule=rule,
+    )
+    cluster.tasks[task_id] = task
+    deployment.tasks[task_id] = task
+    world.schedule(world.timings.provisioning, _to_pending, task)
+    return task
+
+
+def _alive(task: Task) -> bool:
+    return task.desired_status == "RUNNING"
+
+
+def _to_pending(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "PROVISIONING":
+        return
+    task.last_status = "PENDING"
+    task.pull_started_at = world.now
+    task.version += 1
+    rule = task.rule
+    if rule is not None and rule.behavior is Behavior.PULL_ERROR:
+        world.schedule(world.timings.pending, _pull_failed, task)
+        return
+    extra = rule.seconds if rule is not None and rule.behavior is Behavior.SLOW_START else 0.0
+    world.schedule(world.timings.pending + extra, _to_running, task)
+
+
+def _pull_failed(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "PENDING":
+        return
+    failing = _failing_container(task)
+    reason = (task.rule.reason if task.rule is not None else None) or pull_error_message(
+        failing.image
+    )
+    failing.reason = reason
+    task.execution_stopped_at = world.now
+    begin_stop(world, task, stop_code="TaskFailedToStart", reason=reason, failed=True)
+
+
+def pull_error_message(image: str) -> str:
+    """What ECS reports when an image tag does not exist in its registry."""
+    ref = qualified_image(image)
+    return (
+        f"CannotPullContainerError: pull image manifest has been retried {PULL_RETRIES} "
+        f"time(s): failed to resolve ref {ref}: {ref}: not found"
+    )
+
+
+def qualified_image(image: str) -> str:
+    """The fully qualified reference containerd resolves (Docker Hub names get docker.io/…)."""
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return image
+    if not rest:
+        return f"docker.io/library/{image}"
+    return f"docker.io/{image}"
+
+
+def _to_running(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "PENDING":
+        return
+    now = world.now
+    task.last_status = "RUNNING"
+    task.pull_stopped_at = now
+    task.started_at = now
+    task.version += 1
+    for container in task.containers:
+        container.last_status = "RUNNING"
+    rule = task.rule
+    timings = world.timings
+    if rule is not None and rule.behavior is Behavior.UNHEALTHY:
+        world.schedule(timings.time_to_unhealthy, _failed_health_checks, task)
+    else:
+        world.schedule(timings.time_to_healthy, _became_healthy, task)
+        if rule is not None and rule.behavior is Behavior.CRASH:
+            world.schedule(rule.after, _essential_container_exited, task)
+    _touch(world, task)
+
+
+def _became_healthy(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "RUNNING":
+        return
+    task.healthy = True
+    if any(c.has_health_check for c in task.containers):
+        for container in task.containers:
+            if container.has_health_check:
+                container.health_status = "HEALTHY"
+        task.health_status = "HEALTHY"
+        task.version += 1
+    record_healthy(world, task)
+    _touch(world, task)
+
+
+def _essential_container_exited(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "RUNNING" or task.rule is None:
+        return
+    failing = _failing_container(task)
+    failing.last_status = "STOPPED"
+    failing.exit_code = task.rule.exit_code
+    failing.reason = task.rule.reason
+    task.execution_stopped_at = world.now
+    begin_stop(
+        world,
+        task,
+        stop_code="EssentialContainerExited",
+        reason=ESSENTIAL_CONTAINER_EXITED,
+        failed=True,
+    )
+
+
+def _failed_health_checks(world: World, task: Task) -> None:
+    if not _alive(task) or task.last_status != "RUNNING":
+        return
+    _failing_container(task).health_status = "UNHEALTHY"
+    task.health_status = "UNHEALTHY"
+    # The service scheduler replaces tasks whose essential containers report UNHEALTHY.
+    begin_stop(
+        world,
+        task,
+        stop_code="ServiceSchedulerInitiated",
+        reason=FAILED_HEALTH_CHECKS,
+        failed=True,
+    )
+
+
+def _failing_container(task: Task) -> Container:
+    """The essential container the task's rule applies to."""
+    rule = task.rule
+    for container in task.containers:
+        if container.essential and (rule is None or rule.matches(container.image)):
+            return container
+    return task.containers[0]
+
+
+def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed: bool) -> None:
+    """Set the task's desired status to STOPPED and schedule DEACTIVATING → STOPPING → STOPPED.
+
+    A failed task (it did not start, crashed or failed its health checks) also counts against
+    its deployment's circuit breaker.
+    """
+    if not _alive(task):
+        return
+    task.desired_status = "STOPPED"
+    task.stop_code = stop_code
+    task.stopped_reason = reason
+    task.stopping_at = world.now
+    task.failed = failed
+    task.last_status = "DEACTIVATING"
+    task.version += 1
+    if failed:
+        record_failure(world, task)
+    world.schedule(world.timings.deactivating, _to_stopping, task)
+    _touch(world, task)
+
+
+def _to_stopping(world: World, task: Task) -> None:
+    task.last_status = "STOPPING"
+    task.version += 1
+    world.schedule(world.timings.stopping, _to_stopped, task)
+
+
+def _to_stopped(world: World, task: Task) -> None:
+    now = world.now
+    task.last_status = "STOPPED"
+    task.stopped_at = now
+    if task.execution_stopped_at is None:
+        task.execution_stopped_at = now
+    task.version += 1
+    for container in task.containers:
+        if container.last_status == "RUNNING":
+            # Stopped with SIGTERM and exited cleanly.
+            container.exit_code = 0
+        container.last_status = "STOPPED"
+    if task.deployment is not None:
+        task.deployment.tasks.pop(task.task_id, None)
+    world.schedule(world.timings.stopped_task_retention, _forget, task)
+    _touch(world, task)
+
+
+def _forget(world: World, task: Task) -> None:
+    task.cluster.tasks.pop(task.task_id, None)
+
+
+def _touch(world: World, task: Task) -> None:
+    if task.service is not None:
+        world.touch(task.service)

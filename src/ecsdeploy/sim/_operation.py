@@ -1,0 +1,52 @@
+"""The signature every simulated ECS operation has, and small parameter helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ecsdeploy.sim._errors import cluster_not_found, invalid_parameter
+from ecsdeploy.sim._ids import name_of
+from ecsdeploy.sim._state import Cluster, Region
+from ecsdeploy.sim._world import World
+
+Params = dict[str, Any]
+Response = dict[str, Any]
+Operation = Callable[[World, Region, Params], Response]
+
+DEFAULT_CLUSTER = "default"
+
+
+def cluster_param(region: Region, params: Params, key: str = "cluster") -> Cluster:
+    """The ACTIVE cluster named by `params[key]` (name or ARN), "default" when omitted."""
+    cluster = region.clusters.get(name_of(params.get(key) or DEFAULT_CLUSTER))
+    if cluster is None or cluster.status != "ACTIVE":
+        raise cluster_not_found()
+    return cluster
+
+
+def tags_from(raw: Any) -> dict[str, str]:
+    """ECS's `[{"key": k, "value": v}]` tag list as a dict (validated shape guaranteed upstream)."""
+    if not raw:
+        return {}
+    return {str(tag["key"]): str(tag.get("value", "")) for tag in raw}
+
+
+def tags_to(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in tags.items()]
+
+
+def max_results(params: Params, *, limit: int, default: int) -> int:
+    value = params.get("maxResults")
+    if value is None:
+        return default
+    if not 1 <= int(value) <= limit:
+        raise invalid_parameter(f"maxResults must be between 1 and {limit}.")
+    return int(value)
+
+
+def with_token(body: Response, token: str | None) -> Response:
+    """Add `nextToken` to a List* response when there is a next page."""
+    if token is not None:
+        body["nextToken"] = token
+    return body

@@ -1,0 +1,269 @@
+"""State → response bodies shaped exactly like botocore's ECS output shapes.
+
+Timestamps are float epoch seconds; members without a value are left out, as ECS does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsdeploy.sim._operation import tags_to
+from ecsdeploy.sim._state import (
+    Cluster,
+    Container,
+    Deployment,
+    Service,
+    ServiceDeploymentRecord,
+    Task,
+    TaskDefinition,
+)
+
+_PENDING_STATES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING"})
+
+SERVICE_SPEC_KEYS = (
+    "loadBalancers",
+    "serviceRegistries",
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "platformFamily",
+    "deploymentConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "networkConfiguration",
+    "healthCheckGracePeriodSeconds",
+    "schedulingStrategy",
+    "deploymentController",
+    "enableECSManagedTags",
+    "propagateTags",
+    "enableExecuteCommand",
+    "availabilityZoneRebalancing",
+    "roleArn",
+)
+"""Service output members that echo what CreateService/UpdateService were given."""
+
+
+def _compact(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def taskdef_view(taskdef: TaskDefinition) -> dict[str, Any]:
+    body = dict(taskdef.body)
+    body["status"] = taskdef.status
+    if taskdef.deregistered_at is not None:
+        body["deregisteredAt"] = taskdef.deregistered_at
+    return body
+
+
+def container_view(task: Task, container: Container) -> dict[str, Any]:
+    return _compact(
+        {
+            "containerArn": container.arn,
+            "taskArn": task.arn,
+            "name": container.name,
+            "image": container.image,
+            "lastStatus": container.last_status,
+            "exitCode": container.exit_code,
+            "reason": container.reason,
+            "healthStatus": container.health_status,
+            "networkBindings": [],
+            "networkInterfaces": [],
+        }
+    )
+
+
+def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
+    body = task.taskdef.body
+    view = _compact(
+        {
+            "taskArn": task.arn,
+            "clusterArn": task.cluster.arn,
+            "taskDefinitionArn": task.taskdef.arn,
+            "containers": [container_view(task, c) for c in task.containers],
+            "cpu": body.get("cpu"),
+            "memory": body.get("memory"),
+            "lastStatus": task.last_status,
+            "desiredStatus": task.desired_status,
+            "healthStatus": task.health_status,
+            "launchType": task.launch_type,
+            "group": task.group,
+            "startedBy": task.started_by,
+            "version": task.version,
+            "createdAt": task.created_at,
+            "pullStartedAt": task.pull_started_at,
+            "pullStoppedAt": task.pull_stopped_at,
+            "startedAt": task.started_at,
+            "stoppingAt": task.stopping_at,
+            "stoppedAt": task.stopped_at,
+            "executionStoppedAt": task.execution_stopped_at,
+            "stopCode": task.stop_code,
+            "stoppedReason": task.stopped_reason,
+            "connectivity": "CONNECTED" if task.started_at is not None else None,
+            "connectivityAt": task.started_at,
+            "attachments": [],
+            "overrides": {"containerOverrides": [{"name": c.name} for c in task.containers]},
+        }
+    )
+    if include_tags:
+        view["tags"] = tags_to(task.tags)
+    return view
+
+
+def deployment_counts(deployment: Deployment) -> tuple[int, int]:
+    """(running, pending) tasks of a deployment."""
+    running = pending = 0
+    for task in deployment.tasks.values():
+        if task.last_status == "RUNNING":
+            running += 1
+        elif task.last_status in _PENDING_STATES:
+            pending += 1
+    return running, pending
+
+
+def deployment_view(deployment: Deployment) -> dict[str, Any]:
+    running, pending = deployment_counts(deployment)
+    view: dict[str, Any] = {
+        "id": deployment.id,
+        "status": deployment.status,
+        "taskDefinition": deployment.taskdef.arn,
+        "desiredCount": deployment.desired_count,
+        "pendingCount": pending,
+        "runningCount": running,
+        "failedTasks": deployment.failed_tasks,
+        "createdAt": deployment.created_at,
+        "updatedAt": deployment.updated_at,
+    }
+    if deployment.service.controller == "ECS":
+        view["rolloutState"] = deployment.rollout_state
+        view["rolloutStateReason"] = deployment.rollout_state_reason
+    view.update(deployment.spec)
+    return view
+
+
+def service_view(service: Service, *, include_tags: bool = False) -> dict[str, Any]:
+    running = pending = 0
+    deployments = []
+    for deployment in service.deployments:
+        view = deployment_view(deployment)
+        running += view["runningCount"]
+        pending += view["pendingCount"]
+        deployments.append(view)
+    body: dict[str, Any] = {
+        "serviceArn": service.arn,
+        "serviceName": service.name,
+        "clusterArn": service.cluster.arn,
+        "status": service.status,
+        "desiredCount": service.desired_count,
+        "runningCount": running,
+        "pendingCount": pending,
+        "taskDefinition": service.taskdef_arn,
+        "deployments": deployments,
+        "events": [
+            {"id": event_id, "createdAt": created_at, "message": message}
+            for event_id, created_at, message in service.events
+        ],
+        "createdAt": service.created_at,
+        "createdBy": f"arn:aws:iam::{service.arn.split(':')[4]}:root",
+        "taskSets": [],
+    }
+    body.update({key: service.spec[key] for key in SERVICE_SPEC_KEYS if key in service.spec})
+    if include_tags:
+        body["tags"] = tags_to(service.tags)
+    return body
+
+
+def cluster_view(cluster: Cluster, *, include: frozenset[str] = frozenset()) -> dict[str, Any]:
+    running = pending = 0
+    for task in cluster.tasks.values():
+        if task.last_status == "RUNNING":
+            running += 1
+        elif task.last_status in _PENDING_STATES:
+            pending += 1
+    view: dict[str, Any] = {
+        "clusterArn": cluster.arn,
+        "clusterName": cluster.name,
+        "status": cluster.status,
+        "registeredContainerInstancesCount": 0,
+        "runningTasksCount": running,
+        "pendingTasksCount": pending,
+        "activeServicesCount": sum(1 for s in cluster.services.values() if s.status == "ACTIVE"),
+        "statistics": [],
+        "tags": tags_to(cluster.tags) if "TAGS" in include else [],
+        "settings": cluster.spec.get("settings")
+        or [{"name": "containerInsights", "value": "disabled"}],
+        "capacityProviders": cluster.spec.get("capacityProviders", []),
+        "defaultCapacityProviderStrategy": cluster.spec.get("defaultCapacityProviderStrategy", []),
+    }
+    for key in ("configuration", "serviceConnectDefaults"):
+        if key in cluster.spec:
+            view[key] = cluster.spec[key]
+    return view
+
+
+def _revision_summary(service: Service, revision_arn: str) -> dict[str, Any]:
+    requested = running = pending = 0
+    for deployment in service.deployments:
+        if deployment.revision_arn == revision_arn:
+            r, p = deployment_counts(deployment)
+            requested += deployment.desired_count
+            running += r
+            pending += p
+    return {
+        "arn": revision_arn,
+        "requestedTaskCount": requested,
+        "runningTaskCount": running,
+        "pendingTaskCount": pending,
+    }
+
+
+def record_brief(record: ServiceDeploymentRecord) -> dict[str, Any]:
+    return _compact(
+        {
+            "serviceDeploymentArn": record.arn,
+            "serviceArn": record.service.arn,
+            "clusterArn": record.service.cluster.arn,
+            "startedAt": record.started_at,
+            "createdAt": record.created_at,
+            "finishedAt": record.finished_at,
+            "targetServiceRevisionArn": record.target_revision_arn,
+            "status": record.status,
+            "statusReason": record.status_reason,
+        }
+    )
+
+
+def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
+    service = record.service
+    view = _compact(
+        {
+            "serviceDeploymentArn": record.arn,
+            "serviceArn": service.arn,
+            "clusterArn": service.cluster.arn,
+            "createdAt": record.created_at,
+            "startedAt": record.started_at,
+            "finishedAt": record.finished_at,
+            "stoppedAt": record.stopped_at,
+            "updatedAt": record.updated_at,
+            "sourceServiceRevisions": [
+                _revision_summary(service, arn) for arn in record.source_revision_arns
+            ],
+            "targetServiceRevision": _revision_summary(service, record.target_revision_arn),
+            "status": record.status,
+            "statusReason": record.status_reason,
+            "deploymentConfiguration": record.deployment_configuration,
+            "deploymentCircuitBreaker": {
+                "status": record.circuit_breaker_status,
+                "failureCount": record.failure_count,
+                "threshold": record.threshold,
+            },
+        }
+    )
+    if record.rollback_started_at is not None:
+        view["rollback"] = _compact(
+            {
+                "reason": record.rollback_reason,
+                "startedAt": record.rollback_started_at,
+                "serviceRevisionArn": record.rollback_revision_arn,
+            }
+        )
+    return view

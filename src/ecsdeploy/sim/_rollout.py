@@ -1,0 +1,167 @@
+"""The service scheduler's rolling update: launch, drain, complete.
+
+"Deploy Amazon ECS services by replacing tasks"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html):
+during a deployment the number of tasks in the RUNNING or PENDING state stays at or below
+`maximumPercent` of the desired count (rounded down) and the number of RUNNING, healthy tasks at
+or above `minimumHealthyPercent` (rounded up). The scheduler starts PRIMARY tasks as room allows,
+stops tasks of older deployments as healthy capacity allows, and declares the deployment
+COMPLETED once all desired PRIMARY tasks run healthy and the older deployments are drained.
+Evaluation happens whenever something about the service changed, never on a timer.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ecsdeploy.sim import _events
+from ecsdeploy.sim._lifecycle import begin_stop, launch_task
+from ecsdeploy.sim._state import Deployment, Service, Task
+from ecsdeploy.sim._world import World
+
+SCALING_ACTIVITY = "Scaling activity initiated by (deployment {deployment_id})"
+
+
+def evaluate(world: World, service: Service) -> None:
+    """Bring `service` one step closer to its desired state, as ECS's scheduler does."""
+    if service.status != "ACTIVE":
+        _drain_everything(world, service)
+        return
+    primary = service.primary
+    if service.controller != "ECS" or primary is None:
+        # CODE_DEPLOY and EXTERNAL services are driven by task sets nobody here creates.
+        return
+    desired = service.desired_count
+    config = service.spec["deploymentConfiguration"]
+    upper = desired * int(config["maximumPercent"]) // 100
+    lower = math.ceil(desired * int(config["minimumHealthyPercent"]) / 100)
+    primary.desired_count = desired
+
+    primary_alive = [t for t in primary.tasks.values() if t.desired_status == "RUNNING"]
+    older_alive = [
+        t
+        for d in reversed(service.deployments[1:])
+        for t in d.tasks.values()
+        if t.desired_status == "RUNNING"
+    ]
+    to_stop: list[Task] = []
+    # Scale in: PRIMARY tasks beyond the desired count, least useful first.
+    if len(primary_alive) > desired:
+        surplus = sorted(primary_alive, key=_usefulness)[: len(primary_alive) - desired]
+        to_stop.extend(surplus)
+        primary_alive = [t for t in primary_alive if t not in surplus]
+    # Older tasks that are not serving yet cost capacity and count for nothing: stop them.
+    to_stop.extend(t for t in older_alive if not _serving(t))
+    older_serving = [t for t in older_alive if _serving(t)]
+    # Serving older tasks go as long as enough healthy tasks remain. A FAILED deployment
+    # launches nothing more, so its service keeps what still runs.
+    if primary.rollout_state != "FAILED":
+        healthy = sum(1 for t in primary_alive if _serving(t)) + len(older_serving)
+        to_stop.extend(older_serving[: max(0, healthy - lower)])
+    for task in to_stop:
+        begin_stop(
+            world,
+            task,
+            stop_code="ServiceSchedulerInitiated",
+            reason=SCALING_ACTIVITY.format(deployment_id=primary.id),
+            failed=False,
+        )
+    if to_stop:
+        _events.tasks_stopped(world, service, to_stop)
+
+    if primary.rollout_state != "FAILED":
+        alive_total = (
+            len(primary_alive)
+            + len(older_alive)
+            - sum(1 for t in to_stop if t.deployment is not primary)
+        )
+        count = max(0, min(desired - len(primary_alive), upper - alive_total))
+        started = [launch_task(world, primary) for _ in range(count)]
+        if started:
+            _events.tasks_started(world, service, started)
+
+    for deployment in service.deployments[1:]:
+        deployment.desired_count = sum(
+            1 for t in deployment.tasks.values() if t.desired_status == "RUNNING"
+        )
+        if deployment.status == "ACTIVE" and not deployment.tasks:
+            _retire(world, deployment)
+    _maybe_complete(world, service, primary)
+
+
+def _serving(task: Task) -> bool:
+    """RUNNING and healthy: what counts toward minimumHealthyPercent."""
+    return task.last_status == "RUNNING" and task.healthy
+
+
+def _usefulness(task: Task) -> tuple[bool, bool]:
+    return (_serving(task), task.last_status == "RUNNING")
+
+
+def _maybe_complete(world: World, service: Service, primary: Deployment) -> None:
+    desired = service.desired_count
+    running_healthy = sum(1 for t in primary.tasks.values() if _serving(t))
+    steady = (
+        running_healthy == desired
+        and len(primary.tasks) == desired
+        and all(not d.tasks for d in service.deployments[1:])
+    )
+    if not steady:
+        service.steady = False
+        return
+    if primary.rollout_state == "IN_PROGRESS":
+        _complete(world, service, primary)
+    if primary.rollout_state == "COMPLETED" and not service.steady:
+        service.steady = True
+        _events.steady_state(world, service)
+
+
+def _complete(world: World, service: Service, primary: Deployment) -> None:
+    now = world.now
+    primary.rollout_state = "COMPLETED"
+    primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
+    primary.updated_at = now
+    service.last_completed = primary
+    record = primary.record
+    if record.status == "IN_PROGRESS":
+        record.status = "SUCCESSFUL"
+        record.status_reason = None
+    elif record.status == "ROLLBACK_IN_PROGRESS":
+        record.status = "ROLLBACK_SUCCESSFUL"
+    if record.circuit_breaker_status == "MONITORING":
+        record.circuit_breaker_status = "MONITORING_COMPLETE"
+    record.finished_at = record.updated_at = now
+    _events.deployment_completed(world, service, primary.id)
+
+
+def _retire(world: World, deployment: Deployment) -> None:
+    """A drained deployment turns INACTIVE and leaves the list a little later."""
+    deployment.status = "INACTIVE"
+    deployment.updated_at = world.now
+    world.schedule(world.timings.drained_deployment_retention, _remove_deployment, deployment)
+
+
+def _remove_deployment(world: World, deployment: Deployment) -> None:
+    service = deployment.service
+    if deployment.status == "INACTIVE" and deployment in service.deployments:
+        service.deployments.remove(deployment)
+        world.touch(service)
+
+
+def _drain_everything(world: World, service: Service) -> None:
+    """A deleted (DRAINING) service stops all its tasks, then becomes INACTIVE."""
+    alive = [
+        t for d in service.deployments for t in d.tasks.values() if t.desired_status == "RUNNING"
+    ]
+    for task in alive:
+        begin_stop(
+            world,
+            task,
+            stop_code="ServiceSchedulerInitiated",
+            reason=SCALING_ACTIVITY.format(deployment_id=task.started_by),
+            failed=False,
+        )
+    if alive:
+        _events.tasks_stopped(world, service, alive)
+    if service.status == "DRAINING" and all(not d.tasks for d in service.deployments):
+        service.status = "INACTIVE"

@@ -1,0 +1,117 @@
+"""ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment.
+
+"View service history using Amazon ECS service deployments"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html) and
+"StopServiceDeployment" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html):
+stopping with ROLLBACK returns the service to the last service revision that completed.
+"""
+
+from __future__ import annotations
+
+from ecsdeploy.sim._circuit_breaker import roll_back
+from ecsdeploy.sim._errors import EcsApiError, invalid_parameter
+from ecsdeploy.sim._operation import (
+    Operation,
+    Params,
+    Response,
+    cluster_param,
+    max_results,
+    with_token,
+)
+from ecsdeploy.sim._pagination import page
+from ecsdeploy.sim._render import record_brief, record_view
+from ecsdeploy.sim._service_ops import lookup_service
+from ecsdeploy.sim._state import Region, ServiceDeploymentRecord
+from ecsdeploy.sim._world import World
+
+MAX_DESCRIBE_SERVICE_DEPLOYMENTS = 20
+STOP_REQUESTED_REASON = "Service deployment rolled back because of a stop request."
+
+
+def _find_record(region: Region, record_arn: str) -> ServiceDeploymentRecord | None:
+    """Records by ARN: `…:service-deployment/<cluster>/<service>/<id>`."""
+    _, _, resource = record_arn.partition(":service-deployment/")
+    parts = resource.split("/")
+    if len(parts) != 3:
+        return None
+    cluster = region.clusters.get(parts[0])
+    service = cluster.services.get(parts[1]) if cluster is not None else None
+    if service is None:
+        return None
+    return next((r for r in service.records if r.arn == record_arn), None)
+
+
+def list_service_deployments(world: World, region: Region, params: Params) -> Response:
+    cluster = cluster_param(region, params)
+    service = lookup_service(cluster, params["service"])
+    statuses = set(params.get("status") or ())
+    window = params.get("createdAt") or {}
+    after = window.get("after")
+    before = window.get("before")
+    records = [
+        record
+        for record in reversed(service.records)
+        if (not statuses or record.status in statuses)
+        and (after is None or record.created_at >= float(after))
+        and (before is None or record.created_at <= float(before))
+    ]
+    size = max_results(params, limit=100, default=20)
+    chunk, token = page(records, next_token=params.get("nextToken"), size=size)
+    return with_token({"serviceDeployments": [record_brief(r) for r in chunk]}, token)
+
+
+def describe_service_deployments(world: World, region: Region, params: Params) -> Response:
+    arns = params["serviceDeploymentArns"]
+    if len(arns) > MAX_DESCRIBE_SERVICE_DEPLOYMENTS:
+        raise invalid_parameter(
+            f"serviceDeploymentArns can have at most {MAX_DESCRIBE_SERVICE_DEPLOYMENTS} items."
+        )
+    found = []
+    failures = []
+    for record_arn in arns:
+        record = _find_record(region, record_arn)
+        if record is None:
+            failures.append({"arn": record_arn, "reason": "MISSING"})
+        else:
+            found.append(record_view(record))
+    return {"serviceDeployments": found, "failures": failures}
+
+
+def stop_service_deployment(world: World, region: Region, params: Params) -> Response:
+    record_arn = params["serviceDeploymentArn"]
+    record = _find_record(region, record_arn)
+    if record is None:
+        raise EcsApiError(
+            "ServiceDeploymentNotFoundException", "The service deployment does not exist."
+        )
+    if (params.get("stopType") or "ROLLBACK") != "ROLLBACK":
+        raise invalid_parameter("Only the ROLLBACK stop type is supported.")
+    service = record.service
+    primary = service.primary
+    if record.status != "IN_PROGRESS" or primary is None or primary.record is not record:
+        raise EcsApiError(
+            "ConflictException", f"The service deployment is {record.status}, not IN_PROGRESS."
+        )
+    if service.last_completed is None:
+        raise EcsApiError(
+            "ConflictException", "There is no completed service revision to roll back to."
+        )
+    primary.rollout_state = "FAILED"
+    primary.rollout_state_reason = f"ECS deployment {primary.id} stopped: rollback requested."
+    primary.updated_at = world.now
+    if record.circuit_breaker_status == "MONITORING":
+        record.circuit_breaker_status = "MONITORING_COMPLETE"
+    roll_back(
+        world,
+        primary,
+        reason=STOP_REQUESTED_REASON,
+        rollout_reason=f"ECS deployment rolling back to deploymentId {service.last_completed.id}.",
+    )
+    return {"serviceDeploymentArn": record_arn}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "ListServiceDeployments": list_service_deployments,
+    "DescribeServiceDeployments": describe_service_deployments,
+    "StopServiceDeployment": stop_service_deployment,
+}

@@ -1,0 +1,190 @@
+"""The simulated ECS state of one region: clusters, services, deployments, tasks, task definitions.
+
+Plain slotted records. Behaviour lives in the operation modules and the scheduler; these classes
+only keep data and the indexes that make the hot paths cheap (a deployment knows its live tasks,
+a cluster knows every task it still lists).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecsdeploy.sim._rules import ContainerRule
+
+MAX_SERVICE_EVENTS = 100
+"""DescribeServices returns at most the 100 latest service events."""
+
+
+@dataclass(slots=True)
+class TaskDefinition:
+    arn: str
+    family: str
+    revision: int
+    body: dict[str, Any]
+    """The full DescribeTaskDefinition `taskDefinition` member, minus `status`/`deregisteredAt`."""
+    registered_at: float
+    status: str = "ACTIVE"
+    deregistered_at: float | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def containers(self) -> list[dict[str, Any]]:
+        containers: list[dict[str, Any]] = self.body.get("containerDefinitions", [])
+        return containers
+
+
+@dataclass(slots=True)
+class Container:
+    name: str
+    image: str
+    arn: str
+    essential: bool
+    has_health_check: bool
+    last_status: str = "PENDING"
+    exit_code: int | None = None
+    reason: str | None = None
+    health_status: str = "UNKNOWN"
+
+
+@dataclass(slots=True)
+class Task:
+    task_id: str
+    arn: str
+    cluster: Cluster
+    taskdef: TaskDefinition
+    containers: list[Container]
+    created_at: float
+    service: Service | None = None
+    deployment: Deployment | None = None
+    started_by: str | None = None
+    group: str | None = None
+    launch_type: str | None = None
+    rule: ContainerRule | None = None
+    """The container rule this task was launched under, decided once at launch."""
+    last_status: str = "PROVISIONING"
+    desired_status: str = "RUNNING"
+    health_status: str = "UNKNOWN"
+    healthy: bool = False
+    """Counted as started successfully (HEALTHY, or RUNNING long enough without a health check)."""
+    failed: bool = False
+    """Stopped unexpectedly (failed to start, crashed, failed health checks)."""
+    pull_started_at: float | None = None
+    pull_stopped_at: float | None = None
+    started_at: float | None = None
+    stopping_at: float | None = None
+    stopped_at: float | None = None
+    execution_stopped_at: float | None = None
+    stop_code: str | None = None
+    stopped_reason: str | None = None
+    version: int = 1
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ServiceDeploymentRecord:
+    """What ListServiceDeployments/DescribeServiceDeployments report for one service deployment.
+
+    One record per CreateService/UpdateService that started a deployment; an ECS rollback
+    (circuit breaker or StopServiceDeployment) belongs to the record it rolls back.
+    """
+
+    arn: str
+    service: Service
+    created_at: float
+    target_revision_arn: str
+    source_revision_arns: list[str]
+    deployment_configuration: dict[str, Any]
+    status: str = "IN_PROGRESS"
+    status_reason: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    stopped_at: float | None = None
+    updated_at: float = 0.0
+    rollback_reason: str | None = None
+    rollback_started_at: float | None = None
+    rollback_revision_arn: str | None = None
+    circuit_breaker_status: str = "DISABLED"
+    failure_count: int = 0
+    threshold: int = 0
+
+
+@dataclass(slots=True)
+class Deployment:
+    id: str
+    service: Service
+    taskdef: TaskDefinition
+    revision_arn: str
+    created_at: float
+    desired_count: int
+    record: ServiceDeploymentRecord
+    status: str = "PRIMARY"
+    updated_at: float = 0.0
+    rollout_state: str = "IN_PROGRESS"
+    rollout_state_reason: str = ""
+    failed_tasks: int = 0
+    """Consecutive failed tasks, as the circuit breaker counts them."""
+    circuit_breaker_threshold: int = 3
+    is_rollback: bool = False
+    """Started by ECS to roll back (circuit breaker or StopServiceDeployment); never rolled back."""
+    tasks: dict[str, Task] = field(default_factory=dict)
+    """Tasks of this deployment that are not STOPPED yet."""
+    spec: dict[str, Any] = field(default_factory=dict)
+    """launchType, platformVersion, networkConfiguration … as the service had them."""
+
+
+@dataclass(slots=True)
+class Service:
+    name: str
+    arn: str
+    cluster: Cluster
+    spec: dict[str, Any]
+    """Every CreateService/UpdateService member that DescribeServices returns as given."""
+    desired_count: int
+    taskdef_arn: str
+    created_at: float
+    status: str = "ACTIVE"
+    deployments: list[Deployment] = field(default_factory=list)
+    """PRIMARY first, then ACTIVE (draining) and INACTIVE (drained, about to disappear)."""
+    events: deque[tuple[str, float, str]] = field(
+        default_factory=lambda: deque(maxlen=MAX_SERVICE_EVENTS)
+    )
+    """(id, createdAt, message), newest first."""
+    records: list[ServiceDeploymentRecord] = field(default_factory=list)
+    last_completed: Deployment | None = None
+    """The deployment a circuit-breaker rollback returns to."""
+    steady: bool = False
+    """Whether "has reached a steady state" was said since the service last changed."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def controller(self) -> str:
+        controller: dict[str, Any] = self.spec.get("deploymentController") or {}
+        return str(controller.get("type", "ECS"))
+
+    @property
+    def primary(self) -> Deployment | None:
+        return self.deployments[0] if self.deployments else None
+
+
+@dataclass(slots=True)
+class Cluster:
+    name: str
+    arn: str
+    region: str
+    spec: dict[str, Any]
+    status: str = "ACTIVE"
+    services: dict[str, Service] = field(default_factory=dict)
+    """Services by name, including INACTIVE ones ECS still describes."""
+    tasks: dict[str, Task] = field(default_factory=dict)
+    """Every task ListTasks can still return, by task id (STOPPED ones until they expire)."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Region:
+    name: str
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    families: dict[str, list[TaskDefinition]] = field(default_factory=dict)
+    """Revisions by family; index `revision - 1`."""

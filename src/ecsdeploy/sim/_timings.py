@@ -1,0 +1,43 @@
+"""How long each simulated ECS step takes, in simulated seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Durations of the simulated task lifecycle and deployment bookkeeping.
+
+    Defaults follow what a small Fargate task does on real ECS: a healthy task is RUNNING about
+    10 s after launch and counts as healthy 10 s later, so a one-task rollout completes in under
+    a minute of simulated time. See "Amazon ECS task lifecycle"
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html).
+    """
+
+    provisioning: float = 2.0
+    """PROVISIONING → PENDING: network interface attachment."""
+    pending: float = 8.0
+    """PENDING → RUNNING: image pull and container start (`pullStartedAt` .. `startedAt`)."""
+    time_to_healthy: float = 10.0
+    """RUNNING → healthy. Containers with a `healthCheck` report HEALTHY then; tasks without one
+    count as started successfully (for the circuit breaker and the rollout) after this delay."""
+    time_to_unhealthy: float = 30.0
+    """RUNNING → UNHEALTHY for images under an `unhealthy` container rule."""
+    deactivating: float = 1.0
+    """DEACTIVATING → STOPPING: load balancer deregistration and network detach."""
+    stopping: float = 4.0
+    """STOPPING → STOPPED: SIGTERM until the containers exit."""
+    stopped_task_retention: float = 3600.0
+    """How long STOPPED tasks stay visible to ListTasks/DescribeTasks (ECS: at least one hour)."""
+    drained_deployment_retention: float = 5.0
+    """How long a drained deployment stays in the service's `deployments` (as INACTIVE)."""
+
+    def __post_init__(self) -> None:
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"Timings.{name} must be >= 0, not {value}")
+        if self.provisioning + self.pending <= 0:
+            # A launch that takes no time would let a crash loop spin forever at one instant.
+            raise ValueError("Timings.provisioning + Timings.pending must be > 0")
