@@ -34,7 +34,7 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._redaction import Redactor, redact_task_definition
-from ecsdeploy._result import DeployEvent, DeployResult
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef import DiffEntry, build_revision, container_names, diff_revisions
@@ -52,6 +52,7 @@ __all__ = [  # noqa: RUF022
     "ContainerExit",
     "Deployer",
     "DeployEvent",
+    "DeployPlan",
     "DeployResult",
     "DeploySettings",
     "diff_revisions",

@@ -21,7 +21,7 @@ from ecsdeploy._models import Target
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._ratelimit import Rate, RateLimiter
 from ecsdeploy._registrar import Registrar
-from ecsdeploy._result import DeployEvent, DeployResult
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.checks import HealthCheck
@@ -191,17 +191,28 @@ class Deployer:
             max_checks=max_checks,
             checks=checks,
         )
+        machine = await self._machine(target, effective)
+        self._machines.append(machine)
+        return await machine.run()
+
+    async def plan(self, target: Target) -> DeployPlan:
+        """Validate `target` and return the diff its deployment would make (a dry run).
+
+        Raises an InputError subclass for bad input; changes nothing in the account.
+        """
+        machine = await self._machine(target, target.settings or self.settings)
+        return await machine.plan()
+
+    async def _machine(self, target: Target, settings: DeploySettings) -> DeploymentMachine:
         gateway = await self.gateway(target.region)
-        machine = DeploymentMachine(
+        return DeploymentMachine(
             target,
-            effective,
+            settings,
             gateway=gateway,
             observer=self._observer(gateway, target.cluster),
             registrar=self._registrar,
             emit=self._emit,
         )
-        self._machines.append(machine)
-        return await machine.run()
 
     async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:
         """Deploy several targets concurrently; results in the order of `targets`."""

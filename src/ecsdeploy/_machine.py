@@ -31,7 +31,7 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._registrar import Registrar
-from ecsdeploy._result import DeployEvent, DeployResult, RolledBackBy
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, RolledBackBy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef import build_revision, diff_revisions, to_register_input
 from ecsdeploy.checks import (
@@ -120,13 +120,46 @@ class DeploymentMachine:
     # -- the run ------------------------------------------------------------------------------
 
     async def run(self) -> DeployResult:
+        """Drive the deployment to a terminal phase.
+
+        If the caller is cancelled, the deployment still ends properly before the cancellation
+        propagates: during WATCH the rollback completes (shielded); before UPDATE nothing was
+        changed and a registered revision is deregistered. `self.result` is set either way.
+        """
         self._log.info("ecsdeploy.deploy.started", changes=[repr(c) for c in self.target.changes])
         try:
-            await self._preflight()
+            await self._run_phases()
+        except anyio.get_cancelled_exc_class():
+            if not self.phase.is_terminal:
+                self._reason = f"cancelled during {self.phase.value}; nothing was changed"
+                with anyio.CancelScope(shield=True):
+                    await self._forget_revision()
+                self._transition(Phase.FAILED, reason=self._reason)
+            self._finish()
+            raise
+        return self._finish()
+
+    async def plan(self) -> DeployPlan:
+        """Validate the target and compute the new revision's diff, changing nothing."""
+        await self._inspect(wait=False)
+        return DeployPlan(
+            target=self.target,
+            current_task_definition_arn=self._previous_arn or "",
+            registers_new_revision=bool(self._register_input),
+            task_definition_arn=self._new_arn,
+            diff=self._diff,
+        )
+
+    async def _run_phases(self) -> None:
+        try:
+            await self._inspect(wait=True)
             self._transition(Phase.REGISTER)
             await self._register()
             self._transition(Phase.UPDATE)
-            await self._update()
+            # Once UpdateService is on its way it must be followed through (watched, or rolled
+            # back), so a cancellation waits for its answer and then lands in WATCH's guard.
+            with anyio.CancelScope(shield=True):
+                await self._update()
             self._transition(Phase.WATCH, deployment_id=self._deployment_id)
             await self._watch_guarded()
         except _Finished as finished:
@@ -134,12 +167,11 @@ class DeploymentMachine:
             if self.phase is not finished.phase:
                 self._transition(finished.phase, reason=finished.reason)
         except EcsDeployError as exc:
-            # Errors before WATCH: nothing was changed (UPDATE failures are re-checked below).
+            # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
             self._reason = str(exc)
             await self._forget_revision()
             self._transition(Phase.FAILED, reason=self._reason)
-        return self._finish()
 
     def _finish(self) -> DeployResult:
         result = DeployResult(
@@ -187,9 +219,9 @@ class DeploymentMachine:
 
     # -- PREFLIGHT ----------------------------------------------------------------------------
 
-    async def _preflight(self) -> None:
-        """Everything that can be checked is checked before anything is changed."""
-        service = await self._settled_service()
+    async def _inspect(self, *, wait: bool) -> None:
+        """PREFLIGHT: everything that can be checked is checked before anything is changed."""
+        service = await self._settled_service(wait=wait)
         self._known_event_ids = {str(e.get("id", "")) for e in service.get("events", [])}
         primary = _primary(service)
         if primary is None:
@@ -221,7 +253,7 @@ class DeploymentMachine:
             "ecsdeploy.preflight.passed", rollback_to=self._previous_arn, diff=self._diff
         )
 
-    async def _settled_service(self) -> dict[str, Any]:
+    async def _settled_service(self, *, wait: bool) -> dict[str, Any]:
         target = self.target
         deadline = anyio.current_time() + self.settings.timeout
         while True:
@@ -241,7 +273,7 @@ class DeploymentMachine:
                     )
                 )
             busy = _in_progress(service)
-            if busy is None:
+            if busy is None or not wait:
                 return service
             if not self.settings.wait_for_in_progress:
                 raise _Finished(

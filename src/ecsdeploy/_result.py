@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ecsdeploy._models import Outcome, Phase, ServiceEvent, StoppedTask, Target, Transition
 
-__all__ = ["DeployEvent", "DeployResult", "RolledBackBy"]
+__all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy"]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
 
@@ -74,3 +74,17 @@ class DeployEvent:
     message: str
     at: float
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeployPlan:
+    """What a deployment would do (a dry run): validated, nothing changed."""
+
+    target: Target
+    current_task_definition_arn: str
+    #: False when the target names an existing revision to deploy as it is.
+    registers_new_revision: bool
+    #: The existing revision to deploy, when no new one is registered.
+    task_definition_arn: str | None
+    #: Readable diff of current → new revision, secrets redacted.
+    diff: tuple[str, ...]
