@@ -34,6 +34,7 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._redaction import Redactor, redact_task_definition
+from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -73,10 +74,14 @@ __all__ = [  # noqa: RUF022
     "Rate",
     "redact_task_definition",
     "Redactor",
+    "Release",
+    "ReleaseResult",
     "RetryPolicy",
     "ServiceEvent",
+    "ServiceOutcome",
     "SetEnv",
     "SetSecret",
+    "Stage",
     "Status",
     "StoppedTask",
     "Target",

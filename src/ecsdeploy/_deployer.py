@@ -21,6 +21,8 @@ from ecsdeploy._models import Target
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._ratelimit import Rate, RateLimiter
 from ecsdeploy._registrar import Registrar
+from ecsdeploy._release import Release, ReleaseResult
+from ecsdeploy._release_runner import run_release
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -191,9 +193,20 @@ class Deployer:
             max_checks=max_checks,
             checks=checks,
         )
-        machine = await self._machine(target, effective)
-        self._machines.append(machine)
+        machine = await self.start_machine(target, effective)
         return await machine.run()
+
+    async def start_machine(
+        self, target: Target, settings: DeploySettings | None = None
+    ) -> DeploymentMachine:
+        """A machine for `target`, not yet run; its `result` survives a cancelled caller."""
+        machine = await self._machine(target, settings or target.settings or self.settings)
+        self._machines.append(machine)
+        return machine
+
+    async def release(self, release: Release) -> ReleaseResult:
+        """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
+        return await run_release(self, release)
 
     async def plan(self, target: Target) -> DeployPlan:
         """Validate `target` and return the diff its deployment would make (a dry run).

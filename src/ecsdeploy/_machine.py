@@ -133,7 +133,7 @@ class DeploymentMachine:
             if not self.phase.is_terminal:
                 self._reason = f"cancelled during {self.phase.value}; nothing was changed"
                 with anyio.CancelScope(shield=True):
-                    await self._forget_revision()
+                    await self.forget_revision()
                 self._transition(Phase.FAILED, reason=self._reason)
             self._finish()
             raise
@@ -170,7 +170,7 @@ class DeploymentMachine:
             # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
             self._reason = str(exc)
-            await self._forget_revision()
+            await self.forget_revision()
             self._transition(Phase.FAILED, reason=self._reason)
 
     def _finish(self) -> DeployResult:
@@ -479,7 +479,7 @@ class DeploymentMachine:
                 f"{self.settings.effective_rollback_timeout:g}s"
             )
         if problem is None:
-            await self._forget_revision()
+            await self.forget_revision()
             self._transition(Phase.ROLLED_BACK, reason=reason, by=self._rolled_back_by)
         else:
             self._reason = (
@@ -539,7 +539,7 @@ class DeploymentMachine:
             self._log.info("ecsdeploy.service_event", message=event.message)
             self._emit("service_event", event.message)
 
-    async def _forget_revision(self) -> None:
+    async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""
         registered_by_us = bool(self._register_input)
         if self._new_arn is None or not registered_by_us or not self.settings.deregister_failed:

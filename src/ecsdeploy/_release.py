@@ -1,0 +1,170 @@
+"""Releases: many services, in stages, all-or-nothing.
+
+A stage's services deploy concurrently; a stage starts only when the previous one succeeded.
+With `atomic=True`, a failure anywhere rolls back every service the release changed, in this
+stage and earlier ones, concurrently. Every target is validated (PREFLIGHT without waiting)
+before the first stage starts, so a bad target in stage 3 changes nothing in stage 1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ecsdeploy._models import Outcome, Target
+from ecsdeploy._result import DeployResult
+from ecsdeploy.exceptions import InputError
+
+__all__ = ["Release", "ReleaseResult", "ServiceOutcome", "Stage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """Targets that deploy together."""
+
+    name: str
+    targets: tuple[Target, ...]
+
+    def __init__(self, name: str, targets: Sequence[Target]) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "targets", tuple(targets))
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Ordered stages of targets.
+
+    - `atomic`: on any failure, roll back everything the release changed (default), or only the
+      services that failed (`False`).
+    - `max_concurrency`: how many deployments of the release run at once.
+    """
+
+    stages: tuple[Stage, ...]
+    atomic: bool = True
+    max_concurrency: int = 50
+    name: str = "release"
+
+    def __init__(
+        self,
+        stages: Sequence[Stage],
+        *,
+        atomic: bool = True,
+        max_concurrency: int = 50,
+        name: str = "release",
+    ) -> None:
+        object.__setattr__(self, "stages", tuple(stages))
+        object.__setattr__(self, "atomic", atomic)
+        object.__setattr__(self, "max_concurrency", max_concurrency)
+        object.__setattr__(self, "name", name)
+        self.validate()
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return tuple(t for stage in self.stages for t in stage.targets)
+
+    def validate(self) -> None:
+        """Raise InputError for a release that cannot be run as given."""
+        if not self.stages:
+            raise InputError(f"release {self.name!r} has no stages")
+        for stage in self.stages:
+            if not stage.targets:
+                raise InputError(f"stage {stage.name!r} of release {self.name!r} has no services")
+        if self.max_concurrency < 1:
+            raise InputError(f"max_concurrency must be at least 1, not {self.max_concurrency}")
+        names = Counter(stage.name for stage in self.stages)
+        repeated_stages = sorted(name for name, n in names.items() if n > 1)
+        if repeated_stages:
+            raise InputError(f"stage names must be unique; repeated: {repeated_stages}")
+        keys = Counter(t.key for t in self.targets)
+        repeated = sorted(
+            str(t) for t in {t.key: t for t in self.targets}.values() if keys[t.key] > 1
+        )
+        if repeated:
+            raise InputError(f"a service may appear once per release; repeated: {repeated}")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOutcome:
+    """Where one service of a release ended, including the release's own rollback of it."""
+
+    target: Target
+    stage: str
+    #: The service's deployment, or None if its stage never started.
+    result: DeployResult | None
+    #: The release's rollback of a service that had succeeded (atomic releases), if any.
+    rollback: DeployResult | None = None
+
+    @property
+    def state(self) -> str:
+        """A short word for tables: SUCCEEDED, ROLLED_BACK, SKIPPED, ROLLBACK_FAILED, ..."""
+        if self.result is None:
+            return "SKIPPED"
+        if self.rollback is not None:
+            return "ROLLED_BACK" if self.rollback.succeeded else "ROLLBACK_FAILED"
+        return self.result.outcome.value
+
+    @property
+    def reason(self) -> str:
+        if self.result is None:
+            return "not started: an earlier stage failed"
+        if self.rollback is not None:
+            how = "rolled back" if self.rollback.succeeded else "ROLLBACK FAILED"
+            return f"{how} by the release: {self.rollback.reason or 'another service failed'}"
+        return self.result.reason
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseResult:
+    """Each service's result, the overall outcome, and timing."""
+
+    release: Release
+    services: tuple[ServiceOutcome, ...]
+    started_at: float
+    finished_at: float = field(default_factory=time.time)
+    #: Set when validation failed before anything was deployed.
+    error: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        states = [s.state for s in self.services]
+        if self.error is not None:
+            return Outcome.FAILED
+        if "ROLLBACK_FAILED" in states or any(
+            s.result is not None and s.result.needs_attention for s in self.services
+        ):
+            return Outcome.ROLLBACK_FAILED
+        if all(state == "SUCCEEDED" for state in states):
+            return Outcome.SUCCEEDED
+        changed_and_kept = [
+            s
+            for s in self.services
+            if s.state in ("SUCCEEDED", "FAILED") and s.result and s.result.changed
+        ]
+        return Outcome.FAILED if changed_and_kept else Outcome.ROLLED_BACK
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome is Outcome.SUCCEEDED
+
+    @property
+    def duration(self) -> float:
+        return self.finished_at - self.started_at
+
+    @property
+    def exit_code(self) -> int:
+        """0 all succeeded · 1 failed/rolled back · 2 bad input, nothing changed · 3 look now."""
+        outcome = self.outcome
+        if outcome is Outcome.SUCCEEDED:
+            return 0
+        if outcome is Outcome.ROLLBACK_FAILED:
+            return 3
+        nothing_changed = not any(s.result and s.result.changed for s in self.services)
+        input_problem = self.error is not None or any(
+            s.result is not None and s.result.input_error for s in self.services
+        )
+        return 2 if nothing_changed and input_problem else 1
+
+    def by_service(self) -> Mapping[str, ServiceOutcome]:
+        return {str(s.target): s for s in self.services}
