@@ -1,1 +1,114 @@
-"""The bundled ECS simulator."""
+"""The bundled ECS simulator: ECS's wire protocol, real deployment dynamics, a speed-up clock.
+
+Any AWS client talks to it through ``endpoint_url`` (or ``AWS_ENDPOINT_URL_ECS``)::
+
+    async with Simulator(speed=50) as sim:
+        async with aioboto3.Session().client("ecs", **sim.client_kwargs()) as ecs:
+            await ecs.create_cluster(clusterName="demo")
+            await sim.advance(60)
+
+The library never imports this package; only the ``sim``/``demo`` commands and tests do.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+from ecsdeploy.sim._backend import EcsBackend
+from ecsdeploy.sim._clock import SimClock
+from ecsdeploy.sim._protocol import DEFAULT_REGION
+from ecsdeploy.sim._server import EcsServer, RunningServer
+from ecsdeploy.sim._timings import Timings
+
+__all__ = ["EcsBackend", "SimClock", "Simulator", "Timings"]
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Simulator:
+    """An ECS simulator served in-process on a free port for the life of an ``async with``.
+
+    `speed` makes simulated time run that many times faster than the wall clock; `seed` makes
+    task ids, fault probabilities and timing jitter repeatable; `throttle` switches on ECS's
+    request throttling (token buckets refilled on wall time); `timings` sets the task lifecycle.
+    A simulator opens once: entering it twice raises RuntimeError.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        seed: int | None = None,
+        throttle: bool = False,
+        timings: Timings | None = None,
+    ) -> None:
+        self.clock = SimClock(speed=speed)
+        self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
+        self._server = EcsServer(self.backend, clock=self.clock, seed=seed, throttle=throttle)
+        self._running = RunningServer(self._server, host=host, port=port)
+        self._state = _State.UNOPENED
+
+    async def __aenter__(self) -> Self:
+        if self._state is not _State.UNOPENED:
+            raise RuntimeError(f"a Simulator opens once; this one is {self._state.value}")
+        await self._running.start()
+        self._state = _State.OPEN
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._state = _State.CLOSED
+        await self._running.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://HOST:PORT`` of the running server (IPv6 hosts in brackets)."""
+        if self._state is not _State.OPEN:
+            raise RuntimeError("the simulator is not running; use it inside 'async with'")
+        host = self._running.host
+        return (
+            f"http://[{host}]:{self._running.port}"
+            if ":" in host
+            else (f"http://{host}:{self._running.port}")
+        )
+
+    def client_kwargs(self, *, region_name: str = DEFAULT_REGION) -> dict[str, str]:
+        """Keyword arguments for ``boto3``/``aioboto3`` ``client("ecs", ...)``."""
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region_name": region_name,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+
+    async def advance(self, seconds: float) -> None:
+        """Jump simulated time forward and run the dynamics up to the new now."""
+        self._server.advance(seconds)
+
+    def add_rule(self, rule: Mapping[str, Any]) -> None:
+        """A container rule (``image``) or API fault rule (``operation``); ValueError if bad."""
+        self._server.add_rule(rule)
+
+    def clear_rules(self) -> None:
+        self._server.clear_rules()
+
+    def reset(self) -> None:
+        """Forget all ECS state, rules and counters (the clock keeps running)."""
+        self._server.reset()
+
+    def stats(self) -> dict[str, Any]:
+        """``{"calls": {...}, "throttled": {...}, "now": simulated epoch seconds}``."""
+        return self._server.stats()

@@ -1,0 +1,64 @@
+"""Fixtures for the simulator's tests: an in-process simulator, clients to it, and moto's server.
+
+The moto fixture is named ``moto_ecs_url`` so it cannot clash with a project-wide moto fixture.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
+
+import aioboto3
+import pytest
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from ecsdeploy.sim import Simulator
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ecs import ECSClient
+
+# One attempt: tests see each error ECS sends instead of botocore retrying it away.
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+FAST = 100.0
+"""Simulated seconds per wall second for fixtures: a one-minute rollout takes 0.6 s."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def no_retries() -> Config:
+    """Client config for one attempt per call, so a test sees exactly what the server sent."""
+    return NO_RETRIES
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A simulator on a fast clock, in this test's event loop, on a free loopback port."""
+    async with Simulator(speed=FAST, seed=7) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def ecs(sim: Simulator) -> AsyncIterator[ECSClient]:
+    """An aioboto3 ECS client to `sim`, retries off."""
+    async with aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def moto_ecs_url() -> Iterator[str]:
+    """moto's server on a free loopback port, for the conformance suite's second opinion."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

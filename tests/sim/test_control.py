@@ -1,0 +1,161 @@
+"""The control API under /_sim/ and the Simulator's Python API drive the same simulator."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import pytest
+
+from ecsdeploy.sim import Simulator
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ecs import ECSClient
+
+pytestmark = pytest.mark.anyio
+
+
+async def call(
+    sim: Simulator, method: str, path: str, body: object = None, *, raw: bytes | None = None
+) -> tuple[int, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, sim.endpoint_url + path, json=None if raw is not None else body, data=raw
+        ) as response,
+    ):
+        return response.status, await response.json(content_type=None)
+
+
+async def test_health_is_ok_once_listening(sim: Simulator) -> None:
+    """GET /_sim/health answers 200 as soon as the simulator is entered."""
+    assert await call(sim, "GET", "/_sim/health") == (200, {"status": "ok"})
+
+
+async def test_stats_count_calls_per_operation(sim: Simulator, ecs: ECSClient) -> None:
+    """GET /_sim/stats counts API calls by operation and reports simulated now."""
+    await ecs.list_clusters()
+    await ecs.list_clusters()
+    await ecs.create_cluster(clusterName="counted")
+    status, stats = await call(sim, "GET", "/_sim/stats")
+    assert status == 200
+    assert stats["calls"] == {"CreateCluster": 1, "ListClusters": 2}
+    assert stats["throttled"] == {}
+    assert stats["now"] == pytest.approx(sim.clock.now(), abs=60)
+    assert stats == {**sim.stats(), "now": stats["now"]}
+
+
+async def test_advance_moves_simulated_time(sim: Simulator) -> None:
+    """POST /_sim/advance jumps the clock by the given simulated seconds."""
+    before = sim.clock.now()
+    status, stats = await call(sim, "POST", "/_sim/advance", {"seconds": 3600})
+    assert status == 200
+    assert stats["now"] >= before + 3600
+    await sim.advance(3600)
+    assert sim.clock.now() >= before + 7200
+
+
+async def test_speed_changes_the_clock_rate(sim: Simulator) -> None:
+    """POST /_sim/speed sets how many simulated seconds pass per wall second."""
+    assert (await call(sim, "POST", "/_sim/speed", {"speed": 0}))[0] == 200
+    assert sim.clock.speed == 0
+    frozen = sim.clock.now()
+    assert sim.clock.now() == frozen
+
+
+async def test_reset_forgets_state_rules_and_counters(sim: Simulator, ecs: ECSClient) -> None:
+    """POST /_sim/reset: no clusters, no fault rules, no counts."""
+    await ecs.create_cluster(clusterName="doomed")
+    sim.add_rule({"operation": "ListClusters", "error": "ServerException"})
+    assert (await call(sim, "POST", "/_sim/reset"))[0] == 200
+    assert sim.stats()["calls"] == {}
+    assert (await ecs.list_clusters())["clusterArns"] == []
+    assert sim.stats()["calls"] == {"ListClusters": 1}
+
+
+async def test_rules_are_added_and_cleared(sim: Simulator, ecs: ECSClient) -> None:
+    """POST /_sim/rules adds an API fault rule; DELETE /_sim/rules removes every rule."""
+    rule = {"operation": "ListClusters", "error": "ThrottlingException"}
+    assert (await call(sim, "POST", "/_sim/rules", rule))[0] == 201
+    with pytest.raises(ecs.exceptions.ClientError):
+        await ecs.list_clusters()
+    assert (await call(sim, "DELETE", "/_sim/rules"))[0] == 200
+    assert (await ecs.list_clusters())["clusterArns"] == []
+
+
+async def test_container_rule_goes_to_the_backend(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule with "image" is the backend's container rule, passed through unchanged."""
+    received: list[object] = []
+    monkeypatch.setattr(sim.backend, "add_container_rule", received.append)
+    rule = {"image": "web:bad", "behavior": "crash"}
+    assert (await call(sim, "POST", "/_sim/rules", rule))[0] == 201
+    assert received == [rule]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        pytest.param("POST", "/_sim/advance", {"seconds": "soon"}, id="advance-not-a-number"),
+        pytest.param("POST", "/_sim/advance", {"seconds": -1}, id="advance-backwards"),
+        pytest.param("POST", "/_sim/advance", {}, id="advance-missing-seconds"),
+        pytest.param("POST", "/_sim/speed", {"speed": -2}, id="negative-speed"),
+        pytest.param("POST", "/_sim/rules", {"what": "ever"}, id="rule-of-no-kind"),
+        pytest.param("POST", "/_sim/rules", {"operation": "Nope", "error": "reset"}, id="bad-op"),
+        pytest.param("POST", "/_sim/rules", {"operation": "*", "error": "boom"}, id="bad-error"),
+        pytest.param(
+            "POST",
+            "/_sim/rules",
+            {"operation": "*", "error": "reset", "probability": 2},
+            id="bad-probability",
+        ),
+        pytest.param("POST", "/_sim/rules", [1], id="rule-not-object"),
+    ],
+)
+async def test_bad_control_request_is_400_with_message(
+    sim: Simulator, method: str, path: str, body: object
+) -> None:
+    """Bad control input gets a 400 and a JSON message; the simulator keeps serving."""
+    status, answer = await call(sim, method, path, body)
+    assert status == 400
+    assert isinstance(answer["message"], str)
+    assert answer["message"]
+    assert (await call(sim, "GET", "/_sim/health"))[0] == 200
+
+
+async def test_control_body_that_is_not_json_is_400(sim: Simulator) -> None:
+    """A body that is not JSON is a bad control request, not a crash."""
+    status, answer = await call(sim, "POST", "/_sim/advance", raw=b"{{")
+    assert status == 400
+    assert "JSON" in answer["message"]
+
+
+async def test_client_kwargs_configure_an_aws_client(sim: Simulator) -> None:
+    """client_kwargs() holds endpoint, region and dummy credentials for boto3/aioboto3."""
+    assert sim.client_kwargs(region_name="eu-central-1") == {
+        "endpoint_url": sim.endpoint_url,
+        "region_name": "eu-central-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    assert sim.endpoint_url.startswith("http://127.0.0.1:")
+
+
+async def test_simulator_opens_once() -> None:
+    """Entering a simulator twice raises; its endpoint is unknown outside 'async with'."""
+    simulator = Simulator()
+    with pytest.raises(RuntimeError):
+        _ = simulator.endpoint_url
+    async with simulator:
+        pass
+    with pytest.raises(RuntimeError):
+        await simulator.__aenter__()
+    with pytest.raises(RuntimeError):
+        _ = simulator.endpoint_url
+
+
+async def test_bad_rule_through_python_api_raises_value_error(sim: Simulator) -> None:
+    """sim.add_rule() validates like the control API does."""
+    with pytest.raises(ValueError, match="count"):
+        sim.add_rule({"operation": "*", "error": "reset", "count": 0})
