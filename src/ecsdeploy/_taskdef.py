@@ -364,16 +364,21 @@ class _Differ:
     def _diff_mapping(self, path: str, old: Any, new: Any, shape: Shape | None) -> None:
         old_map: Mapping[str, Any] = {} if old is _ABSENT else old
         new_map: Mapping[str, Any] = {} if new is _ABSENT else new
+        # A name/value pair (an environment variable listed by index, say) hides its value when
+        # its name, on either side, looks secret.
+        pair_names = {pair_name(side) for side in (old_map, new_map)} - {None}
+        secret_pair = any(self.redactor.looks_secret(str(name)) for name in pair_names)
         for key in _union_keys(old_map, new_map):
             old_value, new_value = old_map.get(key, _ABSENT), new_map.get(key, _ABSENT)
+            secret = secret_pair and key == "value"
             if isinstance(shape, StructureShape):
                 # Field names are the model's, not a user's: they say nothing about secrecy.
                 child_path = f"{path}.{key}" if path else key
-                self.diff(child_path, old_value, new_value, shape.members.get(key))
+                self.diff(child_path, old_value, new_value, shape.members.get(key), secret=secret)
             else:
                 # A map, or something the model does not know: keys are names a user chose.
                 value_shape = shape.value if isinstance(shape, MapShape) else None
-                secret = self.redactor.looks_secret(str(key))
+                secret = secret or self.redactor.looks_secret(str(key))
                 self.diff(f"{path}[{key}]", old_value, new_value, value_shape, secret=secret)
 
     def _diff_list(self, path: str, old: Any, new: Any, member: Shape | None) -> None:
