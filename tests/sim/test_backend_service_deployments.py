@@ -1,0 +1,140 @@
+"""Service-deployment records (ListServiceDeployments, DescribeServiceDeployments) and
+StopServiceDeployment with ROLLBACK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecsdeploy.sim._errors import EcsApiError
+from tests.sim.backend_fixtures import Sim
+
+
+def _records(sim: Sim) -> list[dict[str, Any]]:
+    briefs = sim.call("ListServiceDeployments", cluster="prod", service="webapp")[
+        "serviceDeployments"
+    ]
+    arns = [b["serviceDeploymentArn"] for b in briefs]
+    described = sim.call("DescribeServiceDeployments", serviceDeploymentArns=arns)
+    assert described["failures"] == []
+    records: list[dict[str, Any]] = described["serviceDeployments"]
+    return records
+
+
+def test_each_deployment_has_a_record_newest_first() -> None:
+    sim = Sim()
+    sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True)
+    sim.advance(60)
+    new_id = sim.update(taskDefinition=sim.register("myorg/web:2"))
+    in_progress = _records(sim)
+    assert [r["status"] for r in in_progress] == ["IN_PROGRESS", "SUCCESSFUL"]
+    newest, first = in_progress
+    assert newest["serviceDeploymentArn"].startswith(
+        "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/webapp/"
+    )
+    assert newest["sourceServiceRevisions"][0]["arn"] == first["targetServiceRevision"]["arn"]
+    assert newest["sourceServiceRevisions"][0]["runningTaskCount"] == 2
+    assert newest["deploymentCircuitBreaker"] == {
+        "status": "MONITORING",
+        "failureCount": 0,
+        "threshold": 3,
+    }
+    assert first["sourceServiceRevisions"] == []
+    sim.run_until_settled(new_id)
+    newest = _records(sim)[0]
+    assert newest["status"] == "SUCCESSFUL"
+    assert newest["finishedAt"] >= newest["startedAt"]
+    assert newest["targetServiceRevision"]["runningTaskCount"] == 2
+    assert newest["deploymentCircuitBreaker"]["status"] == "MONITORING_COMPLETE"
+
+
+def test_circuit_breaker_rollback_is_recorded() -> None:
+    sim = Sim()
+    sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True, rollback=True)
+    sim.advance(60)
+    sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "crash"})
+    bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad"))
+    sim.run_until_settled(bad_id)
+    record = _records(sim)[0]
+    assert record["status"] == "ROLLBACK_IN_PROGRESS"
+    assert record["deploymentCircuitBreaker"] == {
+        "status": "TRIGGERED",
+        "failureCount": 3,
+        "threshold": 3,
+    }
+    previous = _records(sim)[1]
+    assert record["rollback"]["serviceRevisionArn"] == previous["targetServiceRevision"]["arn"]
+    assert record["rollback"]["reason"] == (
+        "Service deployment rolled back because the circuit breaker threshold was exceeded."
+    )
+    sim.run_until_settled(sim.service()["deployments"][0]["id"])
+    assert _records(sim)[0]["status"] == "ROLLBACK_SUCCESSFUL"
+
+
+def test_stop_service_deployment_rolls_back() -> None:
+    """StopServiceDeployment ROLLBACK: the in-progress deployment fails, a new deployment of
+    the last completed revision starts and completes."""
+    sim = Sim()
+    good = sim.register("myorg/web:1")
+    sim.create_service(good, desired=2)
+    sim.advance(60)
+    sim.backend.add_container_rule(
+        {"image": "myorg/web:slow", "behavior": "slow_start", "seconds": 600}
+    )
+    slow_id = sim.update(taskDefinition=sim.register("myorg/web:slow"))
+    sim.advance(30)
+    record_arn = _records(sim)[0]["serviceDeploymentArn"]
+    answer = sim.call("StopServiceDeployment", serviceDeploymentArn=record_arn, stopType="ROLLBACK")
+    assert answer == {"serviceDeploymentArn": record_arn}
+    service = sim.service()
+    rollback = service["deployments"][0]
+    assert rollback["taskDefinition"] == good
+    stopped = sim.deployment(slow_id)
+    assert stopped is not None
+    assert stopped["rolloutState"] == "FAILED"
+    assert _records(sim)[0]["status"] == "ROLLBACK_IN_PROGRESS"
+    assert sim.run_until_settled(rollback["id"])["rolloutState"] == "COMPLETED"
+    assert _records(sim)[0]["status"] == "ROLLBACK_SUCCESSFUL"
+    with pytest.raises(EcsApiError) as caught:
+        sim.call("StopServiceDeployment", serviceDeploymentArn=record_arn)
+    assert caught.value.code == "ConflictException"
+
+
+def test_superseded_deployment_record_is_stopped() -> None:
+    sim = Sim()
+    sim.create_service(sim.register("myorg/web:1"), desired=1)
+    sim.update(taskDefinition=sim.register("myorg/web:2"))
+    sim.update(taskDefinition=sim.register("myorg/web:3"))
+    assert [r["status"] for r in _records(sim)] == ["IN_PROGRESS", "STOPPED", "STOPPED"]
+
+
+def test_unknown_service_deployment() -> None:
+    sim = Sim()
+    missing = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/webapp/nope"
+    described = sim.call("DescribeServiceDeployments", serviceDeploymentArns=[missing])
+    assert described == {
+        "serviceDeployments": [],
+        "failures": [{"arn": missing, "reason": "MISSING"}],
+    }
+    with pytest.raises(EcsApiError) as caught:
+        sim.call("StopServiceDeployment", serviceDeploymentArn=missing)
+    assert caught.value.code == "ServiceDeploymentNotFoundException"
+
+
+def test_list_service_deployments_filters_by_status_and_pages() -> None:
+    sim = Sim()
+    sim.create_service(sim.register("myorg/web:1"), desired=1)
+    for revision in range(2, 6):
+        sim.advance(60)
+        sim.update(taskDefinition=sim.register(f"myorg/web:{revision}"))
+    successful = sim.call(
+        "ListServiceDeployments", cluster="prod", service="webapp", status=["SUCCESSFUL"]
+    )["serviceDeployments"]
+    assert len(successful) == 4
+    first = sim.call("ListServiceDeployments", cluster="prod", service="webapp", maxResults=3)
+    rest = sim.call(
+        "ListServiceDeployments", cluster="prod", service="webapp", nextToken=first["nextToken"]
+    )
+    assert len(first["serviceDeployments"]) + len(rest["serviceDeployments"]) == 5
+    assert "nextToken" not in rest
