@@ -582,3 +582,36 @@ def test_diff_entry_is_frozen() -> None:
     entry = DiffEntry("cpu", "1", "2")
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.path = "memory"  # type: ignore[misc]
+
+
+def test_a_member_added_to_the_model_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field a newer botocore knows survives without any change to our code."""
+    members = register_input_members() | {"futureSetting"}
+    monkeypatch.setattr("ecsdeploy._taskdef.register_input_members", lambda: members)
+    source = described()
+    source["taskDefinition"]["futureSetting"] = {"mode": "on"}
+    result = build_revision(source, [ImageChange("web", "myorg/web:2")])
+    assert result["futureSetting"] == {"mode": "on"}
+
+
+def test_diff_hides_secret_map_entries_and_tags() -> None:
+    """Log driver options and tags with secret-looking names are hidden in a diff."""
+    source = described()
+    source["taskDefinition"]["containerDefinitions"][0]["logConfiguration"] = {
+        "logDriver": "splunk",
+        "options": {"splunk-token": "tok-1", "splunk-url": "https://a"},
+    }
+    source["tags"] = [{"key": "api-key", "value": "k-1"}]
+    new = to_register_input(source)
+    new["containerDefinitions"][0]["logConfiguration"]["options"] = {
+        "splunk-token": "tok-2",
+        "splunk-url": "https://b",
+    }
+    new["tags"] = [{"key": "api-key", "value": "k-2"}]
+    entries = diff_revisions(source, new)
+    assert [str(e) for e in entries] == [
+        "containerDefinitions[web].logConfiguration.options[splunk-token]: *** → ***",
+        "containerDefinitions[web].logConfiguration.options[splunk-url]: https://a → https://b",
+        "tags[api-key]: *** → ***",
+    ]
+    assert not any(s in "".join(map(repr, entries)) for s in ("tok-1", "tok-2", "k-1", "k-2"))

@@ -105,8 +105,8 @@ def build_revision(described: Mapping[str, Any], changes: Iterable[Change]) -> d
       containers it does have;
     - changes that contradict each other: `ConflictingChangesError` listing every conflict — two
       images for one container, one variable or secret set to two values, or set and unset, and a
-      name that would end up both an environment variable and a secret of one container (ECS does
-      not define which of the two the container sees).
+      name that would end up both an environment variable and a secret of one container (ECS
+      documents no precedence between the two, so we refuse rather than guess which one wins).
 
     Repeating an identical change is harmless and not a conflict. Unsetting a variable or secret
     that is not there is a no-op, so "make sure X is gone" can be said without checking first. A
@@ -240,9 +240,8 @@ def _env_secret_clashes(
         )
         if is_env and is_secret:
             problems.append(
-                f"{container}:{name} would be both an environment variable and a secret "
-                "(ECS does not define which one the container sees); unset one of them in the "
-                "same change set"
+                f"{container}:{name} would be both an environment variable and a secret, two "
+                "sources for one variable; unset one of them in the same change set"
             )
     return problems
 
