@@ -6,6 +6,7 @@ import json
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -15,6 +16,7 @@ from pathlib import Path
 import boto3  # type: ignore[import-untyped, unused-ignore]  # typed only with boto3-stubs
 import pytest
 from botocore.config import Config
+from click.testing import CliRunner
 
 from ecsdeploy.cli import main
 
@@ -98,3 +100,14 @@ def test_sim_is_a_command_of_the_cli() -> None:
     command = main.get_command(None, "sim")  # type: ignore[arg-type]
     assert command is not None
     assert {param.name for param in command.params} >= {"host", "port", "speed", "seed", "throttle"}
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    """A port already in use is a one-line error and exit code 1, not a traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["sim", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output

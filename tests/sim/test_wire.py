@@ -128,3 +128,14 @@ async def test_backend_bug_becomes_logged_server_exception(
     assert logs[0]["exc_info"] is True
     monkeypatch.undo()
     assert (await ecs.list_clusters())["clusterArns"] == []
+
+
+async def test_operation_the_simulator_lacks_is_a_client_error(sim: Simulator) -> None:
+    """An ECS operation the backend does not implement is a 400 InvalidAction, not a 500."""
+    assert "DescribeCapacityProviders" not in sim.backend.operations
+    status, _, body = await raw_post(
+        sim,
+        b"{}",
+        {"X-Amz-Target": TARGET_PREFIX + "DescribeCapacityProviders", "Content-Type": CONTENT_TYPE},
+    )
+    assert (status, body["__type"]) == (400, "InvalidAction")

@@ -32,7 +32,12 @@ def sim(host: str, port: int, speed: float, seed: int | None, throttle: bool) ->
     Prints one line, "ECS simulator listening on http://HOST:PORT", once it accepts requests.
     The control API is at /_sim/ on the same port.
     """
-    asyncio.run(_serve(host=host, port=port, speed=speed, seed=seed, throttle=throttle))
+    try:
+        asyncio.run(_serve(host=host, port=port, speed=speed, seed=seed, throttle=throttle))
+    except OSError as exc:  # address in use, host not local, permission denied
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from exc
 
 
 async def _serve(*, host: str, port: int, speed: float, seed: int | None, throttle: bool) -> None:
