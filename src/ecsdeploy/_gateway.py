@@ -39,7 +39,7 @@ from ecsdeploy.exceptions import (
 if TYPE_CHECKING:
     from types_aiobotocore_ecs.client import ECSClient
 
-__all__ = ["DESCRIBE_SERVICES_BATCH", "DESCRIBE_TASKS_BATCH", "EcsGateway"]
+__all__ = ["DESCRIBE_SERVICES_BATCH", "DESCRIBE_TASKS_BATCH", "EcsGateway", "concurrently"]
 
 DESCRIBE_SERVICES_BATCH = 10
 DESCRIBE_TASKS_BATCH = 100
@@ -118,6 +118,28 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+async def concurrently(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run calls concurrently; results in order. The first ecsdeploy error is raised as itself,
+    not wrapped in an ExceptionGroup, so callers can catch `EcsDeployError` as usual."""
+    if len(calls) == 1:
+        return [await calls[0]()]
+    results: list[T | None] = [None] * len(calls)
+    errors: list[EcsDeployError] = []
+
+    async def run(index: int, call: Callable[[], Awaitable[T]]) -> None:
+        try:
+            results[index] = await call()
+        except EcsDeployError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for index, call in enumerate(calls):
+            group.start_soon(run, index, call)
+    if errors:
+        raise errors[0]
+    return cast(list[T], results)
+
+
 class EcsGateway:
     """Typed, batched, retried, rate-limited access to one region's ECS API."""
 
@@ -151,20 +173,19 @@ class EcsGateway:
         self, cluster: str, services: Sequence[str]
     ) -> tuple[list[JSON], list[JSON]]:
         """All named services, in chunks of 10 issued concurrently: (services, failures)."""
-        found: list[JSON] = []
-        failures: list[JSON] = []
-
-        async def one_chunk(chunk: Sequence[str]) -> None:
-            response = await self._call(
-                "DescribeServices",
-                lambda: self._client.describe_services(cluster=cluster, services=list(chunk)),
-            )
-            found.extend(response.get("services", []))
-            failures.extend(response.get("failures", []))
-
-        async with anyio.create_task_group() as group:
-            for chunk in _chunks(list(dict.fromkeys(services)), DESCRIBE_SERVICES_BATCH):
-                group.start_soon(one_chunk, chunk)
+        chunks = _chunks(list(dict.fromkeys(services)), DESCRIBE_SERVICES_BATCH)
+        responses = await concurrently(
+            [
+                partial(
+                    self._call,
+                    "DescribeServices",
+                    partial(self._client.describe_services, cluster=cluster, services=list(chunk)),
+                )
+                for chunk in chunks
+            ]
+        )
+        found = [s for r in responses for s in r.get("services", [])]
+        failures = [f for r in responses for f in r.get("failures", [])]
         return found, failures
 
     async def describe_service(self, cluster: str, service: str) -> JSON:
@@ -236,16 +257,15 @@ class EcsGateway:
 
     async def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[JSON]:
         """All named tasks, in chunks of 100 issued concurrently."""
-        found: list[JSON] = []
-
-        async def one_chunk(chunk: Sequence[str]) -> None:
-            response = await self._call(
-                "DescribeTasks",
-                lambda: self._client.describe_tasks(cluster=cluster, tasks=list(chunk)),
-            )
-            found.extend(response.get("tasks", []))
-
-        async with anyio.create_task_group() as group:
-            for chunk in _chunks(list(dict.fromkeys(task_arns)), DESCRIBE_TASKS_BATCH):
-                group.start_soon(one_chunk, chunk)
-        return found
+        chunks = _chunks(list(dict.fromkeys(task_arns)), DESCRIBE_TASKS_BATCH)
+        responses = await concurrently(
+            [
+                partial(
+                    self._call,
+                    "DescribeTasks",
+                    partial(self._client.describe_tasks, cluster=cluster, tasks=list(chunk)),
+                )
+                for chunk in chunks
+            ]
+        )
+        return [t for r in responses for t in r.get("tasks", [])]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import anyio
 import structlog
 
-from ecsdeploy._gateway import EcsGateway
+from ecsdeploy._gateway import EcsGateway, concurrently
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target
 from ecsdeploy.exceptions import EcsDeployError
 
@@ -135,18 +136,21 @@ class ClusterObserver:
         if not watches:
             return
         listed: dict[str, Watch] = {}
-
-        async def list_for(watch: Watch) -> None:
-            arns = await self._gateway.list_tasks(
-                self.cluster, started_by=watch.deployment_id, desired_status="STOPPED"
-            )
+        arn_lists = await concurrently(
+            [
+                partial(
+                    self._gateway.list_tasks,
+                    self.cluster,
+                    started_by=watch.deployment_id,
+                    desired_status="STOPPED",
+                )
+                for watch in watches
+            ]
+        )
+        for watch, arns in zip(watches, arn_lists, strict=True):
             for arn in arns:
                 if arn not in watch.stopped:
                     listed[arn] = watch
-
-        async with anyio.create_task_group() as group:
-            for watch in watches:
-                group.start_soon(list_for, watch)
         if not listed:
             return
         tasks = await self._gateway.describe_tasks(self.cluster, list(listed))

@@ -64,7 +64,9 @@ class RetryPolicy:
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_elapsed),
-            wait=wait_exponential_jitter(initial=self.initial_wait, max=self.max_wait),
+            wait=wait_exponential_jitter(
+                multiplier=self.initial_wait, max=self.max_wait, jitter=self.initial_wait
+            ),
             retry=retry_if_exception(is_transient),
             before_sleep=log_retry,
             reraise=True,
