@@ -18,6 +18,7 @@ __all__ = [
     "InputError",
     "InvalidChangeError",
     "InvalidImageError",
+    "ReleaseFileError",
     "ServiceNotFoundError",
     "TaskDefinitionNotFoundError",
     "ThrottledError",
@@ -68,6 +69,25 @@ class TaskDefinitionNotFoundError(InputError):
 
 class UnsupportedServiceError(InputError):
     """The service cannot be deployed by ecsdeploy (e.g. a CODE_DEPLOY or EXTERNAL controller)."""
+
+
+class ReleaseFileError(InputError):
+    """A release file is not valid TOML or does not describe a valid release; nothing was deployed.
+
+    `source` is the file (or the name given for a string), `line` the 1-based line of the problem
+    when it could be found, `key` its key path (``stage[2].service[1].images``), `problem` what is
+    wrong. The message joins them the way compilers do: ``release.toml:12: key: problem``.
+    """
+
+    def __init__(
+        self, problem: str, *, source: str, line: int | None = None, key: str | None = None
+    ) -> None:
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+        self.problem = problem
+        self.source = source
+        self.line = line
+        self.key = key
 
 
 class AwsError(EcsDeployError):
