@@ -153,3 +153,16 @@ def test_redact_task_definition_with_custom_redactor() -> None:
         {"name": "LOG_LEVEL", "value": REDACTED},
         {"name": "DB_PASSWORD", "value": "hunter2"},
     ]
+
+
+def test_unknown_fields_with_secret_names_are_hidden() -> None:
+    """A field the model does not know is judged by its name, at any level."""
+    task_definition = copy.deepcopy(TASK_DEFINITION)
+    task_definition["futureToken"] = "ft-1"
+    task_definition["containerDefinitions"][0]["sessionToken"] = "st-1"
+    task_definition["containerDefinitions"][0]["futureMode"] = "kept"
+    redacted = redact_task_definition(task_definition)
+    assert redacted["futureToken"] == REDACTED
+    assert redacted["containerDefinitions"][0]["sessionToken"] == REDACTED
+    assert redacted["containerDefinitions"][0]["futureMode"] == "kept"
+    assert redacted["family"] == "web"

@@ -615,3 +615,15 @@ def test_diff_hides_secret_map_entries_and_tags() -> None:
         "tags[api-key]: *** → ***",
     ]
     assert not any(s in "".join(map(repr, entries)) for s in ("tok-1", "tok-2", "k-1", "k-2"))
+
+
+def test_diff_hides_unknown_fields_with_secret_names() -> None:
+    """A field the model does not know is judged by its name, like a map key."""
+    source = described()
+    new = to_register_input(source)
+    new["containerDefinitions"][0]["sessionToken"] = "st-1"
+    new["containerDefinitions"][0]["futureMode"] = "on"
+    assert [str(e) for e in diff_revisions(source, new)] == [
+        "containerDefinitions[web].sessionToken: (absent) → ***",
+        "containerDefinitions[web].futureMode: (absent) → on",
+    ]

@@ -6,13 +6,11 @@ the container exist, do two changes contradict each other) is checked by `build_
 
 The text forms are what the CLI options and the Drone plugin settings carry:
 
-===========================  ====================================
-``CONTAINER=IMAGE``          `parse_image_change`
-``CONTAINER:NAME=VALUE``     `parse_env_change`
-``CONTAINER:NAME``           `parse_unset_env`
-``CONTAINER:NAME=VALUE_FROM`` `parse_secret_change`
-``CONTAINER:NAME``           `parse_unset_secret`
-===========================  ====================================
+- ``CONTAINER=IMAGE`` — `parse_image_change`
+- ``CONTAINER:NAME=VALUE`` — `parse_env_change` (VALUE may be empty)
+- ``CONTAINER:NAME`` — `parse_unset_env`
+- ``CONTAINER:NAME=VALUE_FROM`` — `parse_secret_change`
+- ``CONTAINER:NAME`` — `parse_unset_secret`
 
 Container names follow ECS's rule (letters, digits, ``_`` and ``-``), so neither ``:`` nor
 ``=`` can be part of one and the first of each separates unambiguously; a value may contain both.

@@ -121,11 +121,8 @@ def redact_task_definition(
     names we check) from structures (whose keys are field names we do not); a member the model
     does not know is treated as a map, which can only hide more.
     """
-    result: dict[str, Any] = {}
-    for key, value in task_definition.items():
-        shape = register_input_shape().members.get(key) or task_definition_shape().members.get(key)
-        result[key] = redact_tree(value, shape, redactor)
-    return result
+    known = {**task_definition_shape().members, **register_input_shape().members}
+    return _redact_structure(task_definition, task_definition_shape(), redactor, known)
 
 
 def redact_tree(value: Any, shape: Shape | None, redactor: Redactor) -> Any:
@@ -147,15 +144,31 @@ def redact_tree(value: Any, shape: Shape | None, redactor: Redactor) -> Any:
 
 
 def _redact_structure(
-    value: Mapping[str, Any], shape: StructureShape | None, redactor: Redactor
+    value: Mapping[str, Any],
+    shape: StructureShape | None,
+    redactor: Redactor,
+    members: Mapping[str, Shape] | None = None,
 ) -> dict[str, Any]:
+    """Redact a structure; `members` overrides the shape's own (for the top level)."""
     name = pair_name(value)
     hide_value = name is not None and redactor.looks_secret(name)
-    members = shape.members if shape is not None else {}
-    return {
-        k: REDACTED if k == "value" and hide_value else redact_tree(v, members.get(k), redactor)
-        for k, v in value.items()
-    }
+    if members is None:
+        members = shape.members if shape is not None else {}
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        # A member the model does not know (yet) is judged by its name, like a map entry; for
+        # a structure guessed from its keys (shape None) every key is unknown, so not there.
+        unknown_secret = (
+            shape is not None
+            and key not in members
+            and _is_scalar(item)
+            and redactor.looks_secret(str(key))
+        )
+        if (key == "value" and hide_value) or unknown_secret:
+            result[key] = REDACTED
+        else:
+            result[key] = redact_tree(item, members.get(key), redactor)
+    return result
 
 
 def _is_scalar(value: object) -> bool:

@@ -371,9 +371,12 @@ class _Differ:
             old_value, new_value = old_map.get(key, _ABSENT), new_map.get(key, _ABSENT)
             secret = secret_pair and key == "value"
             if isinstance(shape, StructureShape):
-                # Field names are the model's, not a user's: they say nothing about secrecy.
+                # Field names are the model's, not a user's: they say nothing about secrecy. A
+                # field the model does not know (yet) is judged by its name, like a map key.
                 child_path = f"{path}.{key}" if path else key
-                self.diff(child_path, old_value, new_value, shape.members.get(key), secret=secret)
+                member = shape.members.get(key)
+                secret = secret or (member is None and self.redactor.looks_secret(str(key)))
+                self.diff(child_path, old_value, new_value, member, secret=secret)
             else:
                 # A map, or something the model does not know: keys are names a user chose.
                 value_shape = shape.value if isinstance(shape, MapShape) else None
