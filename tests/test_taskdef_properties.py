@@ -28,6 +28,7 @@ from ecsdeploy import (
     UnsetSecret,
     build_revision,
     diff_revisions,
+    redact_task_definition,
 )
 from ecsdeploy._botocore_shapes import ecs_model, register_input_shape, task_definition_shape
 from ecsdeploy._taskdef import to_register_input
@@ -314,6 +315,25 @@ def test_secret_values_never_reach_a_diff(described: dict[str, Any], name: str) 
     entries = diff_revisions(described, result)
     assert entries
     assert secret not in "".join(f"{entry}{entry!r}" for entry in entries)
+
+
+@SETTINGS
+@given(ANY_DESCRIBED, st.sampled_from(["DB_PASSWORD", "api_key", "GitHubToken", "SECRET"]))
+def test_secret_values_never_reach_a_logged_task_definition(
+    described: dict[str, Any], name: str
+) -> None:
+    """redact_task_definition hides the value and keeps everything else in place."""
+    container = described["taskDefinition"]["containerDefinitions"][0]["name"]
+    secret = "zz-s3cr3t-value-zz"
+    register_input = build_revision(
+        described, [UnsetSecret(container, name), SetEnv(container, name, secret)]
+    )
+    before = copy.deepcopy(register_input)
+    redacted = redact_task_definition(register_input)
+    assert secret not in repr(redacted)
+    assert register_input == before
+    assert list(redacted) == list(register_input)
+    assert len(redacted["containerDefinitions"]) == len(register_input["containerDefinitions"])
 
 
 # --- the generator reaches every member ----------------------------------------------------------
