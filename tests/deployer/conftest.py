@@ -81,19 +81,18 @@ class Services:
     ) -> str:
         """Create a steady service running `image` in container "nginx"; return its task def ARN."""
         await self.ecs.create_cluster(clusterName=cluster)
+        containers: list[Any] = [
+            {
+                "name": "nginx",
+                "image": image,
+                "essential": True,
+                "memory": 128,
+                "environment": environment or [],
+            },
+            *(extra_containers or []),
+        ]
         registered = await self.ecs.register_task_definition(
-            family=name,
-            containerDefinitions=[
-                {
-                    "name": "nginx",
-                    "image": image,
-                    "essential": True,
-                    "memory": 128,
-                    "environment": environment or [],
-                },
-                *(extra_containers or []),
-            ],
-            tags=[{"key": "team", "value": "web"}],
+            family=name, containerDefinitions=containers, tags=[{"key": "team", "value": "web"}]
         )
         arn = registered["taskDefinition"]["taskDefinitionArn"]
         await self.ecs.create_service(
