@@ -14,7 +14,7 @@ from __future__ import annotations
 from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._ids import arn
 from ecsdeploy.sim._rules import Behavior
-from ecsdeploy.sim._state import Container, Deployment, Task
+from ecsdeploy.sim._state import Container, Deployment, Service, Task, TaskDefinition
 from ecsdeploy.sim._world import World
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
@@ -58,10 +58,29 @@ def launch_task(world: World, deployment: Deployment) -> Task:
         launch_type=deployment.spec.get("launchType"),
         rule=rule,
     )
+    task.tags = _propagated_tags(service, deployment.taskdef)
     cluster.tasks[task_id] = task
     deployment.tasks[task_id] = task
     world.schedule(world.timings.provisioning, _to_pending, task)
     return task
+
+
+def _propagated_tags(service: Service, taskdef: TaskDefinition) -> dict[str, str]:
+    """Task tags per the service's `propagateTags` and `enableECSManagedTags`.
+
+    "Tagging your Amazon ECS resources"
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html).
+    """
+    tags: dict[str, str] = {}
+    if service.spec.get("enableECSManagedTags"):
+        tags["aws:ecs:clusterName"] = service.cluster.name
+        tags["aws:ecs:serviceName"] = service.name
+    propagate = service.spec.get("propagateTags")
+    if propagate == "SERVICE":
+        tags.update(service.tags)
+    elif propagate == "TASK_DEFINITION":
+        tags.update(taskdef.tags)
+    return tags
 
 
 def _alive(task: Task) -> bool:
@@ -239,5 +258,7 @@ def _forget(world: World, task: Task) -> None:
 
 
 def _touch(world: World, task: Task) -> None:
+    if task.deployment is not None:
+        task.deployment.updated_at = world.now
     if task.service is not None:
         world.touch(task.service)

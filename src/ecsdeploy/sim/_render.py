@@ -86,6 +86,7 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
             "desiredStatus": task.desired_status,
             "healthStatus": task.health_status,
             "launchType": task.launch_type,
+            "availabilityZone": f"{task.cluster.region}a",
             "group": task.group,
             "startedBy": task.started_by,
             "version": task.version,
