@@ -25,17 +25,18 @@ class Rate:
     per_second: float
 
 
-#: Action groups and their quotas, after the ECS request-throttling page. Operations not listed
-#: share the "other" bucket.
+#: Action groups and their default quotas from the page's table "Request Token Bucket Sizes and
+#: Refill Rates" (bucket maximum capacity = burst, refill rate = sustained). Operations not
+#: listed share the "other" bucket.
 _GROUPS: Mapping[str, tuple[str, ...]] = {
     "cluster_read": ("DescribeClusters", "ListClusters"),
-    "service_read": (
-        "DescribeServices",
-        "ListServices",
+    "service_read": ("DescribeServices", "ListServices"),
+    "service_write": ("CreateService", "UpdateService", "DeleteService"),
+    "service_deployment": (
         "ListServiceDeployments",
         "DescribeServiceDeployments",
+        "StopServiceDeployment",
     ),
-    "service_write": ("CreateService", "UpdateService", "DeleteService", "StopServiceDeployment"),
     "task_definition_read": (
         "DescribeTaskDefinition",
         "ListTaskDefinitions",
@@ -49,7 +50,8 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     "cluster_read": Rate(burst=50, per_second=20),
     "service_read": Rate(burst=100, per_second=20),
     "service_write": Rate(burst=50, per_second=5),
-    "task_definition_read": Rate(burst=100, per_second=20),
+    "service_deployment": Rate(burst=50, per_second=20),
+    "task_definition_read": Rate(burst=50, per_second=20),
     "task_definition_write": Rate(burst=20, per_second=1),
     "task_read": Rate(burst=100, per_second=20),
     "other": Rate(burst=20, per_second=5),
