@@ -35,6 +35,7 @@ from ecsdeploy._models import (
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._redaction import Redactor, redact_task_definition
 from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
+from ecsdeploy._releasefile import load_release, parse_release
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -62,11 +63,13 @@ __all__ = [  # noqa: RUF022
     "HealthCheck",
     "ImageChange",
     "ImageReference",
+    "load_release",
     "Observation",
     "Outcome",
     "parse_env_change",
     "parse_image_change",
     "parse_image_reference",
+    "parse_release",
     "parse_secret_change",
     "parse_unset_env",
     "parse_unset_secret",
