@@ -1,0 +1,59 @@
+"""The least-privilege IAM policy ecsdeploy needs, built from the calls it actually makes.
+
+Kept next to the code (not only in the README) so `ecsdeploy iam-policy` prints what this version
+of the library uses: a call added to the gateway is added here, and a test pins the list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ECS_ACTIONS", "iam_policy"]
+
+#: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
+#: revision's tags, and tagging on create is authorized as ecs:TagResource.
+ECS_ACTIONS: tuple[str, ...] = (
+    "ecs:DeregisterTaskDefinition",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:DescribeTasks",
+    "ecs:ListTasks",
+    "ecs:RegisterTaskDefinition",
+    "ecs:TagResource",
+    "ecs:UpdateService",
+)
+
+
+def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
+    """An IAM policy document granting what a deployment needs, and nothing else.
+
+    Task-definition actions do not support resource-level permissions, hence `"*"`. PassRole is
+    needed because registering a revision re-passes its task and execution roles; the condition
+    lets those roles be passed to ECS tasks only. With `assume_role_arn`, the caller may also
+    assume that role (cross-account deploys, the Drone plugin's `aws_role_arn`).
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EcsDeploy",
+            "Effect": "Allow",
+            "Action": list(ECS_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "PassTaskRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+    ]
+    if assume_role_arn is not None:
+        statements.append(
+            {
+                "Sid": "AssumeDeployRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": assume_role_arn,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

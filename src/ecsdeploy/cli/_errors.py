@@ -1,0 +1,43 @@
+"""The one boundary where errors become exit codes and a single readable line on stderr.
+
+InputError (and anything else that says the request was wrong) exits 2: nothing was changed.
+An AwsError reaching a front exits 3 when the command may have changed something (a human must
+look), 2 for read-only commands (it is then a configuration problem: credentials, endpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+
+import anyio
+import click
+
+from ecsdeploy.exceptions import AwsError, InputError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_LOOK_NOW", "fail", "run_async"]
+
+EXIT_BAD_INPUT = 2
+EXIT_LOOK_NOW = 3
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print `Error: message` on stderr and exit with `code`."""
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def run_async(main: Callable[[], Awaitable[int]], *, mutating: bool) -> NoReturn:
+    """Run a command's coroutine and exit with the code it returns, mapping errors on the way."""
+    try:
+        code = anyio.run(main)
+    except InputError as exc:
+        fail(str(exc))
+    except AwsError as exc:
+        if mutating:
+            fail(
+                f"{exc} — the service's state is unknown; check it with `ecsdeploy status`",
+                EXIT_LOOK_NOW,
+            )
+        fail(f"{exc} (check credentials, region and endpoint)")
+    raise SystemExit(code)

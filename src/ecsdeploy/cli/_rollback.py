@@ -1,0 +1,82 @@
+"""``ecsdeploy rollback``: return a service to an earlier revision, and watch it get there.
+
+The rollback is an ordinary deployment of an existing revision, so it is watched like any other.
+It runs with rollback enabled: if the earlier revision does not come up, ecsdeploy puts the
+service back on the revision it ran before the command. A failed rollback therefore never
+leaves a service worse than it was found (exit 1); only if that return fails too is it exit 3.
+`--no-rollback` keeps the earlier revision in place even when it is unhealthy.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ecsdeploy._models import Target
+from ecsdeploy.cli._aws import AwsOptions
+from ecsdeploy.cli._errors import run_async
+from ecsdeploy.cli._logs import LogFormat
+from ecsdeploy.cli._options import aws_options, output_options, settings_from, settings_options
+from ecsdeploy.cli._presenter import choose_presenter
+from ecsdeploy.cli._revisions import rollback_revision
+
+__all__ = ["rollback"]
+
+
+@click.command("rollback")
+@click.option("--cluster", required=True, help="The ECS cluster.")
+@click.option("--service", required=True, help="The ECS service.")
+@click.option(
+    "--to",
+    metavar="REVISION",
+    help="family:revision, a revision number, or an ARN. "
+    "[default: the newest ACTIVE revision older than the current one]",
+)
+@settings_options
+@aws_options
+@output_options
+def rollback(
+    *,
+    cluster: str,
+    service: str,
+    to: str | None,
+    timeout: float | None,
+    poll_interval: float | None,
+    no_rollback: bool,
+    bake: float | None,
+    max_checks: int | None,
+    region: str | None,
+    endpoint_url: str | None,
+    log_format: LogFormat | None,
+    no_live: bool,
+) -> None:
+    """Roll a service back to an earlier task-definition revision and watch it.
+
+    If the earlier revision fails to come up, the service is returned to the revision it runs
+    now (exit 1) unless --no-rollback is given.
+    """
+    aws = AwsOptions(region, endpoint_url)
+    settings = settings_from(
+        timeout=timeout,
+        poll_interval=poll_interval,
+        no_rollback=no_rollback,
+        bake=bake,
+        max_checks=max_checks,
+    )
+
+    async def main() -> int:
+        presenter = choose_presenter(
+            [Target(cluster, service)], live=not no_live, log_format=log_format
+        )
+        async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
+            gateway = await deployer.gateway()
+            current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
+            revision = await rollback_revision(gateway, current, to)
+            presenter.note(f"rolling {cluster}/{service} back: {current} → {revision}")
+            with presenter:
+                result = await deployer.deploy(Target(cluster, service, task_definition=revision))
+        presenter.deploy_results([result])
+        if result.exit_code == 2:
+            click.echo(f"Error: {result.target}: {result.reason}", err=True)
+        return result.exit_code
+
+    run_async(main, mutating=True)

@@ -1,0 +1,38 @@
+"""``ecsdeploy status``: what a service is doing now and why its tasks stopped."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from ecsdeploy._models import StoppedTask
+from ecsdeploy.cli._aws import AwsOptions
+from ecsdeploy.cli._errors import run_async
+from ecsdeploy.cli._logs import configure_library_logging, default_log_format
+from ecsdeploy.cli._options import aws_options
+from ecsdeploy.cli._status_view import status_view
+
+__all__ = ["status"]
+
+
+@click.command("status")
+@click.option("--cluster", required=True, help="The ECS cluster.")
+@click.option("--service", required=True, help="The ECS service.")
+@aws_options
+def status(*, cluster: str, service: str, region: str | None, endpoint_url: str | None) -> None:
+    """Show a service's deployments, recent events and recently stopped tasks with their
+    reasons (stoppedReason, stopCode, exit codes). Changes nothing."""
+    aws = AwsOptions(region, endpoint_url)
+
+    async def main() -> int:
+        configure_library_logging(default_log_format())
+        async with aws.deployer() as deployer:
+            gateway = await deployer.gateway()
+            described = await gateway.describe_service(cluster, service)
+            arns = await gateway.list_tasks(cluster, service_name=service, desired_status="STOPPED")
+            tasks = await gateway.describe_tasks(cluster, arns) if arns else []
+        stopped = [StoppedTask.from_api(task) for task in tasks]
+        Console(soft_wrap=False).print(status_view(described, stopped))
+        return 0
+
+    run_async(main, mutating=False)
