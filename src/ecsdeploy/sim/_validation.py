@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,8 +62,12 @@ BATCH_LIMITS: Final[Mapping[tuple[str, str], BatchLimit]] = {
 }
 
 
+@functools.cache
 def load_ecs_model() -> ServiceModel:
-    """The ECS service model of the botocore that aioboto3 pins: the contract we validate."""
+    """The ECS service model of the botocore that aioboto3 pins: the contract we validate.
+
+    Loaded once per process (it is read-only), so each new simulator starts fast.
+    """
     return botocore.session.get_session().get_service_model("ecs")
 
 
