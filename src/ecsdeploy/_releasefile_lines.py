@@ -49,6 +49,10 @@ class TomlLines:
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The 1-based line where `path` is written, else its table's header line, else None."""
+        path = tuple(path)
+        under = [line for p, line in self._tables.items() if p[: len(path)] == path and p != path]
+        if path and path not in self._tables and under:
+            return min(under) + 1  # an array of tables: its first [[header]]
         table = max((p for p in self._tables if tuple(path[: len(p)]) == p), key=len, default=())
         start = self._tables[table]
         end = next((n for n in self._header_lines if n > start), len(self._lines))
