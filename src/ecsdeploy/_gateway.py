@@ -110,6 +110,15 @@ def map_error(exc: BaseException, operation: str) -> EcsDeployError:
     raise TypeError(f"not an AWS error: {exc!r}") from exc
 
 
+def service_missing(cluster: str, service: str, failures: Sequence[JSON]) -> ServiceNotFoundError:
+    """The error for a service DescribeServices reported in `failures` (or left out)."""
+    reasons = [
+        str(f.get("reason", "MISSING")) for f in failures if str(f.get("arn", "")).endswith(service)
+    ]
+    reason = reasons[0] if reasons else "MISSING"
+    return ServiceNotFoundError(f"service {service!r} not found in cluster {cluster!r} ({reason})")
+
+
 class _InvalidRequestError(AwsError, InputError):
     """AWS rejected the request as invalid: an input problem, and nothing was changed."""
 
@@ -192,10 +201,7 @@ class EcsGateway:
         """One service; ServiceNotFoundError when ECS reports it missing."""
         services, failures = await self.describe_services(cluster, [service])
         if not services:
-            reason = failures[0].get("reason", "MISSING") if failures else "MISSING"
-            raise ServiceNotFoundError(
-                f"service {service!r} not found in cluster {cluster!r} ({reason})"
-            )
+            raise service_missing(cluster, service, failures)
         return services[0]
 
     async def update_service(self, cluster: str, service: str, **kwargs: Any) -> JSON:

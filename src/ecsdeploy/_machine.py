@@ -257,7 +257,7 @@ class DeploymentMachine:
         target = self.target
         deadline = anyio.current_time() + self.settings.timeout
         while True:
-            service = await self._gateway.describe_service(target.cluster, target.service)
+            service = await self._observer.describe_service(target.service)
             status = service.get("status")
             if status != "ACTIVE":
                 raise ServiceNotFoundError(f"{target}: the service is {status}, not ACTIVE")
@@ -308,9 +308,7 @@ class DeploymentMachine:
         except EcsDeployError as exc:
             # The call may have landed before the error: look before deciding nothing changed.
             try:
-                service = await self._gateway.describe_service(
-                    self.target.cluster, self.target.service
-                )
+                service = await self._observer.describe_service(self.target.service)
             except EcsDeployError as again:
                 self._state_unknown = True
                 raise _Finished(
@@ -495,7 +493,7 @@ class DeploymentMachine:
         assert self._previous_arn is not None
         target = self.target
         if not ecs_rolling_back:
-            current = _primary(await self._gateway.describe_service(target.cluster, target.service))
+            current = _primary(await self._observer.describe_service(target.service))
             if current is not None and current.get("id") != self._deployment_id:
                 # ECS's circuit breaker got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
@@ -507,7 +505,7 @@ class DeploymentMachine:
                 self._rollback_deployment_id = str(primary["id"]) if primary else None
         checks: list[HealthCheck] = [RolloutStateCheck(), CircuitBreakerCheck(), SteadyStateCheck()]
         while True:
-            service = await self._gateway.describe_service(target.cluster, target.service)
+            service = await self._observer.describe_service(target.service)
             primary = _primary(service)
             if primary is not None and primary.get("id") != self._deployment_id:
                 if self._rollback_deployment_id is None:

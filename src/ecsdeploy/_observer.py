@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 import structlog
 
-from ecsdeploy._gateway import EcsGateway, concurrently
+from ecsdeploy._gateway import EcsGateway, concurrently, service_missing
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target
 from ecsdeploy.exceptions import EcsDeployError
 
@@ -56,14 +56,37 @@ class Watch:
         self._ready.set()
 
 
+@dataclass(eq=False)
+class _Request:
+    """A pending `describe_service` call waiting for its batch."""
+
+    done: anyio.Event = field(default_factory=anyio.Event)
+    service: dict[str, Any] | None = None
+    error: Exception | None = None
+
+
+class _ObserverStoppedError(Exception):
+    """The batching loop is gone (its task group was cancelled): call AWS directly."""
+
+
 class ClusterObserver:
-    """Polls one cluster for all its watches; run `run()` in a task group."""
+    """Polls one cluster for all its watches, and batches one-off service reads.
+
+    Run `run()` in a task group. `describe_service()` coalesces concurrent callers (200 machines
+    starting their PREFLIGHT at once) into DescribeServices calls of 10 services each.
+    """
+
+    #: How long a one-off read waits for others to join its batch.
+    COALESCE_WINDOW = 0.005
 
     def __init__(self, gateway: EcsGateway, cluster: str) -> None:
         self._gateway = gateway
         self.cluster = cluster
         self._watches: list[Watch] = []
         self._changed = anyio.Event()
+        self._requests: dict[str, _Request] = {}
+        self._requested = anyio.Event()
+        self._batching = False
         self.ticks = 0
 
     def watch(
@@ -83,7 +106,59 @@ class ClusterObserver:
         if watch in self._watches:
             self._watches.remove(watch)
 
+    async def describe_service(self, service: str) -> dict[str, Any]:
+        """The service's description, read in a batch with concurrent callers' services."""
+        if self._batching:
+            request = self._requests.get(service)
+            if request is None:
+                request = self._requests[service] = _Request()
+                self._requested.set()
+            await request.done.wait()
+            if request.service is not None:
+                return request.service
+            if not isinstance(request.error, _ObserverStoppedError):
+                assert request.error is not None
+                raise request.error
+        return await self._gateway.describe_service(self.cluster, service)
+
     async def run(self) -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._poll)
+            group.start_soon(self._batch_reads)
+
+    async def _batch_reads(self) -> None:
+        self._batching = True
+        try:
+            while True:
+                await self._requested.wait()
+                self._requested = anyio.Event()
+                await anyio.sleep(self.COALESCE_WINDOW)
+                requests, self._requests = self._requests, {}
+                await self._answer(requests)
+        finally:
+            self._batching = False
+            stopped = _ObserverStoppedError()
+            for request in self._requests.values():
+                request.error = stopped
+                request.done.set()
+
+    async def _answer(self, requests: Mapping[str, _Request]) -> None:
+        try:
+            services, failures = await self._gateway.describe_services(self.cluster, list(requests))
+        except EcsDeployError as exc:
+            for request in requests.values():
+                request.error = exc
+                request.done.set()
+            return
+        by_name = {str(s.get("serviceName")): s for s in services}
+        for name, request in requests.items():
+            if name in by_name:
+                request.service = by_name[name]
+            else:
+                request.error = service_missing(self.cluster, name, failures)
+            request.done.set()
+
+    async def _poll(self) -> None:
         while True:
             if not self._watches:
                 await self._changed.wait()

@@ -78,6 +78,7 @@ async def test_dropped_connections_and_latency_do_not_fake_success(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/nginx:crash")])
     )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    sim.clear_rules()  # so that our own check below is not reset
     assert await services.task_definition() == old
 
 
@@ -93,4 +94,5 @@ async def test_failures_before_any_change_are_reported_not_raised(
     assert not result.input_error
     assert result.exit_code == 1
     assert "ServerException" in result.reason or "DescribeServices" in result.reason
+    sim.clear_rules()
     assert await services.revisions() == [old]
