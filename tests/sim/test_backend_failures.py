@@ -174,7 +174,7 @@ def test_unhealthy_container_is_replaced_and_counts_as_failed() -> None:
     sim.advance(timings.provisioning + timings.pending + 1)
     [running] = [t for t in sim.tasks() if t["startedBy"] == bad_id]
     assert (running["lastStatus"], running["healthStatus"]) == ("RUNNING", "UNKNOWN")
-    sim.advance(timings.time_to_unhealthy)
+    sim.advance(90)  # ECS's default health check: 3 retries, 30 s apart
     [task] = [t for t in sim.tasks(desired="STOPPED") if t["startedBy"] == bad_id]
     assert task["healthStatus"] == "UNHEALTHY"
     assert task["containers"][0]["healthStatus"] == "UNHEALTHY"
@@ -201,7 +201,7 @@ def test_a_healthy_task_resets_the_failure_count() -> None:
     """resetOnHealthyTask (default true): a crash after the task counted as healthy starts the
     count over, so the breaker never trips for an app that runs a while between crashes."""
     sim = Sim()
-    after = Timings().time_to_healthy + 5
+    after = Timings().no_health_check_wait + 5
     _, _, bad_id = _deploy_bad(sim, {"behavior": "crash", "after": after}, desired=1)
     sim.advance(600)
     deployment = sim.deployment(bad_id)

@@ -32,7 +32,7 @@ def test_a_new_service_reaches_steady_state() -> None:
     service = sim.service()
     assert (service["runningCount"], service["pendingCount"]) == (3, 0)
     assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS"  # not healthy yet
-    sim.advance(Timings().time_to_healthy)
+    sim.advance(Timings().no_health_check_wait)
     service = sim.service()
     assert service["deployments"][0]["rolloutState"] == "COMPLETED"
     assert service["deployments"][0]["rolloutStateReason"] == (
@@ -131,7 +131,7 @@ def test_counts_are_right_at_each_checkpoint() -> None:
     sim.advance(timings.provisioning + timings.pending)
     service = sim.service()
     assert (service["runningCount"], service["pendingCount"]) == (2, 0)
-    sim.advance(timings.time_to_healthy)
+    sim.advance(timings.no_health_check_wait)
     primary, old = sim.service()["deployments"]
     assert (primary["runningCount"], primary["pendingCount"]) == (1, 1)
     assert (old["runningCount"], old["desiredCount"]) == (0, 0)
@@ -256,15 +256,17 @@ def test_code_deploy_service_stays_put() -> None:
 
 
 def test_health_checked_tasks_report_healthy() -> None:
-    """Containers with a healthCheck report HEALTHY time_to_healthy after RUNNING; the
-    deployment completes only then."""
+    """Containers with a healthCheck report HEALTHY one check `interval` after RUNNING (ECS's
+    default 30 s); the deployment completes only then."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1", health_check=True), desired=1)
     timings = Timings()
     sim.advance(timings.provisioning + timings.pending)
     [task] = sim.tasks()
     assert (task["lastStatus"], task["healthStatus"]) == ("RUNNING", "UNKNOWN")
-    sim.advance(timings.time_to_healthy)
+    sim.advance(29)
+    assert sim.tasks()[0]["healthStatus"] == "UNKNOWN"
+    sim.advance(1)
     [task] = sim.tasks()
     assert task["healthStatus"] == "HEALTHY"
     assert task["containers"][0]["healthStatus"] == "HEALTHY"

@@ -7,8 +7,9 @@ a task that reaches a healthy state resets the count (`resetOnHealthyTask`, defa
 the count reaches the threshold, the deployment's rolloutState becomes FAILED, it stops launching
 tasks, and with `rollback` ECS starts a new deployment of the last COMPLETED deployment's task
 definition. As modelled here, a task without a container health check counts as healthy once it
-has been RUNNING for `Timings.time_to_healthy`; an essential container that exits before then
-counts as a failure.
+has been RUNNING for `Timings.no_health_check_wait` (the 40 s ECS waits before counting such a
+task toward minimumHealthyPercent); an essential container that exits before then counts as a
+failure.
 """
 
 from __future__ import annotations

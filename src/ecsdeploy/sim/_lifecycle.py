@@ -21,6 +21,9 @@ ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 FAILED_HEALTH_CHECKS = "Task failed container health checks"
 STOPPED_BY_USER = "Task stopped by user"
 PULL_RETRIES = 7
+DEFAULT_HEALTH_INTERVAL = 30.0
+DEFAULT_HEALTH_RETRIES = 3
+"""ECS's defaults for a container health check's `interval` and `retries`."""
 
 
 def launch_task(world: World, deployment: Deployment) -> Task:
@@ -33,13 +36,21 @@ def launch_task(world: World, deployment: Deployment) -> Task:
     for definition in deployment.taskdef.containers:
         image = str(definition.get("image", ""))
         essential = bool(definition.get("essential", True))
+        check = definition.get("healthCheck")
         containers.append(
             Container(
                 name=str(definition.get("name", "")),
                 image=image,
                 arn=arn(cluster.region, f"container/{cluster.name}/{task_id}/{world.ids.uuid()}"),
                 essential=essential,
-                has_health_check=bool(definition.get("healthCheck")),
+                health_check=(
+                    (
+                        float(check.get("interval", DEFAULT_HEALTH_INTERVAL)),
+                        int(check.get("retries", DEFAULT_HEALTH_RETRIES)),
+                    )
+                    if check
+                    else None
+                ),
             )
         )
         if rule is None and essential:
@@ -143,23 +154,41 @@ def _to_running(world: World, task: Task) -> None:
     for container in task.containers:
         container.last_status = "RUNNING"
     rule = task.rule
-    timings = world.timings
     if rule is not None and rule.behavior is Behavior.UNHEALTHY:
-        world.schedule(timings.time_to_unhealthy, _failed_health_checks, task)
+        world.schedule(_time_to_unhealthy(world, task), _failed_health_checks, task)
     else:
-        world.schedule(timings.time_to_healthy, _became_healthy, task)
+        world.schedule(_time_to_healthy(world, task), _became_healthy, task)
         if rule is not None and rule.behavior is Behavior.CRASH:
             world.schedule(rule.after, _essential_container_exited, task)
     _touch(world, task)
+
+
+def _time_to_healthy(world: World, task: Task) -> float:
+    checks = [c.health_check for c in task.containers if c.essential and c.health_check]
+    if not checks:
+        return world.timings.no_health_check_wait
+    if world.timings.time_to_healthy is not None:
+        return world.timings.time_to_healthy
+    return max(interval for interval, _ in checks)
+
+
+def _time_to_unhealthy(world: World, task: Task) -> float:
+    if world.timings.time_to_unhealthy is not None:
+        return world.timings.time_to_unhealthy
+    interval, retries = _failing_container(task).health_check or (
+        DEFAULT_HEALTH_INTERVAL,
+        DEFAULT_HEALTH_RETRIES,
+    )
+    return interval * retries
 
 
 def _became_healthy(world: World, task: Task) -> None:
     if not _alive(task) or task.last_status != "RUNNING":
         return
     task.healthy = True
-    if any(c.has_health_check for c in task.containers):
+    if any(c.health_check for c in task.containers):
         for container in task.containers:
-            if container.has_health_check:
+            if container.health_check:
                 container.health_status = "HEALTHY"
         task.health_status = "HEALTHY"
         task.version += 1

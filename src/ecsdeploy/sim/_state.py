@@ -41,7 +41,8 @@ class Container:
     image: str
     arn: str
     essential: bool
-    has_health_check: bool
+    health_check: tuple[float, int] | None
+    """(interval, retries) of the container's `healthCheck`, None without one."""
     last_status: str = "PENDING"
     exit_code: int | None = None
     reason: str | None = None
@@ -67,7 +68,7 @@ class Task:
     desired_status: str = "RUNNING"
     health_status: str = "UNKNOWN"
     healthy: bool = False
-    """Counted as started successfully (HEALTHY, or RUNNING long enough without a health check)."""
+    """Counts as healthy: HEALTHY, or RUNNING for `Timings.no_health_check_wait` without checks."""
     failed: bool = False
     """Stopped unexpectedly (failed to start, crashed, failed health checks)."""
     pull_started_at: float | None = None

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 class Timings:
     """Durations of the simulated task lifecycle and deployment bookkeeping.
 
-    Defaults follow what a small Fargate task does on real ECS: a healthy task is RUNNING about
-    10 s after launch and counts as healthy 10 s later, so a one-task rollout completes in under
-    a minute of simulated time. See "Amazon ECS task lifecycle"
+    Defaults follow what a small Fargate task does on real ECS: a task is RUNNING 10 s after
+    launch and, without health checks, counts as healthy 40 s later, so a one-task rollout
+    completes in about a minute of simulated time. See "Amazon ECS task lifecycle"
     (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html).
     """
 
@@ -19,11 +19,18 @@ class Timings:
     """PROVISIONING → PENDING: network interface attachment."""
     pending: float = 8.0
     """PENDING → RUNNING: image pull and container start (`pullStartedAt` .. `startedAt`)."""
-    time_to_healthy: float = 10.0
-    """RUNNING → healthy. Containers with a `healthCheck` report HEALTHY then; tasks without one
-    count as started successfully (for the circuit breaker and the rollout) after this delay."""
-    time_to_unhealthy: float = 30.0
-    """RUNNING → UNHEALTHY for images under an `unhealthy` container rule."""
+    time_to_healthy: float | None = None
+    """RUNNING → HEALTHY for tasks whose essential containers define a `healthCheck`. None: the
+    longest `interval` among those checks (ECS default 30 s), as Docker runs the first check
+    `interval` seconds after the container starts."""
+    time_to_unhealthy: float | None = None
+    """RUNNING → UNHEALTHY for images under an `unhealthy` container rule. None: `interval *
+    retries` of the container's health check (ECS defaults: 30 s * 3)."""
+    no_health_check_wait: float = 40.0
+    """How long after RUNNING a task without container health checks starts counting as healthy.
+    ECS documents 40 s for minimumHealthyPercent ("DeploymentConfiguration",
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
+    the simulator uses the same moment for rollout completion and the circuit breaker."""
     deactivating: float = 1.0
     """DEACTIVATING → STOPPING: load balancer deregistration and network detach."""
     stopping: float = 4.0
@@ -36,7 +43,7 @@ class Timings:
     def __post_init__(self) -> None:
         for name in self.__slots__:
             value = getattr(self, name)
-            if value < 0:
+            if value is not None and value < 0:
                 raise ValueError(f"Timings.{name} must be >= 0, not {value}")
         if self.provisioning + self.pending <= 0:
             # A launch that takes no time would let a crash loop spin forever at one instant.
