@@ -1,0 +1,74 @@
+"""Fixtures for tests that run the examples and the plugin as users do: an in-process simulator
+on a fast clock with a client to arrange it, and `ecsdeploy sim` as a subprocess."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aioboto3
+import pytest
+from botocore.config import Config
+
+from ecsdeploy.sim import Simulator
+from tests.packaging.simulated_ecs import REGION, SPEED, SimulatedEcs
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ecs import ECSClient
+
+SIM_BANNER = "ECS simulator listening on "
+
+
+def console_script(name: str) -> str:
+    """The path of one of our commands: beside this Python (the test venv), else on PATH."""
+    beside_python = Path(sys.executable).with_name(name)
+    found = str(beside_python) if beside_python.exists() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"the {name!r} command is not installed; pip install -e . first")
+    return found
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(speed=SPEED, seed=3) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def ecs(sim: Simulator) -> AsyncIterator[ECSClient]:
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    session = aioboto3.Session()
+    async with session.client("ecs", config=config, **sim.client_kwargs(region_name=REGION)) as (
+        client
+    ):
+        yield client
+
+
+@pytest.fixture
+def simulated_ecs(ecs: ECSClient, sim: Simulator) -> SimulatedEcs:
+    return SimulatedEcs(ecs, sim)
+
+
+@pytest.fixture
+def sim_process() -> Iterator[str]:
+    """`ecsdeploy sim` on a free loopback port, 100x speed; yields its endpoint URL."""
+    command = [console_script("ecsdeploy"), "sim", "--port", "0", "--speed", str(SPEED)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline().strip()
+        assert banner.startswith(SIM_BANNER), f"unexpected first line: {banner!r}"
+        yield banner.removeprefix(SIM_BANNER)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
