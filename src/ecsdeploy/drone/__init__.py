@@ -1,0 +1,82 @@
+"""The Drone plugin entry point: a drop-in for drone-deploy-ecs's settings.
+
+`ecsdeploy-drone` (or `python -m ecsdeploy.drone`) reads Drone's PLUGIN_* variables (see
+`_settings`), deploys with the Deployer and exits like every ecsdeploy front: 0 succeeded,
+1 failed and rolled back (or rollbacks disabled), 2 bad settings (nothing changed), 3 rollback
+failed or state unknown. CI logs get one structured line per event.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+import anyio
+
+from ecsdeploy._deployer import Deployer
+from ecsdeploy._models import Target
+from ecsdeploy._releasefile import load_release
+from ecsdeploy.cli._logs import configure_library_logging, lines
+from ecsdeploy.cli._presenter import LogPresenter
+from ecsdeploy.drone._assume_role import assumed_session
+from ecsdeploy.drone._settings import PluginSettings
+from ecsdeploy.exceptions import AwsError, InputError
+
+__all__ = ["PluginSettings", "main", "run"]
+
+
+async def run(settings: PluginSettings, presenter: LogPresenter, environ: Mapping[str, str]) -> int:
+    """Deploy what the settings ask for; the exit code."""
+    session = (
+        await assumed_session(settings.role_arn, region=settings.region)
+        if settings.role_arn
+        else None
+    )
+    deploy_settings = settings.deploy_settings()
+    async with Deployer(
+        session=session,
+        region=settings.region,
+        endpoint_url=settings.endpoint_url,
+        settings=deploy_settings,
+        listeners=[presenter],
+    ) as deployer:
+        if settings.release_file:
+            overrides = {
+                "timeout": deploy_settings.timeout,
+                "poll_interval": deploy_settings.poll_interval,
+                "rollback": deploy_settings.rollback,
+                "bake": settings.bake,
+                "max_checks": deploy_settings.max_checks,
+                "cluster": settings.cluster,
+            }
+            release = load_release(
+                settings.release_file,
+                overrides={k: v for k, v in overrides.items() if v is not None},
+                environ=environ,
+            )
+            result = await deployer.release(release)
+            presenter.release_result(result)
+            return result.exit_code
+        assert settings.cluster is not None
+        targets = [Target(settings.cluster, s, settings.changes) for s in settings.services]
+        results = await deployer.deploy_many(targets)
+    presenter.deploy_results(results)
+    return max(result.exit_code for result in results)
+
+
+def main(environ: Mapping[str, str] | None = None) -> int:
+    """Run the plugin with `environ` (default: the process environment); the exit code."""
+    environ = os.environ if environ is None else environ
+    # Until the settings are parsed, the log format is the one CI wants: JSON.
+    configure_library_logging("json")
+    try:
+        settings = PluginSettings.from_environ(environ)
+        configure_library_logging(settings.log_format)
+        return anyio.run(run, settings, LogPresenter(lines(settings.log_format)), environ)
+    except InputError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except AwsError as exc:
+        print(f"Error: {exc}; the service's state is unknown, check it", file=sys.stderr)
+        return 3

@@ -1,0 +1,23 @@
+"""Fixtures for the CLI tests: one simulator process per module, structlog restored after each
+test (the CLI configures structlog for the process; other test modules expect the defaults)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from tests.cli.simulator_process import SimulatedEcs, simulator_process
+
+
+@pytest.fixture(scope="module")
+def simulated() -> Iterator[SimulatedEcs]:
+    with simulator_process() as url:
+        yield SimulatedEcs(url)
+
+
+@pytest.fixture(autouse=True)
+def _structlog_defaults() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
