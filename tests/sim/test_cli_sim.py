@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3  # type: ignore[import-untyped, unused-ignore]  # typed only with boto3-stubs
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from ecsdeploy.cli import main
@@ -52,7 +53,8 @@ def stop(process: subprocess.Popen[str], signum: signal.Signals) -> tuple[int, s
 
 @pytest.fixture
 def cli_simulator() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process, url = start([ECSDEPLOY, "sim", "--port", "0", "--speed", "50", "--seed", "3"])
+    argv = [ECSDEPLOY, "sim", "--port", "0", "--speed", "50", "--seed", "3", "--throttle"]
+    process, url = start(argv)
     try:
         yield process, url
     finally:
@@ -64,7 +66,7 @@ def cli_simulator() -> Iterator[tuple[subprocess.Popen[str], str]]:
 def test_cli_serves_boto3_and_exits_0_on_sigterm(
     cli_simulator: tuple[subprocess.Popen[str], str],
 ) -> None:
-    """One ready line, ECS over HTTP for boto3, control API beside it, exit 0 on SIGTERM."""
+    """One ready line, ECS over HTTP for boto3, throttling on, exit 0 on SIGTERM."""
     process, url = cli_simulator
     ecs = boto3.client(
         "ecs",
@@ -76,8 +78,17 @@ def test_cli_serves_boto3_and_exits_0_on_sigterm(
     )
     arn = ecs.create_cluster(clusterName="cli")["cluster"]["clusterArn"]
     assert ecs.list_clusters()["clusterArns"] == [arn]
+    codes = set()
+    for _ in range(25):  # cluster modify actions: a burst of 20, then 1 a second
+        try:
+            ecs.create_cluster(clusterName="cli")
+        except ClientError as error:
+            codes.add(error.response["Error"]["Code"])
+    assert codes == {"ThrottlingException"}
     with urllib.request.urlopen(url + "/_sim/stats", timeout=10) as response:
-        assert json.load(response)["calls"] == {"CreateCluster": 1, "ListClusters": 1}
+        stats = json.load(response)
+    assert stats["calls"] == {"CreateCluster": 26, "ListClusters": 1}
+    assert stats["throttled"]["CreateCluster"] >= 1
     returncode, rest = stop(process, signal.SIGTERM)
     assert (returncode, rest) == (0, "")
 
