@@ -61,6 +61,13 @@ BAD_REQUESTS: list[tuple[str, str, object, str, str]] = [
         "desiredCount",
     ),
     (
+        "float-as-int",
+        "CreateService",
+        {"serviceName": "w", "desiredCount": 2.0},
+        SERIALIZATION,
+        "desiredCount",
+    ),
+    (
         "int32-overflow",
         "CreateService",
         {"serviceName": "w", "desiredCount": 2**31},

@@ -147,9 +147,9 @@ class RequestValidator:
                 raise _type_error(path, "a string", value)
         elif kind in ("integer", "long"):
             low, high = _INT32 if kind == "integer" else _INT64
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _type_error(path, f"an {kind}", value)
-            if isinstance(value, float) and not value.is_integer():
+            # JSON numbers with a fraction part (even 2.0) are refused, so the backend only
+            # ever sees Python ints where the model says integer.
+            if isinstance(value, bool) or not isinstance(value, int):
                 raise _type_error(path, f"an {kind}", value)
             if not low <= value <= high:
                 raise serialization_error(f"Cannot read '{path}': {value} overflows {kind}.")
@@ -205,7 +205,7 @@ class RequestValidator:
                 )
             self._check_size(shape, value, len(value), path, "have length")
         elif shape.type_name in ("integer", "long"):
-            assert isinstance(value, int | float)
+            assert isinstance(value, int)
             self._check_size(shape, value, value, path, "have value")
 
     @staticmethod
