@@ -715,3 +715,16 @@ def test_example_file_in_examples_is_valid() -> None:
     path = Path(__file__).parent.parent / "examples" / "release.toml"
     release = load_release(path, environ={})
     assert release.targets
+
+
+def test_defaults_may_hold_references() -> None:
+    """``${A:-${B:-x}}`` falls back to B, then to x; a default is resolved only when used."""
+    text = ONE_SERVICE.replace("myorg/app:1", "myorg/app:${PAYMENTS_TAG:-${TAG:-1.0}}")
+    assert only_target(parse(text, environ={"TAG": "2"})).changes[0] == ImageChange(
+        "api", "myorg/app:2"
+    )
+    assert only_target(parse(text)).changes[0] == ImageChange("api", "myorg/app:1.0")
+    used = ONE_SERVICE.replace("myorg/app:1", "myorg/app:${TAG:-${MISSING}}")
+    assert only_target(parse(used, environ={"TAG": "3"})).changes[0] == ImageChange(
+        "api", "myorg/app:3"
+    )
