@@ -649,6 +649,23 @@ def test_syntax_error_has_tomls_line_and_column() -> None:
     assert str(raised) == "release.toml:7: invalid TOML: Invalid value (column 11)"
 
 
+def test_syntax_error_at_the_end_points_at_the_last_line() -> None:
+    """tomllib says "at end of document"; that is the file's last line."""
+    raised = error(ONE_SERVICE + 'notes = """never closed\n')
+    assert (raised.line, raised.problem) == (
+        7,
+        "invalid TOML: Unterminated string (at the end of the file)",
+    )
+
+
+def test_multi_line_strings_do_not_confuse_line_numbers() -> None:
+    """Header-like text inside a multi-line string is not taken for a table."""
+    raised = error(
+        '[release]\nname = """\n[[stage]]\n[[stage.service]]\n"""\n' + ONE_SERVICE + "bake = -1\n"
+    )
+    assert (raised.line, raised.key) == (12, "stage[1].service[1].bake")
+
+
 def test_duplicate_key_is_a_syntax_error() -> None:
     """TOML itself forbids writing an image twice; that is reported with its line."""
     raised = error(ONE_SERVICE + 'images = { api = "myorg/app:2" }\n')

@@ -104,6 +104,7 @@ _SHAPES: Mapping[type, str] = {
 
 # Where tomllib reports a syntax error, e.g. "Invalid value (at line 3, column 9)".
 _TOML_POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_AT_END = "(at end of document)"
 
 #: A value read from the file (with its key path) or from the overrides (no path).
 _Sourced = tuple[Any, KeyPath | None]
@@ -234,7 +235,12 @@ class _Parser:
             message = str(exc)
             position = _TOML_POSITION.search(message)
             if position is None:
-                raise ReleaseFileError(f"invalid TOML: {message}", source=self._source) from exc
+                at_end = _AT_END in message and bool(self._text)
+                last = len(self._text.splitlines()) if at_end else None
+                problem = message.replace(_AT_END, "(at the end of the file)")
+                raise ReleaseFileError(
+                    f"invalid TOML: {problem}", source=self._source, line=last
+                ) from exc
             problem = f"{message[: position.start()]} (column {position['column']})"
             raise ReleaseFileError(
                 f"invalid TOML: {problem}", source=self._source, line=int(position["line"])
