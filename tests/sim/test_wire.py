@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
@@ -30,7 +31,7 @@ async def raw_post(
 ) -> tuple[int, dict[str, str], Any]:
     async with (
         aiohttp.ClientSession() as session,
-        session.post(sim.endpoint_url + "/", data=body, headers=headers) as response,
+        session.post(sim.endpoint_url + "/", data=io.BytesIO(body), headers=headers) as response,
     ):
         return response.status, dict(response.headers), await response.json(content_type=None)
 
@@ -139,3 +140,15 @@ async def test_operation_the_simulator_lacks_is_a_client_error(sim: Simulator) -
         {"X-Amz-Target": TARGET_PREFIX + "DescribeCapacityProviders", "Content-Type": CONTENT_TYPE},
     )
     assert (status, body["__type"]) == (400, "InvalidAction")
+
+
+async def test_oversized_body_is_a_client_error(sim: Simulator) -> None:
+    """A body over the size limit is refused with a 413 ClientException, not a 500."""
+    with structlog.testing.capture_logs() as logs:
+        status, _, body = await raw_post(
+            sim,
+            b'{"clusterName": "' + b"x" * (2 * 1024**2) + b'"}',
+            {"X-Amz-Target": TARGET_PREFIX + "CreateCluster", "Content-Type": CONTENT_TYPE},
+        )
+    assert (status, body["__type"]) == (413, "ClientException")
+    assert logs == []

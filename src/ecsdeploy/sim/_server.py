@@ -37,6 +37,9 @@ from ecsdeploy.sim._validation import RequestValidator
 
 logger = structlog.get_logger("ecsdeploy.sim")
 
+MAX_BODY_BYTES = 1024**2
+"""Far above any real ECS request (a task definition is at most 64 KiB of JSON)."""
+
 
 class Backend(Protocol):
     """The simulated ECS state and its dynamics (``ecsdeploy.sim._backend.EcsBackend``)."""
@@ -70,7 +73,7 @@ class EcsServer:
         self.call_stats = CallStats()
 
     def application(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post("/", self._handle_api)
         app.router.add_routes(control_routes(self))
         return app
@@ -87,7 +90,7 @@ class EcsServer:
             if await self._injected_fault(operation) == "dropped":
                 return _drop_connection(request)
             self._check_throttle(region, operation)
-            params = parse_body(await request.read())
+            params = parse_body(await _read_body(request))
             self.validator.validate(operation, params)
             self.backend.catch_up()
             return json_response(self.backend.handle(region, operation, params))
@@ -151,6 +154,18 @@ class EcsServer:
 
     def stats(self) -> dict[str, Any]:
         return self.call_stats.snapshot(now=self.clock.now())
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The raw body; one beyond aiohttp's size limit is the client's error, not a crash."""
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise EcsApiError(
+            "ClientException",
+            f"Request body exceeds {MAX_BODY_BYTES} bytes.",
+            status=413,
+        ) from exc
 
 
 def _drop_connection(request: web.Request) -> web.StreamResponse:
