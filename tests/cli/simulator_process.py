@@ -29,7 +29,7 @@ ECSDEPLOY = str(Path(sys.executable).with_name("ecsdeploy"))
 ECSDEPLOY_DRONE = str(Path(sys.executable).with_name("ecsdeploy-drone"))
 READY = re.compile(r"^ECS simulator listening on (http://\S+)$")
 #: Simulated seconds per wall second, and CLI options that poll and give up on that scale.
-SPEED = 100
+SPEED = 300
 FAST = ["--poll-interval", "0.05", "--timeout", "30"]
 
 _names = itertools.count(1)
@@ -156,4 +156,16 @@ def run_process(
 ) -> subprocess.CompletedProcess[str]:
     """Run a front as a real process with only `environ` (plus PATH) as its environment."""
     env = {"PATH": "/usr/bin:/bin", **environ}
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def json_lines(output: str) -> list[dict[str, Any]]:
+    """The structured log lines of a front's stdout."""
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def results(output: str, event: str = "ecsdeploy.result") -> list[dict[str, Any]]:
+    """The result lines (one per service) of a front's stdout."""
+    return [line for line in json_lines(output) if line["event"] == event]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from click.testing import CliRunner, Result
 
 from ecsdeploy.cli import main
-from tests.cli.simulator_process import CLUSTER, ECSDEPLOY, FAST, SimulatedEcs, run_process
+from tests.cli.simulator_process import (
+    CLUSTER,
+    ECSDEPLOY,
+    FAST,
+    SimulatedEcs,
+    json_lines,
+    results,
+    run_process,
+)
 
 
 def deploy(simulated: SimulatedEcs, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -17,10 +23,6 @@ def deploy(simulated: SimulatedEcs, *args: str, env: dict[str, str] | None = Non
         ["deploy", "--cluster", CLUSTER, *FAST, "--no-live", *args],
         env=env if env is not None else simulated.environ(),
     )
-
-
-def json_lines(output: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
 def test_a_good_image_succeeds_and_exits_0(simulated: SimulatedEcs) -> None:
@@ -32,7 +34,7 @@ def test_a_good_image_succeeds_and_exits_0(simulated: SimulatedEcs) -> None:
     lines = json_lines(result.stdout)
     phases = [line["phase"] for line in lines if line["event"] == "ecsdeploy.phase"]
     assert phases == ["REGISTER", "UPDATE", "WATCH", "SUCCEEDED"]
-    (final,) = [line for line in lines if line["event"] == "ecsdeploy.result"]
+    (final,) = results(result.stdout)
     assert final["outcome"] == "SUCCEEDED"
     assert final["exit_code"] == 0
     assert final["service"] == service
@@ -48,17 +50,19 @@ def test_a_crashing_image_is_rolled_back_and_exits_1_as_a_process(
         {"image": "myorg/nginx:crash-cli", "behavior": "crash", "exit_code": 1, "after": 5}
     )
     completed = run_process(
-        [ECSDEPLOY, "deploy", "--cluster", CLUSTER, "--service", service, *FAST]
-        + ["--image", "nginx=myorg/nginx:crash-cli"],
+        [
+            *(ECSDEPLOY, "deploy", "--cluster", CLUSTER, "--service", service, *FAST),
+            *("--image", "nginx=myorg/nginx:crash-cli"),
+        ],
         simulated.environ(),
     )
     assert completed.returncode == 1, completed.stderr
     assert simulated.task_definition(service) == old
-    (final,) = [line for line in json_lines(completed.stdout) if line["event"] == "ecsdeploy.result"]
+    (final,) = results(completed.stdout)
     assert final["outcome"] == "ROLLED_BACK"
     assert final["rolled_back_by"] == "ecsdeploy"
     assert "exit 1" in str(final["reason"])
-    assert any("Essential container" in str(task) for task in final["stopped_tasks"])  # type: ignore[attr-defined]
+    assert any("Essential container" in task for task in final["stopped_tasks"])
 
 
 def test_rollback_disabled_leaves_the_failure_in_place_and_exits_1(
@@ -86,7 +90,7 @@ def test_a_rollback_that_fails_exits_3(simulated: SimulatedEcs) -> None:
     )
     result = deploy(simulated, "--service", service, "--image", "nginx=myorg/nginx:crash-both")
     assert result.exit_code == 3, result.stdout
-    (final,) = [line for line in json_lines(result.stdout) if line["event"] == "ecsdeploy.result"]
+    (final,) = results(result.stdout)
     assert final["outcome"] == "ROLLBACK_FAILED"
 
 
@@ -166,11 +170,7 @@ def test_several_services_deploy_at_once_and_exit_with_the_worst_code(
     result = deploy(
         simulated, "--service", good, "--service", odd, "--image", "nginx=myorg/nginx:multi"
     )
-    outcomes = {
-        line["service"]: line["outcome"]
-        for line in json_lines(result.stdout)
-        if line["event"] == "ecsdeploy.result"
-    }
+    outcomes = {line["service"]: line["outcome"] for line in results(result.stdout)}
     assert outcomes == {good: "SUCCEEDED", odd: "FAILED"}
     assert simulated.image(good) == "myorg/nginx:multi"
     assert result.exit_code == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.console import Console
 
@@ -13,6 +15,9 @@ from ecsdeploy.cli._options import aws_options
 from ecsdeploy.cli._status_view import status_view
 
 __all__ = ["status"]
+
+#: Where no terminal says how wide it is (CI logs, pipes), wide enough not to cut ARNs short.
+LOG_WIDTH = 200
 
 
 @click.command("status")
@@ -32,7 +37,9 @@ def status(*, cluster: str, service: str, region: str | None, endpoint_url: str 
             arns = await gateway.list_tasks(cluster, service_name=service, desired_status="STOPPED")
             tasks = await gateway.describe_tasks(cluster, arns) if arns else []
         stopped = [StoppedTask.from_api(task) for task in tasks]
-        Console(soft_wrap=False).print(status_view(described, stopped))
+        Console(width=None if sys.stdout.isatty() else LOG_WIDTH).print(
+            status_view(described, stopped)
+        )
         return 0
 
     run_async(main, mutating=False)
