@@ -3,6 +3,7 @@ on a fast clock with a client to arrange it, and `ecsdeploy sim` as a subprocess
 
 from __future__ import annotations
 
+import select
 import shutil
 import subprocess
 import sys
@@ -53,13 +54,18 @@ def simulated_ecs(ecs: ECSClient, sim: Simulator) -> SimulatedEcs:
     return SimulatedEcs(ecs, sim)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sim_process() -> Iterator[str]:
-    """`ecsdeploy sim` on a free loopback port, 100x speed; yields its endpoint URL."""
+    """`ecsdeploy sim` on a free loopback port, 100x speed; yields its endpoint URL.
+
+    One process per module; its log goes to stderr, which pytest captures."""
     command = [console_script("ecsdeploy"), "sim", "--port", "0", "--speed", str(SPEED)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        if not ready:
+            pytest.fail("`ecsdeploy sim` printed nothing within 30 s")
         banner = process.stdout.readline().strip()
         assert banner.startswith(SIM_BANNER), f"unexpected first line: {banner!r}"
         yield banner.removeprefix(SIM_BANNER)

@@ -20,9 +20,10 @@ SPEED = 100.0
 POLL_INTERVAL = "0.05"
 
 
-def subprocess_environment(endpoint_url: str, *, region: str = REGION) -> dict[str, str]:
+def subprocess_environment(endpoint_url: str, *, region: str | None = REGION) -> dict[str, str]:
     """This process's environment with AWS pointed at the simulator and nothing inherited that
-    could reach real AWS (profiles, credentials, instance metadata) or configure a plugin."""
+    could reach real AWS (profiles, credentials, instance metadata) or configure a plugin.
+    `region=None` leaves AWS_REGION unset, as in a Drone step that does not set it."""
     inherited = {
         name: value
         for name, value in os.environ.items()
@@ -30,7 +31,7 @@ def subprocess_environment(endpoint_url: str, *, region: str = REGION) -> dict[s
     }
     return {
         **inherited,
-        "AWS_REGION": region,
+        **({"AWS_REGION": region} if region else {}),
         "AWS_ENDPOINT_URL_ECS": endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
