@@ -283,3 +283,18 @@ def test_timestamps_follow_the_lifecycle() -> None:
     assert task["pullStartedAt"] == task["createdAt"] + timings.provisioning
     assert task["startedAt"] == task["pullStartedAt"] + timings.pending
     assert task["version"] >= 3
+
+
+def test_jitter_spreads_state_changes_and_stays_reproducible() -> None:
+    """With Timings.jitter, tasks launched together start at different, seeded instants."""
+
+    def start_times(seed: int) -> list[float]:
+        sim = Sim(seed=seed, timings=Timings(jitter=0.5))
+        sim.create_service(sim.register("myorg/web:1"), desired=5)
+        sim.advance(60)
+        return sorted(t["startedAt"] for t in sim.tasks())
+
+    first = start_times(3)
+    assert len(set(first)) == 5
+    assert first == start_times(3)
+    assert first != start_times(4)

@@ -60,6 +60,7 @@ class EcsBackend:
             timings=self._timings,
             rules=self._rules,
             evaluate=evaluate,
+            seed=self._seed,
         )
 
     @property

@@ -72,7 +72,7 @@ def launch_task(world: World, deployment: Deployment) -> Task:
     task.tags = _propagated_tags(service, deployment.taskdef)
     cluster.tasks[task_id] = task
     deployment.tasks[task_id] = task
-    world.schedule(world.timings.provisioning, _to_pending, task)
+    world.schedule(world.stretch(world.timings.provisioning), _to_pending, task)
     return task
 
 
@@ -106,10 +106,10 @@ def _to_pending(world: World, task: Task) -> None:
     task.version += 1
     rule = task.rule
     if rule is not None and rule.behavior is Behavior.PULL_ERROR:
-        world.schedule(world.timings.pending, _pull_failed, task)
+        world.schedule(world.stretch(world.timings.pending), _pull_failed, task)
         return
     extra = rule.seconds if rule is not None and rule.behavior is Behavior.SLOW_START else 0.0
-    world.schedule(world.timings.pending + extra, _to_running, task)
+    world.schedule(world.stretch(world.timings.pending) + extra, _to_running, task)
 
 
 def _pull_failed(world: World, task: Task) -> None:

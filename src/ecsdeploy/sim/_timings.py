@@ -40,6 +40,11 @@ class Timings:
     drained_deployment_retention: float = 5.0
     """How long a drained deployment stays in the service's `deployments` (as INACTIVE)."""
 
+    jitter: float = 0.0
+    """Stretch each provisioning and pending duration by a random factor in [1, 1 + jitter]
+    (drawn from the seeded generator), so that tasks launched together do not all change state
+    at the same instant. 0 keeps every duration exact."""
+
     def __post_init__(self) -> None:
         for name in self.__slots__:
             value = getattr(self, name)

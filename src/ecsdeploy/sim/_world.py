@@ -10,6 +10,7 @@ all tasks periodically, so idle services cost nothing and 800-task deployments s
 from __future__ import annotations
 
 import heapq
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ class World:
         "_dirty",
         "_evaluate",
         "_heap",
+        "_jitter",
         "_seq",
         "ids",
         "now",
@@ -45,6 +47,7 @@ class World:
         timings: Timings,
         rules: ContainerRules,
         evaluate: Evaluate,
+        seed: int | None = None,
     ) -> None:
         self.now = now
         self.ids = ids
@@ -55,12 +58,19 @@ class World:
         self._heap: list[tuple[float, int, Action, Any]] = []
         self._seq = 0
         self._dirty: dict[int, Service] = {}
+        self._jitter = random.Random(None if seed is None else f"jitter:{seed}")
 
     def region(self, name: str) -> Region:
         region = self.regions.get(name)
         if region is None:
             region = self.regions[name] = Region(name)
         return region
+
+    def stretch(self, duration: float) -> float:
+        """`duration` with the configured random jitter applied (see `Timings.jitter`)."""
+        if not self.timings.jitter:
+            return duration
+        return duration * (1.0 + self.timings.jitter * self._jitter.random())
 
     def schedule(self, delay: float, action: Action, subject: Any) -> None:
         """Run `action(world, subject)` `delay` simulated seconds from now."""
