@@ -1,0 +1,50 @@
+"""`ecsdeploy iam-policy` and the policy builder."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ecsdeploy._iam import iam_policy
+from ecsdeploy.cli import main
+
+
+def actions(policy: dict[str, object]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:  # type: ignore[attr-defined]
+        action = statement["Action"]
+        found.update([action] if isinstance(action, str) else action)
+    return found
+
+
+def test_the_policy_grants_what_a_deployment_calls_and_no_more() -> None:
+    """ECS reads and writes of a deployment, tagging on register, and PassRole to ECS tasks."""
+    policy = iam_policy()
+    assert policy["Version"] == "2012-10-17"
+    assert actions(policy) == {
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+        "ecs:DescribeTaskDefinition",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
+        "ecs:TagResource",
+        "iam:PassRole",
+    }
+    (pass_role,) = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+
+
+def test_assume_role_adds_sts_on_that_role_only() -> None:
+    """--assume-role ROLE_ARN allows sts:AssumeRole on exactly that role."""
+    role = "arn:aws:iam::123456789012:role/deploy"
+    result = CliRunner().invoke(main, ["iam-policy", "--assume-role", role])
+    assert result.exit_code == 0
+    policy = json.loads(result.stdout)
+    (assume,) = [s for s in policy["Statement"] if s["Action"] == "sts:AssumeRole"]
+    assert assume["Resource"] == role
+    assert "sts:AssumeRole" not in actions(iam_policy())
