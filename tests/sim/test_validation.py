@@ -11,10 +11,15 @@ import pytest
 import structlog.testing
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.serialize import create_serializer
+from botocore.validate import ParamValidator
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._protocol import CONTENT_TYPE, TARGET_PREFIX
-from ecsdeploy.sim._validation import RequestValidator
+from ecsdeploy.sim._validation import BATCH_LIMITS, RequestValidator, load_ecs_model
 
 pytestmark = pytest.mark.anyio
 
@@ -244,3 +249,90 @@ def test_valid_nested_request_passes() -> None:
             "tags": [{"key": "team", "value": "web"}],
         },
     )
+
+
+# -- property: whatever botocore accepts, serialized as botocore sends it, passes -------------
+
+MODEL = load_ecs_model()
+SERIALIZER = create_serializer("json", include_validation=False)
+PROPERTY_OPERATIONS = [
+    "CreateCluster",
+    "RegisterTaskDefinition",
+    "CreateService",
+    "UpdateService",
+    "DescribeServices",
+    "DescribeTasks",
+    "ListTasks",
+    "TagResource",
+]
+MAX_DEPTH = 5
+
+
+def values(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values botocore would accept for `shape` (bounded in depth and size)."""
+    meta = shape.metadata
+    if isinstance(shape, StructureShape):
+        required = {name: values(shape.members[name], depth + 1) for name in shape.required_members}
+        optional = (
+            {}
+            if depth >= MAX_DEPTH
+            else {
+                name: values(member, depth + 1)
+                for name, member in shape.members.items()
+                if name not in shape.required_members
+            }
+        )
+        return st.fixed_dictionaries(required, optional=optional)
+    if isinstance(shape, ListShape):
+        low = meta.get("min", 0)
+        return st.lists(values(shape.member, depth + 1), min_size=low, max_size=max(low, 3))
+    if isinstance(shape, MapShape):
+        return st.dictionaries(
+            values(shape.key, depth + 1), values(shape.value, depth + 1), max_size=2
+        )
+    kind = shape.type_name
+    if kind == "string":
+        if meta.get("enum"):
+            return st.sampled_from(meta["enum"])
+        low = meta.get("min", 0)
+        return st.text(min_size=low, max_size=min(meta.get("max", 20), low + 20))
+    if kind in ("integer", "long"):
+        return st.integers(meta.get("min", -(2**31)), meta.get("max", 2**31 - 1))
+    if kind in ("double", "float"):
+        return st.floats(allow_nan=False, allow_infinity=False)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "timestamp":
+        return st.integers(0, 2**31)
+    if kind == "blob":
+        return st.binary(max_size=8)
+    raise AssertionError(f"no strategy for {kind}")
+
+
+def wire_body(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body botocore puts on the wire for these parameters."""
+    request = SERIALIZER.serialize_to_request(params, MODEL.operation_model(operation))
+    body: dict[str, Any] = json.loads(request["body"] or b"{}")
+    return body
+
+
+def within_batch_limits(operation: str, params: dict[str, Any]) -> bool:
+    limits = [(member, limit) for (op, member), limit in BATCH_LIMITS.items() if op == operation]
+    return all(
+        0 < len(params.get(member) or []) <= limit.max_items
+        or (not params.get(member) and limit.empty_message is None)
+        for member, limit in limits
+    )
+
+
+@pytest.mark.parametrize("operation", PROPERTY_OPERATIONS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_what_botocore_accepts_the_simulator_accepts(operation: str, data: st.DataObject) -> None:
+    """A request that passes botocore's client-side validation passes the simulator's."""
+    shape = MODEL.operation_model(operation).input_shape
+    assert shape is not None
+    params = data.draw(values(shape))
+    assume(not ParamValidator().validate(params, shape).has_errors())
+    assume(within_batch_limits(operation, params))
+    RequestValidator(MODEL).validate(operation, wire_body(operation, params))
