@@ -298,3 +298,32 @@ def test_jitter_spreads_state_changes_and_stays_reproducible() -> None:
     assert len(set(first)) == 5
     assert first == start_times(3)
     assert first != start_times(4)
+
+
+def test_load_balanced_service_registers_and_drains_targets() -> None:
+    """Behind a target group, tasks are registered when RUNNING and drained for the
+    deregistration delay when stopped, with ECS's event wording."""
+    target_group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc"
+    sim = Sim()
+    sim.create_service(
+        sim.register("myorg/web:1"),
+        desired=2,
+        loadBalancers=[
+            {"targetGroupArn": target_group, "containerName": "app", "containerPort": 80}
+        ],
+    )
+    sim.advance(60)
+    assert f"(service webapp) registered 2 targets in (target-group {target_group})" in (
+        sim.messages()
+    )
+    new_id = sim.update(taskDefinition=sim.register("myorg/web:2"))
+    sim.advance(60)
+    messages = sim.messages()
+    assert "(service webapp) has begun draining connections on 2 tasks." in messages
+    assert f"(service webapp) deregistered 2 targets in (target-group {target_group})" in messages
+    draining = sim.tasks(desired="STOPPED")
+    assert {t["lastStatus"] for t in draining} == {"DEACTIVATING"}
+    # Old tasks began draining when the new ones counted as healthy, 50 s after the update.
+    sim.advance(50 + Timings().deregistration_delay - 60 + 1)
+    assert {t["lastStatus"] for t in sim.tasks(desired="STOPPED")} == {"STOPPING"}
+    assert sim.run_until_settled(new_id)["rolloutState"] == "COMPLETED"

@@ -73,3 +73,25 @@ def _task_list(tasks: Sequence[Task]) -> str:
 
 def _chunks(tasks: Sequence[Task]) -> list[Sequence[Task]]:
     return [tasks[i : i + TASKS_PER_EVENT] for i in range(0, len(tasks), TASKS_PER_EVENT)]
+
+
+def targets_registered(world: World, service: Service, count: int, target_group: str) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) registered {count} targets in (target-group {target_group})",
+    )
+
+
+def targets_deregistered(world: World, service: Service, count: int, target_group: str) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) deregistered {count} targets in (target-group {target_group})",
+    )
+
+
+def draining(world: World, service: Service, count: int) -> None:
+    add_event(
+        world, service, f"(service {service.name}) has begun draining connections on {count} tasks."
+    )

@@ -254,7 +254,10 @@ def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed:
     task.version += 1
     if failed:
         record_failure(world, task)
-    world.schedule(world.timings.deactivating, _to_stopping, task)
+    draining = task.registered and task.service is not None
+    timings = world.timings
+    delay = timings.deregistration_delay if draining else timings.deactivating
+    world.schedule(delay, _to_stopping, task)
     _touch(world, task)
 
 

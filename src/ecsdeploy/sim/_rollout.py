@@ -67,7 +67,11 @@ def evaluate(world: World, service: Service) -> None:
             failed=False,
         )
     if to_stop:
+        draining = sum(1 for task in to_stop if task.registered)
+        if draining:
+            _events.draining(world, service, draining)
         _events.tasks_stopped(world, service, to_stop)
+    _update_target_groups(world, service)
 
     if primary.rollout_state != "FAILED":
         alive_total = (
@@ -87,6 +91,40 @@ def evaluate(world: World, service: Service) -> None:
         if deployment.status == "ACTIVE" and not deployment.tasks:
             _retire(world, deployment)
     _maybe_complete(world, service, primary)
+
+
+def _update_target_groups(world: World, service: Service) -> None:
+    """Register tasks that reached RUNNING with the service's target groups and deregister
+    tasks that are stopping, one event per target group and batch, as ECS reports them.
+
+    Only the service events and the draining delay are simulated; there is no load balancer
+    and no ELB health check.
+    """
+    target_groups = [
+        str(lb["targetGroupArn"])
+        for lb in service.spec.get("loadBalancers") or ()
+        if lb.get("targetGroupArn")
+    ]
+    if not target_groups:
+        return
+    joining: list[Task] = []
+    leaving: list[Task] = []
+    for deployment in service.deployments:
+        for task in deployment.tasks.values():
+            if task.desired_status == "RUNNING":
+                if task.last_status == "RUNNING" and not task.registered:
+                    joining.append(task)
+            elif task.registered and task.last_status == "DEACTIVATING":
+                leaving.append(task)
+    for task in joining:
+        task.registered = True
+    for target_group in target_groups:
+        if leaving:
+            _events.targets_deregistered(world, service, len(leaving), target_group)
+        if joining:
+            _events.targets_registered(world, service, len(joining), target_group)
+    for task in leaving:
+        task.registered = False
 
 
 def _serving(task: Task) -> bool:

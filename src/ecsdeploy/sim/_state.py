@@ -69,6 +69,8 @@ class Task:
     health_status: str = "UNKNOWN"
     healthy: bool = False
     """Counts as healthy: HEALTHY, or RUNNING for `Timings.no_health_check_wait` without checks."""
+    registered: bool = False
+    """Registered with the service's target groups (it reached RUNNING behind a load balancer)."""
     failed: bool = False
     """Stopped unexpectedly (failed to start, crashed, failed health checks)."""
     pull_started_at: float | None = None

@@ -33,6 +33,10 @@ class Timings:
     the simulator uses the same moment for rollout completion and the circuit breaker."""
     deactivating: float = 1.0
     """DEACTIVATING → STOPPING: load balancer deregistration and network detach."""
+    deregistration_delay: float = 30.0
+    """DEACTIVATING duration for tasks of services behind a load balancer: the target group's
+    deregistration delay while connections drain (ELB's default is 300 s; 30 s keeps demos
+    brisk)."""
     stopping: float = 4.0
     """STOPPING → STOPPED: SIGTERM until the containers exit."""
     stopped_task_retention: float = 3600.0
