@@ -114,11 +114,11 @@ def test_sim_is_a_command_of_the_cli() -> None:
 
 
 def test_busy_port_is_a_clear_error() -> None:
-    """A port already in use is a one-line error and exit code 1, not a traceback."""
+    """A port already in use is a one-line error and exit code 2 (bad configuration)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = CliRunner().invoke(main, ["sim", "--port", str(port)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output

@@ -35,9 +35,10 @@ def sim(host: str, port: int, speed: float, seed: int | None, throttle: bool) ->
     try:
         asyncio.run(_serve(host=host, port=port, speed=speed, seed=seed, throttle=throttle))
     except OSError as exc:  # address in use, host not local, permission denied
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-        ) from exc
+        # Exit 2, the project's code for bad input or configuration (DESIGN: exit codes).
+        error = click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        error.exit_code = 2
+        raise error from exc
 
 
 async def _serve(*, host: str, port: int, speed: float, seed: int | None, throttle: bool) -> None:
