@@ -7,6 +7,7 @@ community's rules, and the facts below for ours.
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -233,3 +235,49 @@ def test_build_context_leaves_out_the_rest_of_the_checkout(
     path: str, ignore_patterns: list[str]
 ) -> None:
     assert dockerignored(path, ignore_patterns)
+
+
+def build_context(ignore_patterns: list[str], destination: Path) -> None:
+    """Copy what `docker build` would send: every file .dockerignore admits."""
+    reincluded = [p.lstrip("!").strip("/") for p in ignore_patterns if p.startswith("!")]
+    for directory, subdirectories, files in os.walk(ROOT):
+        relative = Path(directory).relative_to(ROOT).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        subdirectories[:] = [
+            d
+            for d in subdirectories
+            if not dockerignored(prefix + d, ignore_patterns)
+            or any(r == prefix + d or r.startswith(f"{prefix}{d}/") for r in reincluded)
+        ]
+        for name in files:
+            if not dockerignored(prefix + name, ignore_patterns):
+                (destination / prefix).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(Path(directory) / name, destination / prefix / name)
+
+
+def test_build_context_builds_a_pure_python_wheel_with_the_plugin_command(
+    tmp_path: Path, ignore_patterns: list[str]
+) -> None:
+    """The builder stage's `pip wheel --no-deps`, run on exactly the build context, makes one
+    py3-none-any wheel (so one image recipe serves amd64 and arm64) that installs the command
+    the ENTRYPOINT runs."""
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("hatchling (the build backend) is not installed; pip install -e .[test]")
+    context, wheels = tmp_path / "context", tmp_path / "dist"
+    build_context(ignore_patterns, context)
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-cache-dir", "--no-deps"]
+    offline = ["--no-build-isolation"]
+    subprocess.run(
+        [*pip_wheel, *offline, "--wheel-dir", str(wheels), str(context)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = wheels.iterdir()
+    assert re.fullmatch(r"ecsdeploy-[\w.]+-py3-none-any\.whl", wheel.name)
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        scripts = archive.read(entry_points).decode()
+    assert re.search(r"^ecsdeploy-drone = ecsdeploy\.drone:main$", scripts, re.MULTILINE)
+    assert "ecsdeploy/py.typed" in names
+    assert not [n for n in names if n.endswith((".pyc", ".so")) or "tests/" in n]
