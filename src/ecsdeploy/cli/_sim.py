@@ -8,6 +8,12 @@ import signal
 import click
 
 
+class CannotListenError(click.ClickException):
+    """The address cannot be bound: bad configuration, exit 2 (DESIGN.md exit codes)."""
+
+    exit_code = 2
+
+
 @click.command("sim")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
@@ -35,10 +41,8 @@ def sim(host: str, port: int, speed: float, seed: int | None, throttle: bool) ->
     try:
         asyncio.run(_serve(host=host, port=port, speed=speed, seed=seed, throttle=throttle))
     except OSError as exc:  # address in use, host not local, permission denied
-        # Exit 2, the project's code for bad input or configuration (DESIGN: exit codes).
-        error = click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-        error.exit_code = 2
-        raise error from exc
+        message = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise CannotListenError(message) from exc
 
 
 async def _serve(*, host: str, port: int, speed: float, seed: int | None, throttle: bool) -> None:
