@@ -15,8 +15,7 @@ ARG PYTHON_IMAGE=python:3.12.8-slim-bookworm
 
 FROM --platform=$BUILDPLATFORM ${PYTHON_IMAGE} AS builder
 
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
 # Only what the wheel build reads (.dockerignore keeps the rest of the checkout out).
@@ -43,8 +42,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN --mount=type=bind,from=builder,source=/dist,target=/dist \
     pip install --no-cache-dir /dist/*.whl
 
-# Drone runs plugins in the cloned workspace; the plugin needs no write access anywhere else.
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin ecsdeploy
+# Drone runs plugins in the cloned workspace, which the plugin only reads: no root needed.
+RUN useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin ecsdeploy
 USER 10001
 
 ENTRYPOINT ["ecsdeploy-drone"]
