@@ -4,11 +4,8 @@ on a fast clock with a client to arrange it, and `ecsdeploy sim` as a subprocess
 from __future__ import annotations
 
 import select
-import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aioboto3
@@ -16,21 +13,13 @@ import pytest
 from botocore.config import Config
 
 from ecsdeploy.sim import Simulator
+from tests.packaging.commands import console_script
 from tests.packaging.simulated_ecs import REGION, SPEED, SimulatedEcs
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
 
 SIM_BANNER = "ECS simulator listening on "
-
-
-def console_script(name: str) -> str:
-    """The path of one of our commands: beside this Python (the test venv), else on PATH."""
-    beside_python = Path(sys.executable).with_name(name)
-    found = str(beside_python) if beside_python.exists() else shutil.which(name)
-    if found is None:
-        pytest.fail(f"the {name!r} command is not installed; pip install -e . first")
-    return found
 
 
 @pytest.fixture

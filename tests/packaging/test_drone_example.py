@@ -24,7 +24,7 @@ from botocore.config import Config
 
 from ecsdeploy import ImageChange
 from ecsdeploy._releasefile import load_release
-from tests.packaging.conftest import console_script
+from tests.packaging.commands import console_script
 from tests.packaging.simulated_ecs import (
     container_images,
     service_request,

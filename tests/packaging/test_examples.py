@@ -21,12 +21,14 @@ pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLUSTER = "examples"
 OLD, NEW, CRASHING = "myorg/web:1.0", "myorg/web:2.0", "myorg/web:bad-2.0"
+#: Poll on the simulator's scale, and give up in seconds rather than minutes if a test breaks.
+FAST = ("--poll-interval", POLL_INTERVAL, "--timeout", "30")
 
 
 async def run_example(sim: Simulator, script: str, *arguments: str) -> tuple[int, str]:
     """Run examples/`script` with this Python; its exit code and its stdout."""
     completed: subprocess.CompletedProcess[bytes] = await anyio.run_process(
-        [sys.executable, str(EXAMPLES / script), *arguments, "--poll-interval", POLL_INTERVAL],
+        [sys.executable, str(EXAMPLES / script), *arguments, *FAST],
         env=subprocess_environment(sim.endpoint_url),
         check=False,
     )
