@@ -47,9 +47,10 @@ def evaluate(world: World, service: Service) -> None:
     to_stop: list[Task] = []
     # Scale in: PRIMARY tasks beyond the desired count, least useful first.
     if len(primary_alive) > desired:
-        surplus = sorted(primary_alive, key=_usefulness)[: len(primary_alive) - desired]
-        to_stop.extend(surplus)
-        primary_alive = [t for t in primary_alive if t not in surplus]
+        ranked = sorted(primary_alive, key=_usefulness)
+        surplus = len(primary_alive) - desired
+        to_stop.extend(ranked[:surplus])
+        primary_alive = ranked[surplus:]
     # Older tasks that are not serving yet cost capacity and count for nothing: stop them.
     to_stop.extend(t for t in older_alive if not _serving(t))
     older_serving = [t for t in older_alive if _serving(t)]

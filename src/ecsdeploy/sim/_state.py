@@ -1,6 +1,7 @@
 """The simulated ECS state of one region: clusters, services, deployments, tasks, task definitions.
 
-Plain slotted records. Behaviour lives in the operation modules and the scheduler; these classes
+Plain slotted records compared by identity (`eq=False`): two tasks are the same task only if
+they are the same object, and comparisons never walk the object graph. Behaviour lives in the operation modules and the scheduler; these classes
 only keep data and the indexes that make the hot paths cheap (a deployment knows its live tasks,
 a cluster knows every task it still lists).
 """
@@ -17,7 +18,7 @@ MAX_SERVICE_EVENTS = 100
 """DescribeServices returns at most the 100 latest service events."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TaskDefinition:
     arn: str
     family: str
@@ -35,7 +36,7 @@ class TaskDefinition:
         return containers
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Container:
     name: str
     image: str
@@ -49,7 +50,7 @@ class Container:
     health_status: str = "UNKNOWN"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Task:
     task_id: str
     arn: str
@@ -85,7 +86,7 @@ class Task:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ServiceDeploymentRecord:
     """What ListServiceDeployments/DescribeServiceDeployments report for one service deployment.
 
@@ -113,7 +114,7 @@ class ServiceDeploymentRecord:
     threshold: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Deployment:
     id: str
     service: Service
@@ -137,7 +138,7 @@ class Deployment:
     """launchType, platformVersion, networkConfiguration … as the service had them."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Service:
     name: str
     arn: str
@@ -171,7 +172,7 @@ class Service:
         return self.deployments[0] if self.deployments else None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Cluster:
     name: str
     arn: str
@@ -185,7 +186,7 @@ class Cluster:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Region:
     name: str
     clusters: dict[str, Cluster] = field(default_factory=dict)
