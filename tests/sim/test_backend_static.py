@@ -204,7 +204,13 @@ def test_describe_services_reports_missing_and_refuses_more_than_10() -> None:
         {"arn": "arn:aws:ecs:us-east-1:123456789012:service/prod/ghost", "reason": "MISSING"}
     ]
     error = _error(sim, "DescribeServices", cluster="prod", services=[f"s{i}" for i in range(11)])
-    assert error.code == "InvalidParameterException"
+    assert (error.code, error.message) == (
+        "InvalidParameterException",
+        "service names can have at most 10 items.",
+    )
+    assert _error(sim, "DescribeServices", cluster="prod", services=[]).message == (
+        "Services cannot be empty."
+    )
 
 
 def test_create_service_stores_configuration() -> None:

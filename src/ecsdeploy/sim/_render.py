@@ -1,10 +1,13 @@
 """State → response bodies shaped exactly like botocore's ECS output shapes.
 
 Timestamps are float epoch seconds; members without a value are left out, as ECS does.
+Members echoed from requests are deep copies, so a caller that edits a response cannot edit
+the simulated state.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ecsdeploy.sim._operation import tags_to
@@ -48,7 +51,7 @@ def _compact(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def taskdef_view(taskdef: TaskDefinition) -> dict[str, Any]:
-    body = dict(taskdef.body)
+    body = copy.deepcopy(taskdef.body)
     body["status"] = taskdef.status
     if taskdef.deregistered_at is not None:
         body["deregisteredAt"] = taskdef.deregistered_at
@@ -137,7 +140,7 @@ def deployment_view(deployment: Deployment) -> dict[str, Any]:
     if deployment.service.controller == "ECS":
         view["rolloutState"] = deployment.rollout_state
         view["rolloutStateReason"] = deployment.rollout_state_reason
-    view.update(deployment.spec)
+    view.update(copy.deepcopy(deployment.spec))
     return view
 
 
@@ -167,7 +170,9 @@ def service_view(service: Service, *, include_tags: bool = False) -> dict[str, A
         "createdBy": f"arn:aws:iam::{service.arn.split(':')[4]}:root",
         "taskSets": [],
     }
-    body.update({key: service.spec[key] for key in SERVICE_SPEC_KEYS if key in service.spec})
+    body.update(
+        {key: copy.deepcopy(service.spec[key]) for key in SERVICE_SPEC_KEYS if key in service.spec}
+    )
     if include_tags:
         body["tags"] = tags_to(service.tags)
     return body
@@ -190,14 +195,16 @@ def cluster_view(cluster: Cluster, *, include: frozenset[str] = frozenset()) -> 
         "activeServicesCount": sum(1 for s in cluster.services.values() if s.status == "ACTIVE"),
         "statistics": [],
         "tags": tags_to(cluster.tags) if "TAGS" in include else [],
-        "settings": cluster.spec.get("settings")
+        "settings": copy.deepcopy(cluster.spec.get("settings"))
         or [{"name": "containerInsights", "value": "disabled"}],
-        "capacityProviders": cluster.spec.get("capacityProviders", []),
-        "defaultCapacityProviderStrategy": cluster.spec.get("defaultCapacityProviderStrategy", []),
+        "capacityProviders": list(cluster.spec.get("capacityProviders", [])),
+        "defaultCapacityProviderStrategy": copy.deepcopy(
+            cluster.spec.get("defaultCapacityProviderStrategy", [])
+        ),
     }
     for key in ("configuration", "serviceConnectDefaults"):
         if key in cluster.spec:
-            view[key] = cluster.spec[key]
+            view[key] = copy.deepcopy(cluster.spec[key])
     return view
 
 
@@ -251,7 +258,7 @@ def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
             "targetServiceRevision": _revision_summary(service, record.target_revision_arn),
             "status": record.status,
             "statusReason": record.status_reason,
-            "deploymentConfiguration": record.deployment_configuration,
+            "deploymentConfiguration": copy.deepcopy(record.deployment_configuration),
             "deploymentCircuitBreaker": {
                 "status": record.circuit_breaker_status,
                 "failureCount": record.failure_count,

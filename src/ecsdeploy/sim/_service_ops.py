@@ -213,8 +213,10 @@ def _current_taskdef(region: Region, service: Service) -> TaskDefinition:
 
 def describe_services(world: World, region: Region, params: Params) -> Response:
     names = params["services"]
+    if not names:
+        raise invalid_parameter("Services cannot be empty.")
     if len(names) > MAX_DESCRIBE_SERVICES:
-        raise invalid_parameter(f"services can have at most {MAX_DESCRIBE_SERVICES} items.")
+        raise invalid_parameter(f"service names can have at most {MAX_DESCRIBE_SERVICES} items.")
     cluster = cluster_param(region, params)
     include_tags = "TAGS" in (params.get("include") or ())
     services = []

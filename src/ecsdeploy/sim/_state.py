@@ -1,9 +1,9 @@
 """The simulated ECS state of one region: clusters, services, deployments, tasks, task definitions.
 
 Plain slotted records compared by identity (`eq=False`): two tasks are the same task only if
-they are the same object, and comparisons never walk the object graph. Behaviour lives in the operation modules and the scheduler; these classes
-only keep data and the indexes that make the hot paths cheap (a deployment knows its live tasks,
-a cluster knows every task it still lists).
+they are the same object, and comparisons never walk the object graph. Behaviour lives in the
+operation modules and the scheduler; these classes only keep data and the indexes that make the
+hot paths cheap (a deployment knows its live tasks, a cluster knows every task it still lists).
 """
 
 from __future__ import annotations

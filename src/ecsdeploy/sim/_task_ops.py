@@ -61,6 +61,8 @@ def list_tasks(world: World, region: Region, params: Params) -> Response:
 
 def describe_tasks(world: World, region: Region, params: Params) -> Response:
     references = params["tasks"]
+    if not references:
+        raise invalid_parameter("Tasks cannot be empty.")
     if len(references) > MAX_DESCRIBE_TASKS:
         raise invalid_parameter(f"tasks can have at most {MAX_DESCRIBE_TASKS} items.")
     cluster = cluster_param(region, params)
