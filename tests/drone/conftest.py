@@ -1,5 +1,5 @@
-"""Fixtures for the Drone plugin tests: one simulator process per module, structlog restored after each
-test (the CLI configures structlog for the process; other test modules expect the defaults)."""
+"""Fixtures for the Drone plugin tests: one simulator process per module, structlog restored
+after each test (the plugin configures structlog for the process; other tests expect defaults)."""
 
 from __future__ import annotations
 
