@@ -1,0 +1,64 @@
+"""`aws_role_arn`: STS AssumeRole first (moto's STS stands in for AWS's), then deploy."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ecsdeploy.drone import main
+from ecsdeploy.drone._assume_role import AssumeRoleError, assumed_session
+from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
+
+ROLE = "arn:aws:iam::123456789012:role/deploy"
+
+
+@pytest.fixture
+def sts_at(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Base credentials in the environment and STS served by moto."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    return moto_url
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("sts_at")
+async def test_the_session_carries_the_roles_credentials() -> None:
+    """Calls made with the returned session are the assumed role's."""
+    session = await assumed_session(ROLE, region=REGION)
+    async with session.client("sts", region_name=REGION) as sts:
+        identity = await sts.get_caller_identity()
+    assert ":assumed-role/deploy/ecsdeploy-drone" in identity["Arn"]
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_sts_is_an_assume_role_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No credentials can be had: AssumeRoleError (exit 2 at the front), naming the role."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with pytest.raises(AssumeRoleError, match=ROLE):
+        await assumed_session(ROLE, region=REGION)
+
+
+@pytest.mark.usefixtures("sts_at")
+def test_the_plugin_deploys_with_the_assumed_role(simulated: SimulatedEcs) -> None:
+    """PLUGIN_AWS_ROLE_ARN: the role is assumed, then the deployment runs: exit 0."""
+    service = simulated.create_service()
+    settings = {
+        "PLUGIN_AWS_REGION": REGION,
+        "PLUGIN_SERVICE": service,
+        "PLUGIN_CLUSTER": CLUSTER,
+        "PLUGIN_CONTAINER": "nginx",
+        "PLUGIN_IMAGE": "myorg/nginx:assumed",
+        "PLUGIN_AWS_ROLE_ARN": ROLE,
+        "PLUGIN_ENDPOINT_URL": simulated.url,
+        "PLUGIN_POLL_INTERVAL": "0.05",
+    }
+    assert main(settings) == 0
+    assert simulated.image(service) == "myorg/nginx:assumed"
