@@ -180,6 +180,10 @@ def test_unhealthy_container_is_replaced_and_counts_as_failed() -> None:
     assert task["containers"][0]["healthStatus"] == "UNHEALTHY"
     assert task["stopCode"] == "ServiceSchedulerInitiated"
     assert task["stoppedReason"] == "Task failed container health checks"
+    task_id = task["taskArn"].rsplit("/", 1)[-1]
+    assert sim.messages()[-2] == (
+        f"(service webapp) has stopped 1 running tasks: (task {task_id})."
+    )
     deployment = sim.run_until_settled(bad_id)
     assert (deployment["rolloutState"], deployment["failedTasks"]) == ("FAILED", 3)
 

@@ -11,6 +11,7 @@ by the scheduler or by StopTask) does nothing.
 
 from __future__ import annotations
 
+from ecsdeploy.sim import _events
 from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._ids import arn
 from ecsdeploy.sim._rules import Behavior
@@ -226,6 +227,8 @@ def _failed_health_checks(world: World, task: Task) -> None:
         reason=FAILED_HEALTH_CHECKS,
         failed=True,
     )
+    if task.service is not None:
+        _events.tasks_stopped(world, task.service, [task])
 
 
 def _failing_container(task: Task) -> Container:
