@@ -34,10 +34,17 @@ def record_failure(world: World, task: Task) -> None:
     deployment.updated_at = world.now
     deployment.record.failure_count = deployment.failed_tasks
     deployment.record.updated_at = world.now
+    check_threshold(world, deployment)
+
+
+def check_threshold(world: World, deployment: Deployment) -> None:
+    """Fail the deployment if its failed tasks reached the threshold (which shrinks when the
+    desired count does)."""
     enable, _ = circuit_breaker(deployment.service)
     if (
         enable
         and deployment.status == "PRIMARY"
+        and deployment.rollout_state == "IN_PROGRESS"
         and deployment.failed_tasks >= deployment.circuit_breaker_threshold
     ):
         _trip(world, deployment)

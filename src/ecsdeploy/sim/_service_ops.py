@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ecsdeploy.sim._circuit_breaker import check_threshold
 from ecsdeploy.sim._deployments import failure_threshold, start_deployment
 from ecsdeploy.sim._errors import (
     client_error,
@@ -196,6 +197,8 @@ def update_service(world: World, region: Region, params: Params) -> Response:
             if primary.rollout_state == "IN_PROGRESS":
                 primary.circuit_breaker_threshold = failure_threshold(service.desired_count)
                 primary.record.threshold = primary.circuit_breaker_threshold
+                if not redeploy:
+                    check_threshold(world, primary)
         service.steady = False
     if redeploy and controller == "ECS":
         taskdef = new_taskdef or _current_taskdef(region, service)
