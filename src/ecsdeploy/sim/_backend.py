@@ -2,6 +2,19 @@
 deployment dynamics on simulated time. Synchronous and free of I/O; the wire layer
 (`ecsdeploy.sim._server`) parses and validates requests, calls `EcsBackend.handle`, and
 serializes what it returns or raises.
+
+Simulated: clusters, task definitions (stored losslessly), services with the rolling-update
+(`ECS`) controller, the task lifecycle (`_lifecycle`), the rolling update within
+minimumHealthyPercent/maximumPercent (`_rollout`), rolloutState, failedTasks, the deployment
+circuit breaker and ECS rollback (`_circuit_breaker`), service events in ECS's wording
+(`_events`), stopped tasks with stop codes and exit codes, service-deployment records and
+StopServiceDeployment (`_deployments`, `_service_deployment_ops`), target-group registration
+events and draining delay, tags, container rules that make images fail (`_rules`).
+
+Not simulated: container instances, capacity providers and placement (every task finds room),
+RunTask/StartTask, task sets (CODE_DEPLOY and EXTERNAL services are stored but run nothing),
+load balancer health checks, Service Connect, alarms-based rollback, ECS's task-launch
+throttling and the 6-hourly repetition of steady-state events.
 """
 
 from __future__ import annotations
