@@ -18,7 +18,7 @@ from botocore.config import Config
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Target
-from ecsdeploy._observer import ClusterObserver
+from ecsdeploy._observer import ClusterObserver, ObserverStats
 from ecsdeploy._ratelimit import Rate, RateLimiter
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._release import Release, ReleaseResult
@@ -158,10 +158,14 @@ class Deployer:
             self._group.start_soon(observer.run, name=f"ecsdeploy observer {key}")
         return observer
 
-    def observer_ticks(self, cluster: str, region: str | None = None) -> int:
-        """How many poll ticks the cluster's observer made (for tests and benchmarks)."""
+    def observer_stats(self, cluster: str, region: str | None = None) -> ObserverStats:
+        """What the cluster's poll loop cost so far (for tests and benchmarks)."""
         observer = self._observers.get((region or self.default_region, cluster))
-        return observer.ticks if observer else 0
+        return observer.stats if observer else ObserverStats()
+
+    def observer_ticks(self, cluster: str, region: str | None = None) -> int:
+        """How many poll ticks the cluster's observer made."""
+        return self.observer_stats(cluster, region).ticks
 
     # -- deploying ----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ exception hierarchy all happen here, at one boundary.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -43,6 +44,7 @@ __all__ = ["DESCRIBE_SERVICES_BATCH", "DESCRIBE_TASKS_BATCH", "EcsGateway", "con
 
 DESCRIBE_SERVICES_BATCH = 10
 DESCRIBE_TASKS_BATCH = 100
+TASK_DEFINITION_CACHE_SECONDS = 60.0
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -164,6 +166,7 @@ class EcsGateway:
         self.region = region
         self._limiter = limiter or RateLimiter()
         self._retry = retry or RetryPolicy()
+        self._task_definitions: dict[str, tuple[float, JSON]] = {}
 
     async def _call(self, operation: str, func: Callable[[], Awaitable[Any]]) -> JSON:
         async def attempt() -> Any:
@@ -214,13 +217,25 @@ class EcsGateway:
     # -- task definitions ---------------------------------------------------------------------
 
     async def describe_task_definition(self, task_definition: str) -> JSON:
-        """The DescribeTaskDefinition response, tags included (what lossless copies need)."""
-        return await self._call(
+        """The DescribeTaskDefinition response, tags included (what lossless copies need).
+
+        A revision's content never changes, so answers for full ARNs are kept for a short while:
+        a release validates every target and then each deployment's PREFLIGHT reads the same
+        revision again. Only the status can change (deregistration), hence the short life.
+        """
+        cached = self._task_definitions.get(task_definition)
+        if cached is not None and anyio.current_time() - cached[0] < TASK_DEFINITION_CACHE_SECONDS:
+            return copy.deepcopy(cached[1])
+        response = await self._call(
             "DescribeTaskDefinition",
             lambda: self._client.describe_task_definition(
                 taskDefinition=task_definition, include=["TAGS"]
             ),
         )
+        arn = str(response.get("taskDefinition", {}).get("taskDefinitionArn", ""))
+        if arn:
+            self._task_definitions[arn] = (anyio.current_time(), copy.deepcopy(response))
+        return response
 
     async def register_task_definition(self, register_input: JSON) -> JSON:
         response = await self._call(
@@ -230,6 +245,7 @@ class EcsGateway:
         return cast(JSON, response["taskDefinition"])
 
     async def deregister_task_definition(self, task_definition: str) -> JSON:
+        self._task_definitions.pop(task_definition, None)
         response = await self._call(
             "DeregisterTaskDefinition",
             lambda: self._client.deregister_task_definition(taskDefinition=task_definition),

@@ -7,6 +7,7 @@ the last tick, then described together in chunks of 100.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -16,11 +17,16 @@ from typing import Any
 import anyio
 import structlog
 
-from ecsdeploy._gateway import EcsGateway, concurrently, service_missing
+from ecsdeploy._gateway import (
+    DESCRIBE_SERVICES_BATCH,
+    EcsGateway,
+    concurrently,
+    service_missing,
+)
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target
 from ecsdeploy.exceptions import EcsDeployError
 
-__all__ = ["ClusterObserver", "Watch"]
+__all__ = ["ClusterObserver", "ObserverStats", "Watch"]
 
 logger = structlog.get_logger("ecsdeploy")
 
@@ -56,6 +62,19 @@ class Watch:
         self._ready.set()
 
 
+@dataclass
+class ObserverStats:
+    """What a cluster's observer cost, for benchmarks and tests."""
+
+    ticks: int = 0
+    #: DescribeServices calls made by poll ticks: ceil(watched / 10) each.
+    tick_describe_calls: int = 0
+    #: Services described by poll ticks, summed over ticks.
+    watched_services: int = 0
+    #: DescribeServices calls made for one-off reads (PREFLIGHT, rollback), batched.
+    batched_reads: int = 0
+
+
 @dataclass(eq=False)
 class _Request:
     """A pending `describe_service` call waiting for its batch."""
@@ -86,8 +105,10 @@ class ClusterObserver:
         self._changed = anyio.Event()
         self._requests: dict[str, _Request] = {}
         self._requested = anyio.Event()
-        self._batching = False
-        self.ticks = 0
+        # True from the start: `run()` is scheduled as soon as the observer is made, and early
+        # callers simply wait for its first batch.
+        self._batching = True
+        self.stats = ObserverStats()
 
     def watch(
         self,
@@ -127,7 +148,6 @@ class ClusterObserver:
             group.start_soon(self._batch_reads)
 
     async def _batch_reads(self) -> None:
-        self._batching = True
         try:
             while True:
                 await self._requested.wait()
@@ -144,6 +164,7 @@ class ClusterObserver:
 
     async def _answer(self, requests: Mapping[str, _Request]) -> None:
         try:
+            self.stats.batched_reads += math.ceil(len(requests) / DESCRIBE_SERVICES_BATCH)
             services, failures = await self._gateway.describe_services(self.cluster, list(requests))
         except EcsDeployError as exc:
             for request in requests.values():
@@ -178,8 +199,10 @@ class ClusterObserver:
         watches = list(self._watches)
         if not watches:
             return
-        self.ticks += 1
+        self.stats.ticks += 1
         names = list(dict.fromkeys(w.target.service for w in watches))
+        self.stats.tick_describe_calls += math.ceil(len(names) / DESCRIBE_SERVICES_BATCH)
+        self.stats.watched_services += len(names)
         services, _failures = await self._gateway.describe_services(self.cluster, names)
         by_name = {s.get("serviceName"): s for s in services}
         refresh = [
