@@ -1,5 +1,5 @@
-"""Fixtures for the CLI tests: one simulator process per module, structlog restored after each
-test (the CLI configures structlog for the process; other test modules expect the defaults)."""
+"""Fixtures for the CLI tests: one simulator process for the session (each test makes its own
+services); structlog restored after each test (the CLI configures it for the process)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.cli.simulator_process import SimulatedEcs, simulator_process
 from tests.deployer.conftest import deployer, ecs, services, sim  # noqa: F401
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def simulated() -> Iterator[SimulatedEcs]:
     with simulator_process() as url:
         yield SimulatedEcs(url)

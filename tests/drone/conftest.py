@@ -1,5 +1,5 @@
-"""Fixtures for the Drone plugin tests: one simulator process per module, structlog restored
-after each test (the plugin configures structlog for the process; other tests expect defaults)."""
+"""Fixtures for the Drone plugin tests: one simulator process for the session (each test makes
+its own services); structlog restored after each test (the plugin configures it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import structlog
 from tests.cli.simulator_process import SimulatedEcs, simulator_process
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def simulated() -> Iterator[SimulatedEcs]:
     with simulator_process() as url:
         yield SimulatedEcs(url)
