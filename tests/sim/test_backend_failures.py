@@ -90,6 +90,11 @@ def test_with_rollback_ecs_returns_to_the_last_completed_task_definition() -> No
     )
     assert service["taskDefinition"] == good
     assert f"(service webapp) rolling back to deployment {good_id}." in sim.messages()
+    sim.advance(30)
+    still_listed = sim.deployment(bad_id)
+    assert still_listed is not None
+    assert (still_listed["status"], still_listed["rolloutState"]) == ("ACTIVE", "FAILED")
+    assert still_listed["runningCount"] == 0
     assert sim.run_until_settled(rollback["id"])["rolloutState"] == "COMPLETED"
     sim.advance(60)
     service = sim.service()

@@ -89,9 +89,13 @@ def evaluate(world: World, service: Service) -> None:
         deployment.desired_count = sum(
             1 for t in deployment.tasks.values() if t.desired_status == "RUNNING"
         )
-        if deployment.status == "ACTIVE" and not deployment.tasks:
-            _retire(world, deployment)
     _maybe_complete(world, service, primary)
+    # Drained deployments stay listed (ACTIVE, no tasks) while the PRIMARY one is in progress,
+    # so a watcher sees a failed deployment for as long as its rollback runs.
+    if primary.rollout_state != "IN_PROGRESS":
+        for deployment in service.deployments[1:]:
+            if deployment.status == "ACTIVE" and not deployment.tasks:
+                _retire(world, deployment)
 
 
 def _update_target_groups(world: World, service: Service) -> None:
@@ -174,7 +178,8 @@ def _complete(world: World, service: Service, primary: Deployment) -> None:
 
 
 def _retire(world: World, deployment: Deployment) -> None:
-    """A drained deployment turns INACTIVE and leaves the list a little later."""
+    """A drained deployment turns INACTIVE and leaves the list
+    `Timings.drained_deployment_retention` later."""
     deployment.status = "INACTIVE"
     deployment.updated_at = world.now
     world.schedule(world.timings.drained_deployment_retention, _remove_deployment, deployment)

@@ -42,7 +42,8 @@ class Timings:
     stopped_task_retention: float = 3600.0
     """How long STOPPED tasks stay visible to ListTasks/DescribeTasks (ECS: at least one hour)."""
     drained_deployment_retention: float = 5.0
-    """How long a drained deployment stays in the service's `deployments` (as INACTIVE)."""
+    """How long a drained deployment stays in the service's `deployments` as INACTIVE once the
+    PRIMARY deployment is no longer IN_PROGRESS (until then it stays ACTIVE)."""
 
     jitter: float = 0.0
     """Stretch each provisioning and pending duration by a random factor in [1, 1 + jitter]
