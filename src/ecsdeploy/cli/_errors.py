@@ -3,6 +3,8 @@
 InputError (and anything else that says the request was wrong) exits 2: nothing was changed.
 An AwsError reaching a front exits 3 when the command may have changed something (a human must
 look), 2 for read-only commands (it is then a configuration problem: credentials, endpoint).
+A SIGINT or SIGTERM exits 3 once the deployments under watch were rolled back: the outcome is
+not what anyone asked for, and a human should look.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import NoReturn
 import anyio
 import click
 
+from ecsdeploy.cli._signals import Interrupted, run_until_signalled
 from ecsdeploy.exceptions import AwsError, InputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_LOOK_NOW", "fail", "run_async"]
@@ -30,7 +33,9 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 def run_async(main: Callable[[], Awaitable[int]], *, mutating: bool) -> NoReturn:
     """Run a command's coroutine and exit with the code it returns, mapping errors on the way."""
     try:
-        code = anyio.run(main)
+        code = anyio.run(run_until_signalled, main)
+    except Interrupted as exc:
+        fail(str(exc), EXIT_LOOK_NOW)
     except InputError as exc:
         fail(str(exc))
     except AwsError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from functools import partial
 
 import anyio
 
@@ -19,6 +20,7 @@ from ecsdeploy._models import Target
 from ecsdeploy._releasefile import load_release
 from ecsdeploy.cli._logs import configure_library_logging, lines
 from ecsdeploy.cli._presenter import LogPresenter
+from ecsdeploy.cli._signals import Interrupted, run_until_signalled
 from ecsdeploy.drone._assume_role import assumed_session
 from ecsdeploy.drone._settings import PluginSettings
 from ecsdeploy.exceptions import AwsError, InputError
@@ -73,7 +75,11 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     try:
         settings = PluginSettings.from_environ(environ)
         configure_library_logging(settings.log_format)
-        return anyio.run(run, settings, LogPresenter(lines(settings.log_format)), environ)
+        presenter = LogPresenter(lines(settings.log_format))
+        return anyio.run(run_until_signalled, partial(run, settings, presenter, environ))
+    except Interrupted as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 3
     except InputError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,44 @@
+"""SIGTERM (a cancelled CI job) and Ctrl-C during a watch: roll back first, then exit 3."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+
+import pytest
+
+from tests.cli.simulator_process import CLUSTER, ECSDEPLOY, SimulatedEcs
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_mid_watch_rolls_back_and_exits_3(
+    simulated: SimulatedEcs, signum: signal.Signals
+) -> None:
+    """The process rolls the service back to its old revision before it exits."""
+    service = simulated.create_service()
+    old = simulated.task_definition(service)
+    simulated.add_rule(
+        {"image": "myorg/nginx:never-ready", "behavior": "slow_start", "seconds": 36000}
+    )
+    argv = [ECSDEPLOY, "deploy", "--cluster", CLUSTER, "--service", service, "--no-live"]
+    argv += ["--image", "nginx=myorg/nginx:never-ready", "--poll-interval", "0.05"]
+    process = subprocess.Popen(
+        argv,
+        env={"PATH": "/usr/bin:/bin", **simulated.environ()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if json.loads(line).get("phase") == "WATCH":
+            break
+    process.send_signal(signum)
+    rest, errors = process.communicate(timeout=30)
+    assert process.returncode == 3, errors
+    assert f"interrupted by {signum.name}" in errors
+    assert "Traceback" not in errors
+    assert simulated.task_definition(service) == old
+    phases = [json.loads(line).get("phase") for line in rest.splitlines()]
+    assert "ROLLED_BACK" in phases
