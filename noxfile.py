@@ -1,4 +1,4 @@
-"""Developer tasks. `nox -s tests` is the README's test command; `.ci/run` runs it plus lint and typecheck."""
+"""Developer tasks: `nox -s tests` is the README's test command; .ci/run adds lint and typecheck."""
 
 from __future__ import annotations
 
@@ -37,3 +37,18 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[typecheck]")
     session.run("mypy")
+
+
+@nox.session(python=None)
+def demo(session: nox.Session) -> None:
+    """The README's main job: the demo release on the bundled simulator."""
+    session.install(".")
+    session.run("ecsdeploy", "demo", *session.posargs)
+
+
+@nox.session(python=None)
+def bench(session: nox.Session) -> None:
+    """Speed and memory figures (not part of the test run): simulator and release benchmarks."""
+    session.install("-e", ".")
+    session.run("python", "bench/bench_sim.py")
+    session.run("python", "bench/bench_release.py", "--services", "200")
