@@ -158,6 +158,20 @@ def test_register_refuses_what_ecs_refuses() -> None:
     )
     assert error.code == "ClientException"
     assert "awsvpc" in error.message
+    error = _error(sim, "RegisterTaskDefinition", family="f", containerDefinitions=[{"image": "i"}])
+    assert (error.code, error.message) == (
+        "ClientException",
+        "Container.name should not be null or empty.",
+    )
+    error = _error(
+        sim,
+        "RegisterTaskDefinition",
+        family="f",
+        containerDefinitions=[{"name": "a", "image": "i"}],
+        tags=[{"value": "no key"}],
+    )
+    assert error.code == "InvalidParameterException"
+    assert sim.call("ListTaskDefinitionFamilies", status="ALL")["families"] == []
 
 
 def test_list_task_definitions_filters_sorts_and_pages() -> None:
@@ -257,8 +271,20 @@ def test_service_errors() -> None:
         "InvalidParameterException",
         "The service cannot be stopped while it is scaled above 0.",
     )
+    assert _error(sim, "UpdateService", cluster="prod", service="webapp", desiredCount=-1).code == (
+        "InvalidParameterException"
+    )
     sim.call("UpdateService", cluster="prod", service="webapp", desiredCount=0)
     sim.call("DeleteService", cluster="prod", service="webapp")
+    error = _error(
+        sim,
+        "CreateService",
+        cluster="prod",
+        serviceName="webapp",
+        taskDefinition=taskdef,
+        desiredCount=1,
+    )
+    assert error.message == "Unable to Start a service that is still Draining."
     sim.advance(30)
     assert _error(sim, "UpdateService", cluster="prod", service="webapp").code == (
         "ServiceNotActiveException"

@@ -26,9 +26,11 @@ def cluster_param(region: Region, params: Params, key: str = "cluster") -> Clust
 
 
 def tags_from(raw: Any) -> dict[str, str]:
-    """ECS's `[{"key": k, "value": v}]` tag list as a dict (validated shape guaranteed upstream)."""
+    """ECS's `[{"key": k, "value": v}]` tag list as a dict."""
     if not raw:
         return {}
+    if any(not tag.get("key") for tag in raw):
+        raise invalid_parameter("Tag keys must not be empty.")
     return {str(tag["key"]): str(tag.get("value", "")) for tag in raw}
 
 

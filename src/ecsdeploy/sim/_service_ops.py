@@ -120,6 +120,8 @@ def create_service(world: World, region: Region, params: Params) -> Response:
     cluster = cluster_param(region, params)
     name = params["serviceName"]
     existing = cluster.services.get(name)
+    if existing is not None and existing.status == "DRAINING":
+        raise invalid_parameter("Unable to Start a service that is still Draining.")
     if existing is not None and existing.status != "INACTIVE":
         raise invalid_parameter("Creation of service was not idempotent.")
     spec: dict[str, Any] = {key: copy.deepcopy(value) for key, value in _SPEC_DEFAULTS.items()}
@@ -143,6 +145,8 @@ def create_service(world: World, region: Region, params: Params) -> Response:
                 "desiredCount must be specified for services using the REPLICA scheduling strategy."
             )
         desired = 0
+    if int(desired) < 0:
+        raise invalid_parameter("desiredCount must be greater than or equal to 0.")
     service = Service(
         name=name,
         arn=arn(region.name, f"service/{cluster.name}/{name}"),
@@ -179,6 +183,8 @@ def update_service(world: World, region: Region, params: Params) -> Response:
             else f"Unable to update task definition on services with a {controller} "
             "deployment controller."
         )
+    if params.get("desiredCount") is not None and int(params["desiredCount"]) < 0:
+        raise invalid_parameter("desiredCount must be greater than or equal to 0.")
     if "deploymentConfiguration" in params:
         merged = dict(service.spec["deploymentConfiguration"])
         merged.update(params["deploymentConfiguration"] or {})

@@ -69,6 +69,8 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
     if not containers:
         raise client_error("Container list cannot be empty.")
     for container in containers:
+        if not container.get("name"):
+            raise client_error("Container.name should not be null or empty.")
         if not container.get("image"):
             raise client_error("Container.image should not be null or empty.")
     requires = params.get("requiresCompatibilities") or []
@@ -79,6 +81,7 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
             raise client_error("Fargate requires that 'cpu' be defined at the task level.")
         if not params.get("memory"):
             raise client_error("Fargate requires that 'memory' be defined at the task level.")
+    tags = tags_from(params.get("tags"))
     revisions = region.families.setdefault(family, [])
     revision = len(revisions) + 1
     taskdef_arn = arn(region.name, f"task-definition/{family}:{revision}")
@@ -108,7 +111,7 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
         revision=revision,
         body=body,
         registered_at=world.now,
-        tags=tags_from(params.get("tags")),
+        tags=tags,
     )
     revisions.append(taskdef)
     response: Response = {"taskDefinition": taskdef_view(taskdef)}
