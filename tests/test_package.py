@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import ecsdeploy
 
 
@@ -14,6 +16,4 @@ def test_all_is_sorted_and_importable() -> None:
 
 def test_version_comes_from_metadata() -> None:
     """The version is the installed distribution's, not a second hand-kept string."""
-    from importlib.metadata import version
-
     assert ecsdeploy.__version__ == version("ecsdeploy")
