@@ -73,13 +73,20 @@ class LivePresenter:
 
 
 class LogPresenter:
-    """One structured line per DeployEvent and per result (CI logs, `--no-live`)."""
+    """One structured line per DeployEvent (progress only when it changed) and per result
+    (CI logs, `--no-live`)."""
 
     def __init__(self, log: FilteringBoundLogger) -> None:
         self._log = log
+        self._last_progress: dict[Target, dict[str, object]] = {}
 
     def __call__(self, event: DeployEvent) -> None:
         data = {k: v for k, v in event.data.items() if v is not None}
+        if event.kind == "progress":
+            # Every poll reports progress; a CI log needs a line only when the counts move.
+            if self._last_progress.get(event.target) == data:
+                return
+            self._last_progress[event.target] = data
         self._log.info(
             f"ecsdeploy.{event.kind}",
             **_where(event.target),
