@@ -3,7 +3,7 @@
 "How the Amazon ECS deployment circuit breaker detects failures"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html):
 a task that fails to launch, stops before RUNNING, or fails its health checks counts as failed;
-a task that reaches a healthy state resets the count (`resetOnHealthyTask`, default true). Once
+a task that reaches a healthy state resets the count (ECS's default). Once
 the count reaches the threshold, the deployment's rolloutState becomes FAILED, it stops launching
 tasks, and with `rollback` ECS starts a new deployment of the last COMPLETED deployment's task
 definition. As modelled here, a task without a container health check counts as healthy once it
@@ -51,14 +51,15 @@ def check_threshold(world: World, deployment: Deployment) -> None:
 
 
 def record_healthy(world: World, task: Task) -> None:
-    """A task of an in-progress deployment became healthy: the consecutive count restarts."""
+    """A task of an in-progress deployment became healthy: the consecutive count restarts.
+
+    Newer ECS API versions can turn this off (`resetOnHealthyTask`); the botocore model this
+    project validates against has no such member, so it is always on here.
+    """
     deployment = task.deployment
     if deployment is None or deployment.rollout_state != "IN_PROGRESS":
         return
-    reset = (
-        deployment.service.spec["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
-    ).get("resetOnHealthyTask", True)
-    if reset and deployment.failed_tasks:
+    if deployment.failed_tasks:
         deployment.failed_tasks = 0
         deployment.updated_at = world.now
 
