@@ -60,8 +60,8 @@ def record_healthy(world: World, task: Task) -> None:
     if deployment is None or deployment.rollout_state != "IN_PROGRESS":
         return
     if deployment.failed_tasks:
-        deployment.failed_tasks = 0
-        deployment.updated_at = world.now
+        deployment.failed_tasks = deployment.record.failure_count = 0
+        deployment.updated_at = deployment.record.updated_at = world.now
 
 
 def _trip(world: World, deployment: Deployment) -> None:
