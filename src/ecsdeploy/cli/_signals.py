@@ -30,6 +30,7 @@ async def run_until_signalled(main: Callable[[], Awaitable[int]]) -> int:
     """`await main()`, cancelled by SIGINT or SIGTERM; raises Interrupted in that case."""
     received: list[int] = []
     code: list[int] = []
+    failure: list[Exception] = []
 
     async def watch_signals(scope: anyio.CancelScope) -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -40,8 +41,13 @@ async def run_until_signalled(main: Callable[[], Awaitable[int]]) -> int:
 
     async with anyio.create_task_group() as group:
         group.start_soon(watch_signals, group.cancel_scope)
-        code.append(await main())
+        try:
+            code.append(await main())
+        except Exception as exc:  # re-raised below as itself, not inside an ExceptionGroup
+            failure.append(exc)
         group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
     if received:
         raise Interrupted(received[0])
     return code[0]
