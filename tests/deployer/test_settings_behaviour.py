@@ -1,0 +1,94 @@
+"""Settings that change how a deployment is run: waiting for others, bake time, user checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecsdeploy import (
+    Deployer,
+    ImageChange,
+    Observation,
+    Outcome,
+    Phase,
+    Target,
+    Verdict,
+)
+from ecsdeploy.checks import default_checks
+from ecsdeploy.sim import Simulator
+from tests.deployer.conftest import CLUSTER, Services
+
+pytestmark = pytest.mark.anyio
+
+
+async def start_slow_deployment(services: Services, sim: Simulator, old: str) -> None:
+    """Someone else's deployment, still IN_PROGRESS for a while."""
+    sim.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 60})
+    await services.ecs.update_service(
+        cluster=CLUSTER, service="webapp", taskDefinition=old, forceNewDeployment=True
+    )
+
+
+async def test_an_in_progress_deployment_is_waited_for_by_default(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """PREFLIGHT waits for the other deployment, then ours runs and succeeds."""
+    old = await services.create()
+    await start_slow_deployment(services, sim, old)
+    result = await deployer.deploy(Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert result.previous_task_definition_arn == old
+    waited = [e for e in result.history if e.phase is Phase.PREFLIGHT]
+    assert result.history[1].at - waited[0].at > 0.05  # it did wait (slow start: 60 sim s)
+
+
+async def test_an_in_progress_deployment_fails_fast_when_told_not_to_wait(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """wait_for_in_progress=False: FAILED at once, nothing registered or changed."""
+    old = await services.create()
+    await start_slow_deployment(services, sim, old)
+    settings = deployer.settings.with_overrides(wait_for_in_progress=False)
+    result = await deployer.deploy(
+        Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), settings=settings
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "still in progress" in result.reason
+    assert not result.changed
+    assert await services.revisions() == [old]
+
+
+async def test_bake_time_holds_success_until_healthy_long_enough(
+    deployer: Deployer, services: Services
+) -> None:
+    """With a bake time, SUCCEEDED comes at least that long after the first healthy tick."""
+    await services.create()
+    result = await deployer.deploy(
+        Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), bake=0.3
+    )
+    assert result.outcome is Outcome.SUCCEEDED
+    watch = next(t for t in result.history if t.phase is Phase.WATCH)
+    done = result.history[-1]
+    assert done.at - watch.at >= 0.3
+
+
+class RejectEverything:
+    """A business check that says no."""
+
+    name = "error-budget"
+
+    async def evaluate(self, observation: Observation) -> Verdict:
+        if observation.deployment and observation.deployment.get("runningCount"):
+            return Verdict.failed("error rate 7% > 1%")
+        return Verdict.progressing("waiting for traffic")
+
+
+async def test_a_user_check_can_fail_a_deployment(deployer: Deployer, services: Services) -> None:
+    """A custom HealthCheck's failure rolls the deployment back, with its name and reason."""
+    old = await services.create()
+    result = await deployer.deploy(
+        Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]),
+        checks=[*default_checks(), RejectEverything()],
+    )
+    assert result.outcome is Outcome.ROLLED_BACK
+    assert result.reason == "error rate 7% > 1%"
+    assert await services.task_definition() == old
