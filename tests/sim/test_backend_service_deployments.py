@@ -138,3 +138,27 @@ def test_list_service_deployments_filters_by_status_and_pages() -> None:
     )
     assert len(first["serviceDeployments"]) + len(rest["serviceDeployments"]) == 5
     assert "nextToken" not in rest
+
+
+def test_service_revisions_describe_what_each_deployment_ran() -> None:
+    """DescribeServiceRevisions: the task definition, images and settings of a revision; a
+    circuit-breaker rollback points at the revision it returned to."""
+    sim = Sim()
+    good = sim.register("myorg/web:1")
+    sim.create_service(good, desired=1, circuit_breaker=True, rollback=True, launchType="FARGATE")
+    sim.advance(60)
+    sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "crash"})
+    bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad"))
+    sim.run_until_settled(bad_id)
+    record = _records(sim)[0]
+    target = record["targetServiceRevision"]["arn"]
+    back_to = record["rollback"]["serviceRevisionArn"]
+    missing = back_to[:-1] + ("0" if back_to[-1] != "0" else "1")
+    described = sim.call("DescribeServiceRevisions", serviceRevisionArns=[back_to, target, missing])
+    assert described["failures"] == [{"arn": missing, "reason": "MISSING"}]
+    previous, failed = described["serviceRevisions"]
+    assert previous["taskDefinition"] == good
+    assert previous["launchType"] == "FARGATE"
+    assert previous["containerImages"][0]["image"] == "myorg/web:1"
+    assert previous["containerImages"][0]["imageDigest"].startswith("sha256:")
+    assert failed["taskDefinition"].endswith("web:2")

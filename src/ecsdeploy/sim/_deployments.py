@@ -10,11 +10,18 @@ target service revision and the revisions it replaces.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
 from ecsdeploy.sim._ids import arn
-from ecsdeploy.sim._state import Deployment, Service, ServiceDeploymentRecord, TaskDefinition
+from ecsdeploy.sim._state import (
+    Deployment,
+    Service,
+    ServiceDeploymentRecord,
+    ServiceRevision,
+    TaskDefinition,
+)
 from ecsdeploy.sim._world import World
 
 DEPLOYMENT_SPEC_KEYS = (
@@ -48,11 +55,38 @@ def failure_threshold(desired_count: int) -> int:
     return min(200, max(3, math.ceil(0.5 * desired_count)))
 
 
-def new_revision_arn(world: World, service: Service) -> str:
-    return arn(
+REVISION_SPEC_KEYS = (
+    "capacityProviderStrategy",
+    "launchType",
+    "platformVersion",
+    "platformFamily",
+    "loadBalancers",
+    "serviceRegistries",
+    "networkConfiguration",
+    "serviceConnectConfiguration",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
+)
+"""Service members a service revision records next to the task definition."""
+
+
+def new_revision(world: World, service: Service, taskdef: TaskDefinition) -> str:
+    """Record the service's current configuration with `taskdef` as a new revision."""
+    revision_arn = arn(
         service.cluster.region,
         f"service-revision/{service.cluster.name}/{service.name}/{world.ids.revision_id()}",
     )
+    service.revisions[revision_arn] = ServiceRevision(
+        arn=revision_arn,
+        taskdef=taskdef,
+        created_at=world.now,
+        spec={
+            key: copy.deepcopy(service.spec[key])
+            for key in REVISION_SPEC_KEYS
+            if key in service.spec
+        },
+    )
+    return revision_arn
 
 
 def start_deployment(
@@ -71,7 +105,7 @@ def start_deployment(
     a rollback passes the record of the deployment it rolls back.
     """
     now = world.now
-    revision_arn = revision_arn or new_revision_arn(world, service)
+    revision_arn = revision_arn or new_revision(world, service, taskdef)
     if record is None:
         record = _new_record(world, service, revision_arn)
     for previous in service.deployments:

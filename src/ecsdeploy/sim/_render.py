@@ -8,6 +8,7 @@ the simulated state.
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from ecsdeploy.sim._operation import tags_to
@@ -17,6 +18,7 @@ from ecsdeploy.sim._state import (
     Deployment,
     Service,
     ServiceDeploymentRecord,
+    ServiceRevision,
     Task,
     TaskDefinition,
 )
@@ -58,6 +60,11 @@ def taskdef_view(taskdef: TaskDefinition) -> dict[str, Any]:
     return body
 
 
+def image_digest(image: str) -> str:
+    """A stable stand-in for the digest ECS resolves an image tag to."""
+    return f"sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
 def container_view(task: Task, container: Container) -> dict[str, Any]:
     return _compact(
         {
@@ -65,6 +72,7 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
             "taskArn": task.arn,
             "name": container.name,
             "image": container.image,
+            "imageDigest": image_digest(container.image) if task.started_at is not None else None,
             "lastStatus": container.last_status,
             "exitCode": container.exit_code,
             "reason": container.reason,
@@ -274,4 +282,25 @@ def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
                 "serviceRevisionArn": record.rollback_revision_arn,
             }
         )
+    return view
+
+
+def revision_view(service: Service, revision: ServiceRevision) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "serviceRevisionArn": revision.arn,
+        "serviceArn": service.arn,
+        "clusterArn": service.cluster.arn,
+        "taskDefinition": revision.taskdef.arn,
+        "containerImages": [
+            {
+                "containerName": str(c.get("name", "")),
+                "image": str(c.get("image", "")),
+                "imageDigest": image_digest(str(c.get("image", ""))),
+            }
+            for c in revision.taskdef.containers
+        ],
+        "guardDutyEnabled": False,
+        "createdAt": revision.created_at,
+    }
+    view.update(copy.deepcopy(revision.spec))
     return view

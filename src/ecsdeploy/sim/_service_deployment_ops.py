@@ -1,4 +1,5 @@
-"""ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment.
+"""ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment,
+DescribeServiceRevisions.
 
 "View service history using Amazon ECS service deployments"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html) and
@@ -19,23 +20,28 @@ from ecsdeploy.sim._operation import (
     with_token,
 )
 from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import record_brief, record_view
+from ecsdeploy.sim._render import record_brief, record_view, revision_view
 from ecsdeploy.sim._service_ops import lookup_service
-from ecsdeploy.sim._state import Region, ServiceDeploymentRecord
+from ecsdeploy.sim._state import Region, Service, ServiceDeploymentRecord
 from ecsdeploy.sim._world import World
 
 MAX_DESCRIBE_SERVICE_DEPLOYMENTS = 20
+MAX_DESCRIBE_SERVICE_REVISIONS = 20
 STOP_REQUESTED_REASON = "Service deployment rolled back because of a stop request."
 
 
-def _find_record(region: Region, record_arn: str) -> ServiceDeploymentRecord | None:
-    """Records by ARN: `…:service-deployment/<cluster>/<service>/<id>`."""
-    _, _, resource = record_arn.partition(":service-deployment/")
+def _service_of(region: Region, resource_arn: str, marker: str) -> Service | None:
+    """The service named in `…:<kind>/<cluster>/<service>/<id>` (deployments, revisions)."""
+    _, _, resource = resource_arn.partition(marker)
     parts = resource.split("/")
     if len(parts) != 3:
         return None
     cluster = region.clusters.get(parts[0])
-    service = cluster.services.get(parts[1]) if cluster is not None else None
+    return cluster.services.get(parts[1]) if cluster is not None else None
+
+
+def _find_record(region: Region, record_arn: str) -> ServiceDeploymentRecord | None:
+    service = _service_of(region, record_arn, ":service-deployment/")
     if service is None:
         return None
     return next((r for r in service.records if r.arn == record_arn), None)
@@ -110,7 +116,26 @@ def stop_service_deployment(world: World, region: Region, params: Params) -> Res
     return {"serviceDeploymentArn": record_arn}
 
 
+def describe_service_revisions(world: World, region: Region, params: Params) -> Response:
+    arns = params["serviceRevisionArns"]
+    if len(arns) > MAX_DESCRIBE_SERVICE_REVISIONS:
+        raise invalid_parameter(
+            f"serviceRevisionArns can have at most {MAX_DESCRIBE_SERVICE_REVISIONS} items."
+        )
+    found = []
+    failures = []
+    for revision_arn in arns:
+        service = _service_of(region, revision_arn, ":service-revision/")
+        revision = service.revisions.get(revision_arn) if service is not None else None
+        if service is None or revision is None:
+            failures.append({"arn": revision_arn, "reason": "MISSING"})
+        else:
+            found.append(revision_view(service, revision))
+    return {"serviceRevisions": found, "failures": failures}
+
+
 OPERATIONS: dict[str, Operation] = {
+    "DescribeServiceRevisions": describe_service_revisions,
     "ListServiceDeployments": list_service_deployments,
     "DescribeServiceDeployments": describe_service_deployments,
     "StopServiceDeployment": stop_service_deployment,

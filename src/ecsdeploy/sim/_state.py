@@ -87,6 +87,20 @@ class Task:
 
 
 @dataclass(slots=True, eq=False)
+class ServiceRevision:
+    """What a service ran at one point: its task definition and deployment-relevant settings.
+
+    "Amazon ECS service revisions"
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-revision.html).
+    """
+
+    arn: str
+    taskdef: TaskDefinition
+    created_at: float
+    spec: dict[str, Any]
+
+
+@dataclass(slots=True, eq=False)
 class ServiceDeploymentRecord:
     """What ListServiceDeployments/DescribeServiceDeployments report for one service deployment.
 
@@ -156,6 +170,8 @@ class Service:
     )
     """(id, createdAt, message), newest first."""
     records: list[ServiceDeploymentRecord] = field(default_factory=list)
+    revisions: dict[str, ServiceRevision] = field(default_factory=dict)
+    """Every revision the service had, by ARN."""
     last_completed: Deployment | None = None
     """The deployment a circuit-breaker rollback returns to."""
     steady: bool = False
