@@ -104,6 +104,26 @@ def test_bad_settings_are_errors_that_name_the_setting(
     assert complaint in str(raised.value)
 
 
+def test_a_release_file_is_overridden_only_by_settings_given() -> None:
+    """Unset settings leave the release file's [defaults] alone; given ones override them."""
+    bare = parse(
+        release_file="r.toml",
+        service="<unset>",
+        container="<unset>",
+        image="<unset>",
+        cluster="<unset>",
+        max_deploy_checks="<unset>",
+    )
+    assert bare.release_overrides() == {}
+    given = parse(release_file="r.toml", max_deploy_checks="6", disable_rollbacks="true")
+    assert given.release_overrides() == {
+        "timeout": 60.0,
+        "rollback": False,
+        "max_checks": 6,
+        "cluster": "dev-ecs-cluster",
+    }
+
+
 def test_a_release_file_needs_no_service_or_image() -> None:
     settings = parse(
         release_file="release.toml",

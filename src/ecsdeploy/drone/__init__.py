@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import anyio
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
+from ecsdeploy._release import ReleaseResult
 from ecsdeploy._releasefile import load_release
+from ecsdeploy._result import DeployResult
 from ecsdeploy.cli._logs import configure_library_logging, lines
 from ecsdeploy.cli._presenter import LogPresenter
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
@@ -30,40 +32,43 @@ __all__ = ["PluginSettings", "main", "run"]
 
 async def run(settings: PluginSettings, presenter: LogPresenter, environ: Mapping[str, str]) -> int:
     """Deploy what the settings ask for; the exit code."""
+    # A release file is read (and any mistake in it reported) before any AWS call.
+    release = (
+        load_release(settings.release_file, overrides=settings.release_overrides(), environ=environ)
+        if settings.release_file
+        else None
+    )
     session = (
         await assumed_session(settings.role_arn, region=settings.region)
         if settings.role_arn
         else None
     )
-    deploy_settings = settings.deploy_settings()
     async with Deployer(
         session=session,
         region=settings.region,
         endpoint_url=settings.endpoint_url,
-        settings=deploy_settings,
+        settings=settings.deploy_settings(),
         listeners=[presenter],
     ) as deployer:
-        if settings.release_file:
-            overrides = {
-                "timeout": deploy_settings.timeout,
-                "poll_interval": deploy_settings.poll_interval,
-                "rollback": deploy_settings.rollback,
-                "bake": settings.bake,
-                "max_checks": deploy_settings.max_checks,
-                "cluster": settings.cluster,
-            }
-            release = load_release(
-                settings.release_file,
-                overrides={k: v for k, v in overrides.items() if v is not None},
-                environ=environ,
-            )
-            result = await deployer.release(release)
-            presenter.release_result(result)
-            return result.exit_code
+        if release is not None:
+            return _reported_release(presenter, await deployer.release(release))
         assert settings.cluster is not None
         targets = [Target(settings.cluster, s, settings.changes) for s in settings.services]
-        results = await deployer.deploy_many(targets)
+        return _reported_deploys(presenter, await deployer.deploy_many(targets))
+
+
+def _reported_release(presenter: LogPresenter, result: ReleaseResult) -> int:
+    presenter.release_result(result)
+    if result.error:
+        print(f"Error: {result.error}", file=sys.stderr)
+    return result.exit_code
+
+
+def _reported_deploys(presenter: LogPresenter, results: Sequence[DeployResult]) -> int:
     presenter.deploy_results(results)
+    for result in results:
+        if result.exit_code == 2:
+            print(f"Error: {result.target}: {result.reason}", file=sys.stderr)
     return max(result.exit_code for result in results)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ecsdeploy._changes import ImageChange, parse_image_change
 from ecsdeploy._settings import DeploySettings
@@ -71,9 +72,9 @@ def _non_negative_float(name: str, value: str) -> float | None:
     return number
 
 
-def _positive_int(name: str, value: str, default: int) -> int:
+def _positive_int(name: str, value: str) -> int | None:
     if not value:
-        return default
+        return None
     if not value.isdigit() or int(value) < 1:
         raise PluginSettingsError(f"setting {name}: {value!r} is not a whole number of at least 1")
     return int(value)
@@ -110,17 +111,17 @@ def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
 
 @dataclass(frozen=True, slots=True)
 class PluginSettings:
-    """Everything the plugin was asked to do, validated."""
+    """Everything the plugin was asked to do, validated. `None` means "not given"."""
 
     region: str
     cluster: str | None
     services: tuple[str, ...]
     changes: tuple[ImageChange, ...]
-    max_deploy_checks: int
+    max_deploy_checks: int | None
     rollback: bool
     role_arn: str | None
     timeout: float | None
-    poll_interval: float
+    poll_interval: float | None
     bake: float | None
     release_file: str | None
     log_format: LogFormat
@@ -145,11 +146,7 @@ class PluginSettings:
         log_format = _log_format(_setting(environ, "log_format"))
         release_file = _setting(environ, "release_file") or None
         cluster = _setting(environ, "cluster") or None
-        services = tuple(
-            dict.fromkeys(
-                filter(None, (s.strip() for s in _setting(environ, "service").split(",")))
-            )
-        )
+        services = tuple(dict.fromkeys(_listed(_setting(environ, "service"))))
         changes = _images(environ)
         if release_file is None:
             for name, present in (("cluster", cluster), ("service", services)):
@@ -165,15 +162,12 @@ class PluginSettings:
             services=services,
             changes=changes,
             max_deploy_checks=_positive_int(
-                "max_deploy_checks",
-                _setting(environ, "max_deploy_checks"),
-                DEFAULT_MAX_DEPLOY_CHECKS,
+                "max_deploy_checks", _setting(environ, "max_deploy_checks")
             ),
             rollback=not parse_bool("disable_rollbacks", _setting(environ, "disable_rollbacks")),
             role_arn=_setting(environ, "aws_role_arn") or None,
             timeout=_positive_float("timeout", _setting(environ, "timeout")),
-            poll_interval=_positive_float("poll_interval", _setting(environ, "poll_interval"))
-            or CHECK_INTERVAL,
+            poll_interval=_positive_float("poll_interval", _setting(environ, "poll_interval")),
             bake=_non_negative_float("bake", _setting(environ, "bake")),
             release_file=release_file,
             log_format=log_format,
@@ -181,12 +175,29 @@ class PluginSettings:
         )
 
     def deploy_settings(self) -> DeploySettings:
-        """The original's watch budget: max_deploy_checks looks, one every poll_interval (10 s);
-        `timeout` replaces the budget's deadline when given."""
+        """The original's watch budget: max_deploy_checks looks (60), one every poll_interval
+        (10 s); `timeout` replaces the budget's deadline when given."""
+        checks = self.max_deploy_checks or DEFAULT_MAX_DEPLOY_CHECKS
+        poll_interval = self.poll_interval or CHECK_INTERVAL
         return DeploySettings(
-            timeout=self.timeout or self.max_deploy_checks * self.poll_interval,
-            poll_interval=self.poll_interval,
+            timeout=self.timeout or checks * poll_interval,
+            poll_interval=poll_interval,
             rollback=self.rollback,
             bake=self.bake or 0.0,
-            max_checks=self.max_deploy_checks,
+            max_checks=checks,
         )
+
+    def release_overrides(self) -> dict[str, Any]:
+        """What the settings override in a release file: only what was given, so the file's own
+        [defaults] still apply to everything the step does not set."""
+        checks, poll_interval = self.max_deploy_checks, self.poll_interval
+        budget = checks * (poll_interval or CHECK_INTERVAL) if checks else None
+        overrides = {
+            "timeout": self.timeout or budget,
+            "poll_interval": poll_interval,
+            "rollback": None if self.rollback else False,
+            "bake": self.bake,
+            "max_checks": checks,
+            "cluster": self.cluster,
+        }
+        return {key: value for key, value in overrides.items() if value is not None}
