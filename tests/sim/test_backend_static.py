@@ -247,6 +247,16 @@ def test_create_service_stores_configuration() -> None:
     assert service["loadBalancers"][0]["containerPort"] == 80
     assert service["enableExecuteCommand"] is True
     assert service["deployments"][0]["launchType"] == "FARGATE"
+    assert service["platformVersion"] == "LATEST"
+    assert service["deployments"][0]["platformVersion"] == "1.4.0"
+    [task] = sim.call(
+        "DescribeTasks", cluster="prod", tasks=sim.call("ListTasks", cluster="prod")["taskArns"]
+    )["tasks"]
+    assert (task["launchType"], task["platformVersion"], task["platformFamily"]) == (
+        "FARGATE",
+        "1.4.0",
+        "Linux",
+    )
     assert service["deployments"][0]["networkConfiguration"] == service["networkConfiguration"]
 
 

@@ -125,13 +125,29 @@ def start_deployment(
         rollout_state_reason=reason or f"ECS deployment {deployment_id} in progress.",
         circuit_breaker_threshold=failure_threshold(service.desired_count),
         is_rollback=is_rollback,
-        spec={key: service.spec[key] for key in DEPLOYMENT_SPEC_KEYS if key in service.spec},
+        spec=_deployment_spec(service),
     )
     service.deployments.insert(0, deployment)
     service.taskdef_arn = taskdef.arn
     service.steady = False
     world.touch(service)
     return deployment
+
+
+FARGATE_PLATFORM_VERSION = "1.4.0"
+"""What Fargate's LATEST platform version resolves to for Linux tasks."""
+
+
+def _deployment_spec(service: Service) -> dict[str, Any]:
+    """The service's launch settings, with Fargate's LATEST resolved as ECS reports it."""
+    spec = {
+        key: copy.deepcopy(service.spec[key]) for key in DEPLOYMENT_SPEC_KEYS if key in service.spec
+    }
+    if spec.get("launchType") == "FARGATE":
+        if spec.get("platformVersion", "LATEST") == "LATEST":
+            spec["platformVersion"] = FARGATE_PLATFORM_VERSION
+        spec.setdefault("platformFamily", "Linux")
+    return spec
 
 
 def _new_record(

@@ -83,6 +83,14 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
     )
 
 
+def _platform(task: Task, key: str) -> str | None:
+    """Fargate tasks report their deployment's resolved platform version and family."""
+    if task.launch_type != "FARGATE" or task.deployment is None:
+        return None
+    value = task.deployment.spec.get(key)
+    return str(value) if value is not None else None
+
+
 def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
     body = task.taskdef.body
     view = _compact(
@@ -97,6 +105,8 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
             "desiredStatus": task.desired_status,
             "healthStatus": task.health_status,
             "launchType": task.launch_type,
+            "platformVersion": _platform(task, "platformVersion"),
+            "platformFamily": _platform(task, "platformFamily"),
             "availabilityZone": f"{task.cluster.region}a",
             "group": task.group,
             "startedBy": task.started_by,

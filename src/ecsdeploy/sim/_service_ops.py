@@ -128,6 +128,8 @@ def create_service(world: World, region: Region, params: Params) -> Response:
     spec.update({key: copy.deepcopy(params[key]) for key in _COPIED_KEYS if key in params})
     if "launchType" not in spec and "capacityProviderStrategy" not in spec:
         spec["launchType"] = "EC2"
+    if spec.get("launchType") == "FARGATE":
+        spec.setdefault("platformVersion", "LATEST")
     if "role" in params:
         spec["roleArn"] = params["role"]
     spec["deploymentConfiguration"] = _deployment_configuration(
