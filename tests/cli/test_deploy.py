@@ -175,3 +175,32 @@ def test_several_services_deploy_at_once_and_exit_with_the_worst_code(
     assert simulated.image(good) == "myorg/nginx:multi"
     assert result.exit_code == 2
     assert f"{CLUSTER}/{odd}" in result.stderr
+
+
+def test_secret_values_never_reach_the_output(simulated: SimulatedEcs) -> None:
+    """A secret-looking env value is deployed but never printed, in log lines or errors."""
+    service = simulated.create_service()
+    result = deploy(
+        simulated, "--service", service, "--env", "nginx:DB_PASSWORD=hunter2-very-secret"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "hunter2-very-secret" not in result.stdout + result.stderr
+    described = simulated.ecs.describe_task_definition(
+        taskDefinition=simulated.task_definition(service)
+    )
+    environment = described["taskDefinition"]["containerDefinitions"][0]["environment"]
+    assert {"name": "DB_PASSWORD", "value": "hunter2-very-secret"} in environment
+
+
+def test_region_and_endpoint_may_be_given_as_options(simulated: SimulatedEcs) -> None:
+    """--region and --endpoint-url stand in for AWS_REGION and AWS_ENDPOINT_URL_ECS."""
+    service = simulated.create_service()
+    env = {**simulated.environ(), "AWS_REGION": "", "AWS_ENDPOINT_URL_ECS": ""}
+    result = deploy(
+        simulated,
+        *("--service", service, "--image", "nginx=myorg/nginx:options"),
+        *("--region", "us-east-2", "--endpoint-url", simulated.url),
+        env=env,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert simulated.image(service) == "myorg/nginx:options"
