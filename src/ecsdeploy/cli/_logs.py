@@ -8,6 +8,7 @@ Two streams, so the lines a CI log shows are the ones worth reading:
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from typing import Any, Literal, TextIO, cast
@@ -41,12 +42,23 @@ def _processors(log_format: LogFormat) -> list[Any]:
     ]
 
 
+class _CurrentStderr(io.TextIOBase):
+    """Whatever `sys.stderr` is when a line is written, not when logging was configured: rich's
+    Live swaps in a proxy that prints above the live table instead of through it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_library_logging(log_format: LogFormat, *, file: TextIO | None = None) -> None:
     """Route the library's structlog events (warnings and errors only) to stderr."""
     structlog.configure(
         processors=_processors(log_format),
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        logger_factory=structlog.PrintLoggerFactory(file=file or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=file or cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=False,
     )
 
