@@ -1,9 +1,9 @@
-"""The dynamics are event-driven and cheap: big deployments, many services, little memory."""
+"""Big accounts behave: many services roll out, thousands of tasks run, steady services idle.
+
+How fast and how small is measured by `nox -s bench` (bench/bench_sim.py), not asserted here.
+"""
 
 from __future__ import annotations
-
-import time
-import tracemalloc
 
 from tests.sim.backend_fixtures import Sim
 
@@ -27,13 +27,12 @@ def _fleet(sim: Sim, services: int, desired: int) -> tuple[str, str]:
     return first, second
 
 
-def test_100_rollouts_outpace_a_speed_100_clock() -> None:
-    """100 services of 10 tasks roll out over 10 simulated minutes, polled like a deployer
-    would, in far less than the 6 s of wall time a speed-100 clock gives them."""
+def test_100_rollouts_of_10_tasks_all_complete() -> None:
+    """100 services of 10 tasks, polled like a deployer polls them, all complete within 10
+    simulated minutes."""
     sim = Sim()
     _, second = _fleet(sim, 100, 10)
     sim.advance(60)
-    started = time.perf_counter()
     for index in range(100):
         sim.backend.handle(
             sim.region,
@@ -49,7 +48,6 @@ def test_100_rollouts_outpace_a_speed_100_clock() -> None:
                     "DescribeServices",
                     {"cluster": "prod", "services": [f"svc{i}" for i in range(batch, batch + 10)]},
                 )
-    assert time.perf_counter() - started < 3.0
     for index in range(0, 100, 10):
         services = sim.call(
             "DescribeServices",
@@ -59,19 +57,14 @@ def test_100_rollouts_outpace_a_speed_100_clock() -> None:
         assert {s["deployments"][0]["rolloutState"] for s in services} == {"COMPLETED"}
 
 
-def test_1000_services_of_10_tasks_fit_in_little_memory() -> None:
+def test_1000_services_of_10_tasks_all_run() -> None:
+    """A large account reaches 10,000 RUNNING tasks, counted right by DescribeClusters."""
     sim = Sim()
-    tracemalloc.start()
-    try:
-        _fleet(sim, 1000, 10)
-        sim.advance(60)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert sim.call("DescribeClusters", clusters=["prod"])["clusters"][0]["runningTasksCount"] == (
-        10_000
-    )
-    assert peak < 100 * 1024 * 1024
+    _fleet(sim, 1000, 10)
+    sim.advance(60)
+    cluster = sim.call("DescribeClusters", clusters=["prod"])["clusters"][0]
+    assert cluster["runningTasksCount"] == 10_000
+    assert cluster["activeServicesCount"] == 1000
 
 
 def test_steady_services_schedule_nothing() -> None:
