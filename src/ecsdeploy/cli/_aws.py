@@ -6,8 +6,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import aioboto3
-
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._result import DeployEvent
 from ecsdeploy._settings import DeploySettings
@@ -49,11 +47,9 @@ class AwsOptions:
         *,
         settings: DeploySettings | None = None,
         listeners: Iterable[Callable[[DeployEvent], None]] = (),
-        session: aioboto3.Session | None = None,
         fallback_region: str | None = None,
     ) -> Deployer:
         return Deployer(
-            session=session,
             region=self.resolve_region(fallback=fallback_region),
             endpoint_url=self.endpoint_url,
             settings=settings,

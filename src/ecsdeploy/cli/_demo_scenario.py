@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aioboto3
 
 from ecsdeploy._changes import ImageChange
 from ecsdeploy._models import Target
 from ecsdeploy._release import Release, ReleaseResult, Stage
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ecs import ECSClient
 
 __all__ = [
     "CLUSTER",
@@ -65,7 +68,7 @@ def demo_session() -> aioboto3.Session:
     )
 
 
-async def create_services(ecs: Any) -> None:
+async def create_services(ecs: ECSClient) -> None:
     """A cluster with the demo's services, each steady on its old image."""
     await ecs.create_cluster(clusterName=CLUSTER)
     for service in SERVICES:
