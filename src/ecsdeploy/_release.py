@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecsdeploy._models import Outcome, Target
-from ecsdeploy._result import DeployResult
+from ecsdeploy._result import DeployResult, exit_code_of
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["Release", "ReleaseResult", "ServiceOutcome", "Stage"]
@@ -155,16 +155,13 @@ class ReleaseResult:
     @property
     def exit_code(self) -> int:
         """0 all succeeded · 1 failed/rolled back · 2 bad input, nothing changed · 3 look now."""
-        outcome = self.outcome
-        if outcome is Outcome.SUCCEEDED:
-            return 0
-        if outcome is Outcome.ROLLBACK_FAILED:
-            return 3
-        nothing_changed = not any(s.result and s.result.changed for s in self.services)
-        input_problem = self.error is not None or any(
-            s.result is not None and s.result.input_error for s in self.services
+        results = [s.result for s in self.services if s.result is not None]
+        return exit_code_of(
+            succeeded=self.outcome is Outcome.SUCCEEDED,
+            needs_attention=self.outcome is Outcome.ROLLBACK_FAILED,
+            bad_input=self.error is not None or any(r.input_error for r in results),
+            changed=any(r.changed for r in results),
         )
-        return 2 if nothing_changed and input_problem else 1
 
     def by_service(self) -> Mapping[str, ServiceOutcome]:
         return {str(s.target): s for s in self.services}

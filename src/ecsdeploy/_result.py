@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ecsdeploy._models import Outcome, Phase, ServiceEvent, StoppedTask, Target, Transition
 
-__all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy"]
+__all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy", "exit_code_of"]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
 
@@ -54,13 +54,27 @@ class DeployResult:
     @property
     def exit_code(self) -> int:
         """0 succeeded · 1 failed (rolled back or rollback disabled) · 2 bad input · 3 look now."""
-        if self.outcome is Outcome.SUCCEEDED:
-            return 0
-        if self.needs_attention:
-            return 3
-        if self.input_error and not self.changed:
-            return 2
-        return 1
+        return exit_code_of(
+            succeeded=self.succeeded,
+            needs_attention=self.needs_attention,
+            bad_input=self.input_error,
+            changed=self.changed,
+        )
+
+
+def exit_code_of(*, succeeded: bool, needs_attention: bool, bad_input: bool, changed: bool) -> int:
+    """The exit code every front uses, for one deployment or a whole release.
+
+    0 all succeeded · 1 failed and rolled back (or rollback disabled) · 2 bad input or
+    configuration, nothing changed · 3 a rollback failed or the state is unknown: look now.
+    """
+    if succeeded:
+        return 0
+    if needs_attention:
+        return 3
+    if bad_input and not changed:
+        return 2
+    return 1
 
 
 @dataclass(frozen=True, slots=True)
