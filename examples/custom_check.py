@@ -130,6 +130,8 @@ async def deploy(arguments: argparse.Namespace) -> int:
         )
     print(f"{result.target}: {result.outcome.value} in {result.duration:.1f}s")
     print(f"  reason: {result.reason}")
+    for verdict in result.checks:
+        print(f"  {verdict.check}: {verdict.reason} ({verdict.status.value})")
     return result.exit_code
 
 

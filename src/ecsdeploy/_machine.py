@@ -114,6 +114,7 @@ class DeploymentMachine:
         self._stopped: dict[str, StoppedTask] = {}
         self._diff: tuple[str, ...] = ()
         self._verdict: Verdict | None = None
+        self._check_verdicts: tuple[Verdict, ...] = ()
         self._register_input: dict[str, Any] = {}
         self.result: DeployResult | None = None
 
@@ -192,6 +193,7 @@ class DeploymentMachine:
             stopped_tasks=tuple(self._stopped.values()),
             events=tuple(self._events),
             diff=self._diff,
+            checks=self._check_verdicts,
         )
         self.result = result
         self._log.info(
@@ -367,8 +369,10 @@ class DeploymentMachine:
                     if verdict.status is Status.HEALTHY:
                         healthy_since = healthy_since or observation.observed_at
                         if observation.observed_at - healthy_since >= settings.bake:
-                            self._reason = verdict.reason
-                            self._transition(Phase.SUCCEEDED, reason=verdict.reason)
+                            self._reason = _success_reason(observation, settings.bake)
+                            self._transition(
+                                Phase.SUCCEEDED, reason=self._reason, checks=verdict.reason
+                            )
                             return None
                     else:
                         healthy_since = None
@@ -379,7 +383,8 @@ class DeploymentMachine:
             self._observer.unwatch(watch)
 
     async def _judge(self, checks: Sequence[HealthCheck], observation: Observation) -> Verdict:
-        verdict = combine(await evaluate_checks(checks, observation))
+        self._check_verdicts = tuple(await evaluate_checks(checks, observation))
+        verdict = combine(self._check_verdicts)
         if verdict != self._verdict:
             self._verdict = verdict
             self._log.info(
@@ -544,6 +549,14 @@ class DeploymentMachine:
             return
         with anyio.CancelScope(shield=True):
             await self._registrar.release(self._gateway, self._new_arn, user=self)
+
+
+def _success_reason(observation: Observation, bake: float) -> str:
+    deployment = observation.deployment or {}
+    running = deployment.get("runningCount", "?")
+    baked = f", healthy for {bake:g}s" if bake else ""
+    revision = str(deployment.get("taskDefinition", "")).rsplit("/", 1)[-1]
+    return f"{revision}: {running}/{deployment.get('desiredCount', '?')} tasks running{baked}"
 
 
 def _primary(service: Mapping[str, Any]) -> Mapping[str, Any] | None:

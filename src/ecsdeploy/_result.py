@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ecsdeploy._models import Outcome, Phase, ServiceEvent, StoppedTask, Target, Transition
+from ecsdeploy._models import (
+    Outcome,
+    Phase,
+    ServiceEvent,
+    StoppedTask,
+    Target,
+    Transition,
+    Verdict,
+)
 
 __all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy", "exit_code_of"]
 
@@ -37,6 +45,8 @@ class DeployResult:
     stopped_tasks: tuple[StoppedTask, ...] = ()
     events: tuple[ServiceEvent, ...] = ()
     diff: tuple[str, ...] = ()
+    #: Each health check's last verdict during WATCH, in the order the checks were given.
+    checks: tuple[Verdict, ...] = ()
 
     @property
     def succeeded(self) -> bool:

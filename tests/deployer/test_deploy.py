@@ -41,6 +41,7 @@ async def test_good_rollout_succeeds_on_the_new_revision(
     assert result.exit_code == 0
     assert phases(result.history) == ["PREFLIGHT", "REGISTER", "UPDATE", "WATCH", "SUCCEEDED"]
     assert result.previous_task_definition_arn == old
+    assert result.reason == "webapp:2: 2/2 tasks running"
     service = await services.describe()
     assert service["taskDefinition"] == result.task_definition_arn != old
     live = [d["id"] for d in service["deployments"] if d["status"] != "INACTIVE"]
