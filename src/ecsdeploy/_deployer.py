@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -17,7 +18,7 @@ from botocore.config import Config
 
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
-from ecsdeploy._models import Target
+from ecsdeploy._models import Outcome, Phase, Target, Transition
 from ecsdeploy._observer import ClusterObserver, ObserverStats
 from ecsdeploy._ratelimit import Rate, RateLimiter
 from ecsdeploy._registrar import Registrar
@@ -89,6 +90,7 @@ class Deployer:
         self._observers: dict[tuple[str, str], ClusterObserver] = {}
         self._registrar = Registrar()
         self._machines: list[DeploymentMachine] = []
+        self._refused: list[DeployResult] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -189,15 +191,20 @@ class Deployer:
         the cancellation propagates; the result is then in `deployer.results`.
         """
         base = settings or target.settings or self.settings
-        effective = base.with_overrides(
-            timeout=timeout,
-            poll_interval=poll_interval,
-            rollback=rollback,
-            bake=bake,
-            max_checks=max_checks,
-            checks=checks,
-        )
-        machine = await self.start_machine(target, effective)
+        try:
+            effective = base.with_overrides(
+                timeout=timeout,
+                poll_interval=poll_interval,
+                rollback=rollback,
+                bake=bake,
+                max_checks=max_checks,
+                checks=checks,
+            )
+            machine = await self.start_machine(target, effective)
+        except InputError as exc:
+            result = _refused(target, exc)
+            self._refused.append(result)
+            return result
         return await machine.run()
 
     async def start_machine(
@@ -246,7 +253,8 @@ class Deployer:
     @property
     def results(self) -> list[DeployResult]:
         """Results of every finished deployment, including ones whose caller was cancelled."""
-        return [m.result for m in self._machines if m.result is not None]
+        ran = [m.result for m in self._machines if m.result is not None]
+        return sorted([*ran, *self._refused], key=lambda r: r.started_at)
 
     def _emit(self, event: DeployEvent) -> None:
         for listener in self._listeners:
@@ -254,3 +262,18 @@ class Deployer:
                 listener(event)
             except Exception:  # a broken listener must not break a deployment
                 logger.exception("ecsdeploy.listener.failed", listener=repr(listener))
+
+
+def _refused(target: Target, error: InputError) -> DeployResult:
+    """The result of a deployment whose settings were invalid: nothing was even looked at."""
+    now = time.time()
+    logger.warning("ecsdeploy.deploy.refused", target=str(target), reason=str(error))
+    return DeployResult(
+        target=target,
+        outcome=Outcome.FAILED,
+        reason=str(error),
+        history=(Transition(Phase.PREFLIGHT, now), Transition(Phase.FAILED, now, str(error))),
+        started_at=now,
+        finished_at=now,
+        input_error=True,
+    )

@@ -20,6 +20,7 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
 
@@ -57,6 +58,7 @@ _CONNECTION_ERRORS = (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
     aiohttp.ClientError,
     ConnectionError,
@@ -76,7 +78,14 @@ def is_transient(exc: BaseException) -> bool:
     """Worth retrying: throttling, server errors, 5xx, dropped connections and timeouts."""
     if isinstance(exc, ClientError):
         code = _error_code(exc)
-        return code in _THROTTLING_CODES or code in _SERVER_CODES or _http_status(exc) >= 500
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        return (
+            code in _THROTTLING_CODES
+            or code in _SERVER_CODES
+            or _http_status(exc) >= 500
+            # ECS refuses concurrent registrations of one family (from another process, say).
+            or (code == "ClientException" and "too many concurrent attempts" in message.lower())
+        )
     return isinstance(exc, _CONNECTION_ERRORS)
 
 

@@ -142,7 +142,10 @@ class DeploymentMachine:
 
     async def plan(self) -> DeployPlan:
         """Validate the target and compute the new revision's diff, changing nothing."""
-        await self._inspect(wait=False)
+        try:
+            await self._inspect(wait=False)
+        except _Finished as finished:
+            raise InputError(f"{self.target}: {finished.reason}") from None
         return DeployPlan(
             target=self.target,
             current_task_definition_arn=self._previous_arn or "",
@@ -337,6 +340,13 @@ class DeploymentMachine:
             with anyio.CancelScope(shield=True):
                 await self._fail("cancelled during WATCH", ecs_rolling_back=False)
             raise
+        except _Finished:
+            raise
+        except Exception as exc:
+            # A bug (ours or a listener's) must not leave the service half deployed.
+            with anyio.CancelScope(shield=True):
+                await self._fail(f"internal error during WATCH: {exc!r}", ecs_rolling_back=False)
+            raise
         if failure is not None:
             reason, ecs_rolling_back = failure
             with anyio.CancelScope(shield=True):
@@ -361,6 +371,10 @@ class DeploymentMachine:
                     observation = await watch.next()
                     ticks += 1
                     self._absorb(observation)
+                    status = observation.service.get("status")
+                    if status is not None and status != "ACTIVE":
+                        # Deleted under us: nothing left to watch or to roll back.
+                        raise _Finished(Phase.FAILED, f"the service became {status} during WATCH")
                     if not observation.is_ours_primary:
                         return await self._lost_primary(observation)
                     verdict = await self._judge(checks, observation)
@@ -402,9 +416,9 @@ class DeploymentMachine:
 
     def _absorb(self, observation: Observation) -> None:
         """Keep new service events and stopped tasks, and tell the listeners about them."""
-        seen = {e.id for e in self._events}
         for event in observation.events:
-            if event.id not in seen:
+            if event.id not in self._known_event_ids:
+                self._known_event_ids.add(event.id)
                 self._events.append(event)
                 self._log.info("ecsdeploy.service_event", message=event.message)
                 self._emit("service_event", event.message)
@@ -438,13 +452,18 @@ class DeploymentMachine:
         return None
 
     def _ecs_rolled_back(self, observation: Observation) -> bool:
-        deployment = observation.deployment or {}
-        if deployment.get("rolloutState") == "FAILED":
+        """ECS's circuit breaker failed our deployment and went back to our rollback target.
+
+        Anything else that replaced our deployment is someone else's deployment.
+        """
+        primary = observation.primary or {}
+        if primary.get("taskDefinition") != self._previous_arn:
+            return False
+        if (observation.deployment or {}).get("rolloutState") == "FAILED":
             return True
         ours = f"(deployment {self._deployment_id})"
         return any(
-            ("rolling back" in e.message.lower())
-            or (ours in e.message and "deployment failed" in e.message.lower())
+            ours in e.message and "deployment failed" in e.message.lower()
             for e in observation.events
         )
 
@@ -498,10 +517,13 @@ class DeploymentMachine:
         assert self._previous_arn is not None
         target = self.target
         if not ecs_rolling_back:
-            current = _primary(await self._observer.describe_service(target.service))
-            if current is not None and current.get("id") != self._deployment_id:
+            current = _primary(await self._read_service())
+            if current is not None and current.get("taskDefinition") == self._previous_arn:
                 # ECS's circuit breaker got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
+                self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=current.get("id"))
+            elif current is not None and current.get("id") != self._deployment_id:
+                return f"someone else deployed {current.get('taskDefinition')} meanwhile"
             else:
                 service = await self._gateway.update_service(
                     target.cluster, target.service, taskDefinition=self._previous_arn
@@ -510,7 +532,7 @@ class DeploymentMachine:
                 self._rollback_deployment_id = str(primary["id"]) if primary else None
         checks: list[HealthCheck] = [RolloutStateCheck(), CircuitBreakerCheck(), SteadyStateCheck()]
         while True:
-            service = await self._observer.describe_service(target.service)
+            service = await self._read_service()
             primary = _primary(service)
             if primary is not None and primary.get("id") != self._deployment_id:
                 if self._rollback_deployment_id is None:
@@ -534,6 +556,18 @@ class DeploymentMachine:
                 else:
                     return f"someone else deployed {primary.get('taskDefinition')} meanwhile"
             await anyio.sleep(self.settings.poll_interval)
+
+    async def _read_service(self) -> dict[str, Any]:
+        """Read the service during ROLLBACK. A failed read is retried until the rollback's own
+        deadline (the caller's scope): one 500 must not abandon a rollback."""
+        while True:
+            try:
+                return await self._observer.describe_service(self.target.service)
+            except ServiceNotFoundError:
+                raise
+            except EcsDeployError as exc:
+                self._log.warning("ecsdeploy.rollback.read_failed", error=str(exc))
+                await anyio.sleep(self.settings.poll_interval)
 
     def _absorb_events(self, observation: Observation) -> None:
         for event in observation.events:
@@ -568,7 +602,7 @@ def _primary(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def _in_progress(service: Mapping[str, Any]) -> str | None:
     """The id of a deployment still rolling out, if any."""
-    deployments = service.get("deployments", [])
+    deployments = [d for d in service.get("deployments", []) if d.get("status") != "INACTIVE"]
     for deployment in deployments:
         if deployment.get("rolloutState") == "IN_PROGRESS":
             return str(deployment.get("id"))

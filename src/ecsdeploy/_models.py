@@ -35,6 +35,11 @@ def _epoch(value: Any) -> float | None:
     return float(value)
 
 
+def _name_of(name_or_arn: str) -> str:
+    """`web` from `arn:aws:ecs:us-east-2:123456789012:service/prod/web` (or `web` itself)."""
+    return name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+
+
 class Outcome(enum.Enum):
     """How a deployment ended."""
 
@@ -97,8 +102,13 @@ class Target:
         task_definition: str | None = None,
         settings: DeploySettings | None = None,
     ) -> None:
-        object.__setattr__(self, "cluster", cluster)
-        object.__setattr__(self, "service", service)
+        # ARNs are accepted where ECS accepts them, and kept as names so that one service has
+        # one key (a release must not deploy "web" and its ARN as two services).
+        for arn in (cluster, service):
+            if arn.startswith("arn:") and region is None:
+                region = arn.split(":")[3] or None
+        object.__setattr__(self, "cluster", _name_of(cluster))
+        object.__setattr__(self, "service", _name_of(service))
         object.__setattr__(self, "changes", tuple(changes))
         object.__setattr__(self, "region", region)
         object.__setattr__(self, "task_definition", task_definition)

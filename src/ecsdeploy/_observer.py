@@ -2,27 +2,26 @@
 
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
 whole cluster, and stopped tasks are listed only for deployments whose task counts changed since
-the last tick, then described together in chunks of 100.
+the last successful look, then described together in chunks of 100. One-off reads (PREFLIGHT,
+rollback) are batched the same way.
+
+If the loop is gone (its task group was cancelled while a shielded rollback still needs to
+watch), watches and reads fall back to calling AWS directly, so a rollback never waits on a
+loop that will not come back.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import anyio
 import structlog
 
-from ecsdeploy._gateway import (
-    DESCRIBE_SERVICES_BATCH,
-    EcsGateway,
-    concurrently,
-    service_missing,
-)
+from ecsdeploy._gateway import DESCRIBE_SERVICES_BATCH, EcsGateway, service_missing
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target
 from ecsdeploy.exceptions import EcsDeployError
 
@@ -30,36 +29,7 @@ __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
 
 logger = structlog.get_logger("ecsdeploy")
 
-
-@dataclass(eq=False)
-class Watch:
-    """One deployment under watch. `await watch.next()` returns the next tick's Observation.
-
-    Observations are latest-wins: a consumer slower than the poll loop sees the freshest one.
-    """
-
-    target: Target
-    deployment_id: str
-    poll_interval: float
-    known_event_ids: set[str] = field(default_factory=set)
-    started_at: float = field(default_factory=time.time)
-    events: list[ServiceEvent] = field(default_factory=list)
-    stopped: dict[str, StoppedTask] = field(default_factory=dict)
-    #: Tasks listed as stopping whose final state we have not seen yet.
-    stopping: set[str] = field(default_factory=set)
-    last_counts: tuple[int, int, int] | None = None
-    _latest: Observation | None = None
-    _ready: anyio.Event = field(default_factory=anyio.Event)
-
-    async def next(self) -> Observation:
-        await self._ready.wait()
-        self._ready = anyio.Event()
-        assert self._latest is not None
-        return self._latest
-
-    def publish(self, observation: Observation) -> None:
-        self._latest = observation
-        self._ready.set()
+Counts = tuple[int, int, int]
 
 
 @dataclass
@@ -73,6 +43,51 @@ class ObserverStats:
     watched_services: int = 0
     #: DescribeServices calls made for one-off reads (PREFLIGHT, rollback), batched.
     batched_reads: int = 0
+
+
+@dataclass(eq=False)
+class Watch:
+    """One deployment under watch. `await watch.next()` returns the next tick's Observation.
+
+    Observations are latest-wins: a consumer slower than the poll loop sees the freshest one.
+    """
+
+    observer: ClusterObserver
+    target: Target
+    deployment_id: str
+    poll_interval: float
+    known_event_ids: set[str] = field(default_factory=set)
+    started_at: float = field(default_factory=time.time)
+    events: list[ServiceEvent] = field(default_factory=list)
+    stopped: dict[str, StoppedTask] = field(default_factory=dict)
+    #: Tasks listed as stopping whose final state we have not seen yet.
+    stopping: set[str] = field(default_factory=set)
+    #: Our deployment's (failed, running, pending) counts when stopped tasks were last fetched.
+    fetched_counts: Counts | None = None
+    _latest: Observation | None = None
+    _fresh: bool = False
+    _ready: anyio.Event = field(default_factory=anyio.Event)
+
+    async def next(self) -> Observation:
+        while not self._fresh:
+            if self.observer.stopped:
+                await anyio.sleep(self.poll_interval)
+                await self.observer.poll_directly(self)
+                continue
+            await self._ready.wait()
+            self._ready = anyio.Event()
+        self._fresh = False
+        assert self._latest is not None
+        return self._latest
+
+    def publish(self, observation: Observation) -> None:
+        self._latest = observation
+        self._fresh = True
+        self._ready.set()
+
+    def wake(self) -> None:
+        """Make `next()` look again (the loop stopped)."""
+        self._ready.set()
 
 
 @dataclass(eq=False)
@@ -104,10 +119,10 @@ class ClusterObserver:
         self._watches: list[Watch] = []
         self._changed = anyio.Event()
         self._requests: dict[str, _Request] = {}
+        self._in_flight: dict[str, _Request] = {}
         self._requested = anyio.Event()
-        # True from the start: `run()` is scheduled as soon as the observer is made, and early
-        # callers simply wait for its first batch.
-        self._batching = True
+        #: Set once `run()` has ended; until then early callers wait for its first batch.
+        self.stopped = False
         self.stats = ObserverStats()
 
     def watch(
@@ -118,7 +133,7 @@ class ClusterObserver:
         poll_interval: float,
         known_event_ids: Collection[str] = (),
     ) -> Watch:
-        watch = Watch(target, deployment_id, poll_interval, set(known_event_ids))
+        watch = Watch(self, target, deployment_id, poll_interval, set(known_event_ids))
         self._watches.append(watch)
         self._changed.set()
         return watch
@@ -129,7 +144,7 @@ class ClusterObserver:
 
     async def describe_service(self, service: str) -> dict[str, Any]:
         """The service's description, read in a batch with concurrent callers' services."""
-        if self._batching:
+        if not self.stopped:
             request = self._requests.get(service)
             if request is None:
                 request = self._requests[service] = _Request()
@@ -143,24 +158,35 @@ class ClusterObserver:
         return await self._gateway.describe_service(self.cluster, service)
 
     async def run(self) -> None:
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._poll)
-            group.start_soon(self._batch_reads)
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._poll)
+                group.start_soon(self._batch_reads)
+        finally:
+            self.stopped = True
+            stopped = _ObserverStoppedError()
+            for request in (*self._requests.values(), *self._in_flight.values()):
+                if not request.done.is_set():
+                    request.error = stopped
+                    request.done.set()
+            for watch in self._watches:
+                watch.wake()
+
+    async def poll_directly(self, watch: Watch) -> None:
+        """One tick for one watch without the loop (it stopped); errors are logged, not raised."""
+        try:
+            await self._tick([watch])
+        except EcsDeployError as exc:
+            logger.warning("ecsdeploy.observe.tick_failed", cluster=self.cluster, error=str(exc))
 
     async def _batch_reads(self) -> None:
-        try:
-            while True:
-                await self._requested.wait()
-                self._requested = anyio.Event()
-                await anyio.sleep(self.COALESCE_WINDOW)
-                requests, self._requests = self._requests, {}
-                await self._answer(requests)
-        finally:
-            self._batching = False
-            stopped = _ObserverStoppedError()
-            for request in self._requests.values():
-                request.error = stopped
-                request.done.set()
+        while True:
+            await self._requested.wait()
+            self._requested = anyio.Event()
+            await anyio.sleep(self.COALESCE_WINDOW)
+            self._in_flight, self._requests = self._requests, {}
+            await self._answer(self._in_flight)
+            self._in_flight = {}
 
     async def _answer(self, requests: Mapping[str, _Request]) -> None:
         try:
@@ -193,10 +219,16 @@ class ClusterObserver:
                 logger.warning(
                     "ecsdeploy.observe.tick_failed", cluster=self.cluster, error=str(exc)
                 )
+            except Exception:
+                # A bug here must not take every deployment of the Deployer down with it.
+                logger.exception("ecsdeploy.observe.tick_crashed", cluster=self.cluster)
             await anyio.sleep(interval)
 
     async def tick(self) -> None:
-        watches = list(self._watches)
+        """Observe every watch once."""
+        await self._tick(list(self._watches))
+
+    async def _tick(self, watches: Sequence[Watch]) -> None:
         if not watches:
             return
         self.stats.ticks += 1
@@ -205,71 +237,73 @@ class ClusterObserver:
         self.stats.watched_services += len(names)
         services, _failures = await self._gateway.describe_services(self.cluster, names)
         by_name = {s.get("serviceName"): s for s in services}
-        refresh = [
-            w for w in watches if self._needs_stopped_tasks(w, by_name.get(w.target.service))
-        ]
-        await self._refresh_stopped_tasks(refresh)
+        counts = {w: _counts(by_name.get(w.target.service), w.deployment_id) for w in watches}
+        stale = [w for w in watches if counts[w] != w.fetched_counts or w.stopping]
+        await self._refresh_stopped_tasks(stale, counts)
         now = time.time()
         for watch in watches:
             service = by_name.get(watch.target.service)
             watch.publish(self._observe(watch, service or {}, now))
 
-    @staticmethod
-    def _needs_stopped_tasks(watch: Watch, service: Mapping[str, Any] | None) -> bool:
-        ours = _find_deployment(service or {}, watch.deployment_id)
-        counts = (
-            (
-                int(ours.get("failedTasks", 0) or 0),
-                int(ours.get("runningCount", 0) or 0),
-                int(ours.get("pendingCount", 0) or 0),
-            )
-            if ours
-            else (-1, -1, -1)
-        )
-        changed = counts != watch.last_counts or bool(watch.stopping)
-        watch.last_counts = counts
-        return changed
-
-    async def _refresh_stopped_tasks(self, watches: list[Watch]) -> None:
-        if not watches:
-            return
+    async def _refresh_stopped_tasks(
+        self, watches: Sequence[Watch], counts: Mapping[Watch, Counts]
+    ) -> None:
+        """Fetch new stopped tasks of these watches. A watch whose fetch failed keeps its old
+        `fetched_counts`, so the next tick tries again; one failure does not spoil the others."""
         listed: dict[str, Watch] = {}
-        arn_lists = await concurrently(
-            [
-                partial(
-                    self._gateway.list_tasks,
-                    self.cluster,
-                    started_by=watch.deployment_id,
-                    desired_status="STOPPED",
+        listed_ok: list[Watch] = []
+
+        async def list_for(watch: Watch) -> None:
+            try:
+                arns = await self._gateway.list_tasks(
+                    self.cluster, started_by=watch.deployment_id, desired_status="STOPPED"
                 )
-                for watch in watches
-            ]
-        )
-        for watch, arns in zip(watches, arn_lists, strict=True):
+            except EcsDeployError as exc:
+                logger.warning(
+                    "ecsdeploy.observe.stopped_tasks_failed",
+                    cluster=self.cluster,
+                    service=watch.target.service,
+                    error=str(exc),
+                )
+                return
+            listed_ok.append(watch)
             for arn in arns:
                 if arn not in watch.stopped:
                     listed[arn] = watch
-        if not listed:
-            return
-        tasks = await self._gateway.describe_tasks(self.cluster, list(listed))
-        for task in tasks:
-            arn = task["taskArn"]
-            watch = listed[arn]
-            if task.get("lastStatus") == "STOPPED":
-                stopped = StoppedTask.from_api(task)
-                watch.stopped[arn] = stopped
-                watch.stopping.discard(arn)
-                logger.info(
-                    "ecsdeploy.task_stopped",
-                    cluster=self.cluster,
-                    service=watch.target.service,
-                    deployment_id=watch.deployment_id,
-                    task=stopped.task_id,
-                    stop_code=stopped.stop_code,
-                    reason=stopped.describe(),
+
+        async with anyio.create_task_group() as group:
+            for watch in watches:
+                group.start_soon(list_for, watch)
+        if listed:
+            try:
+                tasks = await self._gateway.describe_tasks(self.cluster, list(listed))
+            except EcsDeployError as exc:
+                logger.warning(
+                    "ecsdeploy.observe.stopped_tasks_failed", cluster=self.cluster, error=str(exc)
                 )
-            else:
-                watch.stopping.add(arn)
+                return
+            for task in tasks:
+                self._record(listed[task["taskArn"]], task)
+        for watch in listed_ok:
+            watch.fetched_counts = counts[watch]
+
+    def _record(self, watch: Watch, task: Mapping[str, Any]) -> None:
+        arn = str(task["taskArn"])
+        if task.get("lastStatus") != "STOPPED":
+            watch.stopping.add(arn)
+            return
+        stopped = StoppedTask.from_api(task)
+        watch.stopped[arn] = stopped
+        watch.stopping.discard(arn)
+        logger.info(
+            "ecsdeploy.task_stopped",
+            cluster=self.cluster,
+            service=watch.target.service,
+            deployment_id=watch.deployment_id,
+            task=stopped.task_id,
+            stop_code=stopped.stop_code,
+            reason=stopped.describe(),
+        )
 
     def _observe(self, watch: Watch, service: Mapping[str, Any], now: float) -> Observation:
         new_events = [
@@ -293,6 +327,17 @@ class ClusterObserver:
             observed_at=now,
             watch_started_at=watch.started_at,
         )
+
+
+def _counts(service: Mapping[str, Any] | None, deployment_id: str) -> Counts:
+    ours = _find_deployment(service or {}, deployment_id)
+    if ours is None:
+        return (-1, -1, -1)
+    return (
+        int(ours.get("failedTasks", 0) or 0),
+        int(ours.get("runningCount", 0) or 0),
+        int(ours.get("pendingCount", 0) or 0),
+    )
 
 
 def _find_deployment(service: Mapping[str, Any], deployment_id: str) -> Mapping[str, Any] | None:

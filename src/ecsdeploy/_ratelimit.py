@@ -24,6 +24,12 @@ class Rate:
     burst: float
     per_second: float
 
+    def __post_init__(self) -> None:
+        if self.burst < 1:
+            raise ValueError(f"a bucket must hold at least one request, not {self.burst}")
+        if self.per_second <= 0:
+            raise ValueError(f"the refill rate must be positive, not {self.per_second}")
+
 
 #: Action groups and their default quotas from the page's table "Request Token Bucket Sizes and
 #: Refill Rates" (bucket maximum capacity = burst, refill rate = sustained). Operations not

@@ -37,7 +37,8 @@ class Release:
     """Ordered stages of targets.
 
     - `atomic`: on any failure, roll back everything the release changed (default), or only the
-      services that failed (`False`).
+      services that failed (`False`). A target whose settings disable rollback is left as it
+      ends, by its own rollback and by the release's.
     - `max_concurrency`: how many deployments of the release run at once.
     """
 

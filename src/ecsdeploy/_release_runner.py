@@ -45,9 +45,16 @@ async def run_release(deployer: Deployer, release: Release) -> ReleaseResult:
                 if release.atomic:
                     await run.roll_back_succeeded(f"{run.first_failure()} failed")
                 break
-    except anyio.get_cancelled_exc_class():
+    except BaseException as exc:
+        # Cancelled (Ctrl-C, SIGTERM, a cancelled task group) or a bug: what this release changed
+        # goes back before the exception goes on. Each rollback has its own deadline.
+        why = (
+            "the release was cancelled"
+            if isinstance(exc, anyio.get_cancelled_exc_class())
+            else f"the release stopped on an internal error: {exc!r}"
+        )
         with anyio.CancelScope(shield=True):
-            await run.roll_back_succeeded("the release was cancelled")
+            await run.roll_back_succeeded(why)
         raise
     result = ReleaseResult(release, run.outcomes(), started)
     log.info(
@@ -113,10 +120,14 @@ class _ReleaseRun:
 
     async def roll_back_succeeded(self, why: str) -> None:
         """Return every service this release changed and left changed to its old revision."""
+        # A target deployed with rollback disabled opted out of every rollback, this one too.
         keep = [
             m
             for m in self._machines.values()
-            if m.result is not None and m.result.succeeded and m.result.changed
+            if m.result is not None
+            and m.result.succeeded
+            and m.result.changed
+            and m.settings.rollback
         ]
         if not keep:
             return
@@ -137,8 +148,14 @@ class _ReleaseRun:
                 task_definition=machine.result.previous_task_definition_arn,
                 settings=original.settings,
             )
+            settings = machine.settings.with_overrides(rollback=False)
             async with self._limiter:
-                result = await self._deployer.deploy(target, rollback=False)
+                rollback = await self._deployer.start_machine(target, settings)
+                with anyio.move_on_after(machine.settings.effective_rollback_timeout):
+                    await rollback.run()
+            result = rollback.result
+            if result is None:  # cancelled by its deadline before it could even start
+                return
             self._rollbacks[original.key] = _with_reason(result, why)
             if result.succeeded:
                 await machine.forget_revision()

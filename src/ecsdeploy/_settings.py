@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ecsdeploy.checks import HealthCheck, default_checks
+from ecsdeploy.checks import HealthCheck, RolloutStateCheck, SteadyStateCheck, default_checks
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["DeploySettings"]
@@ -19,7 +19,8 @@ class DeploySettings:
     - `timeout`: deadline for the watch; reaching it fails the deployment (and rolls back).
     - `max_checks`: also fail after this many poll ticks (drone-deploy-ecs's `max_deploy_checks`).
     - `bake`: the deployment must stay healthy this long before it counts as succeeded.
-    - `checks`: the health checks; `None` means the built-in ones.
+    - `checks`: the health checks; `None` means the built-in ones. The rollout-state and
+      steady-state guards are added when missing: success always means our deployment completed.
     - `wait_for_in_progress`: when another deployment is still rolling out, wait for it (True)
       or fail at once (False).
     - `deregister_failed`: deregister the revision we registered when the deployment fails.
@@ -58,8 +59,16 @@ class DeploySettings:
 
     @property
     def effective_checks(self) -> Sequence[HealthCheck]:
+        """The checks to run. Success means our deployment completed, so the rollout-state and
+        steady-state guards always run, even when `checks` leaves them out."""
         base: Sequence[HealthCheck] = default_checks() if self.checks is None else self.checks
-        return [*base, *self.extra_checks]
+        chosen = [*base, *self.extra_checks]
+        guards = [
+            guard()
+            for guard in (RolloutStateCheck, SteadyStateCheck)
+            if not any(isinstance(check, guard) for check in chosen)
+        ]
+        return [*chosen, *guards]
 
     @property
     def effective_rollback_timeout(self) -> float:

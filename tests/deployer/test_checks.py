@@ -66,11 +66,12 @@ async def test_circuit_breaker_fails_on_breaker_reason_and_on_our_failure_event(
 
 
 async def test_stopped_tasks_fail_at_the_breaker_threshold() -> None:
-    """Two crashes of a desired-4 deployment are progress; the third fails it."""
+    """Two crashes of a desired-4 deployment are no verdict yet; the third fails it."""
     check = StoppedTasksCheck()
     two = observe(deployment(desired=4), stopped_tasks=[stopped(n=1), stopped(n=2)])
     three = observe(deployment(desired=4), stopped_tasks=[stopped(n=i) for i in range(3)])
-    assert (await check.evaluate(two)).status is Status.PROGRESSING
+    assert (await check.evaluate(two)).status is Status.UNKNOWN
+    assert "2/3 tasks failed" in (await check.evaluate(two)).reason
     verdict = await check.evaluate(three)
     assert verdict.status is Status.FAILED
     assert "3 tasks failed (threshold 3)" in verdict.reason

@@ -113,7 +113,9 @@ class StoppedTasksCheck:
                 f"{len(failed)} tasks failed (threshold {threshold}); last: {_last(failed)}"
             )
         if failed:
-            return Verdict.progressing(f"{len(failed)}/{threshold} tasks failed: {_last(failed)}")
+            # Below the threshold ECS replaces failed tasks; a rollout that then completes is a
+            # success, so this is no opinion (with the detail), not "still progressing".
+            return Verdict.unknown(f"{len(failed)}/{threshold} tasks failed: {_last(failed)}")
         return Verdict.unknown()
 
 
