@@ -44,6 +44,10 @@ _BOTOCORE_CONFIG = Config(
 )
 
 
+#: Seconds allowed for closing the AWS clients on exit.
+CLOSE_TIMEOUT = 10.0
+
+
 class _State(enum.Enum):
     NEW = "NEW"
     OPEN = "OPEN"
@@ -100,7 +104,8 @@ class Deployer:
         if self._session is None:
             self._session = aioboto3.Session()
         self._state = _State.OPEN
-        self._group = await self._stack.enter_async_context(anyio.create_task_group())
+        self._group = anyio.create_task_group()
+        await self._group.__aenter__()
         return self
 
     async def __aexit__(
@@ -109,10 +114,18 @@ class Deployer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._group is not None:
-            self._group.cancel_scope.cancel()
         self._state = _State.CLOSED
-        await self._stack.__aexit__(exc_type, exc, tb)
+        try:
+            if self._group is not None:
+                # The poll loops run until the Deployer closes.
+                self._group.cancel_scope.cancel()
+                # The caller's exception is not the loops' business: it goes on unwrapped.
+                await self._group.__aexit__(None, None, None)
+        finally:
+            # Closing the HTTP clients must finish even when we are being cancelled: aiohttp's
+            # close, interrupted half way, leaves connections and loop callbacks behind.
+            with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+                await self._stack.aclose()
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with every DeployEvent (phase changes, verdicts, ECS events...)."""

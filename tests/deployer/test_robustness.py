@@ -1,0 +1,184 @@
+"""Regressions found in review: each scenario once produced a wrong or late outcome."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    DeploySettings,
+    ImageChange,
+    Observation,
+    Outcome,
+    Phase,
+    Release,
+    RetryPolicy,
+    Stage,
+    Target,
+    Verdict,
+)
+from ecsdeploy.sim import Simulator
+from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
+
+pytestmark = pytest.mark.anyio
+
+
+def to(image: str, service: str = "webapp") -> Target:
+    return Target(CLUSTER, service, [ImageChange("nginx", image)])
+
+
+async def test_one_crash_below_the_threshold_does_not_block_success(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ECS replaces a task that crashed once; when the rollout completes, that is success."""
+    await services.create(desired=1)
+    sim.add_rule({"image": "myorg/nginx:flaky", "behavior": "crash", "exit_code": 1, "after": 30})
+
+    def heal(event: DeployEvent) -> None:
+        if event.kind == "stopped_task":
+            sim.clear_rules()  # the replacement tasks start fine
+
+    deployer.subscribe(heal)
+    result = await deployer.deploy(to("myorg/nginx:flaky"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert 1 <= len(result.stopped_tasks) < 3
+
+
+async def test_checks_that_always_agree_cannot_make_a_crash_succeed(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Replacing the built-in checks keeps the guards: success means our deployment completed."""
+
+    class AlwaysOk:
+        async def evaluate(self, observation: Observation) -> Verdict:
+            return Verdict.healthy("looks fine to me")
+
+    old = await services.create(desired=2)
+    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+    result = await deployer.deploy(to("myorg/nginx:crash"), checks=[AlwaysOk()], timeout=2)
+    assert result.outcome is Outcome.ROLLED_BACK
+    assert await services.task_definition() == old
+
+
+async def test_service_events_are_reported_once(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Events seen during WATCH are not delivered again during ROLLBACK."""
+    await services.create(desired=2)
+    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+    delivered: list[str] = []
+    deployer.subscribe(lambda e: delivered.append(e.message) if e.kind == "service_event" else None)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK
+    ids = [e.id for e in result.events]
+    assert len(ids) == len(set(ids))
+    assert len(delivered) == len(result.events)
+
+
+async def test_failed_reads_during_rollback_are_retried(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A burst of 500s while rolling back delays the rollback; it does not abandon it."""
+    old = await services.create(desired=2)
+    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+
+    def outage(event: DeployEvent) -> None:
+        if event.kind == "phase" and event.phase is Phase.ROLLBACK:
+            sim.add_rule({"operation": "DescribeServices", "error": "ServerException", "count": 12})
+
+    deployer.subscribe(outage)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+async def test_invalid_settings_are_a_failed_result_not_an_exception(
+    deployer: Deployer, services: Services
+) -> None:
+    """A negative timeout is bad input: FAILED, exit 2, nothing touched."""
+    old = await services.create()
+    result = await deployer.deploy(to("myorg/nginx:2"), timeout=-1)
+    assert result.outcome is Outcome.FAILED
+    assert result.exit_code == 2
+    assert "timeout must be positive" in result.reason
+    assert await services.revisions() == [old]
+    assert result in deployer.results
+
+
+async def test_a_service_deleted_during_watch_fails_at_once(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Nothing is left to watch or roll back: FAILED without waiting for the timeout."""
+    await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    watching = anyio.Event()
+    deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:slow"), timeout=20))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await services.ecs.delete_service(cluster=CLUSTER, service="webapp", force=True)
+    (result,) = results
+    assert result.outcome is Outcome.FAILED
+    assert "during WATCH" in result.reason
+    assert result.duration < 10
+
+
+async def test_cancelling_around_the_deployer_still_rolls_the_release_back(
+    services: Services, sim: Simulator
+) -> None:
+    """The cancel scope encloses the Deployer (its poll loops die too); rollbacks still finish."""
+    old = {name: await services.create(name, desired=1) for name in ("first", "second")}
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    release = Release(
+        [
+            Stage("one", [to("myorg/nginx:2", "first")]),
+            Stage("two", [to("myorg/nginx:slow", "second")]),
+        ]
+    )
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=10)
+    watching_second = anyio.Event()
+    deployer = Deployer(
+        session=session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy.fast(),
+    )
+    deployer.subscribe(
+        lambda e: (
+            watching_second.set()
+            if e.target.service == "second" and e.phase is Phase.WATCH
+            else None
+        )
+    )
+    started = anyio.current_time()
+    async with anyio.create_task_group() as group:
+        group.start_soon(_release_in, deployer, release)
+        await watching_second.wait()
+        group.cancel_scope.cancel()
+    assert anyio.current_time() - started < 8
+    for name, arn in old.items():
+        assert await services.task_definition(name) == arn, name
+    by_service = {r.target.service: r for r in deployer.results}
+    assert by_service["second"].outcome is Outcome.ROLLED_BACK
+    assert by_service["first"].outcome is Outcome.SUCCEEDED  # the release's rollback of it
+
+
+async def _release_in(deployer: Deployer, release: Release) -> None:
+    async with deployer:
+        await deployer.release(release)
+
+
+def test_targets_accept_arns_and_key_on_names() -> None:
+    """A service ARN is the service: same key as its name, region taken from the ARN."""
+    arn = "arn:aws:ecs:eu-west-1:123456789012:service/prod/web"
+    target = Target("arn:aws:ecs:eu-west-1:123456789012:cluster/prod", arn)
+    assert (target.cluster, target.service, target.region) == ("prod", "web", "eu-west-1")
+    assert target.key == Target("prod", "web", region="eu-west-1").key
