@@ -63,6 +63,9 @@ TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
 
 logger = structlog.get_logger("ecsdeploy")
 
+#: Seconds allowed for deregistering the revision of a deployment that did not land.
+DEREGISTER_TIMEOUT = 30.0
+
 Listener = Callable[[DeployEvent], None]
 
 
@@ -581,7 +584,8 @@ class DeploymentMachine:
         registered_by_us = bool(self._register_input)
         if self._new_arn is None or not registered_by_us or not self.settings.deregister_failed:
             return
-        with anyio.CancelScope(shield=True):
+        # Tidying up is worth a bounded wait, never a hang: a revision left ACTIVE is harmless.
+        with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
             await self._registrar.release(self._gateway, self._new_arn, user=self)
 
 
