@@ -51,4 +51,7 @@ def bench(session: nox.Session) -> None:
     """Speed and memory figures (not part of the test run): simulator and release benchmarks."""
     session.install("-e", ".")
     session.run("python", "bench/bench_sim.py")
+    # One family per service: ECS's RegisterTaskDefinition quota (1/s) sets the pace.
     session.run("python", "bench/bench_release.py", "--services", "200")
+    # Ten shared families: UpdateService's quota (5/s) sets the pace.
+    session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")

@@ -176,6 +176,7 @@ class EcsGateway:
         self._limiter = limiter or RateLimiter()
         self._retry = retry or RetryPolicy()
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
+        self._task_definition_locks: dict[str, anyio.Lock] = {}
 
     async def _call(self, operation: str, func: Callable[[], Awaitable[Any]]) -> JSON:
         async def attempt() -> Any:
@@ -228,23 +229,29 @@ class EcsGateway:
     async def describe_task_definition(self, task_definition: str) -> JSON:
         """The DescribeTaskDefinition response, tags included (what lossless copies need).
 
-        A revision's content never changes, so answers for full ARNs are kept for a short while:
-        a release validates every target and then each deployment's PREFLIGHT reads the same
-        revision again. Only the status can change (deregistration), hence the short life.
+        A revision's content never changes, so answers are kept for a short while and
+        concurrent callers asking for the same revision share one call: a release validates
+        every target and then each deployment's PREFLIGHT reads the same revisions again. Only
+        the status can change (deregistration), hence the short life.
         """
-        cached = self._task_definitions.get(task_definition)
-        if cached is not None and anyio.current_time() - cached[0] < TASK_DEFINITION_CACHE_SECONDS:
-            return copy.deepcopy(cached[1])
-        response = await self._call(
-            "DescribeTaskDefinition",
-            lambda: self._client.describe_task_definition(
-                taskDefinition=task_definition, include=["TAGS"]
-            ),
-        )
-        arn = str(response.get("taskDefinition", {}).get("taskDefinitionArn", ""))
-        if arn:
-            self._task_definitions[arn] = (anyio.current_time(), copy.deepcopy(response))
-        return response
+        lock = self._task_definition_locks.setdefault(task_definition, anyio.Lock())
+        async with lock:
+            cached = self._task_definitions.get(task_definition)
+            if cached is not None and (
+                anyio.current_time() - cached[0] < TASK_DEFINITION_CACHE_SECONDS
+            ):
+                return copy.deepcopy(cached[1])
+            response = await self._call(
+                "DescribeTaskDefinition",
+                lambda: self._client.describe_task_definition(
+                    taskDefinition=task_definition, include=["TAGS"]
+                ),
+            )
+            entry = (anyio.current_time(), copy.deepcopy(response))
+            arn = str(response.get("taskDefinition", {}).get("taskDefinitionArn", ""))
+            for key in {task_definition, arn} - {""}:
+                self._task_definitions[key] = entry
+            return response
 
     async def register_task_definition(self, register_input: JSON) -> JSON:
         response = await self._call(
@@ -254,7 +261,12 @@ class EcsGateway:
         return cast(JSON, response["taskDefinition"])
 
     async def deregister_task_definition(self, task_definition: str) -> JSON:
-        self._task_definitions.pop(task_definition, None)
+        self._task_definitions = {
+            key: entry
+            for key, entry in self._task_definitions.items()
+            if key != task_definition
+            and entry[1].get("taskDefinition", {}).get("taskDefinitionArn") != task_definition
+        }
         response = await self._call(
             "DeregisterTaskDefinition",
             lambda: self._client.deregister_task_definition(taskDefinition=task_definition),
