@@ -178,10 +178,6 @@ class Deployer:
         observer = self._observers.get((region or self.default_region, cluster))
         return observer.stats if observer else ObserverStats()
 
-    def observer_ticks(self, cluster: str, region: str | None = None) -> int:
-        """How many poll ticks the cluster's observer made."""
-        return self.observer_stats(cluster, region).ticks
-
     # -- deploying ----------------------------------------------------------------------------
 
     async def deploy(

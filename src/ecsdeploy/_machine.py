@@ -541,10 +541,8 @@ class DeploymentMachine:
                 if self._rollback_deployment_id is None:
                     self._rollback_deployment_id = str(primary["id"])
                 if primary["id"] == self._rollback_deployment_id:
-                    observation = _observation_of(
-                        target, service, primary, self._started_at, self._known_event_ids
-                    )
-                    self._absorb_events(observation)
+                    observation = _observation_of(target, service, primary, self._started_at)
+                    self._absorb(observation)
                     verdict = combine(await evaluate_checks(checks, observation))
                     failed_tasks = int(primary.get("failedTasks", 0) or 0)
                     limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
@@ -571,13 +569,6 @@ class DeploymentMachine:
             except EcsDeployError as exc:
                 self._log.warning("ecsdeploy.rollback.read_failed", error=str(exc))
                 await anyio.sleep(self.settings.poll_interval)
-
-    def _absorb_events(self, observation: Observation) -> None:
-        for event in observation.events:
-            self._known_event_ids.add(event.id)
-            self._events.append(event)
-            self._log.info("ecsdeploy.service_event", message=event.message)
-            self._emit("service_event", event.message)
 
     async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""
@@ -621,8 +612,8 @@ def _observation_of(
     service: Mapping[str, Any],
     deployment: Mapping[str, Any],
     started_at: float,
-    known_event_ids: set[str],
 ) -> Observation:
+    """What the rollback watch sees of the rollback deployment (no stopped tasks fetched)."""
     return Observation(
         target=target,
         deployment_id=str(deployment.get("id")),
@@ -631,11 +622,7 @@ def _observation_of(
         other_deployments=tuple(
             d for d in service.get("deployments", []) if d.get("id") != deployment.get("id")
         ),
-        events=tuple(
-            ServiceEvent.from_api(e)
-            for e in reversed(service.get("events", []))
-            if str(e.get("id", "")) not in known_event_ids
-        ),
+        events=tuple(ServiceEvent.from_api(e) for e in reversed(service.get("events", []))),
         stopped_tasks=(),
         observed_at=time.time(),
         watch_started_at=started_at,

@@ -146,7 +146,7 @@ async def test_two_clusters_and_two_regions_in_one_release(
 ) -> None:
     """Targets in another cluster and another region are deployed by the same release."""
     await services.create("api", desired=1)
-    await services.create("worker", desired=1, cluster="workers")
+    old_worker = await services.create("worker", desired=1, cluster="workers")
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     async with session().client(
         "ecs", endpoint_url=sim.endpoint_url, region_name="eu-west-1", config=config
@@ -169,7 +169,7 @@ async def test_two_clusters_and_two_regions_in_one_release(
         assert result.outcome is Outcome.SUCCEEDED, [s.reason for s in result.services]
         assert await europe.task_definition("api") != eu_old
         assert "eu-west-1" in await europe.task_definition("api")
-    assert await services.task_definition("worker", cluster="workers") != ""
+    assert await services.task_definition("worker", cluster="workers") != old_worker
 
 
 def test_a_release_is_validated_when_built() -> None:

@@ -51,10 +51,6 @@ class SimClock:
         self._rebase()
         self._base += seconds
 
-    def wall_seconds(self, simulated_seconds: float) -> float:
-        """How long `simulated_seconds` take on the wall clock at the current speed."""
-        return float("inf") if self._speed == 0 else simulated_seconds / self._speed
-
     def _rebase(self) -> None:
         mono = self._monotonic()
         self._base += (mono - self._mono_base) * self._speed

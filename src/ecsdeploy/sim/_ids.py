@@ -50,7 +50,3 @@ def name_of(name_or_arn: str) -> str:
     if name_or_arn.startswith("arn:"):
         return name_or_arn.rsplit("/", 1)[-1]
     return name_or_arn
-
-
-def short_task_id(task_arn: str) -> str:
-    return task_arn.rsplit("/", 1)[-1]
