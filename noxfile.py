@@ -55,3 +55,20 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_release.py", "--services", "200")
     # Ten shared families: UpdateService's quota (5/s) sets the pace.
     session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")
+
+
+@nox.session(python=None)
+def sim_model(session: nox.Session) -> None:
+    """Refresh the simulator's ECS service model from the newest botocore on PyPI."""
+    session.install("--upgrade", "botocore")
+    session.run("python", "-c", _COPY_ECS_MODEL)
+
+
+_COPY_ECS_MODEL = """
+import pathlib, shutil, botocore
+source = pathlib.Path(botocore.__file__).parent / "data/ecs/2014-11-13/service-2.json.gz"
+target = pathlib.Path("src/ecsdeploy/sim/model")
+shutil.copyfile(source, target / "ecs-2014-11-13.json.gz")
+(target / "SOURCE").write_text(f"botocore {botocore.__version__}\\n")
+print(f"ECS model of botocore {botocore.__version__} -> {target}")
+"""

@@ -1,23 +1,24 @@
 """Helpers for backend-level simulator tests: a backend on a stopped clock, and a strict check
-that every response matches botocore's output shape for its operation."""
+that every response matches the output shape (of the simulator's own, newest ECS model) for its
+operation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.session
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from ecsdeploy.sim._backend import EcsBackend
 from ecsdeploy.sim._clock import SimClock
 from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._validation import load_ecs_model
 
 REGION = "us-east-1"
 START = 1_767_225_600.0
 """2026-01-01T00:00:00Z: simulated time starts here in every backend test."""
 
-_MODEL = botocore.session.get_session().get_service_model("ecs")
+_MODEL = load_ecs_model()
 
 
 def check_shape(value: Any, shape: Shape, path: str = "$") -> None:

@@ -68,40 +68,6 @@ def test_without_rollback_the_failed_deployment_stays_and_launches_nothing_more(
     assert {t["taskDefinitionArn"] for t in sim.tasks()} == {good}
 
 
-def test_with_rollback_ecs_returns_to_the_last_completed_task_definition() -> None:
-    """The circuit breaker with rollback starts a new deployment of the last COMPLETED
-    deployment's task definition, which completes; the failed one drains away."""
-    sim = Sim()
-    good, good_id, bad_id = _deploy_bad(
-        sim, {"behavior": "crash", "after": 1}, desired=4, rollback=True
-    )
-    failed = sim.run_until_settled(bad_id)
-    assert failed["rolloutState"] == "FAILED"
-    assert failed["failedTasks"] == 3
-    service = sim.service()
-    rollback = service["deployments"][0]
-    assert rollback["id"] not in (good_id, bad_id)
-    assert rollback["status"] == "PRIMARY"
-    assert rollback["taskDefinition"] == good
-    assert rollback["rolloutState"] == "IN_PROGRESS"
-    assert rollback["rolloutStateReason"] == (
-        f"ECS deployment circuit breaker: rolling back to deploymentId {good_id}."
-    )
-    assert service["taskDefinition"] == good
-    assert f"(service webapp) rolling back to deployment {good_id}." in sim.messages()
-    sim.advance(30)
-    still_listed = sim.deployment(bad_id)
-    assert still_listed is not None
-    assert (still_listed["status"], still_listed["rolloutState"]) == ("ACTIVE", "FAILED")
-    assert still_listed["runningCount"] == 0
-    assert sim.run_until_settled(rollback["id"])["rolloutState"] == "COMPLETED"
-    sim.advance(60)
-    service = sim.service()
-    assert [d["id"] for d in service["deployments"]] == [rollback["id"]]
-    assert service["runningCount"] == 4
-    assert {t["taskDefinitionArn"] for t in sim.tasks()} == {good}
-
-
 def test_first_deployment_failing_has_nothing_to_roll_back_to() -> None:
     sim = Sim()
     sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "pull_error"})

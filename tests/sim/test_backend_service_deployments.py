@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._timings import Timings
 from tests.sim.backend_fixtures import Sim
 
 
@@ -56,6 +57,7 @@ def test_circuit_breaker_rollback_is_recorded() -> None:
     sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "crash"})
     bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad"))
     sim.run_until_settled(bad_id)
+    sim.advance(Timings().rollback_delay)
     record = _records(sim)[0]
     assert record["status"] == "ROLLBACK_IN_PROGRESS"
     assert record["deploymentCircuitBreaker"] == {
@@ -150,6 +152,7 @@ def test_service_revisions_describe_what_each_deployment_ran() -> None:
     sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "crash"})
     bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad"))
     sim.run_until_settled(bad_id)
+    sim.advance(Timings().rollback_delay)
     record = _records(sim)[0]
     target = record["targetServiceRevision"]["arn"]
     back_to = record["rollback"]["serviceRevisionArn"]

@@ -284,8 +284,10 @@ def values(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
         )
         return st.fixed_dictionaries(required, optional=optional)
     if isinstance(shape, ListShape):
+        # botocore does not check a list's "max" client-side; ECS (and the simulator) does.
         low = meta.get("min", 0)
-        return st.lists(values(shape.member, depth + 1), min_size=low, max_size=max(low, 3))
+        high = min(meta.get("max", 3), max(low, 3))
+        return st.lists(values(shape.member, depth + 1), min_size=low, max_size=high)
     if isinstance(shape, MapShape):
         return st.dictionaries(
             values(shape.key, depth + 1), values(shape.value, depth + 1), max_size=2

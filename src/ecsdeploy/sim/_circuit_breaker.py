@@ -2,20 +2,34 @@
 
 "How the Amazon ECS deployment circuit breaker detects failures"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html):
-a task that fails to launch, stops before RUNNING, or fails its health checks counts as failed;
-a task that reaches a healthy state resets the count (ECS's default). Once
-the count reaches the threshold, the deployment's rolloutState becomes FAILED, it stops launching
-tasks, and with `rollback` ECS starts a new deployment of the last COMPLETED deployment's task
-definition. As modelled here, a task without a container health check counts as healthy once it
-has been RUNNING for `Timings.no_health_check_wait` (the 40 s ECS waits before counting such a
-task toward minimumHealthyPercent); an essential container that exits before then counts as a
+a task that fails to launch, stops before RUNNING, or fails its health checks counts as failed.
+API reference, `Deployment.failedTasks`: "Once a service deployment has one or more
+successfully running tasks, the failed task count resets to zero and stops being evaluated" —
+that is `DeploymentCircuitBreaker.resetOnHealthyTask` (default true); with it false the count
+is never reset and keeps adding up for the whole deployment. The threshold comes from
+`thresholdConfiguration` (`ThresholdConfiguration`: COUNT is `value` itself; BOUNDED_PERCENT,
+the default with value 50, is value% of the desired count clamped to 3..200;
+UNBOUNDED_PERCENT is value% without the clamp; the simulator never lets it fall below 1).
+
+Once the count reaches the threshold the deployment's rolloutState becomes FAILED and it stops
+launching tasks. With `rollback`, `Timings.rollback_delay` later (so a watcher sees the FAILED
+deployment as PRIMARY for a moment, as on ECS), the rollback starts as the developer guide
+describes it: the last COMPLETED deployment, same id, becomes PRIMARY again with rolloutState
+IN_PROGRESS ("When the rollback starts, the deployment changes from a COMPLETED to
+IN_PROGRESS"), keeping the tasks it still runs, and stays IN_PROGRESS at least
+`Timings.rollback_delay`; the failed deployment becomes ACTIVE with desiredCount 0, drains and
+disappears.
+
+As modelled here, a task without a container health check counts as healthy once it has been
+RUNNING for `Timings.no_health_check_wait` (the 40 s ECS waits before counting such a task
+toward minimumHealthyPercent); an essential container that exits before then counts as a
 failure.
 """
 
 from __future__ import annotations
 
 from ecsdeploy.sim import _events
-from ecsdeploy.sim._deployments import circuit_breaker, start_deployment
+from ecsdeploy.sim._deployments import circuit_breaker, reset_on_healthy_task
 from ecsdeploy.sim._state import Deployment, Task
 from ecsdeploy.sim._world import World
 
@@ -28,7 +42,11 @@ THRESHOLD_ROLLBACK_REASON = (
 def record_failure(world: World, task: Task) -> None:
     """Count a failed task against its deployment; trip the breaker at the threshold."""
     deployment = task.deployment
-    if deployment is None or deployment.rollout_state != "IN_PROGRESS":
+    if (
+        deployment is None
+        or deployment.rollout_state != "IN_PROGRESS"
+        or deployment.failures_settled
+    ):
         return
     deployment.failed_tasks += 1
     deployment.updated_at = world.now
@@ -51,14 +69,14 @@ def check_threshold(world: World, deployment: Deployment) -> None:
 
 
 def record_healthy(world: World, task: Task) -> None:
-    """A task of an in-progress deployment became healthy: the consecutive count restarts.
-
-    Newer ECS API versions can turn this off (`resetOnHealthyTask`); the botocore model this
-    project validates against has no such member, so it is always on here.
-    """
+    """A task of an in-progress deployment runs successfully: with `resetOnHealthyTask` (the
+    default) the failed-task count goes to zero and is no longer evaluated."""
     deployment = task.deployment
     if deployment is None or deployment.rollout_state != "IN_PROGRESS":
         return
+    if not reset_on_healthy_task(deployment.service):
+        return
+    deployment.failures_settled = True
     if deployment.failed_tasks:
         deployment.failed_tasks = deployment.record.failure_count = 0
         deployment.updated_at = deployment.record.updated_at = world.now
@@ -79,15 +97,7 @@ def _trip(world: World, deployment: Deployment) -> None:
         record.status_reason = FAILED_TO_START
         record.finished_at = world.now
     elif rollback and service.last_completed is not None:
-        roll_back(
-            world,
-            deployment,
-            reason=THRESHOLD_ROLLBACK_REASON,
-            rollout_reason=(
-                "ECS deployment circuit breaker: rolling back to deploymentId "
-                f"{service.last_completed.id}."
-            ),
-        )
+        world.schedule(world.timings.rollback_delay, _start_breaker_rollback, deployment)
     else:
         record.status = "STOPPED"
         record.status_reason = FAILED_TO_START
@@ -95,31 +105,68 @@ def _trip(world: World, deployment: Deployment) -> None:
     world.touch(service)
 
 
+def _start_breaker_rollback(world: World, deployment: Deployment) -> None:
+    service = deployment.service
+    if service.primary is not deployment or service.last_completed is None:
+        # Someone deployed over the failed deployment in the meantime: nothing to roll back.
+        return
+    roll_back(
+        world,
+        deployment,
+        reason=THRESHOLD_ROLLBACK_REASON,
+        rollout_reason=(
+            f"ECS deployment circuit breaker: rolling back to deploymentId "
+            f"{service.last_completed.id}."
+        ),
+    )
+
+
 def roll_back(
     world: World, deployment: Deployment, *, reason: str, rollout_reason: str
 ) -> Deployment | None:
-    """Start a deployment of the service's last COMPLETED deployment's task definition.
+    """Make the service's last COMPLETED deployment PRIMARY again, IN_PROGRESS, same id.
 
-    Returns the new PRIMARY deployment, or None when nothing completed before.
+    The failed `deployment` becomes ACTIVE with desired count 0 and drains; its
+    service-deployment record follows the rollback (ROLLBACK_IN_PROGRESS, then
+    ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED). Returns the new PRIMARY deployment, or None when
+    nothing completed before.
     """
     service = deployment.service
     target = service.last_completed
     if target is None:
         return None
+    now = world.now
     record = deployment.record
     record.status = "ROLLBACK_IN_PROGRESS"
     record.status_reason = reason
     record.rollback_reason = reason
-    record.rollback_started_at = world.now
+    record.rollback_started_at = now
     record.rollback_revision_arn = target.revision_arn
-    record.updated_at = world.now
+    record.updated_at = now
     _events.rolling_back(world, service, target.id)
-    return start_deployment(
-        world,
-        service,
-        target.taskdef,
-        record=record,
-        revision_arn=target.revision_arn,
-        reason=rollout_reason,
-        is_rollback=True,
-    )
+    deployment.status = "ACTIVE"
+    deployment.desired_count = 0
+    deployment.updated_at = now
+    if target in service.deployments:
+        service.deployments.remove(target)
+    service.deployments.insert(0, target)
+    target.status = "PRIMARY"
+    target.rollout_state = "IN_PROGRESS"
+    target.rollout_state_reason = rollout_reason
+    target.updated_at = now
+    target.record = record
+    target.is_rollback = True
+    target.failed_tasks = 0
+    target.failures_settled = False
+    target.circuit_breaker_threshold = deployment.circuit_breaker_threshold
+    # Even with nothing left to do the rollback is seen IN_PROGRESS for a moment, as on ECS.
+    target.completes_not_before = now + world.timings.rollback_delay
+    world.schedule(world.timings.rollback_delay, _reevaluate, target)
+    service.taskdef_arn = target.taskdef.arn
+    service.steady = False
+    world.touch(service)
+    return target
+
+
+def _reevaluate(world: World, deployment: Deployment) -> None:
+    world.touch(deployment.service)

@@ -46,13 +46,35 @@ def circuit_breaker(service: Service) -> tuple[bool, bool]:
     return bool(config.get("enable", False)), bool(config.get("rollback", False))
 
 
-def failure_threshold(desired_count: int) -> int:
-    """Failed tasks that trip the circuit breaker: half the desired count, at least 3, at most 200.
+def reset_on_healthy_task(service: Service) -> bool:
+    """`deploymentCircuitBreaker.resetOnHealthyTask`; ECS's default is true."""
+    config: dict[str, Any] = (
+        service.spec["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+    )
+    value = config.get("resetOnHealthyTask")
+    return True if value is None else bool(value)
 
-    "How the Amazon ECS deployment circuit breaker detects failures"
-    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+
+def failure_threshold(service: Service) -> int:
+    """Failed tasks that trip the circuit breaker, per `thresholdConfiguration`.
+
+    "ThresholdConfiguration" (API reference): COUNT uses `value` directly; BOUNDED_PERCENT
+    (the default, value 50) is value% of the latest desired count clamped to 3..200
+    ("How the Amazon ECS deployment circuit breaker detects failures"); UNBOUNDED_PERCENT is
+    value% without the clamp. AWS is silent on a result of 0; the simulator uses 1.
     """
-    return min(200, max(3, math.ceil(0.5 * desired_count)))
+    config: dict[str, Any] = (
+        service.spec["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+    )
+    threshold = config.get("thresholdConfiguration") or {}
+    kind = threshold.get("type", "BOUNDED_PERCENT")
+    value = int(threshold.get("value", 50))
+    if kind == "COUNT":
+        return max(1, value)
+    percent = math.ceil(value * service.desired_count / 100)
+    if kind == "UNBOUNDED_PERCENT":
+        return max(1, percent)
+    return min(200, max(3, percent))
 
 
 REVISION_SPEC_KEYS = (
@@ -123,7 +145,7 @@ def start_deployment(
         desired_count=service.desired_count,
         record=record,
         rollout_state_reason=reason or f"ECS deployment {deployment_id} in progress.",
-        circuit_breaker_threshold=failure_threshold(service.desired_count),
+        circuit_breaker_threshold=failure_threshold(service),
         is_rollback=is_rollback,
         spec=_deployment_spec(service),
     )
@@ -178,7 +200,7 @@ def _new_record(
         ],
         deployment_configuration=dict(service.spec["deploymentConfiguration"]),
         circuit_breaker_status="MONITORING" if enable else "DISABLED",
-        threshold=failure_threshold(service.desired_count),
+        threshold=failure_threshold(service),
     )
     service.records.append(record)
     return record

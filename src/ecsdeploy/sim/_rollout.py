@@ -86,8 +86,11 @@ def evaluate(world: World, service: Service) -> None:
             _events.tasks_started(world, service, started)
 
     for deployment in service.deployments[1:]:
-        deployment.desired_count = sum(
-            1 for t in deployment.tasks.values() if t.desired_status == "RUNNING"
+        # A deployment ECS rolled back from is scaled to zero at once; others shrink as drained.
+        deployment.desired_count = (
+            0
+            if deployment.rollout_state == "FAILED"
+            else sum(1 for t in deployment.tasks.values() if t.desired_status == "RUNNING")
         )
     _maybe_complete(world, service, primary)
     # Drained deployments stay listed (ACTIVE, no tasks) while the PRIMARY one is in progress,
@@ -149,10 +152,10 @@ def _maybe_complete(world: World, service: Service, primary: Deployment) -> None
         and len(primary.tasks) == desired
         and all(not d.tasks for d in service.deployments[1:])
     )
-    if not steady:
+    if not steady or world.now < primary.completes_not_before:
         service.steady = False
         return
-    if primary.rollout_state == "IN_PROGRESS":
+    if primary.rollout_state == "IN_PROGRESS" and world.now >= primary.completes_not_before:
         _complete(world, service, primary)
     if primary.rollout_state == "COMPLETED" and not service.steady:
         service.steady = True

@@ -203,7 +203,7 @@ def update_service(world: World, region: Region, params: Params) -> Response:
         if primary is not None:
             primary.desired_count = service.desired_count
             if primary.rollout_state == "IN_PROGRESS":
-                primary.circuit_breaker_threshold = failure_threshold(service.desired_count)
+                primary.circuit_breaker_threshold = failure_threshold(service)
                 primary.record.threshold = primary.circuit_breaker_threshold
                 if not redeploy:
                     check_threshold(world, primary)

@@ -144,8 +144,13 @@ class Deployment:
     failed_tasks: int = 0
     """Consecutive failed tasks, as the circuit breaker counts them."""
     circuit_breaker_threshold: int = 3
+    completes_not_before: float = 0.0
+    """A rollback stays IN_PROGRESS at least until then, even if nothing is left to do."""
+    failures_settled: bool = False
+    """A task ran successfully and `resetOnHealthyTask` is on: failures are no longer counted."""
     is_rollback: bool = False
-    """Started by ECS to roll back (circuit breaker or StopServiceDeployment); never rolled back."""
+    """PRIMARY again because ECS rolled back to it (circuit breaker or StopServiceDeployment);
+    never rolled back itself."""
     tasks: dict[str, Task] = field(default_factory=dict)
     """Tasks of this deployment that are not STOPPED yet."""
     spec: dict[str, Any] = field(default_factory=dict)

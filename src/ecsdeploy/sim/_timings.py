@@ -41,6 +41,9 @@ class Timings:
     """STOPPING → STOPPED: SIGTERM until the containers exit."""
     stopped_task_retention: float = 3600.0
     """How long STOPPED tasks stay visible to ListTasks/DescribeTasks (ECS: at least one hour)."""
+    rollback_delay: float = 5.0
+    """How long a deployment the circuit breaker failed stays PRIMARY and FAILED before ECS's
+    rollback starts (AWS documents no figure; long enough for a watcher to see it)."""
     drained_deployment_retention: float = 5.0
     """How long a drained deployment stays in the service's `deployments` as INACTIVE once the
     PRIMARY deployment is no longer IN_PROGRESS (until then it stays ACTIVE)."""

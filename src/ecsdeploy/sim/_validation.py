@@ -1,4 +1,10 @@
-"""Check each request against botocore's ECS input shape before the backend sees it.
+"""Check each request against the newest ECS service model before the backend sees it.
+
+The model is data kept with the simulator (``model/ecs-2014-11-13.json.gz``, botocore's
+``botocore/data/ecs/2014-11-13/service-2.json.gz``; ``model/SOURCE`` says which botocore it
+came from), not the year-old one of the botocore aioboto3 pins: current SDKs send members that
+model lacks (``deploymentCircuitBreaker.resetOnHealthyTask``…). ``nox -s sim_model`` refreshes
+it from the newest botocore on PyPI.
 
 ECS (a Coral JSON service) answers in two families, and the simulator mimics both:
 
@@ -22,12 +28,14 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import gzip
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Final
 
-import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 from ecsdeploy.sim._errors import EcsApiError, invalid_parameter
@@ -62,13 +70,17 @@ BATCH_LIMITS: Final[Mapping[tuple[str, str], BatchLimit]] = {
 }
 
 
+MODEL_FILE: Final = "ecs-2014-11-13.json.gz"
+
+
 @functools.cache
 def load_ecs_model() -> ServiceModel:
-    """The ECS service model of the botocore that aioboto3 pins: the contract we validate.
+    """The bundled (newest known) ECS service model: the contract we validate.
 
     Loaded once per process (it is read-only), so each new simulator starts fast.
     """
-    return botocore.session.get_session().get_service_model("ecs")
+    packed = resources.files("ecsdeploy.sim.model").joinpath(MODEL_FILE).read_bytes()
+    return ServiceModel(json.loads(gzip.decompress(packed)), service_name="ecs")
 
 
 def _constraint(value: object, path: str, constraint: str) -> EcsApiError:
