@@ -18,7 +18,12 @@ def _threshold(desired: int) -> int:
 
 
 def _deploy_bad(
-    sim: Sim, rule: dict[str, object], *, desired: int = 2, rollback: bool = False
+    sim: Sim,
+    rule: dict[str, object],
+    *,
+    desired: int = 2,
+    rollback: bool = False,
+    health_check: bool = False,
 ) -> tuple[str, str, str]:
     """A healthy service on myorg/web:1, then an update to myorg/web:bad under `rule`.
     Returns (good taskdef, good deployment id, bad deployment id)."""
@@ -27,7 +32,7 @@ def _deploy_bad(
     sim.advance(60)
     good_id = sim.service()["deployments"][0]["id"]
     sim.backend.add_container_rule({"image": "myorg/web:bad*", **rule})
-    bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad"))
+    bad_id = sim.update(taskDefinition=sim.register("myorg/web:bad", health_check=health_check))
     return good, good_id, bad_id
 
 
@@ -139,7 +144,7 @@ def test_unhealthy_container_is_replaced_and_counts_as_failed() -> None:
     """healthStatus UNHEALTHY, then the scheduler stops the task: "Task failed container health
     checks"; such tasks count toward the circuit breaker."""
     sim = Sim()
-    _, _, bad_id = _deploy_bad(sim, {"behavior": "unhealthy"}, desired=1)
+    _, _, bad_id = _deploy_bad(sim, {"behavior": "unhealthy"}, desired=1, health_check=True)
     timings = Timings()
     sim.advance(timings.provisioning + timings.pending + 1)
     [running] = [t for t in sim.tasks() if t["startedBy"] == bad_id]
@@ -151,9 +156,10 @@ def test_unhealthy_container_is_replaced_and_counts_as_failed() -> None:
     assert task["stopCode"] == "ServiceSchedulerInitiated"
     assert task["stoppedReason"] == "Task failed container health checks"
     task_id = task["taskArn"].rsplit("/", 1)[-1]
-    assert sim.messages()[-2] == (
-        f"(service webapp) has stopped 1 running tasks: (task {task_id})."
-    )
+    assert sim.messages()[-3:-1] == [
+        f"(service webapp) (task {task_id}) failed container health checks.",
+        f"(service webapp) has stopped 1 running tasks: (task {task_id}).",
+    ]
     deployment = sim.run_until_settled(bad_id)
     assert (deployment["rolloutState"], deployment["failedTasks"]) == ("FAILED", 3)
 

@@ -45,7 +45,7 @@ def test_rollback_makes_the_completed_deployment_primary_again() -> None:
     """ "How the Amazon ECS deployment circuit breaker detects failures": when the rollback
     starts, the deployment changes from a COMPLETED to IN_PROGRESS (same deployment id)."""
     sim = Sim()
-    good, good_id, bad_id, _ = _deploy_crashing(sim)
+    good, good_id, _, _ = _deploy_crashing(sim)
     sim.advance(Timings().rollback_delay)
     service = sim.service()
     primary = service["deployments"][0]

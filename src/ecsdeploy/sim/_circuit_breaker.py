@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ecsdeploy.sim import _events
 from ecsdeploy.sim._deployments import circuit_breaker, reset_on_healthy_task
+from ecsdeploy.sim._launch_throttle import reset as reset_launch_throttle
 from ecsdeploy.sim._state import Deployment, Task
 from ecsdeploy.sim._world import World
 
@@ -162,6 +163,8 @@ def roll_back(
     # Even with nothing left to do the rollback is seen IN_PROGRESS for a moment, as on ECS.
     target.completes_not_before = now + world.timings.rollback_delay
     world.schedule(world.timings.rollback_delay, _reevaluate, target)
+    if service.taskdef_arn != target.taskdef.arn:
+        reset_launch_throttle(service)
     service.taskdef_arn = target.taskdef.arn
     service.steady = False
     world.touch(service)

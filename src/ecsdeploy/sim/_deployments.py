@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from ecsdeploy.sim._ids import arn
+from ecsdeploy.sim._launch_throttle import reset as reset_launch_throttle
 from ecsdeploy.sim._state import (
     Deployment,
     Service,
@@ -150,6 +151,8 @@ def start_deployment(
         spec=_deployment_spec(service),
     )
     service.deployments.insert(0, deployment)
+    if service.taskdef_arn != taskdef.arn:
+        reset_launch_throttle(service)
     service.taskdef_arn = taskdef.arn
     service.steady = False
     world.touch(service)

@@ -95,3 +95,19 @@ def draining(world: World, service: Service, count: int) -> None:
     add_event(
         world, service, f"(service {service.name}) has begun draining connections on {count} tasks."
     )
+
+
+def failed_health_checks(world: World, service: Service, task: Task) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) (task {task.task_id}) failed container health checks.",
+    )
+
+
+def unable_to_start_tasks(world: World, service: Service) -> None:
+    add_event(
+        world,
+        service,
+        f"(service {service.name}) is unable to consistently start tasks successfully.",
+    )

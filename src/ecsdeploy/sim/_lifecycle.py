@@ -14,6 +14,7 @@ from __future__ import annotations
 from ecsdeploy.sim import _events
 from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._ids import arn
+from ecsdeploy.sim._launch_throttle import record_start, record_start_failure
 from ecsdeploy.sim._rules import Behavior, Interruption
 from ecsdeploy.sim._state import Container, Deployment, Service, Task, TaskDefinition
 from ecsdeploy.sim._world import World
@@ -24,7 +25,9 @@ STOPPED_BY_USER = "Task stopped by user"
 PULL_RETRIES = 7
 DEFAULT_HEALTH_INTERVAL = 30.0
 DEFAULT_HEALTH_RETRIES = 3
-"""ECS's defaults for a container health check's `interval` and `retries`."""
+DEFAULT_HEALTH_START_PERIOD = 0.0
+"""ECS's defaults for a container health check's `interval`, `retries` and `startPeriod`
+("HealthCheck", API reference)."""
 
 
 def launch_task(world: World, deployment: Deployment) -> Task:
@@ -48,6 +51,7 @@ def launch_task(world: World, deployment: Deployment) -> Task:
                     (
                         float(check.get("interval", DEFAULT_HEALTH_INTERVAL)),
                         int(check.get("retries", DEFAULT_HEALTH_RETRIES)),
+                        float(check.get("startPeriod", DEFAULT_HEALTH_START_PERIOD)),
                     )
                     if check
                     else None
@@ -116,6 +120,8 @@ def _to_pending(world: World, task: Task) -> None:
 def _pull_failed(world: World, task: Task) -> None:
     if not _alive(task) or task.last_status != "PENDING":
         return
+    if task.service is not None:
+        record_start_failure(world, task.service)
     failing = _failing_container(task)
     reason = (task.rule.reason if task.rule is not None else None) or pull_error_message(
         failing.image
@@ -155,7 +161,16 @@ def _to_running(world: World, task: Task) -> None:
     for container in task.containers:
         container.last_status = "RUNNING"
     rule = task.rule
-    if rule is not None and rule.behavior is Behavior.UNHEALTHY:
+    if task.service is not None:
+        record_start(task.service)
+    if (
+        rule is not None
+        and rule.behavior is Behavior.UNHEALTHY
+        and _failing_container(task).health_check is not None
+    ):
+        # Without a container healthCheck ECS never learns the app is unhealthy: the task
+        # stays healthStatus UNKNOWN and counts as running ("Determine Amazon ECS task health
+        # using container health checks").
         world.schedule(_time_to_unhealthy(world, task), _failed_health_checks, task)
     else:
         world.schedule(_time_to_healthy(world, task), _became_healthy, task)
@@ -194,17 +209,19 @@ def _time_to_healthy(world: World, task: Task) -> float:
         return world.timings.no_health_check_wait
     if world.timings.time_to_healthy is not None:
         return world.timings.time_to_healthy
-    return max(interval for interval, _ in checks)
+    return max(interval for interval, _, _ in checks)
 
 
 def _time_to_unhealthy(world: World, task: Task) -> float:
     if world.timings.time_to_unhealthy is not None:
         return world.timings.time_to_unhealthy
-    interval, retries = _failing_container(task).health_check or (
+    interval, retries, start_period = _failing_container(task).health_check or (
         DEFAULT_HEALTH_INTERVAL,
         DEFAULT_HEALTH_RETRIES,
+        DEFAULT_HEALTH_START_PERIOD,
     )
-    return interval * retries
+    # Failed checks during the start period do not count toward `retries` (Docker's rule).
+    return start_period + interval * retries
 
 
 def _became_healthy(world: World, task: Task) -> None:
@@ -243,7 +260,29 @@ def _failed_health_checks(world: World, task: Task) -> None:
         return
     _failing_container(task).health_status = "UNHEALTHY"
     task.health_status = "UNHEALTHY"
-    # The service scheduler replaces tasks whose essential containers report UNHEALTHY.
+    task.version += 1
+    _touch(world, task)
+    grace_ends = (task.started_at or world.now) + _grace_period(task)
+    if world.now < grace_ends:
+        world.schedule(grace_ends - world.now, _replace_unhealthy, task)
+    else:
+        _replace_unhealthy(world, task)
+
+
+def _grace_period(task: Task) -> float:
+    """The service's healthCheckGracePeriodSeconds (0 when unset or for standalone tasks)."""
+    if task.service is None:
+        return 0.0
+    return float(task.service.spec.get("healthCheckGracePeriodSeconds") or 0)
+
+
+def _replace_unhealthy(world: World, task: Task) -> None:
+    """The service scheduler replaces a task whose essential container is UNHEALTHY, once the
+    service's health check grace period after the task reached RUNNING is over."""
+    if not _alive(task) or task.last_status != "RUNNING":
+        return
+    if task.service is not None:
+        _events.failed_health_checks(world, task.service, task)
     begin_stop(
         world,
         task,

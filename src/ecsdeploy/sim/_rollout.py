@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim import _events
+from ecsdeploy.sim._launch_throttle import launch_allowed
 from ecsdeploy.sim._lifecycle import begin_stop, launch_task
 from ecsdeploy.sim._state import Deployment, Service, Task
 from ecsdeploy.sim._world import World
@@ -74,7 +75,7 @@ def evaluate(world: World, service: Service) -> None:
         _events.tasks_stopped(world, service, to_stop)
     _update_target_groups(world, service)
 
-    if primary.rollout_state != "FAILED":
+    if primary.rollout_state != "FAILED" and launch_allowed(world, service):
         alive_total = (
             len(primary_alive)
             + len(older_alive)

@@ -42,8 +42,8 @@ class Container:
     image: str
     arn: str
     essential: bool
-    health_check: tuple[float, int] | None
-    """(interval, retries) of the container's `healthCheck`, None without one."""
+    health_check: tuple[float, int, float] | None
+    """(interval, retries, startPeriod) of the container's `healthCheck`, None without one."""
     last_status: str = "PENDING"
     exit_code: int | None = None
     reason: str | None = None
@@ -181,6 +181,10 @@ class Service:
     """The deployment a circuit-breaker rollback returns to."""
     steady: bool = False
     """Whether "has reached a steady state" was said since the service last changed."""
+    start_failures: int = 0
+    """Tasks in a row that stopped before RUNNING (the service throttle logic counts them)."""
+    launch_not_before: float = 0.0
+    """The throttled scheduler launches no task before this instant."""
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
