@@ -78,8 +78,12 @@ class Services:
         cluster: str = CLUSTER,
         environment: list[dict[str, str]] | None = None,
         extra_containers: list[dict[str, Any]] | None = None,
+        health_check: dict[str, Any] | None = None,
     ) -> str:
-        """Create a steady service running `image` in container "nginx"; return its task def ARN."""
+        """Create a steady service running `image` in container "nginx"; return its task def ARN.
+
+        `health_check` becomes the container's `healthCheck` (ECS only finds a task unhealthy,
+        and the simulator's `unhealthy` rule only bites, when the container defines one)."""
         await self.ecs.create_cluster(clusterName=cluster)
         containers: list[Any] = [
             {
@@ -88,6 +92,7 @@ class Services:
                 "essential": True,
                 "memory": 128,
                 "environment": environment or [],
+                **({"healthCheck": health_check} if health_check else {}),
             },
             *(extra_containers or []),
         ]
