@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|venv"
@@ -55,6 +58,35 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_release.py", "--services", "200")
     # Ten shared families: UpdateService's quota (5/s) sets the pace.
     session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")
+
+
+@nox.session(python=None)
+def clients(session: nox.Session) -> None:
+    """Third-party ECS clients against the simulator (AWS CLI, boto3, ecs-deploy, JS SDK v3).
+
+    The clients pin a current botocore that cannot live beside aioboto3's, so they go into a
+    tools virtualenv of their own; the JS SDK goes into node_modules when node is installed.
+    """
+    session.install("-e", ".[test]")
+    tools = Path(session.create_tmp()) / "tools"
+    session.run("uv", "venv", "--quiet", "--allow-existing", str(tools), external=True)
+    python = tools / "bin" / "python"
+    session.run(
+        "uv", "pip", "install", "--quiet", "--upgrade", "--python", str(python),
+        "awscli", "boto3", "ecs-deploy",
+        external=True,
+    )  # fmt: skip
+    env = {"ECSDEPLOY_CLIENTS_BIN": str(tools / "bin")}
+    if shutil.which("node") and shutil.which("npm"):
+        node = Path(session.create_tmp()) / "node"
+        node.mkdir(exist_ok=True)
+        session.run(
+            "npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(node),
+            "@aws-sdk/client-ecs",
+            external=True,
+        )  # fmt: skip
+        env["ECSDEPLOY_CLIENTS_NODE_MODULES"] = str(node / "node_modules")
+    session.run("pytest", "clients", *session.posargs, env=env)
 
 
 @nox.session(python=None)
