@@ -28,6 +28,8 @@ def test_each_deployment_has_a_record_newest_first() -> None:
     sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True)
     sim.advance(60)
     new_id = sim.update(taskDefinition=sim.register("myorg/web:2"))
+    assert [r["status"] for r in _records(sim)] == ["PENDING", "SUCCESSFUL"]
+    sim.advance(Timings().deployment_pending)
     in_progress = _records(sim)
     assert [r["status"] for r in in_progress] == ["IN_PROGRESS", "SUCCESSFUL"]
     newest, first = in_progress
@@ -74,33 +76,85 @@ def test_circuit_breaker_rollback_is_recorded() -> None:
     assert _records(sim)[0]["status"] == "ROLLBACK_SUCCESSFUL"
 
 
-def test_stop_service_deployment_rolls_back() -> None:
-    """StopServiceDeployment ROLLBACK: the in-progress deployment fails, a new deployment of
-    the last completed revision starts and completes."""
-    sim = Sim()
+def _slow_deployment(sim: Sim) -> tuple[str, str, str]:
+    """A steady service on myorg/web:1, then an update that takes ten minutes to start.
+    Returns (good taskdef, good deployment id, the slow deployment's record ARN)."""
     good = sim.register("myorg/web:1")
     sim.create_service(good, desired=2)
     sim.advance(60)
+    good_id: str = sim.service()["deployments"][0]["id"]
     sim.backend.add_container_rule(
         {"image": "myorg/web:slow", "behavior": "slow_start", "seconds": 600}
     )
-    slow_id = sim.update(taskDefinition=sim.register("myorg/web:slow"))
+    sim.update(taskDefinition=sim.register("myorg/web:slow"))
     sim.advance(30)
-    record_arn = _records(sim)[0]["serviceDeploymentArn"]
-    answer = sim.call("StopServiceDeployment", serviceDeploymentArn=record_arn, stopType="ROLLBACK")
+    record_arn: str = _records(sim)[0]["serviceDeploymentArn"]
+    return good, good_id, record_arn
+
+
+def _stop(sim: Sim, record_arn: str, stop_type: str = "ROLLBACK") -> None:
+    answer = sim.call("StopServiceDeployment", serviceDeploymentArn=record_arn, stopType=stop_type)
     assert answer == {"serviceDeploymentArn": record_arn}
-    service = sim.service()
-    rollback = service["deployments"][0]
-    assert rollback["taskDefinition"] == good
-    stopped = sim.deployment(slow_id)
-    assert stopped is not None
-    assert stopped["rolloutState"] == "FAILED"
+
+
+def test_stop_service_deployment_requests_then_runs_the_rollback() -> None:
+    """ "Stopping Amazon ECS service deployments": IN_PROGRESS moves to ROLLBACK_REQUESTED, and
+    then the rollback operation starts (ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL)."""
+    sim = Sim()
+    good, good_id, record_arn = _slow_deployment(sim)
+    _stop(sim, record_arn)
+    assert _records(sim)[0]["status"] == "ROLLBACK_REQUESTED"
+    sim.advance(Timings().rollback_delay)
     assert _records(sim)[0]["status"] == "ROLLBACK_IN_PROGRESS"
-    assert sim.run_until_settled(rollback["id"])["rolloutState"] == "COMPLETED"
+    rollback = sim.service()["deployments"][0]
+    assert (rollback["id"], rollback["taskDefinition"]) == (good_id, good)
+    assert sim.run_until_settled(good_id)["rolloutState"] == "COMPLETED"
     assert _records(sim)[0]["status"] == "ROLLBACK_SUCCESSFUL"
     with pytest.raises(EcsApiError) as caught:
         sim.call("StopServiceDeployment", serviceDeploymentArn=record_arn)
     assert caught.value.code == "ConflictException"
+
+
+def test_stopping_a_pending_deployment_rolls_it_back() -> None:
+    """ "Stopping Amazon ECS service deployments": a PENDING deployment moves to
+    ROLLBACK_REQUESTED too."""
+    sim = Sim()
+    sim.create_service(sim.register("myorg/web:1"), desired=1)
+    sim.advance(60)
+    sim.update(taskDefinition=sim.register("myorg/web:2"))
+    record = _records(sim)[0]
+    assert record["status"] == "PENDING"
+    _stop(sim, record["serviceDeploymentArn"])
+    assert _records(sim)[0]["status"] == "ROLLBACK_REQUESTED"
+
+
+def test_a_stop_during_the_rollback_continues_it() -> None:
+    """ "Stopping Amazon ECS service deployments": stopping a deployment in ROLLBACK_REQUESTED
+    or ROLLBACK_IN_PROGRESS continues the rollback."""
+    sim = Sim()
+    _, good_id, record_arn = _slow_deployment(sim)
+    _stop(sim, record_arn)
+    _stop(sim, record_arn)
+    assert _records(sim)[0]["status"] == "ROLLBACK_REQUESTED"
+    sim.advance(Timings().rollback_delay)
+    _stop(sim, record_arn)
+    assert _records(sim)[0]["status"] == "ROLLBACK_IN_PROGRESS"
+    assert sim.run_until_settled(good_id)["rolloutState"] == "COMPLETED"
+    assert _records(sim)[0]["status"] == "ROLLBACK_SUCCESSFUL"
+
+
+def test_abort_stops_where_it_stands() -> None:
+    """ABORT (the simulator's choice; AWS leaves it undocumented): STOP_REQUESTED, then STOPPED;
+    a later ROLLBACK stop continues to stop."""
+    sim = Sim()
+    _, _, record_arn = _slow_deployment(sim)
+    _stop(sim, record_arn, "ABORT")
+    assert _records(sim)[0]["status"] == "STOP_REQUESTED"
+    _stop(sim, record_arn)
+    assert _records(sim)[0]["status"] == "STOP_REQUESTED"
+    sim.advance(Timings().rollback_delay)
+    assert _records(sim)[0]["status"] == "STOPPED"
+    assert sim.service()["deployments"][0]["rolloutState"] == "FAILED"
 
 
 def test_superseded_deployment_record_is_stopped() -> None:
@@ -108,7 +162,7 @@ def test_superseded_deployment_record_is_stopped() -> None:
     sim.create_service(sim.register("myorg/web:1"), desired=1)
     sim.update(taskDefinition=sim.register("myorg/web:2"))
     sim.update(taskDefinition=sim.register("myorg/web:3"))
-    assert [r["status"] for r in _records(sim)] == ["IN_PROGRESS", "STOPPED", "STOPPED"]
+    assert [r["status"] for r in _records(sim)] == ["PENDING", "STOPPED", "STOPPED"]
 
 
 def test_unknown_service_deployment() -> None:

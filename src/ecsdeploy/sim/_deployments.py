@@ -34,6 +34,8 @@ DEPLOYMENT_SPEC_KEYS = (
 )
 """Service members a deployment records as they were when it started."""
 
+ONGOING_RECORD_STATUSES = frozenset({"PENDING", "IN_PROGRESS"})
+"""A user's service deployment that neither stopping nor rolling back has touched yet."""
 FINISHED_RECORD_STATUSES = frozenset(
     {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
 )
@@ -206,4 +208,13 @@ def _new_record(
         threshold=failure_threshold(service),
     )
     service.records.append(record)
+    world.schedule(world.timings.deployment_pending, _record_in_progress, record)
     return record
+
+
+def _record_in_progress(world: World, record: ServiceDeploymentRecord) -> None:
+    """ "View service history using Amazon ECS service deployments": PENDING, then
+    IN_PROGRESS once ECS works on it."""
+    if record.status == "PENDING":
+        record.status = "IN_PROGRESS"
+        record.updated_at = world.now

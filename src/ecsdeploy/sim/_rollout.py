@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim import _events
+from ecsdeploy.sim._deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._launch_throttle import launch_allowed
 from ecsdeploy.sim._lifecycle import begin_stop, launch_task
 from ecsdeploy.sim._state import Deployment, Service, Task
@@ -170,7 +171,7 @@ def _complete(world: World, service: Service, primary: Deployment) -> None:
     primary.updated_at = now
     service.last_completed = primary
     record = primary.record
-    if record.status == "IN_PROGRESS":
+    if record.status in ONGOING_RECORD_STATUSES:
         record.status = "SUCCESSFUL"
         record.status_reason = None
     elif record.status == "ROLLBACK_IN_PROGRESS":

@@ -3,13 +3,24 @@ DescribeServiceRevisions.
 
 "View service history using Amazon ECS service deployments"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html) and
-"StopServiceDeployment" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html):
-stopping with ROLLBACK returns the service to the last service revision that completed.
+"StopServiceDeployment" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html)
+and "Stopping Amazon ECS service deployments"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html):
+a ROLLBACK stop of a PENDING or IN_PROGRESS deployment moves it to ROLLBACK_REQUESTED, then the
+rollback starts (ROLLBACK_IN_PROGRESS, `Timings.rollback_delay` later) and returns the service
+to the last deployment that completed, as the circuit breaker's rollback does. A stop of a
+deployment already ROLLBACK_REQUESTED or ROLLBACK_IN_PROGRESS continues the rollback, and one
+already STOP_REQUESTED continues to stop; any other state is a ConflictException.
+
+ABORT is in the newest model but undocumented; the simulator's choice: STOP_REQUESTED, then
+STOPPED, the deployment FAILED where it stands (no more launches, no rollback), as the circuit
+breaker without rollback leaves it.
 """
 
 from __future__ import annotations
 
 from ecsdeploy.sim._circuit_breaker import roll_back
+from ecsdeploy.sim._deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._errors import EcsApiError, invalid_parameter
 from ecsdeploy.sim._operation import (
     Operation,
@@ -22,7 +33,7 @@ from ecsdeploy.sim._operation import (
 from ecsdeploy.sim._pagination import page
 from ecsdeploy.sim._render import record_brief, record_view, revision_view
 from ecsdeploy.sim._service_ops import lookup_service
-from ecsdeploy.sim._state import Region, Service, ServiceDeploymentRecord
+from ecsdeploy.sim._state import Deployment, Region, Service, ServiceDeploymentRecord
 from ecsdeploy.sim._world import World
 
 MAX_DESCRIBE_SERVICE_DEPLOYMENTS = 20
@@ -90,30 +101,55 @@ def stop_service_deployment(world: World, region: Region, params: Params) -> Res
         raise EcsApiError(
             "ServiceDeploymentNotFoundException", "The service deployment does not exist."
         )
-    if (params.get("stopType") or "ROLLBACK") != "ROLLBACK":
-        raise invalid_parameter("Only the ROLLBACK stop type is supported.")
+    stop_type = params.get("stopType") or "ROLLBACK"
+    if record.status in _CONTINUING:
+        return {"serviceDeploymentArn": record_arn}
     service = record.service
     primary = service.primary
-    if record.status != "IN_PROGRESS" or primary is None or primary.record is not record:
+    if (
+        record.status not in ONGOING_RECORD_STATUSES
+        or primary is None
+        or primary.record is not record
+    ):
         raise EcsApiError(
             "ConflictException", f"The service deployment is {record.status}, not IN_PROGRESS."
         )
-    if service.last_completed is None:
+    if stop_type == "ROLLBACK" and service.last_completed is None:
         raise EcsApiError(
             "ConflictException", "There is no completed service revision to roll back to."
         )
-    primary.rollout_state = "FAILED"
-    primary.rollout_state_reason = f"ECS deployment {primary.id} stopped: rollback requested."
-    primary.updated_at = world.now
+    record.status = "ROLLBACK_REQUESTED" if stop_type == "ROLLBACK" else "STOP_REQUESTED"
+    record.updated_at = world.now
     if record.circuit_breaker_status == "MONITORING":
         record.circuit_breaker_status = "MONITORING_COMPLETE"
+    primary.rollout_state = "FAILED"
+    primary.rollout_state_reason = f"ECS deployment {primary.id} stopped: {_REQUESTED[stop_type]}."
+    primary.updated_at = world.now
+    world.touch(service)
+    world.schedule(world.timings.rollback_delay, _carry_out_stop, primary)
+    return {"serviceDeploymentArn": record_arn}
+
+
+_CONTINUING = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED"})
+_REQUESTED = {"ROLLBACK": "rollback requested", "ABORT": "stop requested"}
+
+
+def _carry_out_stop(world: World, deployment: Deployment) -> None:
+    record = deployment.record
+    service = deployment.service
+    if record.status == "STOP_REQUESTED":
+        record.status = "STOPPED"
+        record.status_reason = "Service deployment stopped because of a stop request."
+        record.stopped_at = record.finished_at = record.updated_at = world.now
+        return
+    if record.status != "ROLLBACK_REQUESTED" or service.last_completed is None:
+        return
     roll_back(
         world,
-        primary,
+        deployment,
         reason=STOP_REQUESTED_REASON,
         rollout_reason=f"ECS deployment rolling back to deploymentId {service.last_completed.id}.",
     )
-    return {"serviceDeploymentArn": record_arn}
 
 
 def describe_service_revisions(world: World, region: Region, params: Params) -> Response:

@@ -114,7 +114,7 @@ class ServiceDeploymentRecord:
     target_revision_arn: str
     source_revision_arns: list[str]
     deployment_configuration: dict[str, Any]
-    status: str = "IN_PROGRESS"
+    status: str = "PENDING"
     status_reason: str | None = None
     started_at: float | None = None
     finished_at: float | None = None

@@ -41,9 +41,14 @@ class Timings:
     """STOPPING → STOPPED: SIGTERM until the containers exit."""
     stopped_task_retention: float = 3600.0
     """How long STOPPED tasks stay visible to ListTasks/DescribeTasks (ECS: at least one hour)."""
+    deployment_pending: float = 1.0
+    """How long a new service-deployment record stays PENDING before IN_PROGRESS (AWS
+    documents the state, not its length)."""
     rollback_delay: float = 5.0
     """How long a deployment the circuit breaker failed stays PRIMARY and FAILED before ECS's
-    rollback starts (AWS documents no figure; long enough for a watcher to see it)."""
+    rollback starts, how long StopServiceDeployment's ROLLBACK_REQUESTED / STOP_REQUESTED
+    last, and the least time a rollback stays IN_PROGRESS (AWS documents no figure; long enough
+    for a watcher to see each state)."""
     drained_deployment_retention: float = 5.0
     """How long a drained deployment stays in the service's `deployments` as INACTIVE once the
     PRIMARY deployment is no longer IN_PROGRESS (until then it stays ACTIVE)."""
