@@ -5,8 +5,23 @@ from __future__ import annotations
 import random
 import string
 import uuid
+from dataclasses import dataclass
 
 ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInterface:
+    """The ENI an awsvpc task gets ("Amazon ECS task networking options for Fargate")."""
+
+    attachment_id: str
+    eni_id: str
+    subnet_id: str
+    private_ip: str
+    mac: str
+    dns_name: str
+
+
 _SERVICE_DEPLOYMENT_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
@@ -36,6 +51,21 @@ class IdFactory:
     def service_deployment_id(self) -> str:
         """22 URL-safe characters, the form of the last part of a service-deployment ARN."""
         return "".join(self._random.choices(_SERVICE_DEPLOYMENT_ALPHABET, k=22))
+
+    def network_interface(self, subnets: list[str]) -> NetworkInterface:
+        """An elastic network interface in one of `subnets` (a made-up one if none given)."""
+        bits = self._random.getrandbits(64)
+        subnet = self._random.choice(subnets) if subnets else "subnet-0a1b2c3d4e5f60718"
+        octets = [(bits >> shift) & 0xFF for shift in (0, 8, 16, 24, 32, 40)]
+        ip = f"10.0.{octets[0]}.{max(4, octets[1])}"
+        return NetworkInterface(
+            attachment_id=self.uuid(),
+            eni_id=f"eni-{bits & ((1 << 68) - 1):017x}"[:21],
+            subnet_id=subnet,
+            private_ip=ip,
+            mac=":".join(f"{octet:02x}" for octet in [0x0A, *octets[1:]]),
+            dns_name=f"ip-{ip.replace('.', '-')}.ec2.internal",
+        )
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))

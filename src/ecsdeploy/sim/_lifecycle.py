@@ -11,9 +11,11 @@ by the scheduler or by StopTask) does nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecsdeploy.sim import _events
 from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
-from ecsdeploy.sim._ids import arn
+from ecsdeploy.sim._ids import NetworkInterface, arn
 from ecsdeploy.sim._launch_throttle import record_start, record_start_failure
 from ecsdeploy.sim._rules import Behavior, Interruption
 from ecsdeploy.sim._state import Container, Deployment, Service, Task, TaskDefinition
@@ -75,10 +77,21 @@ def launch_task(world: World, deployment: Deployment) -> Task:
         rule=rule,
     )
     task.tags = _propagated_tags(service, deployment.taskdef)
+    task.eni = network_interface(world, deployment.taskdef, deployment.spec)
     cluster.tasks[task_id] = task
     deployment.tasks[task_id] = task
     world.schedule(world.stretch(world.timings.provisioning), _to_pending, task)
     return task
+
+
+def network_interface(
+    world: World, taskdef: TaskDefinition, spec: dict[str, Any]
+) -> NetworkInterface | None:
+    """An ENI in one of the awsvpcConfiguration's subnets for an awsvpc task, else None."""
+    if taskdef.body.get("networkMode") != "awsvpc":
+        return None
+    network = (spec.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return world.ids.network_interface([str(s) for s in network.get("subnets") or ()])
 
 
 def _propagated_tags(service: Service, taskdef: TaskDefinition) -> dict[str, str]:

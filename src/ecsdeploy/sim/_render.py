@@ -78,7 +78,16 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
             "reason": container.reason,
             "healthStatus": container.health_status,
             "networkBindings": [],
-            "networkInterfaces": [],
+            "networkInterfaces": (
+                [
+                    {
+                        "attachmentId": task.eni.attachment_id,
+                        "privateIpv4Address": task.eni.private_ip,
+                    }
+                ]
+                if task.eni is not None
+                else []
+            ),
         }
     )
 
@@ -122,13 +131,46 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
             "stoppedReason": task.stopped_reason,
             "connectivity": "CONNECTED" if task.started_at is not None else None,
             "connectivityAt": task.started_at,
-            "attachments": [],
+            "attachments": _attachments(task),
             "overrides": {"containerOverrides": [{"name": c.name} for c in task.containers]},
         }
     )
     if include_tags:
         view["tags"] = tags_to(task.tags)
     return view
+
+
+_ENI_STATUS = {
+    "PROVISIONING": "PRECREATED",
+    "PENDING": "ATTACHED",
+    "ACTIVATING": "ATTACHED",
+    "RUNNING": "ATTACHED",
+    "DEACTIVATING": "ATTACHED",
+    "STOPPING": "DETACHING",
+    "STOPPED": "DETACHED",
+}
+
+
+def _attachments(task: Task) -> list[dict[str, Any]]:
+    """ "Task" (API reference, attachments): the Elastic Network Adapter of an awsvpc task."""
+    eni = task.eni
+    if eni is None:
+        return []
+    details = {
+        "subnetId": eni.subnet_id,
+        "networkInterfaceId": eni.eni_id,
+        "macAddress": eni.mac,
+        "privateDnsName": eni.dns_name,
+        "privateIPv4Address": eni.private_ip,
+    }
+    return [
+        {
+            "id": eni.attachment_id,
+            "type": "ElasticNetworkInterface",
+            "status": _ENI_STATUS.get(task.last_status, "ATTACHED"),
+            "details": [{"name": name, "value": value} for name, value in details.items()],
+        }
+    ]
 
 
 def deployment_counts(deployment: Deployment) -> tuple[int, int]:

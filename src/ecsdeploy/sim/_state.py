@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecsdeploy.sim._ids import NetworkInterface
 from ecsdeploy.sim._rules import ContainerRule
 
 MAX_SERVICE_EVENTS = 100
@@ -84,6 +85,8 @@ class Task:
     stopped_reason: str | None = None
     version: int = 1
     tags: dict[str, str] = field(default_factory=dict)
+    eni: NetworkInterface | None = None
+    """The task's elastic network interface when its task definition uses awsvpc."""
 
 
 @dataclass(slots=True, eq=False)
