@@ -373,9 +373,9 @@ def test_tags_on_every_taggable_resource() -> None:
 
 def test_unimplemented_operation_is_invalid_action() -> None:
     sim = Sim()
-    assert "RunTask" not in sim.backend.operations
+    assert "StartTask" not in sim.backend.operations
     with pytest.raises(EcsApiError) as caught:
-        sim.backend.handle("us-east-1", "RunTask", {})
+        sim.backend.handle("us-east-1", "StartTask", {})
     assert (caught.value.code, caught.value.status) == ("InvalidAction", 400)
 
 

@@ -33,7 +33,7 @@ def _details(attachment: dict[str, Any]) -> dict[str, str]:
 
 
 def test_awsvpc_task_has_its_eni_attachment() -> None:
-    """"Task" (API reference, attachments): the Elastic Network Adapter associated with the
+    """ "Task" (API reference, attachments): the Elastic Network Adapter associated with the
     task if it uses the awsvpc network mode, with its subnet, ENI id and private IP."""
     task = _fargate_task(Sim())
     [attachment] = task["attachments"]

@@ -111,3 +111,16 @@ def unable_to_start_tasks(world: World, service: Service) -> None:
         service,
         f"(service {service.name}) is unable to consistently start tasks successfully.",
     )
+
+
+def unable_to_place(world: World, service: Service, reason: str, *, fargate: bool) -> None:
+    """ECS's placement failure event, said once until the service's events move on."""
+    if fargate:
+        message = f"(service {service.name}) was unable to place a task. Reason: {reason}."
+    else:
+        message = (
+            f"(service {service.name}) was unable to place a task because no container "
+            f"instance met all of its requirements. Reason: {reason}"
+        )
+    if not service.events or service.events[0][2] != message:
+        add_event(world, service, message)

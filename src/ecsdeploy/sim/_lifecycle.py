@@ -18,7 +18,7 @@ from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._ids import NetworkInterface, arn
 from ecsdeploy.sim._launch_throttle import record_start, record_start_failure
 from ecsdeploy.sim._rules import Behavior, Interruption
-from ecsdeploy.sim._state import Container, Deployment, Service, Task, TaskDefinition
+from ecsdeploy.sim._state import Cluster, Container, Deployment, Service, Task, TaskDefinition
 from ecsdeploy.sim._world import World
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
@@ -35,11 +35,38 @@ DEFAULT_HEALTH_START_PERIOD = 0.0
 def launch_task(world: World, deployment: Deployment) -> Task:
     """Create a PROVISIONING task of `deployment` and schedule its way to RUNNING."""
     service = deployment.service
-    cluster = service.cluster
+    task = new_task(
+        world,
+        service.cluster,
+        deployment.taskdef,
+        spec=deployment.spec,
+        started_by=deployment.id,
+        group=f"service:{service.name}",
+        service=service,
+        deployment=deployment,
+    )
+    task.tags = _propagated_tags(service, deployment.taskdef)
+    deployment.tasks[task.task_id] = task
+    return task
+
+
+def new_task(
+    world: World,
+    cluster: Cluster,
+    taskdef: TaskDefinition,
+    *,
+    spec: dict[str, Any],
+    started_by: str | None,
+    group: str,
+    service: Service | None = None,
+    deployment: Deployment | None = None,
+) -> Task:
+    """A PROVISIONING task in `cluster` (of a service, or standalone from RunTask), its way to
+    RUNNING scheduled; the container rules that match its essential images decide its fate."""
     task_id = world.ids.task_id()
     containers: list[Container] = []
     rule = None
-    for definition in deployment.taskdef.containers:
+    for definition in taskdef.containers:
         image = str(definition.get("image", ""))
         essential = bool(definition.get("essential", True))
         check = definition.get("healthCheck")
@@ -66,20 +93,18 @@ def launch_task(world: World, deployment: Deployment) -> Task:
         task_id=task_id,
         arn=arn(cluster.region, f"task/{cluster.name}/{task_id}"),
         cluster=cluster,
-        taskdef=deployment.taskdef,
+        taskdef=taskdef,
         containers=containers,
         created_at=world.now,
         service=service,
         deployment=deployment,
-        started_by=deployment.id,
-        group=f"service:{service.name}",
-        launch_type=deployment.spec.get("launchType"),
+        started_by=started_by,
+        group=group,
+        launch_type=spec.get("launchType"),
         rule=rule,
     )
-    task.tags = _propagated_tags(service, deployment.taskdef)
-    task.eni = network_interface(world, deployment.taskdef, deployment.spec)
+    task.eni = network_interface(world, taskdef, spec)
     cluster.tasks[task_id] = task
-    deployment.tasks[task_id] = task
     world.schedule(world.stretch(world.timings.provisioning), _to_pending, task)
     return task
 
@@ -116,8 +141,48 @@ def _alive(task: Task) -> bool:
     return task.desired_status == "RUNNING"
 
 
+FARGATE_NO_CAPACITY = (
+    "Capacity is unavailable at this time. Please try again later or in a different "
+    "availability zone"
+)
+EC2_NO_INSTANCE = "No Container Instances were found in your cluster."
+PLACEMENT_RETRY = 30.0
+"""How often a task that could not be placed is tried again (AWS gives no figure)."""
+
+
+def placement_failure(world: World, taskdef: TaskDefinition, spec: dict[str, Any]) -> str | None:
+    """Why a task of `taskdef` cannot be placed now, in ECS's words; None if it can.
+
+    "Amazon ECS service event messages" and "Troubleshoot Fargate capacity": Fargate says
+    capacity is unavailable; EC2 says no container instance met the task's requirements.
+    """
+    images = [str(c.get("image", "")) for c in taskdef.containers if c.get("essential", True)]
+    rule = world.rules.no_capacity(images)
+    if rule is None:
+        return None
+    if rule.reason:
+        return rule.reason
+    return FARGATE_NO_CAPACITY if _on_fargate(spec) else EC2_NO_INSTANCE
+
+
+def _on_fargate(spec: dict[str, Any]) -> bool:
+    if spec.get("launchType") == "FARGATE":
+        return True
+    strategy = spec.get("capacityProviderStrategy") or ()
+    return any(str(item.get("capacityProvider", "")).startswith("FARGATE") for item in strategy)
+
+
 def _to_pending(world: World, task: Task) -> None:
     if not _alive(task) or task.last_status != "PROVISIONING":
+        return
+    spec = task.deployment.spec if task.deployment is not None else {}
+    if task.deployment is None and task.launch_type == "FARGATE":
+        spec = {"launchType": "FARGATE"}
+    unplaceable = placement_failure(world, task.taskdef, spec)
+    if unplaceable is not None:
+        if task.service is not None:
+            _events.unable_to_place(world, task.service, unplaceable, fargate=_on_fargate(spec))
+        world.schedule(PLACEMENT_RETRY, _to_pending, task)
         return
     task.last_status = "PENDING"
     task.pull_started_at = world.now
@@ -187,7 +252,7 @@ def _to_running(world: World, task: Task) -> None:
         world.schedule(_time_to_unhealthy(world, task), _failed_health_checks, task)
     else:
         world.schedule(_time_to_healthy(world, task), _became_healthy, task)
-        if rule is not None and rule.behavior is Behavior.CRASH:
+        if rule is not None and rule.behavior in (Behavior.CRASH, Behavior.EXIT):
             world.schedule(rule.after, _essential_container_exited, task)
     for interruption in world.rules.interruptions:
         watch_for_interruption(world, task, interruption)
@@ -259,12 +324,13 @@ def _essential_container_exited(world: World, task: Task) -> None:
     failing.exit_code = task.rule.exit_code
     failing.reason = task.rule.reason
     task.execution_stopped_at = world.now
+    # A service task is never meant to exit, whatever its code; a one-off task is.
     begin_stop(
         world,
         task,
         stop_code="EssentialContainerExited",
         reason=ESSENTIAL_CONTAINER_EXITED,
-        failed=True,
+        failed=task.service is not None,
     )
 
 

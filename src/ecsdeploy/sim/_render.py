@@ -132,7 +132,8 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
             "connectivity": "CONNECTED" if task.started_at is not None else None,
             "connectivityAt": task.started_at,
             "attachments": _attachments(task),
-            "overrides": {"containerOverrides": [{"name": c.name} for c in task.containers]},
+            "overrides": task.overrides
+            or {"containerOverrides": [{"name": c.name} for c in task.containers]},
         }
     )
     if include_tags:

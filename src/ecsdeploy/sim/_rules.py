@@ -18,6 +18,10 @@ performing maintenance on the underlying infrastructure hosting the task."). The
 SIGTERM and exit 0, no service event is written (ECS reports these only as task state changes),
 the service scheduler launches replacements, and the deployment's failedTasks and circuit
 breaker are untouched. ``count`` caps how many tasks the rule interrupts (default: every one).
+
+A ``no_capacity`` rule is not decided at launch either: while it is active, tasks with a
+matching essential image cannot be placed (see `ecsdeploy.sim._lifecycle.placement_failure`
+for how ECS reports that); clearing the rules gives the capacity back.
 """
 
 from __future__ import annotations
@@ -36,13 +40,17 @@ class ContainerRuleError(ValueError):
 
 class Behavior(Enum):
     CRASH = "crash"
-    """The essential container exits `after` seconds of RUNNING with `exit_code`."""
+    """The essential container exits `after` seconds of RUNNING with `exit_code` (default 1)."""
+    EXIT = "exit"
+    """Like `crash` with `exit_code` 0 by default: a one-off task (RunTask) that finishes."""
     PULL_ERROR = "pull_error"
     """The image cannot be pulled: the task stops before RUNNING with TaskFailedToStart."""
     UNHEALTHY = "unhealthy"
     """The container's health check fails once running; the scheduler replaces the task."""
     SLOW_START = "slow_start"
     """The container takes `seconds` longer to reach RUNNING."""
+    NO_CAPACITY = "no_capacity"
+    """No capacity to place the task: it stays PROVISIONING while the rule is active."""
     INTERRUPTION = "interruption"
     """AWS reclaims the task's capacity `after` seconds of RUNNING (Spot, retirement)."""
 
@@ -66,9 +74,11 @@ maintenance for AWS Fargate on Amazon ECS")."""
 
 _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
     Behavior.CRASH: frozenset({"image", "behavior", "exit_code", "after", "reason"}),
+    Behavior.EXIT: frozenset({"image", "behavior", "exit_code", "after", "reason"}),
     Behavior.PULL_ERROR: frozenset({"image", "behavior", "reason"}),
     Behavior.UNHEALTHY: frozenset({"image", "behavior"}),
     Behavior.SLOW_START: frozenset({"image", "behavior", "seconds"}),
+    Behavior.NO_CAPACITY: frozenset({"image", "behavior", "reason"}),
     Behavior.INTERRUPTION: frozenset(
         {"image", "behavior", "stop_code", "after", "count", "reason"}
     ),
@@ -115,7 +125,7 @@ class ContainerRule:
             raise ContainerRuleError(
                 f"unknown key(s) for behavior {behavior.value!r}: {', '.join(sorted(unknown))}"
             )
-        exit_code = rule.get("exit_code", 1)
+        exit_code = rule.get("exit_code", 0 if behavior is Behavior.EXIT else 1)
         if isinstance(exit_code, bool) or not isinstance(exit_code, int):
             raise ContainerRuleError(f"'exit_code' must be an integer, not {exit_code!r}")
         reason = rule.get("reason")
@@ -182,16 +192,19 @@ class Interruption:
 class ContainerRules:
     """The active rules, newest first; `interruption` rules are kept apart (see module doc)."""
 
-    __slots__ = ("_interruptions", "_rules")
+    __slots__ = ("_capacity", "_interruptions", "_rules")
 
     def __init__(self) -> None:
         self._rules: list[ContainerRule] = []
         self._interruptions: list[Interruption] = []
+        self._capacity: list[ContainerRule] = []
 
     def add(self, rule: Mapping[str, Any]) -> ContainerRule:
         parsed = ContainerRule.parse(rule)
         if parsed.behavior is Behavior.INTERRUPTION:
             self._interruptions.append(Interruption(parsed, parsed.count))
+        elif parsed.behavior is Behavior.NO_CAPACITY:
+            self._capacity.insert(0, parsed)
         else:
             self._rules.insert(0, parsed)
         return parsed
@@ -199,9 +212,17 @@ class ContainerRules:
     def clear(self) -> None:
         self._rules.clear()
         self._interruptions.clear()
+        self._capacity.clear()
 
     def __len__(self) -> int:
-        return len(self._rules) + len(self._interruptions)
+        return len(self._rules) + len(self._interruptions) + len(self._capacity)
+
+    def no_capacity(self, images: list[str]) -> ContainerRule | None:
+        """The newest `no_capacity` rule matching any of `images`."""
+        for rule in self._capacity:
+            if any(rule.matches(image) for image in images):
+                return rule
+        return None
 
     @property
     def interruptions(self) -> tuple[Interruption, ...]:

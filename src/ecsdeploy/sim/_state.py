@@ -87,6 +87,8 @@ class Task:
     tags: dict[str, str] = field(default_factory=dict)
     eni: NetworkInterface | None = None
     """The task's elastic network interface when its task definition uses awsvpc."""
+    overrides: dict[str, Any] | None = None
+    """RunTask's `overrides`, reported back as given."""
 
 
 @dataclass(slots=True, eq=False)

@@ -1,22 +1,37 @@
-"""ListTasks, DescribeTasks, StopTask."""
+"""RunTask, ListTasks, DescribeTasks, StopTask.
+
+RunTask starts standalone tasks ("RunTask", API reference): no service replaces them, and the
+container rules decide how they end (an `exit` rule for a migration that finishes, `crash` for
+one that fails), their containers' exit codes reported by DescribeTasks.
+"""
 
 from __future__ import annotations
 
-from ecsdeploy.sim._errors import invalid_parameter
+import copy
+
+from ecsdeploy.sim._errors import client_error, invalid_parameter
 from ecsdeploy.sim._ids import name_of
-from ecsdeploy.sim._lifecycle import STOPPED_BY_USER, begin_stop
+from ecsdeploy.sim._lifecycle import (
+    EC2_NO_INSTANCE,
+    STOPPED_BY_USER,
+    begin_stop,
+    new_task,
+    placement_failure,
+)
 from ecsdeploy.sim._operation import (
     Operation,
     Params,
     Response,
     cluster_param,
     max_results,
+    tags_from,
     with_token,
 )
 from ecsdeploy.sim._pagination import page
 from ecsdeploy.sim._render import task_view
 from ecsdeploy.sim._service_ops import lookup_service
 from ecsdeploy.sim._state import Region, Task
+from ecsdeploy.sim._taskdef_ops import lookup_taskdef
 from ecsdeploy.sim._world import World
 
 MAX_DESCRIBE_TASKS = 100
@@ -78,6 +93,60 @@ def describe_tasks(world: World, region: Region, params: Params) -> Response:
     return {"tasks": tasks, "failures": failures}
 
 
+MAX_RUN_TASK_COUNT = 10
+
+
+def run_task(world: World, region: Region, params: Params) -> Response:
+    cluster = cluster_param(region, params)
+    taskdef = lookup_taskdef(region, params["taskDefinition"])
+    if taskdef is None:
+        raise client_error("TaskDefinition not found.")
+    if taskdef.status != "ACTIVE":
+        raise client_error("TaskDefinition is inactive")
+    count = int(params.get("count") or 1)
+    if not 1 <= count <= MAX_RUN_TASK_COUNT:
+        raise invalid_parameter("count must be between 1 and 10.")
+    spec = {key: params[key] for key in _RUN_SPEC_KEYS if key in params}
+    if taskdef.body.get("networkMode") == "awsvpc" and not (
+        params.get("networkConfiguration") or {}
+    ).get("awsvpcConfiguration"):
+        raise invalid_parameter(
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+        )
+    unplaceable = placement_failure(world, taskdef, spec)
+    if unplaceable == EC2_NO_INSTANCE:
+        raise invalid_parameter(EC2_NO_INSTANCE)
+    if unplaceable is not None:
+        # "API failure reasons": placement problems come back as failures, not errors.
+        return {"tasks": [], "failures": [{"reason": unplaceable} for _ in range(count)]}
+    tags = tags_from(params.get("tags"))
+    if params.get("propagateTags") == "TASK_DEFINITION":
+        tags = {**taskdef.tags, **tags}
+    tasks = []
+    for _ in range(count):
+        task = new_task(
+            world,
+            cluster,
+            taskdef,
+            spec=spec,
+            started_by=params.get("startedBy"),
+            group=params.get("group") or f"family:{taskdef.family}",
+        )
+        task.tags = dict(tags)
+        if params.get("overrides"):
+            task.overrides = copy.deepcopy(params["overrides"])
+        tasks.append(task)
+    return {"tasks": [task_view(task) for task in tasks], "failures": []}
+
+
+_RUN_SPEC_KEYS = (
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+)
+
+
 def stop_task(world: World, region: Region, params: Params) -> Response:
     """Stop a task on the user's behalf; a service replaces it (not a deployment failure)."""
     cluster = cluster_param(region, params)
@@ -95,6 +164,7 @@ def stop_task(world: World, region: Region, params: Params) -> Response:
 
 
 OPERATIONS: dict[str, Operation] = {
+    "RunTask": run_task,
     "ListTasks": list_tasks,
     "DescribeTasks": describe_tasks,
     "StopTask": stop_task,

@@ -1,0 +1,90 @@
+"""RunTask and StopTask for one-off tasks (migrations): container rules decide how they end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecsdeploy.sim._errors import EcsApiError
+from tests.sim.backend_fixtures import Sim
+
+
+def _run(sim: Sim, image: str, **params: Any) -> dict[str, Any]:
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register(image, family="migrate")
+    answer = sim.call("RunTask", cluster="prod", taskDefinition=taskdef, **params)
+    assert answer["failures"] == []
+    [task] = answer["tasks"]
+    return dict(task)
+
+
+def _describe(sim: Sim, task: dict[str, Any]) -> dict[str, Any]:
+    [described] = sim.call("DescribeTasks", cluster="prod", tasks=[task["taskArn"]])["tasks"]
+    return dict(described)
+
+
+def test_run_task_starts_a_standalone_task() -> None:
+    """ "RunTask" (API reference): a new task from the task definition, grouped by family,
+    startedBy as given, PROVISIONING first and RUNNING once started."""
+    sim = Sim()
+    task = _run(sim, "myorg/migrate:1", startedBy="release-42")
+    assert (task["lastStatus"], task["group"], task["startedBy"]) == (
+        "PROVISIONING",
+        "family:migrate",
+        "release-42",
+    )
+    sim.advance(30)
+    assert _describe(sim, task)["lastStatus"] == "RUNNING"
+
+
+def test_an_exit_rule_finishes_the_task_with_its_exit_code() -> None:
+    """A migration that finishes: EssentialContainerExited, the container's exit code 0."""
+    sim = Sim()
+    sim.backend.add_container_rule({"image": "myorg/migrate:*", "behavior": "exit", "after": 20})
+    task = _run(sim, "myorg/migrate:1")
+    sim.advance(60)
+    done = _describe(sim, task)
+    assert (done["lastStatus"], done["stopCode"]) == ("STOPPED", "EssentialContainerExited")
+    assert done["stoppedReason"] == "Essential container in task exited"
+    assert done["containers"][0]["exitCode"] == 0
+
+
+def test_a_crash_rule_fails_the_task_and_nothing_replaces_it() -> None:
+    """A failing migration reports its exit code; no scheduler launches another task."""
+    sim = Sim()
+    sim.backend.add_container_rule(
+        {"image": "myorg/migrate:*", "behavior": "crash", "exit_code": 3, "after": 5}
+    )
+    task = _run(sim, "myorg/migrate:1")
+    sim.advance(120)
+    assert _describe(sim, task)["containers"][0]["exitCode"] == 3
+    listed = sim.call("ListTasks", cluster="prod", desiredStatus="RUNNING")["taskArns"]
+    assert listed == []
+
+
+def test_stop_task_ends_a_one_off_task_as_user_initiated() -> None:
+    """ "StopTask" (API reference): the task stops with UserInitiated and the given reason."""
+    sim = Sim()
+    task = _run(sim, "myorg/migrate:1")
+    sim.advance(30)
+    sim.call("StopTask", cluster="prod", task=task["taskArn"], reason="release cancelled")
+    sim.advance(30)
+    stopped = _describe(sim, task)
+    assert (stopped["lastStatus"], stopped["stopCode"]) == ("STOPPED", "UserInitiated")
+    assert stopped["stoppedReason"] == "release cancelled"
+
+
+def test_run_task_count_and_overrides() -> None:
+    """count tasks at once (at most 10); overrides are reported back."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    overrides = {"containerOverrides": [{"name": "app", "command": ["migrate", "--up"]}]}
+    answer = sim.call(
+        "RunTask", cluster="prod", taskDefinition=taskdef, count=3, overrides=overrides
+    )
+    assert len(answer["tasks"]) == 3
+    assert answer["tasks"][0]["overrides"] == overrides
+    with pytest.raises(EcsApiError):
+        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=11)
