@@ -13,6 +13,8 @@ The library never imports this package; only the ``sim``/``demo`` commands and t
 from __future__ import annotations
 
 import enum
+import os
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -23,7 +25,10 @@ from ecsdeploy.sim._protocol import DEFAULT_REGION
 from ecsdeploy.sim._server import EcsServer, RunningServer
 from ecsdeploy.sim._timings import Timings
 
-__all__ = ["EcsBackend", "SimClock", "Simulator", "Timings"]
+__all__ = ["START_BEHIND_VARIABLE", "EcsBackend", "SimClock", "Simulator", "Timings"]
+
+START_BEHIND_VARIABLE = "ECSDEPLOY_SIM_START_BEHIND"
+"""Environment variable: seconds the simulated clock starts behind the wall clock."""
 
 
 class _State(enum.Enum):
@@ -39,6 +44,16 @@ class Simulator:
     task ids, fault probabilities and timing jitter repeatable; `throttle` switches on ECS's
     request throttling (token buckets refilled on wall time); `timings` sets the task lifecycle.
     A simulator opens once: entering it twice raises RuntimeError.
+
+    `start_behind` starts simulated time that many seconds before the wall clock (default:
+    ``ECSDEPLOY_SIM_START_BEHIND`` from the environment, else 0, so that ``ecsdeploy sim``
+    honours it too). At a speed above 1 simulated time runs ahead of the wall clock, and a
+    client that compares ECS timestamps with its own clock sees events from the future
+    (ecs-deplojo replays them as new). Starting behind by the simulated length of the run keeps
+    every timestamp in the past; the trade-off is that timestamps look older than they are, so
+    a client that keeps only events created after it started sees none of them. Pick the one
+    your client tolerates: behind for clients that compare ages, 0 for clients that filter by
+    their own start time.
     """
 
     def __init__(
@@ -50,8 +65,13 @@ class Simulator:
         seed: int | None = None,
         throttle: bool = False,
         timings: Timings | None = None,
+        start_behind: float | None = None,
     ) -> None:
-        self.clock = SimClock(speed=speed)
+        if start_behind is None:
+            start_behind = float(os.environ.get(START_BEHIND_VARIABLE) or 0)
+        if start_behind < 0:
+            raise ValueError(f"start_behind must be >= 0, not {start_behind}")
+        self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
         self._server = EcsServer(self.backend, clock=self.clock, seed=seed, throttle=throttle)
         self._running = RunningServer(self._server, host=host, port=port)
