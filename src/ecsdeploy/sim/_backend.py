@@ -4,18 +4,21 @@ deployment dynamics on simulated time. Synchronous and free of I/O; the wire lay
 serializes what it returns or raises.
 
 Simulated: clusters, task definitions (stored losslessly), services with the rolling-update
-(`ECS`) controller, the task lifecycle (`_lifecycle`), the rolling update within
-minimumHealthyPercent/maximumPercent (`_rollout`), rolloutState, failedTasks, the deployment
-circuit breaker and ECS rollback (`_circuit_breaker`), service events in ECS's wording
-(`_events`), stopped tasks with stop codes and exit codes, service-deployment records and
-StopServiceDeployment (`_deployments`, `_service_deployment_ops`), target-group registration
-events and draining delay, tags, container rules that make images fail (`_rules`), and Spot
-interruptions and task retirement that stop RUNNING tasks without failing anything.
+(`ECS`) controller, the task lifecycle (`_lifecycle`) with container health checks, grace
+period and startPeriod, the rolling update within minimumHealthyPercent/maximumPercent
+(`_rollout`), rolloutState, failedTasks with resetOnHealthyTask and thresholdConfiguration,
+the deployment circuit breaker and ECS's rollback to the last COMPLETED deployment
+(`_circuit_breaker`), the service throttle logic (`_launch_throttle`), service events in ECS's
+wording (`_events`), stopped tasks with stop codes and exit codes, service-deployment records
+and StopServiceDeployment (`_deployments`, `_service_deployment_ops`), RunTask/StopTask
+(`_task_ops`), awsvpc ENI attachments, target-group registration events and draining delay,
+tags, container rules that make images fail, stop them as Spot interruption or retirement
+does, or leave them without capacity (`_rules`).
 
-Not simulated: container instances, capacity providers and placement (every task finds room),
-RunTask/StartTask, task sets (CODE_DEPLOY and EXTERNAL services are stored but run nothing),
-load balancer health checks, Service Connect, alarms-based rollback, ECS's task-launch
-throttling and the 6-hourly repetition of steady-state events.
+Not simulated: container instances, capacity providers and real placement (every task finds
+room unless a `no_capacity` rule says otherwise), StartTask, task sets (CODE_DEPLOY and
+EXTERNAL services are stored but run nothing), load balancer health checks, Service Connect,
+alarms-based rollback and the 6-hourly repetition of steady-state events.
 """
 
 from __future__ import annotations
