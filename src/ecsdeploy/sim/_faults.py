@@ -8,6 +8,11 @@ A rule is ``{"operation": "DescribeServices" | "*", "error": <kind>, "probabilit
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.
+* ``stale`` (DescribeServices only) — ECS's eventual consistency: each service is answered as
+  the simulator described it ``seconds`` of *simulated* time earlier; if it did not exist then
+  or was not described that long ago, as the oldest answer kept (see `_stale_answers`).
+* ``missing`` (DescribeServices only) — each existing service is answered under ``failures``
+  with reason ``MISSING``, as ECS answers for a service it cannot find.
 
 ``probability`` (default 1) draws from the simulator's seeded RNG, so a seeded run is
 repeatable; ``count`` (default unlimited) caps how many times the rule fires. The first rule
@@ -29,6 +34,11 @@ class FaultKind(StrEnum):
     SERVER_ERROR = "ServerException"
     RESET = "reset"
     LATENCY = "latency"
+    STALE = "stale"
+    MISSING = "missing"
+
+
+_DESCRIBE_SERVICES_ONLY = frozenset({FaultKind.STALE, FaultKind.MISSING})
 
 
 _RULE_KEYS = frozenset({"operation", "error", "probability", "count", "seconds"})
@@ -65,8 +75,10 @@ def parse_fault_rule(rule: Mapping[str, Any], *, operations: frozenset[str]) -> 
     seconds = _number(rule, "seconds", 0.0)
     if seconds < 0:
         raise ValueError(f"'seconds' must be >= 0, not {seconds}")
-    if kind is FaultKind.LATENCY and "seconds" not in rule:
-        raise ValueError("a latency rule needs 'seconds'")
+    if kind in (FaultKind.LATENCY, FaultKind.STALE) and "seconds" not in rule:
+        raise ValueError(f"a {kind.value} rule needs 'seconds'")
+    if kind in _DESCRIBE_SERVICES_ONLY and operation != "DescribeServices":
+        raise ValueError(f"a {kind.value} rule applies to 'DescribeServices', not {operation!r}")
     count = rule.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError(f"'count' must be a positive integer, not {count!r}")

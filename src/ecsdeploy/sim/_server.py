@@ -1,7 +1,8 @@
 """The simulator's HTTP server: ECS's JSON 1.1 API on ``POST /`` and the control API beside it.
 
 One request goes: operation from ``X-Amz-Target`` → counted → fault rules → throttling →
-body read and validated against botocore's model → backend (dynamics caught up first) → JSON.
+body read and validated against botocore's model → backend (dynamics caught up first) → the
+answer kept for stale reads (and made stale or MISSING if a rule says so) → JSON.
 Every failure a client can cause is an ECS error with a 4xx status; a 500 is either an injected
 ``ServerException`` or a bug, which is logged with its traceback.
 """
@@ -12,7 +13,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
@@ -20,7 +21,7 @@ from aiohttp import web
 from ecsdeploy.sim._clock import SimClock
 from ecsdeploy.sim._control import control_routes
 from ecsdeploy.sim._errors import EcsApiError
-from ecsdeploy.sim._faults import FaultInjector, FaultKind, parse_fault_rule
+from ecsdeploy.sim._faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._protocol import (
     error_response,
     json_response,
@@ -31,6 +32,7 @@ from ecsdeploy.sim._protocol import (
     throttling_error,
     unknown_operation,
 )
+from ecsdeploy.sim._stale_answers import ServiceAnswerHistory, missing
 from ecsdeploy.sim._stats import CallStats
 from ecsdeploy.sim._throttle import Throttle
 from ecsdeploy.sim._validation import RequestValidator
@@ -71,6 +73,7 @@ class EcsServer:
         self.faults = FaultInjector(random.Random(seed))
         self.throttle = Throttle() if throttle else None
         self.call_stats = CallStats()
+        self.answers = ServiceAnswerHistory()
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -87,13 +90,21 @@ class EcsServer:
         region = region_from_authorization(request.headers.get("Authorization"))
         self.call_stats.record_call(operation)
         try:
-            if await self._injected_fault(operation) == "dropped":
+            fault = await self._injected_fault(operation)
+            if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(region, operation)
             params = parse_body(await _read_body(request))
             self.validator.validate(operation, params)
             self.backend.catch_up()
-            return json_response(self.backend.handle(region, operation, params))
+            response = self.backend.handle(region, operation, params)
+            now = self.clock.now()
+            self.answers.record(operation, response, now=now)
+            if fault is not None and fault.kind is FaultKind.STALE:
+                response = self.answers.stale(response, seconds=fault.seconds, now=now)
+            elif fault is not None and fault.kind is FaultKind.MISSING:
+                response = missing(response)
+            return json_response(response)
         except EcsApiError as error:
             if error.code == "ThrottlingException":
                 self.call_stats.record_throttled(operation)
@@ -102,19 +113,23 @@ class EcsServer:
             logger.exception("ecsdeploy.sim.unexpected_error", operation=operation, region=region)
             return error_response(server_error())
 
-    async def _injected_fault(self, operation: str) -> Literal["dropped", "proceed"]:
-        """Apply the fault rule that fires for this call: raise its error, delay, or drop."""
+    async def _injected_fault(self, operation: str) -> FaultRule | None:
+        """Apply the fault rule that fires for this call: raise its error or delay it.
+
+        Returns the rule when the caller still has to act on it (drop the connection, or
+        rewrite the answer), else None.
+        """
         rule = self.faults.fire(operation)
         if rule is None:
-            return "proceed"
+            return None
         if rule.kind is FaultKind.THROTTLING:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
-        if rule.kind is FaultKind.RESET:
-            return "dropped"
-        await asyncio.sleep(rule.seconds)
-        return "proceed"
+        if rule.kind is FaultKind.LATENCY:
+            await asyncio.sleep(rule.seconds)
+            return None
+        return rule
 
     def _check_throttle(self, region: str, operation: str) -> None:
         if self.throttle is not None and not self.throttle.allow(region, operation):
@@ -128,6 +143,7 @@ class EcsServer:
         self.backend.clear_container_rules()
         self.faults.clear()
         self.call_stats.reset()
+        self.answers.clear()
         if self.throttle is not None:
             self.throttle.reset()
 
