@@ -9,7 +9,8 @@ minimumHealthyPercent/maximumPercent (`_rollout`), rolloutState, failedTasks, th
 circuit breaker and ECS rollback (`_circuit_breaker`), service events in ECS's wording
 (`_events`), stopped tasks with stop codes and exit codes, service-deployment records and
 StopServiceDeployment (`_deployments`, `_service_deployment_ops`), target-group registration
-events and draining delay, tags, container rules that make images fail (`_rules`).
+events and draining delay, tags, container rules that make images fail (`_rules`), and Spot
+interruptions and task retirement that stop RUNNING tasks without failing anything.
 
 Not simulated: container instances, capacity providers and placement (every task finds room),
 RunTask/StartTask, task sets (CODE_DEPLOY and EXTERNAL services are stored but run nothing),
@@ -33,9 +34,10 @@ from ecsdeploy.sim import (
 from ecsdeploy.sim._clock import SimClock
 from ecsdeploy.sim._errors import EcsApiError
 from ecsdeploy.sim._ids import IdFactory
+from ecsdeploy.sim._lifecycle import watch_for_interruption
 from ecsdeploy.sim._operation import Operation
 from ecsdeploy.sim._rollout import evaluate
-from ecsdeploy.sim._rules import ContainerRules
+from ecsdeploy.sim._rules import Behavior, ContainerRules
 from ecsdeploy.sim._timings import Timings
 from ecsdeploy.sim._world import World
 
@@ -117,9 +119,17 @@ class EcsBackend:
     def add_container_rule(self, rule: Mapping[str, Any]) -> None:
         """Validate `rule` (ValueError explains a bad one) and give it priority over older rules.
 
-        Rules apply to tasks launched afterwards; see `ecsdeploy.sim._rules` for the semantics.
+        Rules apply to tasks launched afterwards, except `interruption` rules, which also stop
+        tasks already RUNNING; see `ecsdeploy.sim._rules` for the semantics.
         """
-        self._rules.add(rule)
+        parsed = self._rules.add(rule)
+        if parsed.behavior is Behavior.INTERRUPTION:
+            self.catch_up()
+            interruption = self._rules.interruptions[-1]
+            for region in self._world.regions.values():
+                for cluster in region.clusters.values():
+                    for task in list(cluster.tasks.values()):
+                        watch_for_interruption(self._world, task, interruption)
 
     def clear_container_rules(self) -> None:
         self._rules.clear()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ecsdeploy.sim import _events
 from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._ids import arn
-from ecsdeploy.sim._rules import Behavior
+from ecsdeploy.sim._rules import Behavior, Interruption
 from ecsdeploy.sim._state import Container, Deployment, Service, Task, TaskDefinition
 from ecsdeploy.sim._world import World
 
@@ -161,7 +161,31 @@ def _to_running(world: World, task: Task) -> None:
         world.schedule(_time_to_healthy(world, task), _became_healthy, task)
         if rule is not None and rule.behavior is Behavior.CRASH:
             world.schedule(rule.after, _essential_container_exited, task)
+    for interruption in world.rules.interruptions:
+        watch_for_interruption(world, task, interruption)
     _touch(world, task)
+
+
+def watch_for_interruption(world: World, task: Task, interruption: Interruption) -> None:
+    """Schedule `interruption` for `task` if it is RUNNING with a matching essential image."""
+    images = [c.image for c in task.containers if c.essential]
+    if _alive(task) and task.last_status == "RUNNING" and interruption.applies_to(images):
+        world.schedule(interruption.rule.after, _interrupted, (task, interruption))
+
+
+def _interrupted(world: World, subject: tuple[Task, Interruption]) -> None:
+    """AWS takes the task's capacity back: not a failure, the scheduler replaces the task."""
+    task, interruption = subject
+    if not _alive(task) or task.last_status != "RUNNING":
+        return
+    if not world.rules.is_active(interruption):
+        return
+    if interruption.remaining is not None:
+        interruption.remaining -= 1
+    rule = interruption.rule
+    begin_stop(
+        world, task, stop_code=rule.stop_code.value, reason=rule.stopped_reason, failed=False
+    )
 
 
 def _time_to_healthy(world: World, task: Task) -> float:

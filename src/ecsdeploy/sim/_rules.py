@@ -1,5 +1,6 @@
 """Container rules: make tasks whose image matches a glob crash, fail to pull, turn unhealthy or
-start slowly, so that users can rehearse failed deployments against the simulator.
+start slowly, so that users can rehearse failed deployments against the simulator; or have
+AWS take their capacity away (`interruption`), which is no failure of the deployment.
 
 A rule is a JSON object sent through the control API, for example
 ``{"image": "myorg/web:bad*", "behavior": "crash", "exit_code": 1, "after": 5}``.
@@ -8,6 +9,15 @@ references are). The most recently added rule that matches wins, so a test can n
 an earlier broad rule by adding a more specific one; `ContainerRules.clear` forgets them all.
 A task is affected when any of its essential containers matches; the first such container (in
 task-definition order) is the one that fails.
+
+An ``interruption`` rule is not decided at launch: it stops tasks that are RUNNING when it is
+added, and tasks that reach RUNNING while it is active, ``after`` seconds later, as ECS stops
+them for a Fargate Spot interruption (stopCode ``SpotInterruption``, stoppedReason "Your Spot
+Task was interrupted.") or for task retirement and maintenance (``TerminationNotice``, "ECS is
+performing maintenance on the underlying infrastructure hosting the task."). The containers get
+SIGTERM and exit 0, no service event is written (ECS reports these only as task state changes),
+the service scheduler launches replacements, and the deployment's failedTasks and circuit
+breaker are untouched. ``count`` caps how many tasks the rule interrupts (default: every one).
 """
 
 from __future__ import annotations
@@ -33,6 +43,25 @@ class Behavior(Enum):
     """The container's health check fails once running; the scheduler replaces the task."""
     SLOW_START = "slow_start"
     """The container takes `seconds` longer to reach RUNNING."""
+    INTERRUPTION = "interruption"
+    """AWS reclaims the task's capacity `after` seconds of RUNNING (Spot, retirement)."""
+
+
+class StopCode(Enum):
+    """The stop codes ECS gives tasks it stops because their capacity goes away."""
+
+    SPOT_INTERRUPTION = "SpotInterruption"
+    TERMINATION_NOTICE = "TerminationNotice"
+
+
+INTERRUPTION_REASONS: dict[StopCode, str] = {
+    StopCode.SPOT_INTERRUPTION: "Your Spot Task was interrupted.",
+    StopCode.TERMINATION_NOTICE: (
+        "ECS is performing maintenance on the underlying infrastructure hosting the task."
+    ),
+}
+"""stoppedReason as ECS words it ("Fargate capacity providers", "Task retirement and
+maintenance for AWS Fargate on Amazon ECS")."""
 
 
 _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
@@ -40,6 +69,9 @@ _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
     Behavior.PULL_ERROR: frozenset({"image", "behavior", "reason"}),
     Behavior.UNHEALTHY: frozenset({"image", "behavior"}),
     Behavior.SLOW_START: frozenset({"image", "behavior", "seconds"}),
+    Behavior.INTERRUPTION: frozenset(
+        {"image", "behavior", "stop_code", "after", "count", "reason"}
+    ),
 }
 
 
@@ -51,7 +83,11 @@ class ContainerRule:
     after: float = 0.0
     seconds: float = 0.0
     reason: str | None = None
-    """For `crash`: the container's `reason`; for `pull_error`: replaces the default error text."""
+    """For `crash`: the container's `reason`; for `pull_error`: replaces the default error text;
+    for `interruption`: replaces the task's stoppedReason."""
+    stop_code: StopCode = StopCode.SPOT_INTERRUPTION
+    count: int | None = None
+    """For `interruption`: how many tasks it interrupts; None for all."""
 
     def matches(self, image: str) -> bool:
         return fnmatch.fnmatchcase(image, self.image)
@@ -85,6 +121,19 @@ class ContainerRule:
         reason = rule.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise ContainerRuleError(f"'reason' must be a string, not {reason!r}")
+        raw_code = rule.get("stop_code", StopCode.SPOT_INTERRUPTION.value)
+        try:
+            stop_code = StopCode(raw_code)
+        except ValueError:
+            codes = ", ".join(repr(code.value) for code in StopCode)
+            raise ContainerRuleError(
+                f"'stop_code' must be one of {codes}, not {raw_code!r}"
+            ) from None
+        count = rule.get("count")
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise ContainerRuleError(f"'count' must be a positive integer, not {count!r}")
         return cls(
             image=image,
             behavior=behavior,
@@ -92,7 +141,14 @@ class ContainerRule:
             after=_seconds(rule, "after"),
             seconds=_seconds(rule, "seconds", required=behavior is Behavior.SLOW_START),
             reason=reason,
+            stop_code=stop_code,
+            count=count,
         )
+
+    @property
+    def stopped_reason(self) -> str:
+        """The stoppedReason of a task this `interruption` rule stops."""
+        return self.reason or INTERRUPTION_REASONS[self.stop_code]
 
 
 def _seconds(rule: Mapping[str, Any], key: str, *, required: bool = False) -> float:
@@ -108,24 +164,52 @@ def _seconds(rule: Mapping[str, Any], key: str, *, required: bool = False) -> fl
     return float(value)
 
 
-class ContainerRules:
-    """The active rules, newest first."""
+@dataclass(slots=True, eq=False)
+class Interruption:
+    """An active `interruption` rule and how many more tasks it may stop."""
 
-    __slots__ = ("_rules",)
+    rule: ContainerRule
+    remaining: int | None
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+    def applies_to(self, images: list[str]) -> bool:
+        return not self.spent and any(self.rule.matches(image) for image in images)
+
+
+class ContainerRules:
+    """The active rules, newest first; `interruption` rules are kept apart (see module doc)."""
+
+    __slots__ = ("_interruptions", "_rules")
 
     def __init__(self) -> None:
         self._rules: list[ContainerRule] = []
+        self._interruptions: list[Interruption] = []
 
     def add(self, rule: Mapping[str, Any]) -> ContainerRule:
         parsed = ContainerRule.parse(rule)
-        self._rules.insert(0, parsed)
+        if parsed.behavior is Behavior.INTERRUPTION:
+            self._interruptions.append(Interruption(parsed, parsed.count))
+        else:
+            self._rules.insert(0, parsed)
         return parsed
 
     def clear(self) -> None:
         self._rules.clear()
+        self._interruptions.clear()
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self._rules) + len(self._interruptions)
+
+    @property
+    def interruptions(self) -> tuple[Interruption, ...]:
+        """Interruption rules that may still stop a task, oldest first."""
+        return tuple(i for i in self._interruptions if not i.spent)
+
+    def is_active(self, interruption: Interruption) -> bool:
+        return not interruption.spent and any(i is interruption for i in self._interruptions)
 
     def match(self, image: str) -> ContainerRule | None:
         """The newest rule whose glob matches `image`."""
