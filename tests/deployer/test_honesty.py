@@ -1,0 +1,269 @@
+"""Honest outcomes under ECS's real conditions (issue 9): eventually consistent reads, faults
+during the rollback, failures left in place, other people's deployments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from ecsdeploy import Deployer, DeployEvent, DeploySettings, ImageChange, Outcome, Phase, Target
+from ecsdeploy.sim import Simulator
+from tests.deployer.conftest import CLUSTER, POLL, Services
+
+pytestmark = pytest.mark.anyio
+
+CRASH = {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+
+
+def to(image: str, service: str = "webapp") -> Target:
+    return Target(CLUSTER, service, [ImageChange("nginx", image)])
+
+
+def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
+    """A listener that runs `action` the first time the deployment enters `phase`."""
+    done = False
+
+    def listener(event: DeployEvent) -> None:
+        nonlocal done
+        if not done and event.kind == "phase" and event.phase is phase:
+            done = True
+            action()
+
+    return listener
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"operation": "DescribeServices", "error": "missing", "count": 1},
+        {"operation": "DescribeServices", "error": "stale", "seconds": 600, "count": 2},
+    ],
+    ids=["missing", "stale"],
+)
+async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
+    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+) -> None:
+    """A MISSING or stale DescribeServices answer is no SUPERSEDED: the crash is rolled back."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    deployer.subscribe(once_in(Phase.WATCH, lambda: sim.add_rule(fault)))
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rolled_back_by == "ecsdeploy"
+    assert await services.task_definition() == old
+
+
+async def test_a_deleted_service_is_gone_only_after_agreeing_reads(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A service that stays MISSING ends the watch as gone (FAILED), nothing rolled back."""
+    await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    deployer.subscribe(
+        once_in(
+            Phase.WATCH, lambda: sim.add_rule({"operation": "DescribeServices", "error": "missing"})
+        )
+    )
+    result = await deployer.deploy(to("myorg/nginx:slow"), timeout=20)
+    assert result.outcome is Outcome.FAILED
+    assert "MISSING" in result.reason
+    assert [t.phase for t in result.history][-2:] == [Phase.WATCH, Phase.FAILED]
+
+
+async def test_fix_forward_after_a_failure_left_in_place(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A PRIMARY/FAILED deployment is settled: the next deploy runs, its rollback target is the
+    newest COMPLETED revision."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    failed = await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    assert failed.outcome is Outcome.FAILED, failed.reason
+    service = await services.describe()
+    assert service["deployments"][0]["rolloutState"] == "FAILED"
+    fixed = await deployer.deploy(to("myorg/nginx:2"), timeout=15)
+    assert fixed.outcome is Outcome.SUCCEEDED, fixed.reason
+    assert fixed.rollback_task_definition_arn == old
+    assert any("newest COMPLETED" in note for note in fixed.notes)
+
+
+async def test_fix_forward_that_fails_goes_back_to_the_newest_completed_revision(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Rolling back a fix-forward returns to what last worked, not to the failed revision."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    sim.add_rule({**CRASH, "image": "myorg/nginx:crash2"})
+    await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    result = await deployer.deploy(to("myorg/nginx:crash2"), timeout=15)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"operation": "UpdateService", "error": "ThrottlingException", "count": 20},
+        {"operation": "DescribeServices", "error": "missing", "count": 6},
+        {"operation": "DescribeServices", "error": "ServerException", "count": 30},
+    ],
+    ids=["throttled-update", "missing-reads", "describe-outage"],
+)
+async def test_the_rollback_persists_through_faults(
+    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+) -> None:
+    """Faults longer than one retry budget delay the rollback; they do not end it."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(fault)))
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+async def test_a_rollback_that_cannot_finish_says_what_to_run(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ROLLBACK_FAILED only at the rollback's deadline, with what failed and the exact command."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    outage = {"operation": "UpdateService", "error": "ServerException"}
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
+    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    assert result.outcome is Outcome.ROLLBACK_FAILED
+    assert result.exit_code == 3
+    assert "UpdateService to the rollback target failed" in result.reason
+    assert (
+        f"aws ecs update-service --cluster {CLUSTER} --service webapp --task-definition {old}"
+        in result.reason
+    )
+
+
+async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """The service's revision was deregistered: a lossless copy is the rollback target."""
+    old = await services.create()
+    await services.ecs.deregister_task_definition(taskDefinition=old)
+    sim.add_rule(CRASH)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    copy = result.rollback_task_definition_arn
+    assert copy is not None and copy != old
+    assert any("copy" in note for note in result.notes)
+    assert await services.task_definition() == copy
+    described = await services.ecs.describe_task_definition(taskDefinition=copy, include=["TAGS"])
+    assert described["taskDefinition"]["containerDefinitions"][0]["image"] == "myorg/nginx:1.0"
+    assert described["tags"] == [{"key": "team", "value": "web"}]
+
+
+async def test_a_deregistered_current_revision_needs_no_copy_without_rollback(
+    deployer: Deployer, services: Services
+) -> None:
+    """With rollback disabled the deregistered revision is not copied."""
+    old = await services.create()
+    await services.ecs.deregister_task_definition(taskDefinition=old)
+    result = await deployer.deploy(to("myorg/nginx:2"), rollback=False)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert len(await services.revisions()) == 1
+    assert result.notes == ()
+
+
+async def test_a_service_that_cannot_roll_is_refused(
+    deployer: Deployer, services: Services
+) -> None:
+    """minimumHealthyPercent 100 with maximumPercent 100: exit 2, nothing changed, which
+    setting to change."""
+    old = await services.create(minimum_healthy=100, maximum=100)
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.FAILED
+    assert result.exit_code == 2
+    assert not result.changed
+    assert "maximumPercent" in result.reason
+    assert await services.revisions() == [old]
+    assert len((await services.describe())["deployments"]) == 1
+
+
+async def test_a_service_with_no_tasks_rolls_even_at_100_100(
+    deployer: Deployer, services: Services
+) -> None:
+    """Desired count 0 leaves nothing to keep: the deployment runs and says no task ran."""
+    await services.create(desired=0, minimum_healthy=100, maximum=100)
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "no task ran the new revision" in result.reason
+
+
+@pytest.mark.parametrize("stop_code", ["SpotInterruption", "TerminationNotice"])
+async def test_interruptions_are_not_failures(
+    deployer: Deployer, services: Services, sim: Simulator, stop_code: str
+) -> None:
+    """Tasks AWS takes back are reported, and do not fail a healthy deployment."""
+    await services.create(desired=2)
+    sim.add_rule(
+        {
+            "image": "myorg/nginx:2",
+            "behavior": "interruption",
+            "stop_code": stop_code,
+            "after": 1,
+            "count": 4,
+        }
+    )
+    reported: list[DeployEvent] = []
+    deployer.subscribe(lambda e: reported.append(e) if e.kind == "stopped_task" else None)
+    result = await deployer.deploy(to("myorg/nginx:2"), bake=0.5)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert len([t for t in result.stopped_tasks if t.stop_code == stop_code]) >= 3
+    assert {e.data["stop_kind"] for e in reported} == {"interruption"}
+
+
+async def test_an_aws_outage_before_any_change_is_not_bad_input(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ServerException in PREFLIGHT: exit 1, "nothing changed", with the AWS error."""
+    old = await services.create()
+    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.FAILED
+    assert result.exit_code == 1
+    assert "nothing changed" in result.reason
+    assert "DescribeServices" in result.reason
+    sim.clear_rules()
+    assert await services.revisions() == [old]
+
+
+async def test_zero_desired_tasks_say_no_task_ran(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Desired count 0 succeeds with a reason saying no task ran the new revision."""
+    await services.create(desired=0)
+    sim.add_rule(CRASH)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "no task ran the new revision" in result.reason
+
+
+async def test_a_manual_rollback_is_superseded_not_ecs(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Someone deploying the previous revision over ours is SUPERSEDED, never ECS's rollback."""
+    old = await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    watching = anyio.Event()
+    deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:slow"), timeout=20))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert await services.task_definition() == old
