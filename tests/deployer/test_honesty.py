@@ -152,7 +152,8 @@ async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
     result = await deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     copy = result.rollback_task_definition_arn
-    assert copy is not None and copy != old
+    assert copy is not None
+    assert copy != old
     assert any("copy" in note for note in result.notes)
     assert await services.task_definition() == copy
     described = await services.ecs.describe_task_definition(taskDefinition=copy, include=["TAGS"])
