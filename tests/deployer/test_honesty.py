@@ -8,7 +8,17 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, DeploySettings, ImageChange, Outcome, Phase, Target
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    DeploySettings,
+    ImageChange,
+    Outcome,
+    Phase,
+    Release,
+    Stage,
+    Target,
+)
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, POLL, Services
 
@@ -268,3 +278,64 @@ async def test_a_manual_rollback_is_superseded_not_ecs(
     assert result.outcome is Outcome.SUPERSEDED, result.reason
     assert result.rolled_back_by is None
     assert await services.task_definition() == old
+
+
+async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A hotfix deployed while a later stage runs stays; that service is SUPERSEDED."""
+    await services.create("api", desired=1)
+    await services.create("worker", desired=1)
+    sim.add_rule({"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600})
+    stuck = Target(
+        CLUSTER,
+        "worker",
+        [ImageChange("nginx", "myorg/nginx:stuck")],
+        settings=DeploySettings(timeout=2, poll_interval=POLL, rollback_timeout=30),
+    )
+    release = Release([Stage("one", [to("myorg/nginx:2", "api")]), Stage("two", [stuck])])
+    worker_watching = anyio.Event()
+    deployer.subscribe(
+        lambda e: (
+            worker_watching.set()
+            if e.target.service == "worker" and e.kind == "phase" and e.phase is Phase.WATCH
+            else None
+        )
+    )
+    results = []
+
+    async def run() -> None:
+        results.append(await deployer.release(release))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await worker_watching.wait()
+        hotfix = await services.ecs.register_task_definition(
+            family="api",
+            containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:hotfix", "memory": 128}],
+        )
+        hotfix_arn = hotfix["taskDefinition"]["taskDefinitionArn"]
+        await services.ecs.update_service(cluster=CLUSTER, service="api", taskDefinition=hotfix_arn)
+    (result,) = results
+    states = {s.target.service: s.state for s in result.services}
+    assert states == {"api": "SUPERSEDED", "worker": "ROLLED_BACK"}, [
+        s.reason for s in result.services
+    ]
+    assert await services.task_definition("api") == hotfix_arn
+    assert "not rolled back" in result.by_service()[f"{CLUSTER}/api"].reason
+    assert result.exit_code == 1
+
+
+async def test_a_release_whose_validation_meets_an_aws_outage_exits_1(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ServerException while validating: not bad input; exit 1, nothing changed."""
+    old = await services.create("api", desired=1)
+    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await deployer.release(Release([Stage("one", [to("myorg/nginx:2", "api")])]))
+    sim.clear_rules()
+    assert result.exit_code == 1
+    assert result.error is not None
+    assert "nothing changed" in result.error
+    assert "ServerException" in result.error or "DescribeServices" in result.error
+    assert await services.revisions("api") == [old]
