@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import anyio
 import pytest
+from botocore.config import Config
 
 from ecsdeploy import (
     Deployer,
@@ -16,11 +17,12 @@ from ecsdeploy import (
     Outcome,
     Phase,
     Release,
+    RetryPolicy,
     Stage,
     Target,
 )
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, POLL, Services
+from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
 
 pytestmark = pytest.mark.anyio
 
@@ -339,3 +341,30 @@ async def test_a_release_whose_validation_meets_an_aws_outage_exits_1(
     assert "nothing changed" in result.error
     assert "ServerException" in result.error or "DescribeServices" in result.error
     assert await services.revisions("api") == [old]
+
+
+async def test_a_registration_whose_answer_is_lost_registers_one_revision(
+    services: Services, sim: Simulator
+) -> None:
+    """RegisterTaskDefinition answered too late for the client: retried without a duplicate."""
+    old = await services.create()
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=0.3
+    )
+    sim.add_rule(
+        {"operation": "RegisterTaskDefinition", "error": "latency", "seconds": 1.0, "count": 1}
+    )
+    async with Deployer(
+        session=session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        settings=DeploySettings(timeout=30, poll_interval=POLL),
+        retry=RetryPolicy.fast(),
+        client_options={"config": config},
+    ) as deployer:
+        result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    revisions = await services.revisions()
+    assert len(revisions) == 2, revisions
+    assert revisions[0] == old
+    assert await services.task_definition() == revisions[1]
