@@ -95,8 +95,11 @@ def read(
     )
 
 
+ROLLING = Verdict.progressing("rolling")
+
+
 def run(
-    observations: Sequence[Observation], verdict: Verdict = Verdict.progressing("rolling")
+    observations: Sequence[Observation], verdict: Verdict = ROLLING
 ) -> tuple[WatchEnd | None, int]:
     """Feed observations through assess/conclude: the end, and the index of its read."""
     state = WatchState()
