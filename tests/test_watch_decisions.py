@@ -138,12 +138,13 @@ def ecs_real_shape(at: float, *, reason: str = "circuit breaker: rolling back") 
     )
 
 
-def ecs_new_id_shape(at: float) -> Observation:
+def ecs_new_id_shape(at: float, *, ecs_rolls_back: bool = True) -> Observation:
     """The older simulator: a new deployment of the rollback target; ours ACTIVE/FAILED."""
     return read(
         dep("ecs-svc/rollback", "PRIMARY", "IN_PROGRESS", updated=at),
         dep(OURS, "ACTIVE", "FAILED", updated=at),
         at=at,
+        config={"deploymentCircuitBreaker": {"enable": True, "rollback": ecs_rolls_back}},
     )
 
 
@@ -192,6 +193,13 @@ T = [CREATED + POLL * i for i in range(1, 12)]
         ([ecs_new_id_shape(t) for t in T[:3]], EndKind.FAILED, True, 2),
         # A human's rollback to the previous revision is someone else's deployment.
         ([human_rollback(t) for t in T[:3]], EndKind.SUPERSEDED, False, 2),
+        # ... even after ECS failed ours, when ECS is not configured to roll back.
+        (
+            [ecs_new_id_shape(t, ecs_rolls_back=False) for t in T[:3]],
+            EndKind.SUPERSEDED,
+            False,
+            2,
+        ),
     ],
     ids=[
         "one-missing",
@@ -202,6 +210,7 @@ T = [CREATED + POLL * i for i in range(1, 12)]
         "ecs-real-shape",
         "ecs-new-id-shape",
         "human-rollback",
+        "human-rollback-after-ecs-failed-ours",
     ],
 )
 def test_irreversible_endings_need_agreeing_fresh_reads(

@@ -3,6 +3,7 @@
 PREFLIGHT → REGISTER → UPDATE → WATCH → SUCCEEDED
                                   WATCH → ROLLBACK → ROLLED_BACK | ROLLBACK_FAILED
                                   WATCH → FAILED (rollback disabled) | SUPERSEDED
+                                  ROLLBACK → SUPERSEDED (someone else deployed meanwhile)
 PREFLIGHT | REGISTER | UPDATE → FAILED (nothing was changed)
 
 Every transition is one structured log event and one entry in the result's history. The machine
@@ -51,6 +52,7 @@ from ecsdeploy._watch import (
     WatchState,
     assess,
     conclude,
+    ecs_rolls_back,
     is_stale,
     newest_update,
     out_of_checks,
@@ -80,7 +82,8 @@ TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
     Phase.REGISTER: frozenset({Phase.UPDATE, Phase.FAILED}),
     Phase.UPDATE: frozenset({Phase.WATCH, Phase.FAILED}),
     Phase.WATCH: frozenset({Phase.SUCCEEDED, Phase.ROLLBACK, Phase.FAILED, Phase.SUPERSEDED}),
-    Phase.ROLLBACK: frozenset({Phase.ROLLED_BACK, Phase.ROLLBACK_FAILED}),
+    # Someone else deployed while we rolled back: their work is left alone.
+    Phase.ROLLBACK: frozenset({Phase.ROLLED_BACK, Phase.ROLLBACK_FAILED, Phase.SUPERSEDED}),
 }
 
 logger = structlog.get_logger("ecsdeploy")
@@ -97,6 +100,14 @@ class IllegalTransitionError(RuntimeError):
 
 class _NotChanged(Exception):  # noqa: N818 - control flow, never escapes the machine
     """PREFLIGHT/REGISTER/UPDATE ended the deployment before the service was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _SomeoneElse(Exception):  # noqa: N818 - control flow, never escapes the machine
+    """Someone else's deployment replaced ours during ROLLBACK: never roll back over it."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -250,7 +261,14 @@ class DeploymentMachine:
             self._rolled_back_by = "ecs" if end.ecs_rolling_back else "ecsdeploy"
             self._trigger = end.trigger
             self._transition(Phase.ROLLBACK, reason=end.reason, by=self._rolled_back_by)
-            problem = await self._roll_back_within_deadline(ecs_rolling_back=end.ecs_rolling_back)
+            try:
+                problem = await self._roll_back_within_deadline(
+                    ecs_rolling_back=end.ecs_rolling_back
+                )
+            except _SomeoneElse as other:
+                self._rolled_back_by = None
+                self._end(Phase.SUPERSEDED, f"{end.reason}; {other.reason}; left alone")
+                return
             if problem is None:
                 await self.forget_revision()
                 self._end(Phase.ROLLED_BACK, end.reason, by=self._rolled_back_by)
@@ -574,23 +592,29 @@ class DeploymentMachine:
         newest_seen = 0.0
         if not ecs_rolling_back:
             current = await self._read_once(log)
+            if current is not None and is_stale(
+                current,
+                newest_seen=0.0,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                current = None  # an answer from before our deployment tells nothing
             primary = primary_of(current) if current is not None else None
-            if (
-                primary is not None
-                and primary.get("taskDefinition") == self._rollback_arn
-                and primary.get("id") != self._deployment_id
-            ):
-                # ECS's circuit breaker got there first; a second rollback would race it.
-                self._rolled_back_by = "ecs"
-                self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
-            elif primary is not None and primary.get("taskDefinition") not in (
-                self._new_arn,
-                self._rollback_arn,
-            ):
-                return f"someone else deployed {primary.get('taskDefinition')} meanwhile"
-            else:
+            if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
                 await self._send_rollback(log)
+            elif primary.get("taskDefinition") in self._watch_context().rollback_arns and (
+                primary.get("id") == (self._rollback.deployment_id if self._rollback else None)
+                or ecs_rolls_back(current or {})
+            ):
+                # ECS got there first; a second rollback would race it.
+                self._rolled_back_by = "ecs"
+                self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
+            else:
+                raise _SomeoneElse(
+                    f"someone else deployed {primary.get('taskDefinition')} "
+                    f"(deployment {primary.get('id')}) meanwhile"
+                )
         checks: list[HealthCheck] = [RolloutStateCheck(), CircuitBreakerCheck(), SteadyStateCheck()]
         while True:
             service = await self._read_service(log)
@@ -624,7 +648,10 @@ class DeploymentMachine:
                         return verdict.reason
                     log.problem = verdict.reason
                 else:
-                    return f"someone else deployed {primary.get('taskDefinition')} meanwhile"
+                    raise _SomeoneElse(
+                        f"someone else deployed {primary.get('taskDefinition')} "
+                        f"(deployment {primary.get('id')}) meanwhile"
+                    )
             await anyio.sleep(self.settings.poll_interval)
 
     async def _send_rollback(self, log: _RollbackLog) -> None:

@@ -170,6 +170,16 @@ def ecs_rollback_trigger(observation: Observation) -> str:
     return f"alarm ({alarmed[0]})"
 
 
+def ecs_rolls_back(service: Mapping[str, Any]) -> bool:
+    """The service lets ECS roll a failed deployment back (circuit breaker or alarms)."""
+    config = service.get("deploymentConfiguration") or {}
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    alarms = config.get("alarms") or {}
+    return bool(breaker.get("enable") and breaker.get("rollback")) or bool(
+        alarms.get("enable") and alarms.get("rollback")
+    )
+
+
 def ecs_will_roll_back(observation: Observation) -> bool:
     """ECS has failed our deployment and its configuration makes it roll back by itself."""
     config = observation.service.get("deploymentConfiguration") or {}
@@ -211,8 +221,14 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
         for e in observation.events
     )
     back_to_target = primary.get("taskDefinition") in context.rollback_arns
-    if (primary.get("id") == context.previous_deployment_id and primary.get("id") is not None) or (
-        back_to_target and (ours_failed or failed_event)
+    same_deployment_again = (
+        primary.get("id") is not None and primary.get("id") == context.previous_deployment_id
+    )
+    # ECS goes back by making the previous deployment PRIMARY again (no human can reuse its id);
+    # a new deployment of the rollback target is ECS's only if ECS was configured to roll back
+    # and failed ours first. Otherwise a human rolled back by hand: someone else's deployment.
+    if same_deployment_again or (
+        back_to_target and (ours_failed or failed_event) and ecs_rolls_back(observation.service)
     ):
         trigger = ecs_rollback_trigger(observation)
         return WatchEnd(

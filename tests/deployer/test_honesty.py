@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import anyio
 import pytest
-from botocore.config import Config
 
 from ecsdeploy import (
     Deployer,
@@ -23,6 +22,7 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
+from tests.deployer.lossy_proxy import lossy_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -119,9 +119,8 @@ async def test_fix_forward_that_fails_goes_back_to_the_newest_completed_revision
     [
         {"operation": "UpdateService", "error": "ThrottlingException", "count": 20},
         {"operation": "DescribeServices", "error": "missing", "count": 6},
-        {"operation": "DescribeServices", "error": "ServerException", "count": 30},
     ],
-    ids=["throttled-update", "missing-reads", "describe-outage"],
+    ids=["throttled-update", "missing-reads"],
 )
 async def test_the_rollback_persists_through_faults(
     deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
@@ -132,6 +131,23 @@ async def test_the_rollback_persists_through_faults(
     deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(fault)))
     result = await deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+async def test_the_rollback_is_sent_while_reads_fail(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A DescribeServices outage through the whole rollback: UpdateService is still sent."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    outage = {"operation": "DescribeServices", "error": "ServerException"}
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
+    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    sim.clear_rules()
+    assert result.outcome is Outcome.ROLLBACK_FAILED
+    assert "UpdateService to the rollback target was accepted" in result.reason
+    assert "reads of the service failed" in result.reason
     assert await services.task_definition() == old
 
 
@@ -346,25 +362,54 @@ async def test_a_release_whose_validation_meets_an_aws_outage_exits_1(
 async def test_a_registration_whose_answer_is_lost_registers_one_revision(
     services: Services, sim: Simulator
 ) -> None:
-    """RegisterTaskDefinition answered too late for the client: retried without a duplicate."""
+    """RegisterTaskDefinition carried out but its answer lost: retried without a duplicate."""
     old = await services.create()
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=0.3
-    )
-    sim.add_rule(
-        {"operation": "RegisterTaskDefinition", "error": "latency", "seconds": 1.0, "count": 1}
-    )
-    async with Deployer(
-        session=session(),
-        region=REGION,
-        endpoint_url=sim.endpoint_url,
-        settings=DeploySettings(timeout=30, poll_interval=POLL),
-        retry=RetryPolicy.fast(),
-        client_options={"config": config},
-    ) as deployer:
+    async with (
+        lossy_proxy(sim.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
+        Deployer(
+            session=session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
         result = await deployer.deploy(to("myorg/nginx:2"))
+    assert proxy.lost == 1
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     revisions = await services.revisions()
     assert len(revisions) == 2, revisions
     assert revisions[0] == old
     assert await services.task_definition() == revisions[1]
+
+
+async def test_a_manual_rollback_after_ecs_failed_ours_is_not_credited_to_ecs(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ECS failed ours (its rollback off), then a human deployed the previous revision:
+    SUPERSEDED, not "rolled back by ECS"."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    blind = {"operation": "DescribeServices", "error": "ServerException"}
+    watching = anyio.Event()
+
+    def go_blind() -> None:
+        sim.add_rule(blind)
+        watching.set()
+
+    deployer.subscribe(once_in(Phase.WATCH, go_blind))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash"), timeout=20))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await sim.advance(300)  # ECS's breaker fails our deployment while we cannot look
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+        sim.clear_rules()
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert await services.task_definition() == old
