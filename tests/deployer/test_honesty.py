@@ -20,6 +20,7 @@ from ecsdeploy import (
     Stage,
     Target,
 )
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
 from tests.deployer.lossy_proxy import lossy_proxy
@@ -186,7 +187,9 @@ async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
     assert await services.task_definition() == copy
     described = await services.ecs.describe_task_definition(taskDefinition=copy, include=["TAGS"])
     assert described["taskDefinition"]["containerDefinitions"][0]["image"] == "myorg/nginx:1.0"
-    assert described["tags"] == [{"key": "team", "value": "web"}]
+    tags = {t["key"]: t["value"] for t in described["tags"]}
+    assert tags.pop(REGISTRATION_TOKEN_TAG)  # the idempotency token of this registration
+    assert tags == {"team": "web"}
 
 
 async def test_a_deregistered_current_revision_needs_no_copy_without_rollback(
