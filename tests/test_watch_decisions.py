@@ -307,6 +307,7 @@ def crashed(n: int) -> StoppedTask:
         (2, 2, [], "web:2: 2/2 tasks running"),
         (0, 0, [], "desired count is 0, no task ran the new revision"),
         (0, 0, [crashed(1), crashed(2)], "2 task(s) that started failed"),
+        (2, 0, [crashed(1)], "desired count is 0, no task runs it now; 1 task(s)"),
     ],
 )
 def test_success_reason_says_when_no_task_ran(

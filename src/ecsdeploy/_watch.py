@@ -330,14 +330,15 @@ def success_reason(state: WatchState, context: WatchContext, observation: Observ
     deployment = observation.deployment or {}
     revision = str(deployment.get("taskDefinition", "")).rsplit("/", 1)[-1]
     desired = int(deployment.get("desiredCount", 0) or 0)
-    if state.max_running == 0 and desired == 0:
+    if desired == 0:
         failed = observation.failed_stopped_tasks
         crashed = (
             f"; {len(failed)} task(s) that started failed, last: {failed[-1].describe()}"
             if failed
             else ""
         )
-        return f"{revision}: desired count is 0, no task ran the new revision{crashed}"
+        ever = "no task ran the new revision" if state.max_running == 0 else "no task runs it now"
+        return f"{revision}: desired count is 0, {ever}{crashed}"
     baked = f", healthy for {context.bake:g}s" if context.bake else ""
     running = deployment.get("runningCount", "?")
     return f"{revision}: {running}/{desired} tasks running{baked}"

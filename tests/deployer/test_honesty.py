@@ -278,6 +278,29 @@ async def test_zero_desired_tasks_say_no_task_ran(
     assert "no task ran the new revision" in result.reason
 
 
+async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Scaled to 0 after a crash: SUCCEEDED, saying no task runs the revision and what crashed."""
+    await services.create(desired=2)
+    sim.add_rule({**CRASH, "after": 1})
+    crashed = anyio.Event()
+    deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash")))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await crashed.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", desiredCount=0)
+    (result,) = results
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "desired count is 0" in result.reason
+    assert "that started failed" in result.reason
+
+
 async def test_a_manual_rollback_is_superseded_not_ecs(
     deployer: Deployer, services: Services, sim: Simulator
 ) -> None:
