@@ -80,6 +80,7 @@ class Services:
         extra_containers: list[dict[str, Any]] | None = None,
         minimum_healthy: int = 100,
         maximum: int = 200,
+        health_check: dict[str, Any] | None = None,
     ) -> str:
         """Create a steady service running `image` in container "nginx"; return its task def ARN."""
         await self.ecs.create_cluster(clusterName=cluster)
@@ -90,6 +91,7 @@ class Services:
                 "essential": True,
                 "memory": 128,
                 "environment": environment or [],
+                **({"healthCheck": health_check} if health_check else {}),
             },
             *(extra_containers or []),
         ]

@@ -109,7 +109,8 @@ async def test_unhealthy_containers_fail_the_deployment(
     deployer: Deployer, services: Services, sim: Simulator
 ) -> None:
     """Tasks failing their container health checks are failures; the deploy is rolled back."""
-    old = await services.create()
+    # ECS learns that a container is unhealthy only from its container health check.
+    old = await services.create(health_check={"command": ["CMD-SHELL", "curl -f localhost"]})
     sim.add_rule({"image": "myorg/nginx:sick", "behavior": "unhealthy"})
     result = await deployer.deploy(nginx_to("myorg/nginx:sick"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
