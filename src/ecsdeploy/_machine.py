@@ -46,6 +46,8 @@ from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, RolledBackB
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef import build_revision, diff_revisions, to_register_input
 from ecsdeploy._watch import (
+    CONFIRM_POLLS,
+    CONFIRM_READS,
     EndKind,
     WatchContext,
     WatchEnd,
@@ -411,7 +413,7 @@ class DeploymentMachine:
         target = self.target
         deadline = anyio.current_time() + self.settings.timeout
         while True:
-            service = await self._observer.describe_service(target.service)
+            service = await self._confirmed_service()
             status = service.get("status")
             if status != "ACTIVE":
                 raise ServiceNotFoundError(f"{target}: the service is {status}, not ACTIVE")
@@ -441,6 +443,22 @@ class DeploymentMachine:
             self._log.info("ecsdeploy.preflight.waiting", in_progress=busy)
             self._emit("progress", f"waiting for deployment {busy} to finish")
             await anyio.sleep(self.settings.poll_interval)
+
+    async def _confirmed_service(self) -> dict[str, Any]:
+        """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
+        consistent: a service can be MISSING for a moment)."""
+        started = anyio.current_time()
+        reads = 0
+        while True:
+            try:
+                return await self._observer.describe_service(self.target.service)
+            except ServiceNotFoundError as exc:
+                reads += 1
+                waited = anyio.current_time() - started
+                if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
+                    raise
+                self._log.info("ecsdeploy.preflight.missing", reads=reads, error=str(exc))
+                await anyio.sleep(self.settings.poll_interval)
 
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 

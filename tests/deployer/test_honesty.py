@@ -68,6 +68,16 @@ async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
     assert await services.task_definition() == old
 
 
+async def test_one_missing_answer_in_preflight_is_not_bad_input(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A service DescribeServices calls MISSING once is read again, then deployed."""
+    await services.create()
+    sim.add_rule({"operation": "DescribeServices", "error": "missing", "count": 1})
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+
+
 async def test_a_deleted_service_is_gone_only_after_agreeing_reads(
     deployer: Deployer, services: Services, sim: Simulator
 ) -> None:
