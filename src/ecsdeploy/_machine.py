@@ -180,6 +180,8 @@ class DeploymentMachine:
         self._rollback: RollbackTarget | None = None
         #: The deregistered revision whose lossless copy we register as the rollback target.
         self._copy_of: dict[str, Any] | None = None
+        #: Deregistered revisions whose copies stand in for them.
+        self._copied_arns: set[str] = set()
         self._rollback_deployment_id: str | None = None
         self._notes: list[str] = []
         self._history = History()
@@ -470,6 +472,7 @@ class DeploymentMachine:
                 f"registered {copy_arn}, a copy of the deregistered {self._rollback_arn}, "
                 "as the rollback target"
             )
+            self._copied_arns.add(self._rollback_arn)
             self._rollback = RollbackTarget(copy_arn, self._rollback.deployment_id, "")
         if not self._register_input:
             self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
@@ -510,9 +513,10 @@ class DeploymentMachine:
     def _watch_context(self) -> WatchContext:
         assert self._deployment_id is not None
         assert self._rollback is not None
+        # ECS's own rollback goes back to the revision it last completed, even when that one
+        # was deregistered and our rollback target is its copy.
         arns = {self._rollback_arn, self._previous_arn or self._rollback_arn}
-        if self._copy_of is not None:
-            arns.add(str(self._copy_of.get("family", "")))
+        arns.update(self._copied_arns)
         return WatchContext(
             deployment_id=self._deployment_id,
             created_at=self._created_at,
