@@ -426,3 +426,17 @@ def test_services_that_cannot_roll(fields: dict[str, Any], refused: bool) -> Non
     assert (problem is not None) == refused
     if problem:
         assert "maximumPercent" in problem
+
+
+def test_ecs_failing_ours_then_rolling_back_is_one_confirmed_ending() -> None:
+    """PRIMARY/FAILED reads followed by ECS's rollback agree: ECS rolls back, confirmed."""
+    config = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    failing = read(
+        dep(OURS, "PRIMARY", "FAILED", updated=T[0]),
+        dep(PREV, "ACTIVE", "COMPLETED", updated=T[0]),
+        at=T[0],
+        config=config,
+    )
+    end, index = run([failing, ecs_real_shape(T[1]), ecs_real_shape(T[2])])
+    assert end is not None
+    assert (end.kind, end.ecs_rolling_back, index) == (EndKind.FAILED, True, 2)

@@ -243,8 +243,15 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     )
 
 
+def _agree(a: WatchEnd, b: WatchEnd) -> bool:
+    """Two reads suggest the same ending: ECS failing ours and then ECS rolling back agree;
+    two supersessions agree only on the same deployment."""
+    same = a.kind is b.kind and a.ecs_rolling_back == b.ecs_rolling_back
+    return same and (a.kind is not EndKind.SUPERSEDED or a.reason == b.reason)
+
+
 def _agreeing(pending: _Pending | None, candidate: WatchEnd, at: float) -> _Pending:
-    if pending is not None and pending.end == candidate:
+    if pending is not None and _agree(pending.end, candidate):
         return replace(pending, reads=pending.reads + 1)
     return _Pending(candidate, at, 1)
 
@@ -279,7 +286,7 @@ def assess(
         )
     if candidate is None:
         if not observation.is_ours_primary:
-            return replace(state, pending=None), None, False
+            return state, None, False  # no PRIMARY at all: caught mid-change, decides nothing
         return replace(state, pending=None), None, True
     pending = _agreeing(state.pending, candidate, observation.observed_at)
     state = replace(state, pending=pending, healthy_since=None)
