@@ -293,7 +293,8 @@ async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
 ) -> None:
     """Scaled to 0 after a crash: SUCCEEDED, saying no task runs the revision and what crashed."""
     await services.create(desired=2)
-    sim.add_rule({**CRASH, "after": 1})
+    # Replacements take another 30 s to crash: the scale-in lands before a third failure.
+    sim.add_rule({**CRASH, "after": 30})
     crashed = anyio.Event()
     deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
     results = []
