@@ -27,7 +27,7 @@ from ecsdeploy._botocore_shapes import (
     register_input_shape,
     task_definition_shape,
 )
-from ecsdeploy._taskdef import to_register_input
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG, to_register_input
 from ecsdeploy.exceptions import (
     ConflictingChangesError,
     EmptyChangeSetError,
@@ -627,3 +627,18 @@ def test_diff_hides_unknown_fields_with_secret_names() -> None:
         "containerDefinitions[web].sessionToken: (absent) → ***",
         "containerDefinitions[web].futureMode: (absent) → on",
     ]
+
+
+def test_a_registration_token_is_not_copied() -> None:
+    """The idempotency token of one registration never travels into the next revision."""
+    source = {
+        "taskDefinition": {
+            "family": "web",
+            "containerDefinitions": [{"name": "web", "image": "org/web:1"}],
+        },
+        "tags": [
+            {"key": "team", "value": "web"},
+            {"key": REGISTRATION_TOKEN_TAG, "value": "3f2a"},
+        ],
+    }
+    assert to_register_input(source)["tags"] == [{"key": "team", "value": "web"}]

@@ -224,6 +224,11 @@ class Deployer:
         self._machines.append(machine)
         return machine
 
+    async def read_service(self, target: Target) -> dict[str, Any]:
+        """The service's description now (batched with concurrent reads of its cluster)."""
+        gateway = await self.gateway(target.region)
+        return await self._observer(gateway, target.cluster).describe_service(target.service)
+
     async def release(self, release: Release) -> ReleaseResult:
         """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
         return await run_release(self, release)

@@ -89,6 +89,18 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, _CONNECTION_ERRORS)
 
 
+def is_rejected(exc: BaseException) -> bool:
+    """Refused before ECS did anything (throttled, a concurrent registration): safe to resend
+    even for a call that is not idempotent."""
+    if not isinstance(exc, ClientError):
+        return False
+    code = _error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return code in _THROTTLING_CODES or (
+        code == "ClientException" and "too many concurrent attempts" in message.lower()
+    )
+
+
 def map_error(exc: BaseException, operation: str) -> EcsDeployError:
     """Translate a botocore/aiohttp error into ecsdeploy's hierarchy."""
     if isinstance(exc, ClientError):
@@ -178,13 +190,17 @@ class EcsGateway:
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
         self._task_definition_locks: dict[str, anyio.Lock] = {}
 
-    async def _call(self, operation: str, func: Callable[[], Awaitable[Any]]) -> JSON:
+    async def _call(
+        self, operation: str, func: Callable[[], Awaitable[Any]], *, retry: bool = True
+    ) -> JSON:
         async def attempt() -> Any:
             await self._limiter.acquire(operation)
             return await func()
 
         try:
-            response = await self._retry.call(operation, attempt, is_transient=is_transient)
+            response = await self._retry.call(
+                operation, attempt, is_transient=is_transient if retry else is_rejected
+            )
         except (ClientError, BotoCoreError, *_CONNECTION_ERRORS) as exc:
             raise map_error(exc, operation) from exc
         return cast(JSON, response)
@@ -253,12 +269,26 @@ class EcsGateway:
                 self._task_definitions[key] = entry
             return response
 
-    async def register_task_definition(self, register_input: JSON) -> JSON:
+    async def register_task_definition(self, register_input: JSON, *, retry: bool = True) -> JSON:
+        """Register a revision. `retry=False` resends only calls ECS refused outright: a blind
+        retry after a timeout could register the revision twice (the Registrar retries those
+        with a token instead)."""
         response = await self._call(
             "RegisterTaskDefinition",
             lambda: self._client.register_task_definition(**register_input),
+            retry=retry,
         )
         return cast(JSON, response["taskDefinition"])
+
+    async def describe_task_definition_now(self, task_definition: str) -> JSON:
+        """DescribeTaskDefinition (tags included) without the cache: `family` names the
+        newest ACTIVE revision, which changes."""
+        return await self._call(
+            "DescribeTaskDefinition",
+            lambda: self._client.describe_task_definition(
+                taskDefinition=task_definition, include=["TAGS"]
+            ),
+        )
 
     async def deregister_task_definition(self, task_definition: str) -> JSON:
         self._task_definitions = {

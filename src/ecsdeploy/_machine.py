@@ -3,6 +3,7 @@
 PREFLIGHT → REGISTER → UPDATE → WATCH → SUCCEEDED
                                   WATCH → ROLLBACK → ROLLED_BACK | ROLLBACK_FAILED
                                   WATCH → FAILED (rollback disabled) | SUPERSEDED
+                                  ROLLBACK → SUPERSEDED (someone else deployed meanwhile)
 PREFLIGHT | REGISTER | UPDATE → FAILED (nothing was changed)
 
 Every transition is one structured log event and one entry in the result's history. The machine
@@ -13,27 +14,52 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import structlog
 
 from ecsdeploy._gateway import EcsGateway
+from ecsdeploy._history import History
 from ecsdeploy._models import (
     Observation,
     Phase,
     ServiceEvent,
     Status,
-    StoppedTask,
     Target,
     Transition,
     Verdict,
+    classify_stop,
+    epoch,
 )
 from ecsdeploy._observer import ClusterObserver
+from ecsdeploy._preflight import (
+    RollbackTarget,
+    in_progress,
+    primary_of,
+    roll_room_problem,
+    rollback_target,
+)
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, RolledBackBy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef import build_revision, diff_revisions, to_register_input
+from ecsdeploy._watch import (
+    CONFIRM_POLLS,
+    CONFIRM_READS,
+    EndKind,
+    WatchContext,
+    WatchEnd,
+    WatchState,
+    assess,
+    conclude,
+    ecs_rolls_back,
+    is_stale,
+    newest_update,
+    out_of_checks,
+    timed_out,
+)
 from ecsdeploy.checks import (
     CircuitBreakerCheck,
     HealthCheck,
@@ -58,7 +84,8 @@ TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
     Phase.REGISTER: frozenset({Phase.UPDATE, Phase.FAILED}),
     Phase.UPDATE: frozenset({Phase.WATCH, Phase.FAILED}),
     Phase.WATCH: frozenset({Phase.SUCCEEDED, Phase.ROLLBACK, Phase.FAILED, Phase.SUPERSEDED}),
-    Phase.ROLLBACK: frozenset({Phase.ROLLED_BACK, Phase.ROLLBACK_FAILED}),
+    # Someone else deployed while we rolled back: their work is left alone.
+    Phase.ROLLBACK: frozenset({Phase.ROLLED_BACK, Phase.ROLLBACK_FAILED, Phase.SUPERSEDED}),
 }
 
 logger = structlog.get_logger("ecsdeploy")
@@ -73,11 +100,48 @@ class IllegalTransitionError(RuntimeError):
     """A bug: the machine tried a transition its table does not allow."""
 
 
-class _Finished(Exception):  # noqa: N818 - control flow, never escapes the machine
-    def __init__(self, phase: Phase, reason: str) -> None:
+class _NotChanged(Exception):  # noqa: N818 - control flow, never escapes the machine
+    """PREFLIGHT/REGISTER/UPDATE ended the deployment before the service was changed."""
+
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.phase = phase
         self.reason = reason
+
+
+class _SomeoneElse(Exception):  # noqa: N818 - control flow, never escapes the machine
+    """Someone else's deployment replaced ours during ROLLBACK: never roll back over it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _RollbackLog:
+    """What a rollback attempted, for a ROLLBACK_FAILED reason a human can act on."""
+
+    sent: bool = False
+    send_errors: list[str] = field(default_factory=list)
+    read_errors: list[str] = field(default_factory=list)
+    problem: str = ""
+
+    def describe(self) -> str:
+        parts = []
+        if self.sent:
+            parts.append("UpdateService to the rollback target was accepted")
+        elif self.send_errors:
+            parts.append(
+                f"UpdateService to the rollback target failed {len(self.send_errors)} times "
+                f"(last: {self.send_errors[-1]})"
+            )
+        if self.read_errors:
+            parts.append(
+                f"{len(self.read_errors)} reads of the service failed "
+                f"(last: {self.read_errors[-1]})"
+            )
+        if self.problem:
+            parts.append(self.problem)
+        return "; ".join(parts) or "no answer from ECS"
 
 
 class DeploymentMachine:
@@ -100,7 +164,7 @@ class DeploymentMachine:
         self._registrar = registrar
         self._emit_event = emit
         self.phase = Phase.PREFLIGHT
-        self._history: list[Transition] = [Transition(Phase.PREFLIGHT, time.time())]
+        self._transitions: list[Transition] = [Transition(Phase.PREFLIGHT, time.time())]
         self._log = logger.bind(cluster=target.cluster, service=target.service)
         self._started_at = time.time()
         self._reason = ""
@@ -108,20 +172,28 @@ class DeploymentMachine:
         self._changed = False
         self._state_unknown = False
         self._rolled_back_by: RolledBackBy | None = None
+        self._trigger: str | None = None
         self._deployment_id: str | None = None
+        self._created_at: float | None = None
         self._new_arn: str | None = None
         self._previous_arn: str | None = None
+        self._rollback: RollbackTarget | None = None
+        #: The deregistered revision whose lossless copy we register as the rollback target.
+        self._copy_of: dict[str, Any] | None = None
+        #: Deregistered revisions whose copies stand in for them.
+        self._copied_arns: set[str] = set()
         self._rollback_deployment_id: str | None = None
-        self._known_event_ids: set[str] = set()
-        self._events: list[ServiceEvent] = []
-        self._stopped: dict[str, StoppedTask] = {}
+        self._notes: list[str] = []
+        self._history = History()
+        self._emitted_events = 0
+        self._emitted_stopped: set[str] = set()
         self._diff: tuple[str, ...] = ()
         self._verdict: Verdict | None = None
         self._check_verdicts: tuple[Verdict, ...] = ()
         self._register_input: dict[str, Any] = {}
         self.result: DeployResult | None = None
 
-    # -- the run ------------------------------------------------------------------------------
+    # -- the run: the only place phases change ------------------------------------------------
 
     async def run(self) -> DeployResult:
         """Drive the deployment to a terminal phase.
@@ -135,27 +207,12 @@ class DeploymentMachine:
             await self._run_phases()
         except anyio.get_cancelled_exc_class():
             if not self.phase.is_terminal:
-                self._reason = f"cancelled during {self.phase.value}; nothing was changed"
                 with anyio.CancelScope(shield=True):
                     await self.forget_revision()
-                self._transition(Phase.FAILED, reason=self._reason)
+                self._end(Phase.FAILED, f"cancelled during {self.phase.value}; nothing was changed")
             self._finish()
             raise
         return self._finish()
-
-    async def plan(self) -> DeployPlan:
-        """Validate the target and compute the new revision's diff, changing nothing."""
-        try:
-            await self._inspect(wait=False)
-        except _Finished as finished:
-            raise InputError(f"{self.target}: {finished.reason}") from None
-        return DeployPlan(
-            target=self.target,
-            current_task_definition_arn=self._previous_arn or "",
-            registers_new_revision=bool(self._register_input),
-            task_definition_arn=self._new_arn,
-            diff=self._diff,
-        )
 
     async def _run_phases(self) -> None:
         try:
@@ -167,39 +224,111 @@ class DeploymentMachine:
             # back), so a cancellation waits for its answer and then lands in WATCH's guard.
             with anyio.CancelScope(shield=True):
                 await self._update()
-            self._transition(Phase.WATCH, deployment_id=self._deployment_id)
-            await self._watch_guarded()
-        except _Finished as finished:
-            self._reason = finished.reason
-            if self.phase is not finished.phase:
-                self._transition(finished.phase, reason=finished.reason)
+        except _NotChanged as stop:
+            await self.forget_revision()
+            self._end(Phase.FAILED, stop.reason)
+            return
         except EcsDeployError as exc:
             # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
-            self._reason = str(exc)
             await self.forget_revision()
-            self._transition(Phase.FAILED, reason=self._reason)
+            self._end(Phase.FAILED, str(exc) if self._input_error else f"{exc}; nothing changed")
+            return
+        self._transition(Phase.WATCH, deployment_id=self._deployment_id)
+        try:
+            end = await self._watch()
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await self._settle(WatchEnd(EndKind.FAILED, "cancelled during WATCH"))
+            raise
+        except Exception as exc:
+            # A bug (ours or a listener's) must not leave the service half deployed.
+            with anyio.CancelScope(shield=True):
+                await self._settle(
+                    WatchEnd(EndKind.FAILED, f"internal error during WATCH: {exc!r}")
+                )
+            raise
+        with anyio.CancelScope(shield=True):
+            await self._settle(end)
+
+    async def _settle(self, end: WatchEnd) -> None:
+        """Turn WATCH's one value into the final phases (and the rollback it may need)."""
+        if end.kind is EndKind.SUCCEEDED:
+            self._end(Phase.SUCCEEDED, end.reason)
+        elif end.kind is EndKind.SUPERSEDED:
+            self._end(Phase.SUPERSEDED, end.reason)
+        elif end.kind is EndKind.GONE:
+            self._end(Phase.FAILED, f"{end.reason}; nothing left to watch or roll back")
+        elif not end.ecs_rolling_back and not self.settings.rollback:
+            self._end(Phase.FAILED, f"{end.reason}; rollback disabled")
+        else:
+            self._rolled_back_by = "ecs" if end.ecs_rolling_back else "ecsdeploy"
+            self._trigger = end.trigger
+            self._transition(Phase.ROLLBACK, reason=end.reason, by=self._rolled_back_by)
+            try:
+                problem = await self._roll_back_within_deadline(
+                    ecs_rolling_back=end.ecs_rolling_back
+                )
+            except _SomeoneElse as other:
+                self._rolled_back_by = None
+                self._end(Phase.SUPERSEDED, f"{end.reason}; {other.reason}; left alone")
+                return
+            if problem is None:
+                await self.forget_revision()
+                self._end(Phase.ROLLED_BACK, end.reason, by=self._rolled_back_by)
+            else:
+                self._end(Phase.ROLLBACK_FAILED, self._rollback_failed_reason(end, problem))
+
+    def _end(self, phase: Phase, reason: str, **details: Any) -> None:
+        self._reason = reason
+        self._transition(phase, reason=reason, **details)
+
+    def _rollback_failed_reason(self, end: WatchEnd, problem: str) -> str:
+        target = self._rollback_arn
+        return (
+            f"{end.reason}; ROLLBACK FAILED: {problem}. The service may still run "
+            f"{self._new_arn}; roll it back by hand: aws ecs update-service "
+            f"--cluster {self.target.cluster} --service {self.target.service} "
+            f"--task-definition {target}"
+        )
+
+    async def plan(self) -> DeployPlan:
+        """Validate the target and compute the new revision's diff, changing nothing."""
+        try:
+            await self._inspect(wait=False)
+        except _NotChanged as stop:
+            raise InputError(f"{self.target}: {stop.reason}") from None
+        return DeployPlan(
+            target=self.target,
+            current_task_definition_arn=self._previous_arn or "",
+            registers_new_revision=bool(self._register_input),
+            task_definition_arn=self._new_arn,
+            diff=self._diff,
+        )
 
     def _finish(self) -> DeployResult:
         result = DeployResult(
             target=self.target,
             outcome=self.phase.outcome,
             reason=self._reason,
-            history=tuple(self._history),
+            history=tuple(self._transitions),
             started_at=self._started_at,
             finished_at=time.time(),
             rolled_back_by=self._rolled_back_by,
+            rollback_trigger=self._trigger,
             deployment_id=self._deployment_id,
             task_definition_arn=self._new_arn,
             previous_task_definition_arn=self._previous_arn,
+            rollback_task_definition_arn=self._rollback_arn if self._rollback else None,
             rollback_deployment_id=self._rollback_deployment_id,
             changed=self._changed,
             input_error=self._input_error,
             state_unknown=self._state_unknown,
-            stopped_tasks=tuple(self._stopped.values()),
-            events=tuple(self._events),
+            stopped_tasks=self._history.stopped_tasks(),
+            events=tuple(self._history.events),
             diff=self._diff,
             checks=self._check_verdicts,
+            notes=tuple(self._notes),
         )
         self.result = result
         self._log.info(
@@ -216,7 +345,7 @@ class DeploymentMachine:
         if phase not in TRANSITIONS.get(self.phase, frozenset()):
             raise IllegalTransitionError(f"{self.phase.name} → {phase.name} is not allowed")
         previous, self.phase = self.phase, phase
-        self._history.append(Transition(phase, time.time(), reason, details))
+        self._transitions.append(Transition(phase, time.time(), reason, details))
         self._log.info(
             "ecsdeploy.phase", phase=phase.value, previous=previous.value, reason=reason, **details
         )
@@ -225,22 +354,43 @@ class DeploymentMachine:
     def _emit(self, kind: str, message: str, **data: Any) -> None:
         self._emit_event(DeployEvent(kind, self.target, self.phase, message, time.time(), data))
 
+    def _note(self, note: str) -> None:
+        self._notes.append(note)
+        self._log.warning("ecsdeploy.preflight.note", note=note)
+        self._emit("progress", note)
+
+    @property
+    def _rollback_arn(self) -> str:
+        assert self._rollback is not None
+        return self._rollback.task_definition
+
     # -- PREFLIGHT ----------------------------------------------------------------------------
 
     async def _inspect(self, *, wait: bool) -> None:
         """PREFLIGHT: everything that can be checked is checked before anything is changed."""
         service = await self._settled_service(wait=wait)
-        self._known_event_ids = {str(e.get("id", "")) for e in service.get("events", [])}
-        primary = _primary(service)
-        if primary is None:
-            raise _Finished(Phase.FAILED, "the service has no PRIMARY deployment")
+        self._history = History(str(e.get("id", "")) for e in service.get("events", []))
+        primary = primary_of(service)
+        target = rollback_target(service)
+        if primary is None or target is None:
+            raise _NotChanged("the service has no PRIMARY deployment")
         self._previous_arn = str(primary["taskDefinition"])
+        self._rollback = target
+        self._notes = []
+        if target.note:
+            self._note(target.note)
         current = await self._gateway.describe_task_definition(self._previous_arn)
-        if current["taskDefinition"].get("status") == "INACTIVE" and self.settings.rollback:
-            raise TaskDefinitionNotFoundError(
-                f"{self.target}: the service runs {self._previous_arn}, which was deregistered, "
-                "so a rollback to it would fail; re-register it first, or deploy with rollback "
-                "disabled"
+        going_back = current
+        if target.task_definition != self._previous_arn:
+            going_back = await self._gateway.describe_task_definition(target.task_definition)
+        self._copy_of = None
+        if going_back["taskDefinition"].get("status") == "INACTIVE" and self.settings.rollback:
+            # ECS cannot deploy an INACTIVE revision, so a rollback to it would fail: a lossless
+            # copy (registered in REGISTER) becomes the rollback target.
+            self._copy_of = to_register_input(going_back)
+            self._note(
+                f"the rollback target {target.task_definition} was deregistered; a lossless copy "
+                "of it will be registered as the rollback target"
             )
         described = current
         if self.target.task_definition is not None:
@@ -258,14 +408,14 @@ class DeploymentMachine:
         new_input = self._register_input or to_register_input(described)
         self._diff = tuple(str(entry) for entry in diff_revisions(current, new_input))
         self._log.info(
-            "ecsdeploy.preflight.passed", rollback_to=self._previous_arn, diff=self._diff
+            "ecsdeploy.preflight.passed", rollback_to=target.task_definition, diff=self._diff
         )
 
     async def _settled_service(self, *, wait: bool) -> dict[str, Any]:
         target = self.target
         deadline = anyio.current_time() + self.settings.timeout
         while True:
-            service = await self._observer.describe_service(target.service)
+            service = await self._confirmed_service()
             status = service.get("status")
             if status != "ACTIVE":
                 raise ServiceNotFoundError(f"{target}: the service is {status}, not ACTIVE")
@@ -280,25 +430,50 @@ class DeploymentMachine:
                         else " (EXTERNAL services are deployed through task sets)"
                     )
                 )
-            busy = _in_progress(service)
+            cannot_roll = roll_room_problem(service)
+            if cannot_roll is not None:
+                raise UnsupportedServiceError(f"{target}: {cannot_roll}")
+            busy = in_progress(service)
             if busy is None or not wait:
                 return service
             if not self.settings.wait_for_in_progress:
-                raise _Finished(
-                    Phase.FAILED, f"another deployment ({busy}) is still in progress; not waiting"
-                )
+                raise _NotChanged(f"another deployment ({busy}) is still in progress; not waiting")
             if anyio.current_time() >= deadline:
-                raise _Finished(
-                    Phase.FAILED,
-                    f"another deployment ({busy}) was still in progress at the timeout",
+                raise _NotChanged(
+                    f"another deployment ({busy}) was still in progress at the timeout"
                 )
             self._log.info("ecsdeploy.preflight.waiting", in_progress=busy)
             self._emit("progress", f"waiting for deployment {busy} to finish")
             await anyio.sleep(self.settings.poll_interval)
 
+    async def _confirmed_service(self) -> dict[str, Any]:
+        """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
+        consistent: a service can be MISSING for a moment)."""
+        started = anyio.current_time()
+        reads = 0
+        while True:
+            try:
+                return await self._observer.describe_service(self.target.service)
+            except ServiceNotFoundError as exc:
+                reads += 1
+                waited = anyio.current_time() - started
+                if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
+                    raise
+                self._log.info("ecsdeploy.preflight.missing", reads=reads, error=str(exc))
+                await anyio.sleep(self.settings.poll_interval)
+
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 
     async def _register(self) -> None:
+        if self._copy_of is not None:
+            assert self._rollback is not None
+            copy_arn = await self._registrar.register(self._gateway, self._copy_of, user=self)
+            self._note(
+                f"registered {copy_arn}, a copy of the deregistered {self._rollback_arn}, "
+                "as the rollback target"
+            )
+            self._copied_arns.add(self._rollback_arn)
+            self._rollback = RollbackTarget(copy_arn, self._rollback.deployment_id, "")
         if not self._register_input:
             self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
             return
@@ -319,83 +494,64 @@ class DeploymentMachine:
                 service = await self._observer.describe_service(self.target.service)
             except EcsDeployError as again:
                 self._state_unknown = True
-                raise _Finished(
-                    Phase.FAILED,
+                raise _NotChanged(
                     f"UpdateService failed ({exc}) and the service could not be read back "
-                    f"({again}): it may or may not be deploying {self._new_arn}",
+                    f"({again}): it may or may not be deploying {self._new_arn}"
                 ) from again
-            primary = _primary(service)
+            primary = primary_of(service)
             if primary is None or primary.get("taskDefinition") != self._new_arn:
                 raise
         self._changed = True
-        primary = _primary(service)
+        primary = primary_of(service)
         if primary is None or primary.get("taskDefinition") != self._new_arn:
-            raise _Finished(Phase.FAILED, "UpdateService answered without our deployment")
+            raise _NotChanged("UpdateService answered without our deployment")
         self._deployment_id = str(primary["id"])
+        self._created_at = epoch(primary.get("createdAt"))
 
     # -- WATCH --------------------------------------------------------------------------------
 
-    async def _watch_guarded(self) -> None:
-        """Watch; on failure, timeout or cancellation, roll back — shielded from cancellation."""
-        try:
-            failure = await self._watch()
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):
-                await self._fail("cancelled during WATCH", ecs_rolling_back=False)
-            raise
-        except _Finished:
-            raise
-        except Exception as exc:
-            # A bug (ours or a listener's) must not leave the service half deployed.
-            with anyio.CancelScope(shield=True):
-                await self._fail(f"internal error during WATCH: {exc!r}", ecs_rolling_back=False)
-            raise
-        if failure is not None:
-            reason, ecs_rolling_back = failure
-            with anyio.CancelScope(shield=True):
-                await self._fail(reason, ecs_rolling_back=ecs_rolling_back)
-
-    async def _watch(self) -> tuple[str, bool] | None:
-        """None on success (the machine is then SUCCEEDED); else (reason, ECS is rolling back)."""
+    def _watch_context(self) -> WatchContext:
         assert self._deployment_id is not None
-        settings = self.settings
+        assert self._rollback is not None
+        # ECS's own rollback goes back to the revision it last completed, even when that one
+        # was deregistered and our rollback target is its copy.
+        arns = {self._rollback_arn, self._previous_arn or self._rollback_arn}
+        arns.update(self._copied_arns)
+        return WatchContext(
+            deployment_id=self._deployment_id,
+            created_at=self._created_at,
+            rollback_arns=frozenset(arns),
+            previous_deployment_id=self._rollback.deployment_id,
+            poll_interval=self.settings.poll_interval,
+            bake=self.settings.bake,
+            max_checks=self.settings.max_checks,
+        )
+
+    async def _watch(self) -> WatchEnd:
+        """Observe until the pure decisions over the observations produce one WatchEnd."""
+        context = self._watch_context()
         watch = self._observer.watch(
             self.target,
-            self._deployment_id,
-            poll_interval=settings.poll_interval,
-            known_event_ids=self._known_event_ids,
+            context.deployment_id,
+            poll_interval=self.settings.poll_interval,
+            history=self._history,
         )
-        checks = settings.effective_checks
-        healthy_since: float | None = None
-        ticks = 0
+        checks = self.settings.effective_checks
+        state = WatchState()
         try:
-            with anyio.move_on_after(settings.timeout):
+            with anyio.move_on_after(self.settings.timeout):
                 while True:
                     observation = await watch.next()
-                    ticks += 1
-                    self._absorb(observation)
-                    status = observation.service.get("status")
-                    if status is not None and status != "ACTIVE":
-                        # Deleted under us: nothing left to watch or to roll back.
-                        raise _Finished(Phase.FAILED, f"the service became {status} during WATCH")
-                    if not observation.is_ours_primary:
-                        return await self._lost_primary(observation)
-                    verdict = await self._judge(checks, observation)
-                    if verdict.status is Status.FAILED:
-                        return verdict.reason, self._ecs_will_roll_back(observation)
-                    if verdict.status is Status.HEALTHY:
-                        healthy_since = healthy_since or observation.observed_at
-                        if observation.observed_at - healthy_since >= settings.bake:
-                            self._reason = _success_reason(observation, settings.bake)
-                            self._transition(
-                                Phase.SUCCEEDED, reason=self._reason, checks=verdict.reason
-                            )
-                            return None
-                    else:
-                        healthy_since = None
-                    if settings.max_checks is not None and ticks >= settings.max_checks:
-                        return f"not healthy after {ticks} checks: {verdict.reason}", False
-            return f"timed out after {settings.timeout:g}s: {self._last_reason()}", False
+                    self._publish(observation)
+                    state, end, judge = assess(state, context, observation)
+                    if end is None and judge:
+                        verdict = await self._judge(checks, observation)
+                        state, end = conclude(state, context, observation, verdict)
+                    elif end is None:
+                        end = out_of_checks(state, context)
+                    if end is not None:
+                        return end
+            return timed_out(state, self.settings.timeout)
         finally:
             self._observer.unwatch(watch)
 
@@ -414,21 +570,21 @@ class DeploymentMachine:
             self._emit("verdict", verdict.reason, status=verdict.status.value, check=verdict.check)
         return verdict
 
-    def _last_reason(self) -> str:
-        return self._verdict.reason if self._verdict else "no observation arrived"
-
-    def _absorb(self, observation: Observation) -> None:
-        """Keep new service events and stopped tasks, and tell the listeners about them."""
-        for event in observation.events:
-            if event.id not in self._known_event_ids:
-                self._known_event_ids.add(event.id)
-                self._events.append(event)
-                self._log.info("ecsdeploy.service_event", message=event.message)
-                self._emit("service_event", event.message)
-        for task in observation.stopped_tasks:
-            if task.task_arn not in self._stopped:
-                self._stopped[task.task_arn] = task
-                self._emit("stopped_task", task.describe(), stop_code=task.stop_code)
+    def _publish(self, observation: Observation) -> None:
+        """Tell the listeners what the history gained, and the deployment's progress."""
+        for event in self._history.events[self._emitted_events :]:
+            self._log.info("ecsdeploy.service_event", message=event.message)
+            self._emit("service_event", event.message)
+        self._emitted_events = len(self._history.events)
+        for task in self._history.stopped_tasks():
+            if task.task_arn not in self._emitted_stopped:
+                self._emitted_stopped.add(task.task_arn)
+                self._emit(
+                    "stopped_task",
+                    task.describe(),
+                    stop_code=task.stop_code,
+                    stop_kind=classify_stop(task),
+                )
         deployment = observation.deployment or {}
         self._emit(
             "progress",
@@ -440,135 +596,119 @@ class DeploymentMachine:
             failed=deployment.get("failedTasks"),
         )
 
-    async def _lost_primary(self, observation: Observation) -> tuple[str, bool] | None:
-        """Our deployment is gone or no longer PRIMARY: ECS rolled it back, or someone else
-        deployed over it. Never success, and never our rollback over someone else's work."""
-        if self._ecs_rolled_back(observation):
-            return "ECS rolled the deployment back (deployment circuit breaker)", True
-        primary = observation.primary or {}
-        reason = (
-            f"superseded by deployment {primary.get('id', '?')} "
-            f"({primary.get('taskDefinition', '?')})"
-        )
-        self._reason = reason
-        self._transition(Phase.SUPERSEDED, reason=reason)
-        return None
-
-    def _ecs_rolled_back(self, observation: Observation) -> bool:
-        """ECS's circuit breaker failed our deployment and went back to our rollback target.
-
-        Anything else that replaced our deployment is someone else's deployment.
-        """
-        primary = observation.primary or {}
-        if primary.get("taskDefinition") != self._previous_arn:
-            return False
-        if (observation.deployment or {}).get("rolloutState") == "FAILED":
-            return True
-        ours = f"(deployment {self._deployment_id})"
-        return any(
-            ours in e.message and "deployment failed" in e.message.lower()
-            for e in observation.events
-        )
-
-    def _ecs_will_roll_back(self, observation: Observation) -> bool:
-        """ECS's circuit breaker has failed our deployment and will roll it back itself."""
-        breaker = (observation.service.get("deploymentConfiguration") or {}).get(
-            "deploymentCircuitBreaker"
-        ) or {}
-        return (
-            bool(breaker.get("enable") and breaker.get("rollback"))
-            and (observation.deployment or {}).get("rolloutState") == "FAILED"
-        )
-
     # -- ROLLBACK -----------------------------------------------------------------------------
 
-    async def _fail(self, reason: str, *, ecs_rolling_back: bool) -> None:
-        """The deployment failed after the service was changed: roll back (or let ECS)."""
-        if self.phase.is_terminal:
-            return
-        self._reason = reason
-        if not ecs_rolling_back and not self.settings.rollback:
-            self._transition(Phase.FAILED, reason=f"{reason}; rollback disabled")
-            self._reason = f"{reason}; rollback disabled"
-            return
-        self._rolled_back_by = "ecs" if ecs_rolling_back else "ecsdeploy"
-        self._transition(Phase.ROLLBACK, reason=reason, by=self._rolled_back_by)
-        with anyio.move_on_after(self.settings.effective_rollback_timeout) as scope:
-            try:
-                problem = await self._roll_back(ecs_rolling_back=ecs_rolling_back)
-            except EcsDeployError as exc:
-                problem = f"rollback call failed: {exc}"
+    async def _roll_back_within_deadline(self, *, ecs_rolling_back: bool) -> str | None:
+        """Keep at the rollback until it is steady or its own deadline passed; the problem."""
+        log = _RollbackLog()
+        timeout = self.settings.effective_rollback_timeout
+        with anyio.move_on_after(timeout) as scope:
+            problem = await self._roll_back(log, ecs_rolling_back=ecs_rolling_back)
         if scope.cancelled_caught:
-            problem = (
-                f"rollback did not reach a steady state within "
-                f"{self.settings.effective_rollback_timeout:g}s"
-            )
-        if problem is None:
-            await self.forget_revision()
-            self._transition(Phase.ROLLED_BACK, reason=reason, by=self._rolled_back_by)
-        else:
-            self._reason = (
-                f"{reason}; ROLLBACK FAILED: {problem}. The service may still run "
-                f"{self._new_arn}; roll it back to {self._previous_arn} by hand "
-                f"(aws ecs update-service --cluster {self.target.cluster} "
-                f"--service {self.target.service} --task-definition {self._previous_arn})"
-            )
-            self._transition(Phase.ROLLBACK_FAILED, reason=self._reason)
+            return f"not back on {self._rollback_arn} within {timeout:g}s: {log.describe()}"
+        return problem
 
-    async def _roll_back(self, *, ecs_rolling_back: bool) -> str | None:
-        """Return None once the service is steady on the previous revision, else the problem."""
-        assert self._previous_arn is not None
+    async def _roll_back(self, log: _RollbackLog, *, ecs_rolling_back: bool) -> str | None:
+        """Return None once the service is steady on the rollback target, else the problem."""
         target = self.target
+        newest_seen = 0.0
         if not ecs_rolling_back:
-            current = _primary(await self._read_service())
-            if current is not None and current.get("taskDefinition") == self._previous_arn:
-                # ECS's circuit breaker got there first; a second rollback would race it.
+            current = await self._read_once(log)
+            if current is not None and is_stale(
+                current,
+                newest_seen=0.0,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                current = None  # an answer from before our deployment tells nothing
+            primary = primary_of(current) if current is not None else None
+            if primary is None or primary.get("id") == self._deployment_id:
+                # A failed read does not stop the rollback: we know where to go back to.
+                await self._send_rollback(log)
+            elif primary.get("taskDefinition") in self._watch_context().rollback_arns and (
+                primary.get("id") == (self._rollback.deployment_id if self._rollback else None)
+                or ecs_rolls_back(current or {})
+            ):
+                # ECS got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
-                self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=current.get("id"))
-            elif current is not None and current.get("id") != self._deployment_id:
-                return f"someone else deployed {current.get('taskDefinition')} meanwhile"
+                self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
             else:
-                service = await self._gateway.update_service(
-                    target.cluster, target.service, taskDefinition=self._previous_arn
+                raise _SomeoneElse(
+                    f"someone else deployed {primary.get('taskDefinition')} "
+                    f"(deployment {primary.get('id')}) meanwhile"
                 )
-                primary = _primary(service)
-                self._rollback_deployment_id = str(primary["id"]) if primary else None
         checks: list[HealthCheck] = [RolloutStateCheck(), CircuitBreakerCheck(), SteadyStateCheck()]
         while True:
-            service = await self._read_service()
-            primary = _primary(service)
+            service = await self._read_service(log)
+            if is_stale(
+                service,
+                newest_seen=newest_seen,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                await anyio.sleep(self.settings.poll_interval)
+                continue
+            newest_seen = max(newest_seen, newest_update(service))
+            primary = primary_of(service)
             if primary is not None and primary.get("id") != self._deployment_id:
                 if self._rollback_deployment_id is None:
                     self._rollback_deployment_id = str(primary["id"])
                 if primary["id"] == self._rollback_deployment_id:
                     observation = _observation_of(target, service, primary, self._started_at)
-                    self._absorb(observation)
+                    self._history.add_events(observation.events)
+                    self._publish(observation)
                     verdict = combine(await evaluate_checks(checks, observation))
                     failed_tasks = int(primary.get("failedTasks", 0) or 0)
                     limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
                     if failed_tasks >= limit:
                         return f"the rollback deployment had {failed_tasks} failed tasks"
                     if verdict.status is Status.HEALTHY:
-                        if primary.get("taskDefinition") != self._previous_arn:
+                        if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
                             return f"the service settled on {primary.get('taskDefinition')}"
                         return None
                     if verdict.status is Status.FAILED:
                         return verdict.reason
+                    log.problem = verdict.reason
                 else:
-                    return f"someone else deployed {primary.get('taskDefinition')} meanwhile"
+                    raise _SomeoneElse(
+                        f"someone else deployed {primary.get('taskDefinition')} "
+                        f"(deployment {primary.get('id')}) meanwhile"
+                    )
             await anyio.sleep(self.settings.poll_interval)
 
-    async def _read_service(self) -> dict[str, Any]:
-        """Read the service during ROLLBACK. A failed read is retried until the rollback's own
-        deadline (the caller's scope): one 500 must not abandon a rollback."""
+    async def _send_rollback(self, log: _RollbackLog) -> None:
+        """UpdateService to the rollback target, retried on any error until the deadline."""
         while True:
             try:
-                return await self._observer.describe_service(self.target.service)
-            except ServiceNotFoundError:
-                raise
+                service = await self._gateway.update_service(
+                    self.target.cluster, self.target.service, taskDefinition=self._rollback_arn
+                )
             except EcsDeployError as exc:
-                self._log.warning("ecsdeploy.rollback.read_failed", error=str(exc))
+                log.send_errors.append(str(exc))
+                self._log.warning("ecsdeploy.rollback.update_failed", error=str(exc))
                 await anyio.sleep(self.settings.poll_interval)
+                continue
+            log.sent = True
+            primary = primary_of(service)
+            self._rollback_deployment_id = str(primary["id"]) if primary else None
+            return
+
+    async def _read_once(self, log: _RollbackLog) -> dict[str, Any] | None:
+        try:
+            return await self._observer.describe_service(self.target.service)
+        except EcsDeployError as exc:
+            log.read_errors.append(str(exc))
+            self._log.warning("ecsdeploy.rollback.read_failed", error=str(exc))
+            return None
+
+    async def _read_service(self, log: _RollbackLog) -> dict[str, Any]:
+        """Read the service during ROLLBACK. A failed or MISSING read is retried until the
+        rollback's own deadline (the caller's scope): one bad answer must not abandon it."""
+        while True:
+            service = await self._read_once(log)
+            if service is not None:
+                return service
+            await anyio.sleep(self.settings.poll_interval)
 
     async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""
@@ -578,33 +718,6 @@ class DeploymentMachine:
         # Tidying up is worth a bounded wait, never a hang: a revision left ACTIVE is harmless.
         with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
             await self._registrar.release(self._gateway, self._new_arn, user=self)
-
-
-def _success_reason(observation: Observation, bake: float) -> str:
-    deployment = observation.deployment or {}
-    running = deployment.get("runningCount", "?")
-    baked = f", healthy for {bake:g}s" if bake else ""
-    revision = str(deployment.get("taskDefinition", "")).rsplit("/", 1)[-1]
-    return f"{revision}: {running}/{deployment.get('desiredCount', '?')} tasks running{baked}"
-
-
-def _primary(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    for deployment in service.get("deployments", []):
-        if deployment.get("status") == "PRIMARY":
-            return dict(deployment)
-    return None
-
-
-def _in_progress(service: Mapping[str, Any]) -> str | None:
-    """The id of a deployment still rolling out, if any."""
-    deployments = [d for d in service.get("deployments", []) if d.get("status") != "INACTIVE"]
-    for deployment in deployments:
-        if deployment.get("rolloutState") == "IN_PROGRESS":
-            return str(deployment.get("id"))
-    if len(deployments) > 1:
-        # Older deployments are still draining even though the primary's rollout is done.
-        return str((_primary(service) or {}).get("id", "?"))
-    return None
 
 
 def _observation_of(

@@ -23,10 +23,12 @@ __all__ = [
     "Target",
     "Transition",
     "Verdict",
+    "classify_stop",
+    "epoch",
 ]
 
 
-def _epoch(value: Any) -> float | None:
+def epoch(value: Any) -> float | None:
     """botocore parses timestamps into datetimes; tests may hand in epoch numbers."""
     if value is None:
         return None
@@ -136,7 +138,7 @@ class ServiceEvent:
     def from_api(cls, event: Mapping[str, Any]) -> ServiceEvent:
         return cls(
             id=str(event.get("id", "")),
-            created_at=_epoch(event.get("createdAt")) or 0.0,
+            created_at=epoch(event.get("createdAt")) or 0.0,
             message=str(event.get("message", "")),
         )
 
@@ -166,12 +168,8 @@ class StoppedTask:
 
     @property
     def is_failure(self) -> bool:
-        """False for tasks ECS stopped on purpose (scale-in, replaced by a newer deployment)."""
-        if self.stop_code in ("TaskFailedToStart", "EssentialContainerExited"):
-            return True
-        if self.stop_code in ("ServiceSchedulerInitiated", "UserInitiated"):
-            return "health check" in self.stopped_reason.lower()
-        return bool(self.stopped_reason)
+        """Whether the deployment is to blame (see `classify_stop`)."""
+        return classify_stop(self) == "failure"
 
     def describe(self) -> str:
         """One line a human can act on, e.g. `task 1a2b: Essential container ... (web: exit 1)`."""
@@ -189,7 +187,7 @@ class StoppedTask:
             task_arn=str(task["taskArn"]),
             stopped_reason=str(task.get("stoppedReason", "")),
             stop_code=task.get("stopCode"),
-            stopped_at=_epoch(task.get("stoppedAt")),
+            stopped_at=epoch(task.get("stoppedAt")),
             containers=tuple(
                 ContainerExit(
                     name=str(c.get("name", "")),
@@ -199,6 +197,45 @@ class StoppedTask:
                 for c in task.get("containers", ())
             ),
         )
+
+
+#: ECS's documented stop codes for tasks stopped by something other than the task itself
+#: (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html).
+_INTERRUPTIONS = frozenset({"SpotInterruption", "TerminationNotice"})
+_STOPPED_ON_PURPOSE = frozenset({"ServiceSchedulerInitiated", "UserInitiated"})
+_FAILURE_CODES = frozenset({"TaskFailedToStart", "EssentialContainerExited"})
+_FAILURE_TEXT = (
+    "health check",
+    "cannotpullcontainer",
+    "cannotstartcontainer",
+    "cannotcreatecontainer",
+    "resourceinitializationerror",
+    "outofmemory",
+    "essential container",
+)
+
+
+def classify_stop(task: StoppedTask) -> str:
+    """ "failure" (the revision's fault), "interruption" (Spot, instance termination) or
+    "stopped" (scale-in, replaced by a deployment, stopped by a user).
+
+    Only failures count against a deployment; the others are reported as events.
+    """
+    reason = task.stopped_reason.lower()
+    if task.stop_code in _INTERRUPTIONS:
+        return "interruption"
+    if task.stop_code in _FAILURE_CODES:
+        return "failure"
+    failing_text = any(text in reason for text in _FAILURE_TEXT) or any(
+        (c.reason and "error" in c.reason.lower()) or c.exit_code not in (None, 0)
+        for c in task.containers
+    )
+    if task.stop_code in _STOPPED_ON_PURPOSE:
+        # The scheduler also stops tasks that failed their container or ELB health checks.
+        return "failure" if "health check" in reason else "stopped"
+    if "spot" in reason and "interrupt" in reason:
+        return "interruption"
+    return "failure" if failing_text else "stopped"
 
 
 class Status(enum.Enum):
@@ -261,6 +298,8 @@ class Observation:
     stopped_tasks: tuple[StoppedTask, ...]
     observed_at: float
     watch_started_at: float
+    #: DescribeServices' `failures` reason for the service (e.g. MISSING) when it was not listed.
+    failure: str | None = None
 
     @property
     def elapsed(self) -> float:

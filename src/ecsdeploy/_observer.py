@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,8 @@ import anyio
 import structlog
 
 from ecsdeploy._gateway import DESCRIBE_SERVICES_BATCH, EcsGateway, service_missing
-from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target
+from ecsdeploy._history import History
+from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target, classify_stop
 from ecsdeploy.exceptions import EcsDeployError
 
 __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
@@ -56,10 +57,9 @@ class Watch:
     target: Target
     deployment_id: str
     poll_interval: float
-    known_event_ids: set[str] = field(default_factory=set)
+    #: The deployment's events and stopped tasks: owned by the machine, filled here.
+    history: History = field(default_factory=History)
     started_at: float = field(default_factory=time.time)
-    events: list[ServiceEvent] = field(default_factory=list)
-    stopped: dict[str, StoppedTask] = field(default_factory=dict)
     #: Tasks listed as stopping whose final state we have not seen yet.
     stopping: set[str] = field(default_factory=set)
     #: Our deployment's (failed, running, pending) counts when stopped tasks were last fetched.
@@ -131,9 +131,9 @@ class ClusterObserver:
         deployment_id: str,
         *,
         poll_interval: float,
-        known_event_ids: Collection[str] = (),
+        history: History | None = None,
     ) -> Watch:
-        watch = Watch(self, target, deployment_id, poll_interval, set(known_event_ids))
+        watch = Watch(self, target, deployment_id, poll_interval, history or History())
         self._watches.append(watch)
         self._changed.set()
         return watch
@@ -235,7 +235,7 @@ class ClusterObserver:
         names = list(dict.fromkeys(w.target.service for w in watches))
         self.stats.tick_describe_calls += math.ceil(len(names) / DESCRIBE_SERVICES_BATCH)
         self.stats.watched_services += len(names)
-        services, _failures = await self._gateway.describe_services(self.cluster, names)
+        services, failures = await self._gateway.describe_services(self.cluster, names)
         by_name = {s.get("serviceName"): s for s in services}
         counts = {w: _counts(by_name.get(w.target.service), w.deployment_id) for w in watches}
         stale = [w for w in watches if counts[w] != w.fetched_counts or w.stopping]
@@ -243,7 +243,8 @@ class ClusterObserver:
         now = time.time()
         for watch in watches:
             service = by_name.get(watch.target.service)
-            watch.publish(self._observe(watch, service or {}, now))
+            failure = None if service else _failure_reason(failures, watch.target.service)
+            watch.publish(self._observe(watch, service or {}, now, failure))
 
     async def _refresh_stopped_tasks(
         self, watches: Sequence[Watch], counts: Mapping[Watch, Counts]
@@ -268,7 +269,7 @@ class ClusterObserver:
                 return
             listed_ok.append(watch)
             for arn in arns:
-                if arn not in watch.stopped:
+                if arn not in watch.history.stopped:
                     listed[arn] = watch
 
         async with anyio.create_task_group() as group:
@@ -293,7 +294,7 @@ class ClusterObserver:
             watch.stopping.add(arn)
             return
         stopped = StoppedTask.from_api(task)
-        watch.stopped[arn] = stopped
+        watch.history.add_stopped(stopped)
         watch.stopping.discard(arn)
         logger.info(
             "ecsdeploy.task_stopped",
@@ -302,18 +303,16 @@ class ClusterObserver:
             deployment_id=watch.deployment_id,
             task=stopped.task_id,
             stop_code=stopped.stop_code,
+            kind=classify_stop(stopped),
             reason=stopped.describe(),
         )
 
-    def _observe(self, watch: Watch, service: Mapping[str, Any], now: float) -> Observation:
-        new_events = [
-            ServiceEvent.from_api(e)
-            for e in reversed(service.get("events", []))
-            if str(e.get("id", "")) not in watch.known_event_ids
-        ]
-        for event in new_events:
-            watch.known_event_ids.add(event.id)
-        watch.events.extend(new_events)
+    def _observe(
+        self, watch: Watch, service: Mapping[str, Any], now: float, failure: str | None
+    ) -> Observation:
+        watch.history.add_events(
+            ServiceEvent.from_api(e) for e in reversed(service.get("events", []))
+        )
         deployments = list(service.get("deployments", []))
         ours = _find_deployment(service, watch.deployment_id)
         return Observation(
@@ -322,11 +321,20 @@ class ClusterObserver:
             service=service,
             deployment=ours,
             other_deployments=tuple(d for d in deployments if d.get("id") != watch.deployment_id),
-            events=tuple(watch.events),
-            stopped_tasks=tuple(sorted(watch.stopped.values(), key=lambda t: t.stopped_at or 0)),
+            events=tuple(watch.history.events),
+            stopped_tasks=watch.history.stopped_tasks(),
             observed_at=now,
             watch_started_at=watch.started_at,
+            failure=failure,
         )
+
+
+def _failure_reason(failures: Sequence[Mapping[str, Any]], service: str) -> str:
+    """Why DescribeServices left the service out (MISSING when it gave no reason)."""
+    for failure in failures:
+        if str(failure.get("arn", "")).rsplit("/", 1)[-1] == service:
+            return str(failure.get("reason") or "MISSING")
+    return "MISSING"
 
 
 def _counts(service: Mapping[str, Any] | None, deployment_id: str) -> Counts:

@@ -1,12 +1,17 @@
-"""Registering new revisions: one per distinct input, serialized per family.
+"""Registering new revisions: one per distinct input, serialized per family, never twice.
 
 ECS refuses concurrent registrations of one family, and services that share a family and receive
 the same changes should share one revision rather than create near-identical ones.
+
+RegisterTaskDefinition is not idempotent: a call whose answer was lost (timeout, dropped
+connection, 5xx) may have registered a revision anyway. Each registration carries a unique token
+tag; before registering again, the family's newest revisions are searched for it for a while.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,11 +19,20 @@ import anyio
 import structlog
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy.exceptions import EcsDeployError
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy.exceptions import AwsUnavailableError, EcsDeployError
 
 __all__ = ["Registrar"]
 
 logger = structlog.get_logger("ecsdeploy")
+
+#: Registration attempts whose answer was lost before giving up.
+REGISTER_ATTEMPTS = 4
+#: How long a lost registration is looked for (it may still be landing), and how often.
+SETTLE_SECONDS = 3.0
+LOOK_INTERVAL = 0.25
+#: Newest revisions of the family searched for the token (others may register meanwhile).
+REVISIONS_SEARCHED = 3
 
 
 class Registrar:
@@ -39,8 +53,7 @@ class Registrar:
         async with lock:
             arn = self._revisions.get(key)
             if arn is None:
-                registered = await gateway.register_task_definition(dict(register_input))
-                arn = str(registered["taskDefinitionArn"])
+                arn = await _register_once(gateway, register_input)
                 self._revisions[key] = arn
             else:
                 logger.info("ecsdeploy.register.shared", task_definition=arn)
@@ -61,3 +74,52 @@ class Registrar:
             logger.warning("ecsdeploy.deregister.failed", task_definition=arn, error=str(exc))
         else:
             logger.info("ecsdeploy.deregister.done", task_definition=arn)
+
+
+async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any]) -> str:
+    """Register `register_input` exactly once, even when answers are lost on the way."""
+    token = uuid.uuid4().hex
+    tagged = dict(register_input)
+    tagged["tags"] = [
+        *register_input.get("tags", []),
+        {"key": REGISTRATION_TOKEN_TAG, "value": token},
+    ]
+    family = str(register_input["family"])
+    for attempt in range(1, REGISTER_ATTEMPTS + 1):
+        try:
+            registered = await gateway.register_task_definition(tagged, retry=False)
+        except AwsUnavailableError as exc:
+            logger.warning(
+                "ecsdeploy.register.answer_lost", family=family, attempt=attempt, error=str(exc)
+            )
+            if attempt == REGISTER_ATTEMPTS:
+                raise
+            found = await _find_token(gateway, family, token)
+            if found is not None:
+                logger.info("ecsdeploy.register.found_lost_revision", task_definition=found)
+                return found
+            continue
+        return str(registered["taskDefinitionArn"])
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+async def _find_token(gateway: EcsGateway, family: str, token: str) -> str | None:
+    """The revision registered with `token`, looked for while a lost call may still land."""
+    with anyio.move_on_after(SETTLE_SECONDS):
+        while True:
+            try:
+                newest = await gateway.describe_task_definition_now(family)
+                revision = int(newest["taskDefinition"]["revision"])
+                for number in range(revision, max(revision - REVISIONS_SEARCHED, 0), -1):
+                    described = (
+                        newest
+                        if number == revision
+                        else await gateway.describe_task_definition_now(f"{family}:{number}")
+                    )
+                    tags = {t.get("key"): t.get("value") for t in described.get("tags") or ()}
+                    if tags.get(REGISTRATION_TOKEN_TAG) == token:
+                        return str(described["taskDefinition"]["taskDefinitionArn"])
+            except EcsDeployError as exc:
+                logger.info("ecsdeploy.register.look_failed", family=family, error=str(exc))
+            await anyio.sleep(LOOK_INTERVAL)
+    return None

@@ -96,12 +96,17 @@ class ServiceOutcome:
     result: DeployResult | None
     #: The release's rollback of a service that had succeeded (atomic releases), if any.
     rollback: DeployResult | None = None
+    #: Someone else's deployment that replaced the release's before the release rolled back:
+    #: the service was left alone.
+    superseded_by: str | None = None
 
     @property
     def state(self) -> str:
         """A short word for tables: SUCCEEDED, ROLLED_BACK, SKIPPED, ROLLBACK_FAILED, ..."""
         if self.result is None:
             return "SKIPPED"
+        if self.superseded_by is not None:
+            return "SUPERSEDED"
         if self.rollback is not None:
             return "ROLLED_BACK" if self.rollback.succeeded else "ROLLBACK_FAILED"
         return self.result.outcome.value
@@ -110,6 +115,11 @@ class ServiceOutcome:
     def reason(self) -> str:
         if self.result is None:
             return "not started: an earlier stage failed"
+        if self.superseded_by is not None:
+            return (
+                f"superseded by {self.superseded_by} after the release deployed it; "
+                "not rolled back by the release"
+            )
         if self.rollback is not None:
             how = "rolled back" if self.rollback.succeeded else "ROLLBACK FAILED"
             return f"{how} by the release: {self.rollback.reason or 'another service failed'}"
@@ -126,6 +136,8 @@ class ReleaseResult:
     finished_at: float = field(default_factory=time.time)
     #: Set when validation failed before anything was deployed.
     error: str | None = None
+    #: Whether `error` is bad input (exit 2) rather than AWS failing before any change (exit 1).
+    error_is_input: bool = True
 
     @property
     def outcome(self) -> Outcome:
@@ -160,7 +172,8 @@ class ReleaseResult:
         return exit_code_of(
             succeeded=self.outcome is Outcome.SUCCEEDED,
             needs_attention=self.outcome is Outcome.ROLLBACK_FAILED,
-            bad_input=self.error is not None or any(r.input_error for r in results),
+            bad_input=(self.error is not None and self.error_is_input)
+            or any(r.input_error for r in results),
             changed=any(r.changed for r in results),
         )
 

@@ -4,37 +4,53 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import anyio
 import structlog
 
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Target
+from ecsdeploy._preflight import primary_of
 from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
-from ecsdeploy._result import DeployResult
-from ecsdeploy.exceptions import EcsDeployError
+from ecsdeploy._result import DeployPlan, DeployResult
+from ecsdeploy._settings import DeploySettings
+from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
+from ecsdeploy.exceptions import EcsDeployError, InputError
 
-if TYPE_CHECKING:
-    from ecsdeploy._deployer import Deployer
-
-__all__ = ["run_release"]
+__all__ = ["Deployments", "run_release"]
 
 logger = structlog.get_logger("ecsdeploy")
 
 
-async def run_release(deployer: Deployer, release: Release) -> ReleaseResult:
+class Deployments(Protocol):
+    """What a release needs from whoever runs deployments (the Deployer). The runner depends on
+    this, never on the Deployer itself: the Deployer calls the runner, not the other way round."""
+
+    async def plan(self, target: Target) -> DeployPlan: ...
+
+    async def start_machine(
+        self, target: Target, settings: DeploySettings | None = None
+    ) -> DeploymentMachine: ...
+
+    async def read_service(self, target: Target) -> dict[str, Any]: ...
+
+
+async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
     started = time.time()
     log = logger.bind(release=release.name)
     log.info("ecsdeploy.release.started", services=len(release.targets), stages=len(release.stages))
-    problems = await _validate(deployer, release)
-    if problems:
-        log.warning("ecsdeploy.release.invalid", problems=problems)
+    problems, aws_problems = await _validate(deployer, release)
+    if problems or aws_problems:
+        log.warning("ecsdeploy.release.invalid", problems=problems, aws_problems=aws_problems)
+        # Bad input wins (exit 2); AWS failing before anything changed is exit 1.
+        error = "; ".join(problems) if problems else "; ".join(aws_problems) + "; nothing changed"
         return ReleaseResult(
             release,
             tuple(ServiceOutcome(t, s.name, None) for s in release.stages for t in s.targets),
             started,
-            error="; ".join(problems),
+            error=error,
+            error_is_input=bool(problems),
         )
     run = _ReleaseRun(deployer, release)
     try:
@@ -65,31 +81,35 @@ async def run_release(deployer: Deployer, release: Release) -> ReleaseResult:
     return result
 
 
-async def _validate(deployer: Deployer, release: Release) -> list[str]:
-    """PREFLIGHT of every target, concurrently; the problems found, if any."""
+async def _validate(deployer: Deployments, release: Release) -> tuple[list[str], list[str]]:
+    """PREFLIGHT of every target, concurrently: (input problems, AWS failures)."""
     problems: list[str] = []
+    aws_problems: list[str] = []
     limiter = anyio.CapacityLimiter(release.max_concurrency)
 
     async def check(target: Target) -> None:
         async with limiter:
             try:
                 await deployer.plan(target)
-            except EcsDeployError as exc:
+            except InputError as exc:
                 problems.append(f"{target}: {exc}")
+            except EcsDeployError as exc:
+                aws_problems.append(f"{target}: {exc}")
 
     async with anyio.create_task_group() as group:
         for target in release.targets:
             group.start_soon(check, target)
-    return sorted(problems)
+    return sorted(problems), sorted(aws_problems)
 
 
 class _ReleaseRun:
-    def __init__(self, deployer: Deployer, release: Release) -> None:
+    def __init__(self, deployer: Deployments, release: Release) -> None:
         self._deployer = deployer
         self._release = release
         self._limiter = anyio.CapacityLimiter(release.max_concurrency)
         self._machines: dict[tuple[str | None, str, str], DeploymentMachine] = {}
         self._rollbacks: dict[tuple[str | None, str, str], DeployResult] = {}
+        self._superseded: dict[tuple[str | None, str, str], str] = {}
 
     async def stage(self, stage: Stage) -> bool:
         """Deploy a stage's targets concurrently; True if all succeeded."""
@@ -141,11 +161,19 @@ class _ReleaseRun:
         async def roll_back(machine: DeploymentMachine) -> None:
             assert machine.result is not None
             original = machine.target
+            someone_else = await self._someone_else(machine)
+            if someone_else is not None:
+                logger.warning(
+                    "ecsdeploy.release.superseded", service=str(original), reason=someone_else
+                )
+                self._superseded[original.key] = someone_else
+                return
             target = Target(
                 original.cluster,
                 original.service,
                 region=original.region,
-                task_definition=machine.result.previous_task_definition_arn,
+                task_definition=machine.result.rollback_task_definition_arn
+                or machine.result.previous_task_definition_arn,
                 settings=original.settings,
             )
             settings = machine.settings.with_overrides(rollback=False)
@@ -164,6 +192,33 @@ class _ReleaseRun:
             for machine in keep:
                 group.start_soon(roll_back, machine)
 
+    async def _someone_else(self, machine: DeploymentMachine) -> str | None:
+        """Who deployed over the release's revision since, if anyone (confirmed by agreeing
+        reads, as WATCH confirms a supersession); None while the service still runs ours."""
+        assert machine.result is not None
+        ours = machine.result.task_definition_arn
+        interval = machine.settings.poll_interval
+        seen: list[str] = []
+        started = anyio.current_time()
+        while True:
+            try:
+                service = await self._deployer.read_service(machine.target)
+            except EcsDeployError as exc:
+                # Unknown is not "someone else": the rollback machine reads again before acting.
+                logger.warning("ecsdeploy.release.read_failed", error=str(exc))
+                return None
+            primary = primary_of(service) or {}
+            running = str(primary.get("taskDefinition", ""))
+            if running == ours:
+                return None
+            seen.append(f"deployment {primary.get('id', '?')} ({running})")
+            if (
+                len(seen) >= CONFIRM_READS
+                and anyio.current_time() - started >= CONFIRM_POLLS * interval
+            ):
+                return seen[-1]
+            await anyio.sleep(interval)
+
     def outcomes(self) -> tuple[ServiceOutcome, ...]:
         outcomes = []
         for stage in self._release.stages:
@@ -175,6 +230,7 @@ class _ReleaseRun:
                         stage.name,
                         machine.result if machine else None,
                         self._rollbacks.get(target.key),
+                        superseded_by=self._superseded.get(target.key),
                     )
                 )
         return tuple(outcomes)

@@ -32,9 +32,14 @@ class DeployResult:
     started_at: float
     finished_at: float
     rolled_back_by: RolledBackBy | None = None
+    #: What made ECS roll back: "circuit breaker" or "alarm NAME" (when `rolled_back_by` is ecs).
+    rollback_trigger: str | None = None
     deployment_id: str | None = None
     task_definition_arn: str | None = None
     previous_task_definition_arn: str | None = None
+    #: The revision a rollback returns (or returned) to: normally the previous one; the newest
+    #: COMPLETED one after a failure left in place; a copy when that one was deregistered.
+    rollback_task_definition_arn: str | None = None
     rollback_deployment_id: str | None = None
     #: True once UpdateService was sent: the service was touched.
     changed: bool = False
@@ -47,6 +52,8 @@ class DeployResult:
     diff: tuple[str, ...] = ()
     #: Each health check's last verdict during WATCH, in the order the checks were given.
     checks: tuple[Verdict, ...] = ()
+    #: Things PREFLIGHT decided that a human should know (fix-forward target, a copied revision).
+    notes: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:

@@ -47,6 +47,11 @@ _RESERVED_TAG_PREFIX = "aws:"
 # --- the register input ---------------------------------------------------------------------
 
 
+#: The tag ecsdeploy puts on a revision it registers, so that a RegisterTaskDefinition retried
+#: after a timeout can find the revision its first attempt made instead of making another.
+REGISTRATION_TOKEN_TAG = "ecsdeploy:registration-token"
+
+
 def to_register_input(described: Mapping[str, Any]) -> dict[str, Any]:
     """The RegisterTaskDefinition input that would re-register `described` unchanged.
 
@@ -67,6 +72,8 @@ def to_register_input(described: Mapping[str, Any]) -> dict[str, Any]:
         copy.deepcopy(tag)
         for tag in described.get("tags") or ()
         if not str(tag.get("key", "")).lower().startswith(_RESERVED_TAG_PREFIX)
+        # One registration's idempotency token is not part of what the revision is.
+        and tag.get("key") != REGISTRATION_TOKEN_TAG
     ]
     if tags:
         result["tags"] = tags

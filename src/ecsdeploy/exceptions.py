@@ -1,8 +1,9 @@
 """ecsdeploy's public error hierarchy.
 
-Every error the library raises is an `EcsDeployError`. Fronts map the two families to exit codes:
-`InputError` (bad input or configuration, nothing was changed) exits 2; `AwsError` reaching a
-front means the state may be unknown.
+Every error the library raises is an `EcsDeployError`. Fronts map them to exit codes:
+`InputError` (bad input or configuration, nothing was changed) exits 2; `NothingChangedError`
+(AWS failed before any change) exits 1; any other `AwsError` reaching a front means the state
+may be unknown (3).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "InputError",
     "InvalidChangeError",
     "InvalidImageError",
+    "NothingChangedError",
     "ReleaseFileError",
     "ServiceNotFoundError",
     "TaskDefinitionNotFoundError",
@@ -97,6 +99,18 @@ class AwsError(EcsDeployError):
         super().__init__(message)
         self.code = code
         self.operation = operation
+
+
+class NothingChangedError(AwsError):
+    """An AWS call failed before anything was changed (exit 1, "nothing changed").
+
+    Fronts raise it around the reads they make before deploying, so that an AWS outage is
+    neither reported as bad input (2) nor as an unknown state (3).
+    """
+
+    @classmethod
+    def from_error(cls, error: AwsError) -> NothingChangedError:
+        return cls(f"{error}; nothing changed", code=error.code, operation=error.operation)
 
 
 class ThrottledError(AwsError):

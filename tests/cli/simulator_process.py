@@ -112,6 +112,7 @@ class SimulatedEcs:
         desired: int = 2,
         container: str = "nginx",
         environment: list[dict[str, str]] | None = None,
+        maximum_percent: int = 200,
     ) -> str:
         """A steady service running `image` in `container`; its (unique) name."""
         name = f"{prefix}-{next(_names)}"
@@ -133,7 +134,10 @@ class SimulatedEcs:
             serviceName=name,
             taskDefinition=registered["taskDefinition"]["taskDefinitionArn"],
             desiredCount=desired,
-            deploymentConfiguration={"minimumHealthyPercent": 100, "maximumPercent": 200},
+            deploymentConfiguration={
+                "minimumHealthyPercent": 100,
+                "maximumPercent": maximum_percent,
+            },
         )
         self.advance(600)
         return name

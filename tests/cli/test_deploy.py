@@ -204,3 +204,21 @@ def test_region_and_endpoint_may_be_given_as_options(simulated: SimulatedEcs) ->
     )
     assert result.exit_code == 0, result.stderr
     assert simulated.image(service) == "myorg/nginx:options"
+
+
+def test_a_service_that_cannot_roll_exits_2_and_names_the_setting(
+    simulated: SimulatedEcs,
+) -> None:
+    """minimumHealthyPercent 100 / maximumPercent 100: exit 2, nothing changed, which setting."""
+    service = simulated.create_service(maximum_percent=100)
+    before = simulated.revisions(service)
+    result = CliRunner().invoke(
+        main,
+        ["deploy", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live",
+         "--image", "nginx=myorg/nginx:2"],
+        env=simulated.environ(),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "maximumPercent" in result.stderr
+    assert simulated.revisions(service) == before
+    assert simulated.image(service) == "myorg/nginx:1.0"

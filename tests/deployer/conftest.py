@@ -78,6 +78,8 @@ class Services:
         cluster: str = CLUSTER,
         environment: list[dict[str, str]] | None = None,
         extra_containers: list[dict[str, Any]] | None = None,
+        minimum_healthy: int = 100,
+        maximum: int = 200,
         health_check: dict[str, Any] | None = None,
     ) -> str:
         """Create a steady service running `image` in container "nginx"; return its task def ARN.
@@ -108,8 +110,8 @@ class Services:
             deploymentController={"type": controller},  # type: ignore[typeddict-item]
             deploymentConfiguration={
                 "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
-                "minimumHealthyPercent": 100,
-                "maximumPercent": 200,
+                "minimumHealthyPercent": minimum_healthy,
+                "maximumPercent": maximum,
             },
         )
         await self.sim.advance(600)

@@ -77,19 +77,6 @@ async def test_code_deploy_service_is_refused_with_the_reason(
     assert result.exit_code == 2
 
 
-async def test_deregistered_task_definition_blocks_a_deploy_that_could_not_roll_back(
-    deployer: Deployer, services: Services
-) -> None:
-    """If the service runs a deregistered revision, a rollback to it would fail: refuse."""
-    old = await services.create()
-    await services.ecs.deregister_task_definition(taskDefinition=old)
-    result = await deployer.deploy(Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]))
-    assert result.outcome is Outcome.FAILED
-    assert result.exit_code == 2
-    assert "deregistered" in result.reason
-    assert await services.revisions() == []
-
-
 async def test_empty_change_set(deployer: Deployer, services: Services) -> None:
     """A target with no changes and no revision to deploy is bad input."""
     await services.create()

@@ -143,3 +143,23 @@ async def test_a_check_that_raises_is_that_checks_failure() -> None:
     assert verdicts[1].status is Status.FAILED
     assert verdicts[1].check == "broken-probe"
     assert "ConnectionError: probe endpoint refused" in verdicts[1].reason
+
+
+async def test_failures_seen_before_a_scale_in_to_zero_still_fail_at_the_threshold() -> None:
+    """Three crashes, then desired 0: the breaker's threshold (3) still fails the deployment."""
+    crashes = [stopped(n=n) for n in range(3)]
+    scaled_in = observe(
+        deployment(running=0, desired=0, rollout="COMPLETED"), stopped_tasks=crashes
+    )
+    verdict = await StoppedTasksCheck().evaluate(scaled_in)
+    assert verdict.status is Status.FAILED
+
+
+async def test_interruptions_do_not_count_towards_the_threshold() -> None:
+    """Spot interruptions and terminations are not the deployment's failures."""
+    interrupted = [
+        stopped("Your Spot Task was interrupted.", "SpotInterruption", None, n) for n in range(5)
+    ]
+    verdict = await StoppedTasksCheck().evaluate(observe(deployment(), stopped_tasks=interrupted))
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.reason == ""

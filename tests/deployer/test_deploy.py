@@ -15,6 +15,7 @@ from ecsdeploy import (
     SetEnv,
     Target,
 )
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, Services
 
@@ -50,7 +51,9 @@ async def test_good_rollout_succeeds_on_the_new_revision(
         taskDefinition=service["taskDefinition"], include=["TAGS"]
     )
     assert described["taskDefinition"]["containerDefinitions"][0]["image"] == NEW_IMAGE
-    assert described["tags"] == [{"key": "team", "value": "web"}]
+    tags = {t["key"]: t["value"] for t in described["tags"]}
+    assert tags.pop(REGISTRATION_TOKEN_TAG)  # the idempotency token of this registration
+    assert tags == {"team": "web"}
     assert any("steady state" in e.message for e in result.events)
 
 

@@ -16,10 +16,11 @@ import anyio
 import click
 
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
-from ecsdeploy.exceptions import AwsError, InputError
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_LOOK_NOW", "fail", "run_async"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_LOOK_NOW", "fail", "run_async"]
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOOK_NOW = 3
 
@@ -38,6 +39,8 @@ def run_async(main: Callable[[], Awaitable[int]], *, mutating: bool) -> NoReturn
         fail(str(exc), EXIT_LOOK_NOW)
     except InputError as exc:
         fail(str(exc))
+    except NothingChangedError as exc:
+        fail(str(exc), EXIT_FAILED)
     except AwsError as exc:
         if mutating:
             fail(

@@ -139,9 +139,12 @@ class LogPresenter:
             exit_code=result.exit_code,
             reason=result.reason,
             rolled_back_by=result.rolled_back_by,
+            rollback_trigger=result.rollback_trigger,
             deployment_id=result.deployment_id,
             task_definition=result.task_definition_arn,
             previous_task_definition=result.previous_task_definition_arn,
+            rollback_task_definition=result.rollback_task_definition_arn,
+            notes=list(result.notes),
             stopped_tasks=[task.describe() for task in result.stopped_tasks],
             duration=round(result.duration, 3),
         )

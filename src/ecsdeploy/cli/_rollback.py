@@ -18,6 +18,7 @@ from ecsdeploy.cli._logs import LogFormat
 from ecsdeploy.cli._options import aws_options, output_options, settings_from, settings_options
 from ecsdeploy.cli._presenter import choose_presenter
 from ecsdeploy.cli._revisions import rollback_revision
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
 __all__ = ["rollback"]
 
@@ -69,8 +70,13 @@ def rollback(
         )
         async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
             gateway = await deployer.gateway()
-            current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
-            revision = await rollback_revision(gateway, current, to)
+            try:
+                current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
+                revision = await rollback_revision(gateway, current, to)
+            except InputError:
+                raise
+            except AwsError as exc:
+                raise NothingChangedError.from_error(exc) from exc
             presenter.note(f"rolling {cluster}/{service} back: {current} → {revision}")
             with presenter:
                 result = await deployer.deploy(Target(cluster, service, task_definition=revision))

@@ -25,7 +25,7 @@ from ecsdeploy.cli._presenter import LogPresenter
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
 from ecsdeploy.drone._assume_role import assumed_session
 from ecsdeploy.drone._settings import PluginSettings
-from ecsdeploy.exceptions import AwsError, InputError
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
 __all__ = ["PluginSettings", "main", "run"]
 
@@ -88,6 +88,9 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     except InputError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
+    except NothingChangedError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     except AwsError as exc:
         print(f"Error: {exc}; the service's state is unknown, check it", file=sys.stderr)
         return 3

@@ -1,0 +1,452 @@
+"""Honest outcomes under ECS's real conditions (issue 9): eventually consistent reads, faults
+during the rollback, failures left in place, other people's deployments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    DeploySettings,
+    ImageChange,
+    Outcome,
+    Phase,
+    Release,
+    RetryPolicy,
+    Stage,
+    Target,
+)
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy.sim import Simulator
+from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
+from tests.deployer.lossy_proxy import lossy_proxy
+
+pytestmark = pytest.mark.anyio
+
+CRASH = {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+
+
+def to(image: str, service: str = "webapp") -> Target:
+    return Target(CLUSTER, service, [ImageChange("nginx", image)])
+
+
+def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
+    """A listener that runs `action` the first time the deployment enters `phase`."""
+    done = False
+
+    def listener(event: DeployEvent) -> None:
+        nonlocal done
+        if not done and event.kind == "phase" and event.phase is phase:
+            done = True
+            action()
+
+    return listener
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"operation": "DescribeServices", "error": "missing", "count": 1},
+        {"operation": "DescribeServices", "error": "stale", "seconds": 600, "count": 2},
+    ],
+    ids=["missing", "stale"],
+)
+async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
+    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+) -> None:
+    """A MISSING or stale DescribeServices answer is no SUPERSEDED: the crash is rolled back."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    deployer.subscribe(once_in(Phase.WATCH, lambda: sim.add_rule(fault)))
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rolled_back_by == "ecsdeploy"
+    assert await services.task_definition() == old
+
+
+async def test_one_missing_answer_in_preflight_is_not_bad_input(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A service DescribeServices calls MISSING once is read again, then deployed."""
+    await services.create()
+    sim.add_rule({"operation": "DescribeServices", "error": "missing", "count": 1})
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+
+
+async def test_a_deleted_service_is_gone_only_after_agreeing_reads(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A service that stays MISSING ends the watch as gone (FAILED), nothing rolled back."""
+    await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    deployer.subscribe(
+        once_in(
+            Phase.WATCH, lambda: sim.add_rule({"operation": "DescribeServices", "error": "missing"})
+        )
+    )
+    result = await deployer.deploy(to("myorg/nginx:slow"), timeout=20)
+    assert result.outcome is Outcome.FAILED
+    assert "MISSING" in result.reason
+    assert [t.phase for t in result.history][-2:] == [Phase.WATCH, Phase.FAILED]
+
+
+async def test_fix_forward_after_a_failure_left_in_place(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A PRIMARY/FAILED deployment is settled: the next deploy runs, its rollback target is the
+    newest COMPLETED revision."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    failed = await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    assert failed.outcome is Outcome.FAILED, failed.reason
+    service = await services.describe()
+    assert service["deployments"][0]["rolloutState"] == "FAILED"
+    fixed = await deployer.deploy(to("myorg/nginx:2"), timeout=15)
+    assert fixed.outcome is Outcome.SUCCEEDED, fixed.reason
+    assert fixed.rollback_task_definition_arn == old
+    assert any("newest COMPLETED" in note for note in fixed.notes)
+
+
+async def test_fix_forward_that_fails_goes_back_to_the_newest_completed_revision(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Rolling back a fix-forward returns to what last worked, not to the failed revision."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    sim.add_rule({**CRASH, "image": "myorg/nginx:crash2"})
+    await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    result = await deployer.deploy(to("myorg/nginx:crash2"), timeout=15)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"operation": "UpdateService", "error": "ThrottlingException", "count": 20},
+        {"operation": "DescribeServices", "error": "missing", "count": 6},
+    ],
+    ids=["throttled-update", "missing-reads"],
+)
+async def test_the_rollback_persists_through_faults(
+    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+) -> None:
+    """Faults longer than one retry budget delay the rollback; they do not end it."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(fault)))
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert await services.task_definition() == old
+
+
+async def test_the_rollback_is_sent_while_reads_fail(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A DescribeServices outage through the whole rollback: UpdateService is still sent."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    outage = {"operation": "DescribeServices", "error": "ServerException"}
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
+    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    sim.clear_rules()
+    assert result.outcome is Outcome.ROLLBACK_FAILED
+    assert "UpdateService to the rollback target was accepted" in result.reason
+    assert "reads of the service failed" in result.reason
+    assert await services.task_definition() == old
+
+
+async def test_a_rollback_that_cannot_finish_says_what_to_run(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ROLLBACK_FAILED only at the rollback's deadline, with what failed and the exact command."""
+    old = await services.create()
+    sim.add_rule(CRASH)
+    outage = {"operation": "UpdateService", "error": "ServerException"}
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
+    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    assert result.outcome is Outcome.ROLLBACK_FAILED
+    assert result.exit_code == 3
+    assert "UpdateService to the rollback target failed" in result.reason
+    assert (
+        f"aws ecs update-service --cluster {CLUSTER} --service webapp --task-definition {old}"
+        in result.reason
+    )
+
+
+async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """The service's revision was deregistered: a lossless copy is the rollback target."""
+    old = await services.create()
+    await services.ecs.deregister_task_definition(taskDefinition=old)
+    sim.add_rule(CRASH)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    copy = result.rollback_task_definition_arn
+    assert copy is not None
+    assert copy != old
+    assert any("copy" in note for note in result.notes)
+    assert await services.task_definition() == copy
+    described = await services.ecs.describe_task_definition(taskDefinition=copy, include=["TAGS"])
+    assert described["taskDefinition"]["containerDefinitions"][0]["image"] == "myorg/nginx:1.0"
+    tags = {t["key"]: t["value"] for t in described["tags"]}
+    assert tags.pop(REGISTRATION_TOKEN_TAG)  # the idempotency token of this registration
+    assert tags == {"team": "web"}
+
+
+async def test_a_deregistered_current_revision_needs_no_copy_without_rollback(
+    deployer: Deployer, services: Services
+) -> None:
+    """With rollback disabled the deregistered revision is not copied."""
+    old = await services.create()
+    await services.ecs.deregister_task_definition(taskDefinition=old)
+    result = await deployer.deploy(to("myorg/nginx:2"), rollback=False)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert len(await services.revisions()) == 1
+    assert result.notes == ()
+
+
+async def test_a_service_that_cannot_roll_is_refused(
+    deployer: Deployer, services: Services
+) -> None:
+    """minimumHealthyPercent 100 with maximumPercent 100: exit 2, nothing changed, which
+    setting to change."""
+    old = await services.create(minimum_healthy=100, maximum=100)
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.FAILED
+    assert result.exit_code == 2
+    assert not result.changed
+    assert "maximumPercent" in result.reason
+    assert await services.revisions() == [old]
+    assert len((await services.describe())["deployments"]) == 1
+
+
+async def test_a_service_with_no_tasks_rolls_even_at_100_100(
+    deployer: Deployer, services: Services
+) -> None:
+    """Desired count 0 leaves nothing to keep: the deployment runs and says no task ran."""
+    await services.create(desired=0, minimum_healthy=100, maximum=100)
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "no task ran the new revision" in result.reason
+
+
+@pytest.mark.parametrize("stop_code", ["SpotInterruption", "TerminationNotice"])
+async def test_interruptions_are_not_failures(
+    deployer: Deployer, services: Services, sim: Simulator, stop_code: str
+) -> None:
+    """Tasks AWS takes back are reported, and do not fail a healthy deployment."""
+    await services.create(desired=2)
+    sim.add_rule(
+        {
+            "image": "myorg/nginx:2",
+            "behavior": "interruption",
+            "stop_code": stop_code,
+            "after": 1,
+            "count": 4,
+        }
+    )
+    reported: list[DeployEvent] = []
+    deployer.subscribe(lambda e: reported.append(e) if e.kind == "stopped_task" else None)
+    result = await deployer.deploy(to("myorg/nginx:2"), bake=0.5)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert len([t for t in result.stopped_tasks if t.stop_code == stop_code]) >= 3
+    assert {e.data["stop_kind"] for e in reported} == {"interruption"}
+
+
+async def test_an_aws_outage_before_any_change_is_not_bad_input(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ServerException in PREFLIGHT: exit 1, "nothing changed", with the AWS error."""
+    old = await services.create()
+    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.FAILED
+    assert result.exit_code == 1
+    assert "nothing changed" in result.reason
+    assert "DescribeServices" in result.reason
+    sim.clear_rules()
+    assert await services.revisions() == [old]
+
+
+async def test_zero_desired_tasks_say_no_task_ran(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Desired count 0 succeeds with a reason saying no task ran the new revision."""
+    await services.create(desired=0)
+    sim.add_rule(CRASH)
+    result = await deployer.deploy(to("myorg/nginx:crash"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "no task ran the new revision" in result.reason
+
+
+async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Scaled to 0 after a crash: SUCCEEDED, saying no task runs the revision and what crashed."""
+    await services.create(desired=2)
+    # Replacements take another 30 s to crash: the scale-in lands before a third failure.
+    sim.add_rule({**CRASH, "after": 30})
+    crashed = anyio.Event()
+    deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash")))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await crashed.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", desiredCount=0)
+    (result,) = results
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert "desired count is 0" in result.reason
+    assert "that started failed" in result.reason
+
+
+async def test_a_manual_rollback_is_superseded_not_ecs(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Someone deploying the previous revision over ours is SUPERSEDED, never ECS's rollback."""
+    old = await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    watching = anyio.Event()
+    deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:slow"), timeout=20))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert await services.task_definition() == old
+
+
+async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """A hotfix deployed while a later stage runs stays; that service is SUPERSEDED."""
+    await services.create("api", desired=1)
+    await services.create("worker", desired=1)
+    sim.add_rule({"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600})
+    stuck = Target(
+        CLUSTER,
+        "worker",
+        [ImageChange("nginx", "myorg/nginx:stuck")],
+        settings=DeploySettings(timeout=2, poll_interval=POLL, rollback_timeout=30),
+    )
+    release = Release([Stage("one", [to("myorg/nginx:2", "api")]), Stage("two", [stuck])])
+    worker_watching = anyio.Event()
+    deployer.subscribe(
+        lambda e: (
+            worker_watching.set()
+            if e.target.service == "worker" and e.kind == "phase" and e.phase is Phase.WATCH
+            else None
+        )
+    )
+    results = []
+
+    async def run() -> None:
+        results.append(await deployer.release(release))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await worker_watching.wait()
+        hotfix = await services.ecs.register_task_definition(
+            family="api",
+            containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:hotfix", "memory": 128}],
+        )
+        hotfix_arn = hotfix["taskDefinition"]["taskDefinitionArn"]
+        await services.ecs.update_service(cluster=CLUSTER, service="api", taskDefinition=hotfix_arn)
+    (result,) = results
+    states = {s.target.service: s.state for s in result.services}
+    assert states == {"api": "SUPERSEDED", "worker": "ROLLED_BACK"}, [
+        s.reason for s in result.services
+    ]
+    assert await services.task_definition("api") == hotfix_arn
+    assert "not rolled back" in result.by_service()[f"{CLUSTER}/api"].reason
+    assert result.exit_code == 1
+
+
+async def test_a_release_whose_validation_meets_an_aws_outage_exits_1(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ServerException while validating: not bad input; exit 1, nothing changed."""
+    old = await services.create("api", desired=1)
+    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await deployer.release(Release([Stage("one", [to("myorg/nginx:2", "api")])]))
+    sim.clear_rules()
+    assert result.exit_code == 1
+    assert result.error is not None
+    assert "nothing changed" in result.error
+    assert "ServerException" in result.error or "DescribeServices" in result.error
+    assert await services.revisions("api") == [old]
+
+
+async def test_a_registration_whose_answer_is_lost_registers_one_revision(
+    services: Services, sim: Simulator
+) -> None:
+    """RegisterTaskDefinition carried out but its answer lost: retried without a duplicate."""
+    old = await services.create()
+    async with (
+        lossy_proxy(sim.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
+        Deployer(
+            session=session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
+        result = await deployer.deploy(to("myorg/nginx:2"))
+    assert proxy.lost == 1
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    revisions = await services.revisions()
+    assert len(revisions) == 2, revisions
+    assert revisions[0] == old
+    assert await services.task_definition() == revisions[1]
+
+
+async def test_a_manual_rollback_after_ecs_failed_ours_is_not_credited_to_ecs(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ECS failed ours (its rollback off), then a human deployed the previous revision:
+    SUPERSEDED, not "rolled back by ECS"."""
+    old = await services.create(breaker=True, breaker_rollback=False)
+    sim.add_rule(CRASH)
+    blind = {"operation": "DescribeServices", "error": "ServerException"}
+    watching = anyio.Event()
+
+    def go_blind() -> None:
+        sim.add_rule(blind)
+        watching.set()
+
+    deployer.subscribe(once_in(Phase.WATCH, go_blind))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash"), timeout=20))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await sim.advance(300)  # ECS's breaker fails our deployment while we cannot look
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+        sim.clear_rules()
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert await services.task_definition() == old
