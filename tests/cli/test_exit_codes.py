@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdeploy.cli._errors import run_async
+from ecsdeploy._front.errors import run_async
 from ecsdeploy.exceptions import (
     AwsUnavailableError,
     InputError,

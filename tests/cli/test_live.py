@@ -17,9 +17,9 @@ from ecsdeploy import (
     Phase,
     Target,
 )
-from ecsdeploy.cli._live import LiveView
-from ecsdeploy.cli._presenter import LivePresenter
-from ecsdeploy.cli._summary import deploy_summary
+from ecsdeploy._front.live import LiveView
+from ecsdeploy._front.presenter import LivePresenter
+from ecsdeploy._front.summary import deploy_summary
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, Services
 

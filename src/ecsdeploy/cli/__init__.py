@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ecsdeploy._front.sim_command import sim
 from ecsdeploy.cli._demo import demo
 from ecsdeploy.cli._deploy import deploy
 from ecsdeploy.cli._iam_cmd import iam_policy_command
 from ecsdeploy.cli._release_cmd import release
 from ecsdeploy.cli._rollback import rollback
-from ecsdeploy.cli._sim import sim
 from ecsdeploy.cli._status import status
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from ecsdeploy._deployer import Deployer
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import LogFormat
+from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.cli._demo_scenario import (
@@ -16,10 +19,7 @@ from ecsdeploy.cli._demo_scenario import (
     demo_release,
     demo_session,
 )
-from ecsdeploy.cli._errors import run_async
-from ecsdeploy.cli._logs import LogFormat
 from ecsdeploy.cli._options import output_options
-from ecsdeploy.cli._presenter import choose_presenter
 
 __all__ = ["demo"]
 

@@ -12,10 +12,11 @@ from ecsdeploy._changes import (
     parse_unset_env,
     parse_unset_secret,
 )
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format
+from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy._models import Target
-from ecsdeploy.cli._aws import AwsOptions
-from ecsdeploy.cli._errors import run_async
-from ecsdeploy.cli._logs import LogFormat, configure_library_logging, default_log_format
 from ecsdeploy.cli._options import (
     aws_options,
     change_parser,
@@ -24,7 +25,6 @@ from ecsdeploy.cli._options import (
     settings_options,
 )
 from ecsdeploy.cli._plans import print_plans
-from ecsdeploy.cli._presenter import choose_presenter
 
 __all__ = ["deploy"]
 

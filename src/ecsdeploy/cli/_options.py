@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from ecsdeploy._changes import Change
+from ecsdeploy._front.logs import LOG_FORMATS
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy.cli._logs import LOG_FORMATS
 from ecsdeploy.exceptions import InputError
 
 __all__ = [

@@ -9,12 +9,12 @@ from typing import Any
 import click
 
 from ecsdeploy import load_release
-from ecsdeploy.cli._aws import AwsOptions
-from ecsdeploy.cli._errors import run_async
-from ecsdeploy.cli._logs import LogFormat, configure_library_logging, default_log_format
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format
+from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy.cli._options import aws_options, output_options, settings_options
 from ecsdeploy.cli._plans import print_plans
-from ecsdeploy.cli._presenter import choose_presenter
 
 __all__ = ["release"]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import click
 
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import LogFormat
+from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy._models import Target
-from ecsdeploy.cli._aws import AwsOptions
-from ecsdeploy.cli._errors import run_async
-from ecsdeploy.cli._logs import LogFormat
 from ecsdeploy.cli._options import aws_options, output_options, settings_from, settings_options
-from ecsdeploy.cli._presenter import choose_presenter
 from ecsdeploy.cli._revisions import rollback_revision
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 

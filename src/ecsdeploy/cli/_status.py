@@ -7,10 +7,10 @@ import sys
 import click
 from rich.console import Console
 
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import configure_library_logging, default_log_format
 from ecsdeploy._models import StoppedTask
-from ecsdeploy.cli._aws import AwsOptions
-from ecsdeploy.cli._errors import run_async
-from ecsdeploy.cli._logs import configure_library_logging, default_log_format
 from ecsdeploy.cli._options import aws_options
 from ecsdeploy.cli._status_view import status_view
 

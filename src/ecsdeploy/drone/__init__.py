@@ -16,13 +16,13 @@ from functools import partial
 import anyio
 
 from ecsdeploy._deployer import Deployer
+from ecsdeploy._front.logs import configure_library_logging, lines
+from ecsdeploy._front.presenter import LogPresenter
+from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy._models import Target
 from ecsdeploy._release import ReleaseResult
 from ecsdeploy._releasefile import load_release
 from ecsdeploy._result import DeployResult
-from ecsdeploy.cli._logs import configure_library_logging, lines
-from ecsdeploy.cli._presenter import LogPresenter
-from ecsdeploy.cli._signals import Interrupted, run_until_signalled
 from ecsdeploy.drone._assume_role import assumed_session
 from ecsdeploy.drone._settings import PluginSettings
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsdeploy._changes import ImageChange, parse_image_change
+from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy.cli._logs import LOG_FORMATS, LogFormat
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["DEFAULT_MAX_DEPLOY_CHECKS", "PluginSettings", "PluginSettingsError", "parse_bool"]

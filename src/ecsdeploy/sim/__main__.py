@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecsdeploy.cli._sim import sim
+from ecsdeploy._front.sim_command import sim
 
 if __name__ == "__main__":
     sim(prog_name="python -m ecsdeploy.sim")

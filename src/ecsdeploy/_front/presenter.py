@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.live import Live
 from structlog.typing import FilteringBoundLogger
 
+from ecsdeploy._front.live import LiveView
+from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format, lines
+from ecsdeploy._front.summary import deploy_summary, release_summary
 from ecsdeploy._models import Target
 from ecsdeploy._release import ReleaseResult
 from ecsdeploy._result import DeployEvent, DeployResult
-from ecsdeploy.cli._live import LiveView
-from ecsdeploy.cli._logs import LogFormat, configure_library_logging, default_log_format, lines
-from ecsdeploy.cli._summary import deploy_summary, release_summary
 
 __all__ = ["LivePresenter", "LogPresenter", "Presenter", "choose_presenter"]
 

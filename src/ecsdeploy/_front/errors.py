@@ -15,7 +15,7 @@ from typing import NoReturn
 import anyio
 import click
 
-from ecsdeploy.cli._signals import Interrupted, run_until_signalled
+from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_LOOK_NOW", "fail", "run_async"]
