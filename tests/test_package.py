@@ -7,7 +7,7 @@ import inspect
 from importlib.metadata import version
 
 import ecsdeploy
-import ecsdeploy._release_runner
+import ecsdeploy._release.runner
 
 
 def test_all_is_sorted_and_importable() -> None:
@@ -24,7 +24,7 @@ def test_version_comes_from_metadata() -> None:
 
 def test_the_release_runner_does_not_depend_on_the_deployer() -> None:
     """The Deployer calls the release runner; the runner never imports the Deployer."""
-    tree = ast.parse(inspect.getsource(ecsdeploy._release_runner))
+    tree = ast.parse(inspect.getsource(ecsdeploy._release.runner))
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }

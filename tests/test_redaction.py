@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ecsdeploy import Redactor, redact_task_definition
-from ecsdeploy._redaction import DEFAULT_PATTERNS, REDACTED
+from ecsdeploy._taskdef.redaction import DEFAULT_PATTERNS, REDACTED
 
 
 @pytest.mark.parametrize(

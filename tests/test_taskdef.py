@@ -21,13 +21,13 @@ from ecsdeploy import (
     container_names,
     diff_revisions,
 )
-from ecsdeploy._botocore_shapes import (
+from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG, to_register_input
+from ecsdeploy._taskdef.shapes import (
     ecs_model,
     register_input_members,
     register_input_shape,
     task_definition_shape,
 )
-from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG, to_register_input
 from ecsdeploy.exceptions import (
     ConflictingChangesError,
     EmptyChangeSetError,
@@ -587,7 +587,7 @@ def test_diff_entry_is_frozen() -> None:
 def test_a_member_added_to_the_model_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """A field a newer botocore knows survives without any change to our code."""
     members = register_input_members() | {"futureSetting"}
-    monkeypatch.setattr("ecsdeploy._taskdef.register_input_members", lambda: members)
+    monkeypatch.setattr("ecsdeploy._taskdef.revision.register_input_members", lambda: members)
     source = described()
     source["taskDefinition"]["futureSetting"] = {"mode": "on"}
     result = build_revision(source, [ImageChange("web", "myorg/web:2")])

@@ -30,8 +30,8 @@ from ecsdeploy import (
     diff_revisions,
     redact_task_definition,
 )
-from ecsdeploy._botocore_shapes import ecs_model, register_input_shape, task_definition_shape
-from ecsdeploy._taskdef import to_register_input
+from ecsdeploy._taskdef.revision import to_register_input
+from ecsdeploy._taskdef.shapes import ecs_model, register_input_shape, task_definition_shape
 from ecsdeploy.exceptions import ConflictingChangesError
 
 SETTINGS = settings(

@@ -5,21 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from ecsdeploy import checks, exceptions
-from ecsdeploy._changes import (
-    Change,
-    ImageChange,
-    SetEnv,
-    SetSecret,
-    UnsetEnv,
-    UnsetSecret,
-    parse_env_change,
-    parse_image_change,
-    parse_secret_change,
-    parse_unset_env,
-    parse_unset_secret,
-)
 from ecsdeploy._deployer import Deployer
-from ecsdeploy._images import ImageReference, parse_image_reference
 from ecsdeploy._models import (
     ContainerExit,
     Observation,
@@ -33,13 +19,27 @@ from ecsdeploy._models import (
     Verdict,
 )
 from ecsdeploy._ratelimit import Rate
-from ecsdeploy._redaction import Redactor, redact_task_definition
-from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
-from ecsdeploy._releasefile import load_release, parse_release
+from ecsdeploy._release.file import load_release, parse_release
+from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef import DiffEntry, build_revision, container_names, diff_revisions
+from ecsdeploy._taskdef.changes import (
+    Change,
+    ImageChange,
+    SetEnv,
+    SetSecret,
+    UnsetEnv,
+    UnsetSecret,
+    parse_env_change,
+    parse_image_change,
+    parse_secret_change,
+    parse_unset_env,
+    parse_unset_secret,
+)
+from ecsdeploy._taskdef.images import ImageReference, parse_image_reference
+from ecsdeploy._taskdef.redaction import Redactor, redact_task_definition
+from ecsdeploy._taskdef.revision import DiffEntry, build_revision, container_names, diff_revisions
 from ecsdeploy.checks import HealthCheck
 
 __version__ = _version("ecsdeploy")

@@ -22,8 +22,8 @@ from ecsdeploy._models import Outcome, Phase, Target, Transition
 from ecsdeploy._observer import ClusterObserver, ObserverStats
 from ecsdeploy._ratelimit import Rate, RateLimiter
 from ecsdeploy._registrar import Registrar
-from ecsdeploy._release import Release, ReleaseResult
-from ecsdeploy._release_runner import run_release
+from ecsdeploy._release.model import Release, ReleaseResult
+from ecsdeploy._release.runner import run_release
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings

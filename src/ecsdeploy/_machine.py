@@ -44,7 +44,7 @@ from ecsdeploy._preflight import (
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, RolledBackBy
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef import build_revision, diff_revisions, to_register_input
+from ecsdeploy._taskdef.revision import build_revision, diff_revisions, to_register_input
 from ecsdeploy._watch import (
     CONFIRM_POLLS,
     CONFIRM_READS,

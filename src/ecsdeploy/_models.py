@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecsdeploy._changes import Change
+from ecsdeploy._taskdef.changes import Change
 
 if TYPE_CHECKING:
     from ecsdeploy._settings import DeploySettings

@@ -19,7 +19,7 @@ import anyio
 import structlog
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.exceptions import AwsUnavailableError, EcsDeployError
 
 __all__ = ["Registrar"]

@@ -15,7 +15,7 @@ from ecsdeploy import (
     SetEnv,
     Target,
 )
-from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, Services
 

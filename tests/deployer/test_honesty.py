@@ -20,7 +20,7 @@ from ecsdeploy import (
     Stage,
     Target,
 )
-from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
 from tests.deployer.lossy_proxy import lossy_proxy

@@ -23,7 +23,7 @@ import yaml
 from botocore.config import Config
 
 from ecsdeploy import ImageChange
-from ecsdeploy._releasefile import load_release
+from ecsdeploy._release.file import load_release
 from tests.packaging.commands import console_script
 from tests.packaging.simulated_ecs import (
     container_images,

@@ -9,10 +9,10 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from ecsdeploy.sim._backend import EcsBackend
-from ecsdeploy.sim._clock import SimClock
-from ecsdeploy.sim._timings import Timings
-from ecsdeploy.sim._validation import load_ecs_model
+from ecsdeploy.sim._api.backend import EcsBackend
+from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._wire.validation import load_ecs_model
 
 REGION = "us-east-1"
 START = 1_767_225_600.0

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from ecsdeploy.sim._errors import EcsApiError
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._api.errors import EcsApiError
+from ecsdeploy.sim._dynamics.timings import Timings
 from tests.sim.backend_fixtures import Sim
 
 FAILED_TO_START = "ECS deployment circuit breaker: tasks failed to start."

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy.sim._rules import ContainerRule, ContainerRuleError
+from ecsdeploy.sim._dynamics.rules import ContainerRule, ContainerRuleError
 from tests.sim.backend_fixtures import Sim
 
 SPOT_REASON = "Your Spot Task was interrupted."

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._api.errors import EcsApiError
 from tests.sim.backend_fixtures import Sim
 
 IMAGES = ["myorg/web:ok", "myorg/web:crash", "myorg/web:pull", "myorg/web:sick", "myorg/web:slow"]

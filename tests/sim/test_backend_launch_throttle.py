@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecsdeploy.sim._launch_throttle import MAX_DELAY
+from ecsdeploy.sim._dynamics.launch_throttle import MAX_DELAY
 from tests.sim.backend_fixtures import Sim
 
 UNABLE = "(service webapp) is unable to consistently start tasks successfully."

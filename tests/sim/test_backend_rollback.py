@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._dynamics.timings import Timings
 from tests.sim.backend_fixtures import Sim
 
 

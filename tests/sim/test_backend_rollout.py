@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._dynamics.timings import Timings
 from tests.sim.backend_fixtures import Sim
 
 

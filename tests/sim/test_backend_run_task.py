@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._api.errors import EcsApiError
 from tests.sim.backend_fixtures import Sim
 
 

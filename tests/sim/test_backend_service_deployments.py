@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy.sim._errors import EcsApiError
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._api.errors import EcsApiError
+from ecsdeploy.sim._dynamics.timings import Timings
 from tests.sim.backend_fixtures import Sim
 
 

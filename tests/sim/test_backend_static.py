@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._api.errors import EcsApiError
 from tests.sim.backend_fixtures import Sim
 
 _MODEL = botocore.session.get_session().get_service_model("ecs")

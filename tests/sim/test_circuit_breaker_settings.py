@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._protocol import CONTENT_TYPE, TARGET_PREFIX
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._wire.protocol import CONTENT_TYPE, TARGET_PREFIX
 from tests.sim.backend_fixtures import Sim
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._faults import parse_fault_rule
-from ecsdeploy.sim._stale_answers import ServiceAnswerHistory
+from ecsdeploy.sim._wire.faults import parse_fault_rule
+from ecsdeploy.sim._wire.stale_answers import ServiceAnswerHistory
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient

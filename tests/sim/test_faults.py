@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
+from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient

@@ -12,8 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._throttle import CATEGORY_OF, RATES, BucketRate, Throttle, TokenBucket
-from ecsdeploy.sim._validation import RequestValidator
+from ecsdeploy.sim._wire.throttle import CATEGORY_OF, RATES, BucketRate, Throttle, TokenBucket
+from ecsdeploy.sim._wire.validation import RequestValidator
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient

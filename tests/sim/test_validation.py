@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._protocol import CONTENT_TYPE, TARGET_PREFIX
-from ecsdeploy.sim._validation import BATCH_LIMITS, RequestValidator, load_ecs_model
+from ecsdeploy.sim._wire.protocol import CONTENT_TYPE, TARGET_PREFIX
+from ecsdeploy.sim._wire.validation import BATCH_LIMITS, RequestValidator, load_ecs_model
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.sim._protocol import (
+from ecsdeploy.sim._wire.protocol import (
     CONTENT_TYPE,
     TARGET_PREFIX,
     operation_from_target,

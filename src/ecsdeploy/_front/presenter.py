@@ -19,7 +19,7 @@ from ecsdeploy._front.live import LiveView
 from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format, lines
 from ecsdeploy._front.summary import deploy_summary, release_summary
 from ecsdeploy._models import Target
-from ecsdeploy._release import ReleaseResult
+from ecsdeploy._release.model import ReleaseResult
 from ecsdeploy._result import DeployEvent, DeployResult
 
 __all__ = ["LivePresenter", "LogPresenter", "Presenter", "choose_presenter"]

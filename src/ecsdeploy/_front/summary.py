@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from ecsdeploy._release import ReleaseResult
+from ecsdeploy._release.model import ReleaseResult
 from ecsdeploy._result import DeployResult
 
 __all__ = ["deploy_summary", "release_summary"]

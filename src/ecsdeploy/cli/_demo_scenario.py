@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import aioboto3
 
-from ecsdeploy._changes import ImageChange
 from ecsdeploy._models import Target
-from ecsdeploy._release import Release, ReleaseResult, Stage
+from ecsdeploy._release.model import Release, ReleaseResult, Stage
+from ecsdeploy._taskdef.changes import ImageChange
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ecsdeploy._changes import (
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import run_async
+from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format
+from ecsdeploy._front.presenter import choose_presenter
+from ecsdeploy._models import Target
+from ecsdeploy._taskdef.changes import (
     Change,
     parse_env_change,
     parse_image_change,
@@ -12,11 +17,6 @@ from ecsdeploy._changes import (
     parse_unset_env,
     parse_unset_secret,
 )
-from ecsdeploy._front.aws import AwsOptions
-from ecsdeploy._front.errors import run_async
-from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format
-from ecsdeploy._front.presenter import choose_presenter
-from ecsdeploy._models import Target
 from ecsdeploy.cli._options import (
     aws_options,
     change_parser,

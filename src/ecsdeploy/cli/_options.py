@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from ecsdeploy._changes import Change
 from ecsdeploy._front.logs import LOG_FORMATS
 from ecsdeploy._settings import DeploySettings
+from ecsdeploy._taskdef.changes import Change
 from ecsdeploy.exceptions import InputError
 
 __all__ = [

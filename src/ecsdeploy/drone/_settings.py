@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecsdeploy._changes import ImageChange, parse_image_change
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
 from ecsdeploy._settings import DeploySettings
+from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["DEFAULT_MAX_DEPLOY_CHECKS", "PluginSettings", "PluginSettingsError", "parse_bool"]

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from ecsdeploy.sim._backend import EcsBackend
-from ecsdeploy.sim._clock import SimClock
-from ecsdeploy.sim._protocol import DEFAULT_REGION
-from ecsdeploy.sim._server import EcsServer, RunningServer
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._api.backend import EcsBackend
+from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
+from ecsdeploy.sim._wire.server import EcsServer, RunningServer
 
 __all__ = ["START_BEHIND_VARIABLE", "EcsBackend", "SimClock", "Simulator", "Timings"]
 

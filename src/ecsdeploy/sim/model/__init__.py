@@ -1,1 +1,1 @@
-"""The ECS service model the simulator validates against (data; see `ecsdeploy.sim._validation`)."""
+"""The ECS service model the simulator validates against (data; read by `sim._wire.validation`)."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ecsdeploy.sim._errors import EcsApiError, cluster_not_found
-from ecsdeploy.sim._ids import arn, name_of
-from ecsdeploy.sim._operation import (
+from ecsdeploy.sim._api.errors import EcsApiError, cluster_not_found
+from ecsdeploy.sim._api.operation import (
     DEFAULT_CLUSTER,
     Operation,
     Params,
@@ -13,10 +12,11 @@ from ecsdeploy.sim._operation import (
     tags_from,
     with_token,
 )
-from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import cluster_view
-from ecsdeploy.sim._state import Cluster, Region
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.pagination import page
+from ecsdeploy.sim._api.render import cluster_view
+from ecsdeploy.sim._dynamics.ids import arn, name_of
+from ecsdeploy.sim._dynamics.state import Cluster, Region
+from ecsdeploy.sim._dynamics.world import World
 
 _SPEC_KEYS = (
     "settings",

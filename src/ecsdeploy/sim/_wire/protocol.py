@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ecsdeploy.sim._errors import EcsApiError
+from ecsdeploy.sim._api.errors import EcsApiError
 
 TARGET_PREFIX: Final = "AmazonEC2ContainerServiceV20141113."
 CONTENT_TYPE: Final = "application/x-amz-json-1.1"

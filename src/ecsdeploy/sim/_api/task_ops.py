@@ -9,16 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from ecsdeploy.sim._errors import client_error, invalid_parameter
-from ecsdeploy.sim._ids import name_of
-from ecsdeploy.sim._lifecycle import (
-    EC2_NO_INSTANCE,
-    STOPPED_BY_USER,
-    begin_stop,
-    new_task,
-    placement_failure,
-)
-from ecsdeploy.sim._operation import (
+from ecsdeploy.sim._api.errors import client_error, invalid_parameter
+from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
     Response,
@@ -27,12 +19,20 @@ from ecsdeploy.sim._operation import (
     tags_from,
     with_token,
 )
-from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import task_view
-from ecsdeploy.sim._service_ops import lookup_service
-from ecsdeploy.sim._state import Region, Task
-from ecsdeploy.sim._taskdef_ops import lookup_taskdef
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.pagination import page
+from ecsdeploy.sim._api.render import task_view
+from ecsdeploy.sim._api.service_ops import lookup_service
+from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics.ids import name_of
+from ecsdeploy.sim._dynamics.lifecycle import (
+    EC2_NO_INSTANCE,
+    STOPPED_BY_USER,
+    begin_stop,
+    new_task,
+    placement_failure,
+)
+from ecsdeploy.sim._dynamics.state import Region, Task
+from ecsdeploy.sim._dynamics.world import World
 
 MAX_DESCRIBE_TASKS = 100
 

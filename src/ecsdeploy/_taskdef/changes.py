@@ -22,8 +22,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ecsdeploy._images import parse_image_reference
-from ecsdeploy._redaction import Redactor
+from ecsdeploy._taskdef.images import parse_image_reference
+from ecsdeploy._taskdef.redaction import Redactor
 from ecsdeploy.exceptions import InvalidChangeError
 
 __all__ = [

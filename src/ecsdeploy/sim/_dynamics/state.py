@@ -12,8 +12,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsdeploy.sim._ids import NetworkInterface
-from ecsdeploy.sim._rules import ContainerRule
+from ecsdeploy.sim._dynamics.ids import NetworkInterface
+from ecsdeploy.sim._dynamics.rules import ContainerRule
 
 MAX_SERVICE_EVENTS = 100
 """DescribeServices returns at most the 100 latest service events."""

@@ -1,6 +1,6 @@
 """The simulated ECS backend: in-memory state per region, every operation's semantics and the
 deployment dynamics on simulated time. Synchronous and free of I/O; the wire layer
-(`ecsdeploy.sim._server`) parses and validates requests, calls `EcsBackend.handle`, and
+(`ecsdeploy.sim._wire.server`) parses and validates requests, calls `EcsBackend.handle`, and
 serializes what it returns or raises.
 
 Simulated: clusters, task definitions (stored losslessly), services with the rolling-update
@@ -26,23 +26,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecsdeploy.sim import (
-    _cluster_ops,
-    _service_deployment_ops,
-    _service_ops,
-    _tag_ops,
-    _task_ops,
-    _taskdef_ops,
-)
-from ecsdeploy.sim._clock import SimClock
-from ecsdeploy.sim._errors import EcsApiError
-from ecsdeploy.sim._ids import IdFactory
-from ecsdeploy.sim._lifecycle import watch_for_interruption
-from ecsdeploy.sim._operation import Operation
-from ecsdeploy.sim._rollout import evaluate
-from ecsdeploy.sim._rules import Behavior, ContainerRules
-from ecsdeploy.sim._timings import Timings
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api import cluster_ops as _cluster_ops
+from ecsdeploy.sim._api import service_deployment_ops as _service_deployment_ops
+from ecsdeploy.sim._api import service_ops as _service_ops
+from ecsdeploy.sim._api import tag_ops as _tag_ops
+from ecsdeploy.sim._api import task_ops as _task_ops
+from ecsdeploy.sim._api import taskdef_ops as _taskdef_ops
+from ecsdeploy.sim._api.errors import EcsApiError
+from ecsdeploy.sim._api.operation import Operation
+from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._dynamics.ids import IdFactory
+from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
+from ecsdeploy.sim._dynamics.rollout import evaluate
+from ecsdeploy.sim._dynamics.rules import Behavior, ContainerRules
+from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._dynamics.world import World
 
 __all__ = ["EcsBackend", "Timings"]
 
@@ -123,7 +121,7 @@ class EcsBackend:
         """Validate `rule` (ValueError explains a bad one) and give it priority over older rules.
 
         Rules apply to tasks launched afterwards, except `interruption` rules, which also stop
-        tasks already RUNNING; see `ecsdeploy.sim._rules` for the semantics.
+        tasks already RUNNING; see `ecsdeploy.sim._dynamics.rules` for the semantics.
         """
         parsed = self._rules.add(rule)
         if parsed.behavior is Behavior.INTERRUPTION:

@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from ecsdeploy._botocore_shapes import register_input_shape, task_definition_shape
+from ecsdeploy._taskdef.shapes import register_input_shape, task_definition_shape
 
 __all__ = [
     "DEFAULT_PATTERNS",

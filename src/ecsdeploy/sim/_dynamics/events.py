@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ecsdeploy.sim._state import Service, Task
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics.state import Service, Task
+from ecsdeploy.sim._dynamics.world import World
 
 TASKS_PER_EVENT = 10
 """ECS names at most this many tasks in one started/stopped message and splits larger batches."""

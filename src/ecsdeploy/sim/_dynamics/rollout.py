@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 
-from ecsdeploy.sim import _events
-from ecsdeploy.sim._deployments import ONGOING_RECORD_STATUSES
-from ecsdeploy.sim._launch_throttle import launch_allowed
-from ecsdeploy.sim._lifecycle import begin_stop, launch_task
-from ecsdeploy.sim._state import Deployment, Service, Task
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
+from ecsdeploy.sim._dynamics.launch_throttle import launch_allowed
+from ecsdeploy.sim._dynamics.lifecycle import begin_stop, launch_task
+from ecsdeploy.sim._dynamics.state import Deployment, Service, Task
+from ecsdeploy.sim._dynamics.world import World
 
 SCALING_ACTIVITY = "Scaling activity initiated by (deployment {deployment_id})"
 

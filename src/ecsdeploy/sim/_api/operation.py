@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ecsdeploy.sim._errors import cluster_not_found, invalid_parameter
-from ecsdeploy.sim._ids import name_of
-from ecsdeploy.sim._state import Cluster, Region
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.errors import cluster_not_found, invalid_parameter
+from ecsdeploy.sim._dynamics.ids import name_of
+from ecsdeploy.sim._dynamics.state import Cluster, Region
+from ecsdeploy.sim._dynamics.world import World
 
 Params = dict[str, Any]
 Response = dict[str, Any]

@@ -12,7 +12,7 @@ import structlog
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Target
 from ecsdeploy._preflight import primary_of
-from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
+from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployPlan, DeployResult
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS

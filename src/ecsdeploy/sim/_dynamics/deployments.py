@@ -14,16 +14,16 @@ import copy
 import math
 from typing import Any
 
-from ecsdeploy.sim._ids import arn
-from ecsdeploy.sim._launch_throttle import reset as reset_launch_throttle
-from ecsdeploy.sim._state import (
+from ecsdeploy.sim._dynamics.ids import arn
+from ecsdeploy.sim._dynamics.launch_throttle import reset as reset_launch_throttle
+from ecsdeploy.sim._dynamics.state import (
     Deployment,
     Service,
     ServiceDeploymentRecord,
     ServiceRevision,
     TaskDefinition,
 )
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics.world import World
 
 DEPLOYMENT_SPEC_KEYS = (
     "launchType",

@@ -15,9 +15,9 @@ at `MAX_DELAY`; a task reaching RUNNING ends the throttle, as does a new task de
 
 from __future__ import annotations
 
-from ecsdeploy.sim import _events
-from ecsdeploy.sim._state import Service
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.state import Service
+from ecsdeploy.sim._dynamics.world import World
 
 THROTTLE_AFTER = 3
 FIRST_DELAY = 15.0

@@ -20,7 +20,7 @@ the service scheduler launches replacements, and the deployment's failedTasks an
 breaker are untouched. ``count`` caps how many tasks the rule interrupts (default: every one).
 
 A ``no_capacity`` rule is not decided at launch either: while it is active, tasks with a
-matching essential image cannot be placed (see `ecsdeploy.sim._lifecycle.placement_failure`
+matching essential image cannot be placed (see `ecsdeploy.sim._dynamics.lifecycle.placement_failure`
 for how ECS reports that); clearing the rules gives the capacity back.
 """
 

@@ -12,9 +12,8 @@ import copy
 import re
 from typing import Any
 
-from ecsdeploy.sim._errors import client_error, invalid_parameter
-from ecsdeploy.sim._ids import ACCOUNT_ID, arn, name_of
-from ecsdeploy.sim._operation import (
+from ecsdeploy.sim._api.errors import client_error, invalid_parameter
+from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
     Response,
@@ -23,10 +22,11 @@ from ecsdeploy.sim._operation import (
     tags_to,
     with_token,
 )
-from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import taskdef_view
-from ecsdeploy.sim._state import Region, TaskDefinition
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.pagination import page
+from ecsdeploy.sim._api.render import taskdef_view
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, arn, name_of
+from ecsdeploy.sim._dynamics.state import Region, TaskDefinition
+from ecsdeploy.sim._dynamics.world import World
 
 _FAMILY = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _CONTAINER_DEFAULTS: dict[str, Any] = {

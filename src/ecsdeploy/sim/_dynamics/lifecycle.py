@@ -13,13 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecsdeploy.sim import _events
-from ecsdeploy.sim._circuit_breaker import record_failure, record_healthy
-from ecsdeploy.sim._ids import NetworkInterface, arn
-from ecsdeploy.sim._launch_throttle import record_start, record_start_failure
-from ecsdeploy.sim._rules import Behavior, Interruption
-from ecsdeploy.sim._state import Cluster, Container, Deployment, Service, Task, TaskDefinition
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.circuit_breaker import record_failure, record_healthy
+from ecsdeploy.sim._dynamics.ids import NetworkInterface, arn
+from ecsdeploy.sim._dynamics.launch_throttle import record_start, record_start_failure
+from ecsdeploy.sim._dynamics.rules import Behavior, Interruption
+from ecsdeploy.sim._dynamics.state import (
+    Cluster,
+    Container,
+    Deployment,
+    Service,
+    Task,
+    TaskDefinition,
+)
+from ecsdeploy.sim._dynamics.world import World
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 FAILED_HEALTH_CHECKS = "Task failed container health checks"

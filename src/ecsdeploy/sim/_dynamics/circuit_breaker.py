@@ -28,11 +28,11 @@ failure.
 
 from __future__ import annotations
 
-from ecsdeploy.sim import _events
-from ecsdeploy.sim._deployments import circuit_breaker, reset_on_healthy_task
-from ecsdeploy.sim._launch_throttle import reset as reset_launch_throttle
-from ecsdeploy.sim._state import Deployment, Task
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.deployments import circuit_breaker, reset_on_healthy_task
+from ecsdeploy.sim._dynamics.launch_throttle import reset as reset_launch_throttle
+from ecsdeploy.sim._dynamics.state import Deployment, Task
+from ecsdeploy.sim._dynamics.world import World
 
 FAILED_TO_START = "ECS deployment circuit breaker: tasks failed to start."
 THRESHOLD_ROLLBACK_REASON = (

@@ -14,10 +14,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from ecsdeploy.sim._ids import IdFactory
-from ecsdeploy.sim._rules import ContainerRules
-from ecsdeploy.sim._state import Region, Service
-from ecsdeploy.sim._timings import Timings
+from ecsdeploy.sim._dynamics.ids import IdFactory
+from ecsdeploy.sim._dynamics.rules import ContainerRules
+from ecsdeploy.sim._dynamics.state import Region, Service
+from ecsdeploy.sim._dynamics.timings import Timings
 
 Action = Callable[["World", Any], None]
 Evaluate = Callable[["World", Service], None]

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 import structlog
 from aiohttp import web
 
-from ecsdeploy.sim._clock import SimClock
-from ecsdeploy.sim._control import control_routes
-from ecsdeploy.sim._errors import EcsApiError
-from ecsdeploy.sim._faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
-from ecsdeploy.sim._protocol import (
+from ecsdeploy.sim._api.errors import EcsApiError
+from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._wire.control import control_routes
+from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
+from ecsdeploy.sim._wire.protocol import (
     error_response,
     json_response,
     operation_from_target,
@@ -32,10 +32,10 @@ from ecsdeploy.sim._protocol import (
     throttling_error,
     unknown_operation,
 )
-from ecsdeploy.sim._stale_answers import ServiceAnswerHistory, missing
-from ecsdeploy.sim._stats import CallStats
-from ecsdeploy.sim._throttle import Throttle
-from ecsdeploy.sim._validation import RequestValidator
+from ecsdeploy.sim._wire.stale_answers import ServiceAnswerHistory, missing
+from ecsdeploy.sim._wire.stats import CallStats
+from ecsdeploy.sim._wire.throttle import Throttle
+from ecsdeploy.sim._wire.validation import RequestValidator
 
 logger = structlog.get_logger("ecsdeploy.sim")
 
@@ -44,7 +44,7 @@ MAX_BODY_BYTES = 1024**2
 
 
 class Backend(Protocol):
-    """The simulated ECS state and its dynamics (``ecsdeploy.sim._backend.EcsBackend``)."""
+    """The simulated ECS state and its dynamics (``ecsdeploy.sim._api.backend.EcsBackend``)."""
 
     @property
     def operations(self) -> frozenset[str]: ...

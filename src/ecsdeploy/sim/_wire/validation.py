@@ -38,8 +38,8 @@ from typing import Any, Final
 
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from ecsdeploy.sim._errors import EcsApiError, invalid_parameter
-from ecsdeploy.sim._protocol import serialization_error
+from ecsdeploy.sim._api.errors import EcsApiError, invalid_parameter
+from ecsdeploy.sim._wire.protocol import serialization_error
 
 _INT32: Final = (-(2**31), 2**31 - 1)
 _INT64: Final = (-(2**63), 2**63 - 1)

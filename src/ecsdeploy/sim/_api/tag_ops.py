@@ -3,11 +3,11 @@ and tasks, addressed by ARN."""
 
 from __future__ import annotations
 
-from ecsdeploy.sim._errors import EcsApiError, cluster_not_found, invalid_parameter
-from ecsdeploy.sim._operation import Operation, Params, Response, tags_from, tags_to
-from ecsdeploy.sim._state import Region
-from ecsdeploy.sim._taskdef_ops import lookup_taskdef
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.errors import EcsApiError, cluster_not_found, invalid_parameter
+from ecsdeploy.sim._api.operation import Operation, Params, Response, tags_from, tags_to
+from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics.state import Region
+from ecsdeploy.sim._dynamics.world import World
 
 
 def _tags_of(region: Region, resource_arn: str) -> dict[str, str]:

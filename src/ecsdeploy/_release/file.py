@@ -29,18 +29,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ecsdeploy._changes import (
-    _CONTAINER_NAME,
-    Change,
-    ImageChange,
-    SetEnv,
-    SetSecret,
-    UnsetEnv,
-    UnsetSecret,
-)
 from ecsdeploy._models import Target
-from ecsdeploy._release import Release, Stage
-from ecsdeploy._releasefile_fields import (
+from ecsdeploy._release.file_fields import (
     CHANGE_KEYS,
     DEFAULTS_FIELDS,
     OVERRIDE_FIELDS,
@@ -56,9 +46,19 @@ from ecsdeploy._releasefile_fields import (
     describe_type,
     unknown_key,
 )
-from ecsdeploy._releasefile_interpolation import InterpolationError, interpolate
-from ecsdeploy._releasefile_lines import KeyPath, TomlLines, format_key_path
+from ecsdeploy._release.file_interpolation import InterpolationError, interpolate
+from ecsdeploy._release.file_lines import KeyPath, TomlLines, format_key_path
+from ecsdeploy._release.model import Release, Stage
 from ecsdeploy._settings import DeploySettings
+from ecsdeploy._taskdef.changes import (
+    _CONTAINER_NAME,
+    Change,
+    ImageChange,
+    SetEnv,
+    SetSecret,
+    UnsetEnv,
+    UnsetSecret,
+)
 from ecsdeploy.exceptions import InputError, ReleaseFileError
 
 __all__ = ["load_release", "parse_release"]

@@ -18,9 +18,9 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from ecsdeploy._botocore_shapes import register_input_members, register_input_shape
-from ecsdeploy._changes import Change, ImageChange, SetEnv, SetSecret, UnsetEnv, UnsetSecret
-from ecsdeploy._redaction import REDACTED, Redactor, pair_name, redact_tree
+from ecsdeploy._taskdef.changes import Change, ImageChange, SetEnv, SetSecret, UnsetEnv, UnsetSecret
+from ecsdeploy._taskdef.redaction import REDACTED, Redactor, pair_name, redact_tree
+from ecsdeploy._taskdef.shapes import register_input_members, register_input_shape
 from ecsdeploy.exceptions import (
     ConflictingChangesError,
     EmptyChangeSetError,

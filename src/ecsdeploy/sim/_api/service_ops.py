@@ -10,16 +10,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ecsdeploy.sim._circuit_breaker import check_threshold
-from ecsdeploy.sim._deployments import failure_threshold, start_deployment
-from ecsdeploy.sim._errors import (
+from ecsdeploy.sim._api.errors import (
     client_error,
     invalid_parameter,
     service_not_active,
     service_not_found,
 )
-from ecsdeploy.sim._ids import arn, name_of
-from ecsdeploy.sim._operation import (
+from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
     Response,
@@ -28,11 +25,14 @@ from ecsdeploy.sim._operation import (
     tags_from,
     with_token,
 )
-from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import service_view
-from ecsdeploy.sim._state import Cluster, Region, Service, TaskDefinition
-from ecsdeploy.sim._taskdef_ops import lookup_taskdef
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.pagination import page
+from ecsdeploy.sim._api.render import service_view
+from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics.circuit_breaker import check_threshold
+from ecsdeploy.sim._dynamics.deployments import failure_threshold, start_deployment
+from ecsdeploy.sim._dynamics.ids import arn, name_of
+from ecsdeploy.sim._dynamics.state import Cluster, Region, Service, TaskDefinition
+from ecsdeploy.sim._dynamics.world import World
 
 MAX_DESCRIBE_SERVICES = 10
 

@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Sequence
 from typing import TypeVar
 
-from ecsdeploy.sim._errors import invalid_parameter
+from ecsdeploy.sim._api.errors import invalid_parameter
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ import copy
 import hashlib
 from typing import Any
 
-from ecsdeploy.sim._operation import tags_to
-from ecsdeploy.sim._state import (
+from ecsdeploy.sim._api.operation import tags_to
+from ecsdeploy.sim._dynamics.state import (
     Cluster,
     Container,
     Deployment,

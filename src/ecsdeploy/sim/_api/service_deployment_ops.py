@@ -19,10 +19,8 @@ breaker without rollback leaves it.
 
 from __future__ import annotations
 
-from ecsdeploy.sim._circuit_breaker import roll_back
-from ecsdeploy.sim._deployments import ONGOING_RECORD_STATUSES
-from ecsdeploy.sim._errors import EcsApiError, invalid_parameter
-from ecsdeploy.sim._operation import (
+from ecsdeploy.sim._api.errors import EcsApiError, invalid_parameter
+from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
     Response,
@@ -30,11 +28,13 @@ from ecsdeploy.sim._operation import (
     max_results,
     with_token,
 )
-from ecsdeploy.sim._pagination import page
-from ecsdeploy.sim._render import record_brief, record_view, revision_view
-from ecsdeploy.sim._service_ops import lookup_service
-from ecsdeploy.sim._state import Deployment, Region, Service, ServiceDeploymentRecord
-from ecsdeploy.sim._world import World
+from ecsdeploy.sim._api.pagination import page
+from ecsdeploy.sim._api.render import record_brief, record_view, revision_view
+from ecsdeploy.sim._api.service_ops import lookup_service
+from ecsdeploy.sim._dynamics.circuit_breaker import roll_back
+from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
+from ecsdeploy.sim._dynamics.state import Deployment, Region, Service, ServiceDeploymentRecord
+from ecsdeploy.sim._dynamics.world import World
 
 MAX_DESCRIBE_SERVICE_DEPLOYMENTS = 20
 MAX_DESCRIBE_SERVICE_REVISIONS = 20
