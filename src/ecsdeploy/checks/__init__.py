@@ -11,7 +11,7 @@ from ecsdeploy.checks._builtin import (
     default_checks,
 )
 from ecsdeploy.checks._compose import combine, evaluate_checks
-from ecsdeploy.checks._protocol import HealthCheck, check_name
+from ecsdeploy.checks._healthcheck import HealthCheck, check_name
 
 __all__ = [
     "CircuitBreakerCheck",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import anyio
 
 from ecsdeploy._models import Observation, Status, Verdict
-from ecsdeploy.checks._protocol import HealthCheck, check_name
+from ecsdeploy.checks._healthcheck import HealthCheck, check_name
 
 
 async def evaluate_checks(checks: Sequence[HealthCheck], observation: Observation) -> list[Verdict]:
