@@ -18,6 +18,7 @@ import aioboto3
 import anyio
 
 from ecsdeploy import Deployer, DeploySettings, ImageChange, Release, RetryPolicy, Stage, Target
+from ecsdeploy._deployer import observer_stats
 from ecsdeploy.sim import Simulator
 
 REGION = "us-east-2"
@@ -79,7 +80,7 @@ async def run(services: int, families: int, speed: float, poll: float) -> bool:
             ended = time.monotonic()
             # Simulated time runs `speed` times faster: map ECS's event timestamps to wall time.
             sim_at_end = sim.clock.now()
-            observed = deployer.observer_stats(CLUSTER)
+            observed = observer_stats(deployer, CLUSTER)
         stats = sim.stats()
     calls = {op: n - before.get(op, 0) for op, n in stats["calls"].items()}
     outcomes = [s.result for s in result.services if s.result is not None]

@@ -20,8 +20,8 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._release.file import load_release, parse_release
-from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
-from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
+from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, ServiceState, Stage
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, EventKind, ExitCode
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import (
@@ -59,7 +59,9 @@ __all__ = [  # noqa: RUF022
     "DeploySettings",
     "diff_revisions",
     "DiffEntry",
+    "EventKind",
     "exceptions",
+    "ExitCode",
     "HealthCheck",
     "ImageChange",
     "ImageReference",
@@ -82,6 +84,7 @@ __all__ = [  # noqa: RUF022
     "RetryPolicy",
     "ServiceEvent",
     "ServiceOutcome",
+    "ServiceState",
     "SetEnv",
     "SetSecret",
     "Stage",

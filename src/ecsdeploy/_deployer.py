@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -21,6 +20,7 @@ from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Phase, Target, Transition
 from ecsdeploy._observer import ClusterObserver, ObserverStats
 from ecsdeploy._ratelimit import Rate, RateLimiter
+from ecsdeploy._region import region_from_environment
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._release.model import Release, ReleaseResult
 from ecsdeploy._release.runner import run_release
@@ -30,7 +30,7 @@ from ecsdeploy._settings import DeploySettings
 from ecsdeploy.checks import HealthCheck
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["Deployer"]
+__all__ = ["Deployer", "gateway_of", "observer_stats"]
 
 logger = structlog.get_logger("ecsdeploy")
 
@@ -133,16 +133,14 @@ class Deployer:
 
     @property
     def default_region(self) -> str:
-        region = (
-            self._region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        )
+        region = region_from_environment(self._region)
         if not region:
             raise InputError(
                 "no AWS region: pass region=..., set AWS_REGION, or give each Target a region"
             )
         return region
 
-    async def gateway(self, region: str | None = None) -> EcsGateway:
+    async def _gateway(self, region: str | None = None) -> EcsGateway:
         """The gateway for a region, creating its client on first use."""
         if self._state is not _State.OPEN:
             raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
@@ -173,11 +171,6 @@ class Deployer:
             self._group.start_soon(observer.run, name=f"ecsdeploy observer {key}")
         return observer
 
-    def observer_stats(self, cluster: str, region: str | None = None) -> ObserverStats:
-        """What the cluster's poll loop cost so far (for tests and benchmarks)."""
-        observer = self._observers.get((region or self.default_region, cluster))
-        return observer.stats if observer else ObserverStats()
-
     # -- deploying ----------------------------------------------------------------------------
 
     async def deploy(
@@ -199,7 +192,7 @@ class Deployer:
         calling task is cancelled during WATCH, the rollback still completes (shielded) before
         the cancellation propagates; the result is then in `deployer.results`.
         """
-        base = settings or target.settings or self.settings
+        base = self._settings_for(target, settings)
         try:
             effective = base.with_overrides(
                 timeout=timeout,
@@ -209,24 +202,28 @@ class Deployer:
                 max_checks=max_checks,
                 checks=checks,
             )
-            machine = await self.start_machine(target, effective)
+            machine = await self._start_machine(target, effective)
         except InputError as exc:
             result = _refused(target, exc)
             self._refused.append(result)
             return result
         return await machine.run()
 
-    async def start_machine(
+    def _settings_for(self, target: Target, settings: DeploySettings | None) -> DeploySettings:
+        """The settings a deployment runs with: given ones, else the target's, else ours."""
+        return settings or target.settings or self.settings
+
+    async def _start_machine(
         self, target: Target, settings: DeploySettings | None = None
     ) -> DeploymentMachine:
         """A machine for `target`, not yet run; its `result` survives a cancelled caller."""
-        machine = await self._machine(target, settings or target.settings or self.settings)
+        machine = await self._machine(target, self._settings_for(target, settings))
         self._machines.append(machine)
         return machine
 
     async def read_service(self, target: Target) -> dict[str, Any]:
         """The service's description now (batched with concurrent reads of its cluster)."""
-        gateway = await self.gateway(target.region)
+        gateway = await self._gateway(target.region)
         return await self._observer(gateway, target.cluster).describe_service(target.service)
 
     async def release(self, release: Release) -> ReleaseResult:
@@ -238,11 +235,11 @@ class Deployer:
 
         Raises an InputError subclass for bad input; changes nothing in the account.
         """
-        machine = await self._machine(target, target.settings or self.settings)
+        machine = await self._machine(target, self._settings_for(target, None))
         return await machine.plan()
 
     async def _machine(self, target: Target, settings: DeploySettings) -> DeploymentMachine:
-        gateway = await self.gateway(target.region)
+        gateway = await self._gateway(target.region)
         return DeploymentMachine(
             target,
             settings,
@@ -276,6 +273,18 @@ class Deployer:
                 listener(event)
             except Exception:  # a broken listener must not break a deployment
                 logger.exception("ecsdeploy.listener.failed", listener=repr(listener))
+
+
+async def gateway_of(deployer: Deployer, region: str | None = None) -> EcsGateway:
+    """The open Deployer's gateway for `region`: the fronts' commands that read ECS directly
+    (status, rollback) share the Deployer's client, retries and rate limits."""
+    return await deployer._gateway(region)
+
+
+def observer_stats(deployer: Deployer, cluster: str, region: str | None = None) -> ObserverStats:
+    """What the cluster's poll loop cost so far (for tests and benchmarks)."""
+    observer = deployer._observers.get((region or deployer.default_region, cluster))
+    return observer.stats if observer else ObserverStats()
 
 
 def _refused(target: Target, error: InputError) -> DeployResult:

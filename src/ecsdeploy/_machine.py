@@ -42,7 +42,7 @@ from ecsdeploy._preflight import (
     rollback_target,
 )
 from ecsdeploy._registrar import Registrar
-from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, RolledBackBy
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, EventKind, RolledBackBy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.revision import build_revision, diff_revisions, to_register_input
 from ecsdeploy._watch import (
@@ -352,7 +352,9 @@ class DeploymentMachine:
         self._emit("phase", reason or phase.value, previous=previous.value, **details)
 
     def _emit(self, kind: str, message: str, **data: Any) -> None:
-        self._emit_event(DeployEvent(kind, self.target, self.phase, message, time.time(), data))
+        self._emit_event(
+            DeployEvent(EventKind(kind), self.target, self.phase, message, time.time(), data)
+        )
 
     def _note(self, note: str) -> None:
         self._notes.append(note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,9 +17,41 @@ from ecsdeploy._models import (
     Verdict,
 )
 
-__all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy", "exit_code_of"]
+__all__ = [
+    "DeployEvent",
+    "DeployPlan",
+    "DeployResult",
+    "EventKind",
+    "ExitCode",
+    "RolledBackBy",
+    "exit_code_of",
+]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
+
+
+class ExitCode(enum.IntEnum):
+    """How every front (CLI, Drone plugin, GitHub Action) exits; one meaning per number."""
+
+    #: Every deployment succeeded.
+    SUCCEEDED = 0
+    #: A deployment failed and was rolled back (or rollback was disabled), or AWS failed before
+    #: anything changed.
+    FAILED = 1
+    #: Bad input or configuration: nothing was changed.
+    BAD_INPUT = 2
+    #: A rollback failed or the state is unknown: a human must look now.
+    NEEDS_ATTENTION = 3
+
+
+class EventKind(enum.StrEnum):
+    """What a DeployEvent reports (a `str`, so `event.kind == "phase"` keeps working)."""
+
+    PHASE = "phase"
+    VERDICT = "verdict"
+    SERVICE_EVENT = "service_event"
+    STOPPED_TASK = "stopped_task"
+    PROGRESS = "progress"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +102,7 @@ class DeployResult:
         return self.outcome is Outcome.ROLLBACK_FAILED or self.state_unknown
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 succeeded · 1 failed (rolled back or rollback disabled) · 2 bad input · 3 look now."""
         return exit_code_of(
             succeeded=self.succeeded,
@@ -79,27 +112,29 @@ class DeployResult:
         )
 
 
-def exit_code_of(*, succeeded: bool, needs_attention: bool, bad_input: bool, changed: bool) -> int:
+def exit_code_of(
+    *, succeeded: bool, needs_attention: bool, bad_input: bool, changed: bool
+) -> ExitCode:
     """The exit code every front uses, for one deployment or a whole release.
 
     0 all succeeded · 1 failed and rolled back (or rollback disabled) · 2 bad input or
     configuration, nothing changed · 3 a rollback failed or the state is unknown: look now.
     """
     if succeeded:
-        return 0
+        return ExitCode.SUCCEEDED
     if needs_attention:
-        return 3
+        return ExitCode.NEEDS_ATTENTION
     if bad_input and not changed:
-        return 2
-    return 1
+        return ExitCode.BAD_INPUT
+    return ExitCode.FAILED
 
 
 @dataclass(frozen=True, slots=True)
 class DeployEvent:
     """Something a front may want to show: a phase change, a verdict, an ECS event, a stopped
-    task. `kind` is one of "phase", "verdict", "service_event", "stopped_task", "progress"."""
+    task, progress."""
 
-    kind: str
+    kind: EventKind
     target: Target
     phase: Phase
     message: str

@@ -12,6 +12,7 @@ from ecsdeploy import (
     Deployer,
     DeployEvent,
     DeployResult,
+    EventKind,
     ImageChange,
     Outcome,
     Phase,
@@ -45,7 +46,7 @@ def event(
     at: float = 100.0,
     **data: object,
 ) -> DeployEvent:
-    return DeployEvent(kind, target, phase, message, at, data)
+    return DeployEvent(EventKind(kind), target, phase, message, at, data)
 
 
 def test_rows_exist_for_every_target_before_any_event() -> None:

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from ecsdeploy import Deployer, ImageChange, Outcome, Target
+from ecsdeploy._deployer import observer_stats
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, Services
 
@@ -26,7 +27,7 @@ async def test_twenty_concurrent_deploys_share_batched_describe_calls(
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 20, [r.reason for r in results]
     assert [r.target.service for r in results] == names
     calls = sim.stats()["calls"]["DescribeServices"] - before
-    ticks = deployer.observer_stats(CLUSTER).ticks
+    ticks = observer_stats(deployer, CLUSTER).ticks
     # One DescribeServices per service in PREFLIGHT, then ceil(20 / 10) per shared poll tick.
     assert ticks > 0
     assert calls <= len(names) + ticks * math.ceil(len(names) / 10)

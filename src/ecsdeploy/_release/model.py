@@ -8,16 +8,17 @@ before the first stage starts, so a bad target in stage 3 changes nothing in sta
 
 from __future__ import annotations
 
+import enum
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecsdeploy._models import Outcome, Target
-from ecsdeploy._result import DeployResult, exit_code_of
+from ecsdeploy._result import DeployResult, ExitCode, exit_code_of
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["Release", "ReleaseResult", "ServiceOutcome", "Stage"]
+__all__ = ["Release", "ReleaseResult", "ServiceOutcome", "ServiceState", "Stage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,18 @@ class Release:
             raise InputError(f"a service may appear once per release; repeated: {repeated}")
 
 
+class ServiceState(enum.StrEnum):
+    """Where one service of a release ended: a deployment `Outcome`, or SKIPPED when its stage
+    never started (a `str`, so `state == "SUCCEEDED"` keeps working)."""
+
+    SUCCEEDED = "SUCCEEDED"
+    ROLLED_BACK = "ROLLED_BACK"
+    FAILED = "FAILED"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    SUPERSEDED = "SUPERSEDED"
+    SKIPPED = "SKIPPED"
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceOutcome:
     """Where one service of a release ended, including the release's own rollback of it."""
@@ -101,15 +114,17 @@ class ServiceOutcome:
     superseded_by: str | None = None
 
     @property
-    def state(self) -> str:
-        """A short word for tables: SUCCEEDED, ROLLED_BACK, SKIPPED, ROLLBACK_FAILED, ..."""
+    def state(self) -> ServiceState:
+        """Where the service ended, counting the release's own rollback of it."""
         if self.result is None:
-            return "SKIPPED"
+            return ServiceState.SKIPPED
         if self.superseded_by is not None:
-            return "SUPERSEDED"
+            return ServiceState.SUPERSEDED
         if self.rollback is not None:
-            return "ROLLED_BACK" if self.rollback.succeeded else "ROLLBACK_FAILED"
-        return self.result.outcome.value
+            if self.rollback.succeeded:
+                return ServiceState.ROLLED_BACK
+            return ServiceState.ROLLBACK_FAILED
+        return ServiceState(self.result.outcome.value)
 
     @property
     def reason(self) -> str:
@@ -144,16 +159,18 @@ class ReleaseResult:
         states = [s.state for s in self.services]
         if self.error is not None:
             return Outcome.FAILED
-        if "ROLLBACK_FAILED" in states or any(
+        if ServiceState.ROLLBACK_FAILED in states or any(
             s.result is not None and s.result.needs_attention for s in self.services
         ):
             return Outcome.ROLLBACK_FAILED
-        if all(state == "SUCCEEDED" for state in states):
+        if all(state is ServiceState.SUCCEEDED for state in states):
             return Outcome.SUCCEEDED
         changed_and_kept = [
             s
             for s in self.services
-            if s.state in ("SUCCEEDED", "FAILED") and s.result and s.result.changed
+            if s.state in (ServiceState.SUCCEEDED, ServiceState.FAILED)
+            and s.result
+            and s.result.changed
         ]
         return Outcome.FAILED if changed_and_kept else Outcome.ROLLED_BACK
 
@@ -166,7 +183,7 @@ class ReleaseResult:
         return self.finished_at - self.started_at
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 all succeeded · 1 failed/rolled back · 2 bad input, nothing changed · 3 look now."""
         results = [s.result for s in self.services if s.result is not None]
         return exit_code_of(

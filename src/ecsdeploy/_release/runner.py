@@ -29,7 +29,7 @@ class Deployments(Protocol):
 
     async def plan(self, target: Target) -> DeployPlan: ...
 
-    async def start_machine(
+    async def _start_machine(
         self, target: Target, settings: DeploySettings | None = None
     ) -> DeploymentMachine: ...
 
@@ -116,7 +116,7 @@ class _ReleaseRun:
 
         async def deploy(target: Target) -> None:
             async with self._limiter:
-                machine = await self._deployer.start_machine(target)
+                machine = await self._deployer._start_machine(target)
                 self._machines[target.key] = machine
                 await machine.run()
 
@@ -178,7 +178,7 @@ class _ReleaseRun:
             )
             settings = machine.settings.with_overrides(rollback=False)
             async with self._limiter:
-                rollback = await self._deployer.start_machine(target, settings)
+                rollback = await self._deployer._start_machine(target, settings)
                 with anyio.move_on_after(machine.settings.effective_rollback_timeout):
                     await rollback.run()
             result = rollback.result

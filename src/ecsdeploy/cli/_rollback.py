@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from ecsdeploy._deployer import gateway_of
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.errors import run_async
 from ecsdeploy._front.logs import LogFormat
@@ -69,7 +70,7 @@ def rollback(
             [Target(cluster, service)], live=not no_live, log_format=log_format
         )
         async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
-            gateway = await deployer.gateway()
+            gateway = await gateway_of(deployer)
             try:
                 current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
                 revision = await rollback_revision(gateway, current, to)

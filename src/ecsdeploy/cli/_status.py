@@ -7,6 +7,7 @@ import sys
 import click
 from rich.console import Console
 
+from ecsdeploy._deployer import gateway_of
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.errors import run_async
 from ecsdeploy._front.logs import configure_library_logging, default_log_format
@@ -32,7 +33,7 @@ def status(*, cluster: str, service: str, region: str | None, endpoint_url: str 
     async def main() -> int:
         configure_library_logging(default_log_format())
         async with aws.deployer() as deployer:
-            gateway = await deployer.gateway()
+            gateway = await gateway_of(deployer)
             described = await gateway.describe_service(cluster, service)
             arns = await gateway.list_tasks(cluster, service_name=service, desired_status="STOPPED")
             tasks = await gateway.describe_tasks(cluster, arns) if arns else []
