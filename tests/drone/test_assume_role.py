@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
+from ecsdeploy._front.assume_role import AssumeRoleError, assumed_session
 from ecsdeploy.drone import main
-from ecsdeploy.drone._assume_role import AssumeRoleError, assumed_session
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"

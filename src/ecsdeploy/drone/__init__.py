@@ -16,6 +16,7 @@ from functools import partial
 import anyio
 
 from ecsdeploy._deployer import Deployer
+from ecsdeploy._front.assume_role import assumed_session
 from ecsdeploy._front.logs import configure_library_logging, lines
 from ecsdeploy._front.presenter import LogPresenter
 from ecsdeploy._front.signals import Interrupted, run_until_signalled
@@ -23,7 +24,6 @@ from ecsdeploy._models import Target
 from ecsdeploy._release.file import load_release
 from ecsdeploy._release.model import ReleaseResult
 from ecsdeploy._result import DeployResult
-from ecsdeploy.drone._assume_role import assumed_session
 from ecsdeploy.drone._settings import PluginSettings
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
