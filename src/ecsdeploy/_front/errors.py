@@ -1,51 +1,97 @@
-"""The one boundary where errors become exit codes and a single readable line on stderr.
+"""The one boundary where errors and results become exit codes and a single readable line on
+stderr, for every front.
 
 InputError (and anything else that says the request was wrong) exits 2: nothing was changed.
-An AwsError reaching a front exits 3 when the command may have changed something (a human must
-look), 2 for read-only commands (it is then a configuration problem: credentials, endpoint).
-A SIGINT or SIGTERM exits 3 once the deployments under watch were rolled back: the outcome is
-not what anyone asked for, and a human should look.
+NothingChangedError (AWS failed before any change) exits 1. An AwsError reaching a front exits
+3 when the command may have changed something (a human must look), 2 for read-only commands (it
+is then a configuration problem: credentials, endpoint). A SIGINT or SIGTERM exits 3 once the
+deployments under watch were rolled back: the outcome is not what anyone asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
 import anyio
 import click
 
+from ecsdeploy._front.presenter import Presenter
 from ecsdeploy._front.signals import Interrupted, run_until_signalled
+from ecsdeploy._release.model import ReleaseResult
+from ecsdeploy._result import DeployResult, ExitCode
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_LOOK_NOW", "fail", "run_async"]
+__all__ = [
+    "FRONT_ERRORS",
+    "exit_for_error",
+    "report_deploys",
+    "report_release",
+    "run_async",
+    "run_front",
+]
 
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_LOOK_NOW = 3
+#: The errors a front turns into an exit code; anything else is a bug and keeps its traceback.
+FRONT_ERRORS = (Interrupted, InputError, NothingChangedError, AwsError)
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print `Error: message` on stderr and exit with `code`."""
+def error_line(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
-    raise SystemExit(code)
+
+
+def exit_for_error(
+    exc: Interrupted | InputError | NothingChangedError | AwsError,
+    *,
+    mutating: bool,
+    status_hint: str = "",
+) -> ExitCode:
+    """Print the error's line on stderr and return its exit code.
+
+    `status_hint` says how this front's user checks a service (`ecsdeploy status`).
+    """
+    if isinstance(exc, Interrupted):
+        code, message = ExitCode.NEEDS_ATTENTION, str(exc)
+    elif isinstance(exc, InputError):
+        code, message = ExitCode.BAD_INPUT, str(exc)
+    elif isinstance(exc, NothingChangedError):
+        code, message = ExitCode.FAILED, str(exc)
+    elif mutating:
+        where = f" with {status_hint}" if status_hint else ""
+        code = ExitCode.NEEDS_ATTENTION
+        message = f"{exc} — the service's state is unknown; check it{where}"
+    else:
+        code, message = ExitCode.BAD_INPUT, f"{exc} (check credentials, region and endpoint)"
+    error_line(message)
+    return code
+
+
+def run_front(
+    main: Callable[[], Awaitable[int]], *, mutating: bool, status_hint: str = ""
+) -> ExitCode:
+    """Run a front's coroutine until it ends or a signal stops it; its exit code."""
+    try:
+        return ExitCode(anyio.run(run_until_signalled, main))
+    except FRONT_ERRORS as exc:
+        return exit_for_error(exc, mutating=mutating, status_hint=status_hint)
+
+
+def report_deploys(presenter: Presenter, results: Sequence[DeployResult]) -> ExitCode:
+    """Show the results; an Error line for each bad input; the worst exit code."""
+    presenter.deploy_results(results)
+    for result in results:
+        if result.exit_code is ExitCode.BAD_INPUT:
+            error_line(f"{result.target}: {result.reason}")
+    return max(result.exit_code for result in results)
+
+
+def report_release(presenter: Presenter, result: ReleaseResult) -> ExitCode:
+    """Show the release's result; an Error line when it stopped before deploying; its exit code."""
+    presenter.release_result(result)
+    if result.error:
+        error_line(result.error)
+    return result.exit_code
 
 
 def run_async(main: Callable[[], Awaitable[int]], *, mutating: bool) -> NoReturn:
-    """Run a command's coroutine and exit with the code it returns, mapping errors on the way."""
-    try:
-        code = anyio.run(run_until_signalled, main)
-    except Interrupted as exc:
-        fail(str(exc), EXIT_LOOK_NOW)
-    except InputError as exc:
-        fail(str(exc))
-    except NothingChangedError as exc:
-        fail(str(exc), EXIT_FAILED)
-    except AwsError as exc:
-        if mutating:
-            fail(
-                f"{exc} — the service's state is unknown; check it with `ecsdeploy status`",
-                EXIT_LOOK_NOW,
-            )
-        fail(f"{exc} (check credentials, region and endpoint)")
-    raise SystemExit(code)
+    """`run_front` for click commands, which end by raising SystemExit."""
+    raise SystemExit(run_front(main, mutating=mutating, status_hint="`ecsdeploy status`"))

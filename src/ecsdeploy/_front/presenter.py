@@ -119,14 +119,14 @@ class LogPresenter:
                 "ecsdeploy.release.service",
                 **_where(service.target),
                 stage=service.stage,
-                outcome=service.state,
+                outcome=service.state.value,
                 reason=service.reason,
             )
         self._log.info(
             "ecsdeploy.release.result",
             release=result.release.name,
             outcome=result.outcome.value,
-            exit_code=result.exit_code,
+            exit_code=int(result.exit_code),
             duration=round(result.duration, 3),
             error=result.error,
         )
@@ -136,7 +136,7 @@ class LogPresenter:
             "ecsdeploy.result",
             **_where(result.target),
             outcome=result.outcome.value,
-            exit_code=result.exit_code,
+            exit_code=int(result.exit_code),
             reason=result.reason,
             rolled_back_by=result.rolled_back_by,
             rollback_trigger=result.rollback_trigger,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ecsdeploy._front.aws import AwsOptions
-from ecsdeploy._front.errors import run_async
-from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_log_format
+from ecsdeploy._front.errors import report_deploys, run_async
+from ecsdeploy._front.logs import configure_library_logging, default_log_format
 from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy._models import Target
 from ecsdeploy._taskdef.changes import (
@@ -17,13 +16,7 @@ from ecsdeploy._taskdef.changes import (
     parse_unset_env,
     parse_unset_secret,
 )
-from ecsdeploy.cli._options import (
-    aws_options,
-    change_parser,
-    output_options,
-    settings_from,
-    settings_options,
-)
+from ecsdeploy.cli._options import DeployOptions, change_parser, deploy_options
 from ecsdeploy.cli._plans import print_plans
 
 __all__ = ["deploy"]
@@ -78,10 +71,8 @@ __all__ = ["deploy"]
     callback=change_parser(parse_unset_secret),
     help="Remove a secret.",
 )
-@settings_options
 @click.option("--dry-run", is_flag=True, help="Print the new revision's diff; change nothing.")
-@aws_options
-@output_options
+@deploy_options
 def deploy(
     *,
     cluster: str,
@@ -91,16 +82,8 @@ def deploy(
     unset_env: tuple[Change, ...],
     set_secrets: tuple[Change, ...],
     unset_secrets: tuple[Change, ...],
-    timeout: float | None,
-    poll_interval: float | None,
-    no_rollback: bool,
-    bake: float | None,
-    max_checks: int | None,
     dry_run: bool,
-    region: str | None,
-    endpoint_url: str | None,
-    log_format: LogFormat | None,
-    no_live: bool,
+    options: DeployOptions,
 ) -> None:
     """Deploy changes to services, watch the rollout, roll back if it fails.
 
@@ -109,29 +92,19 @@ def deploy(
     3 rollback failed or state unknown.
     """
     changes = (*images, *set_env, *unset_env, *set_secrets, *unset_secrets)
-    aws = AwsOptions(region, endpoint_url)
     targets = [Target(cluster, service, changes) for service in dict.fromkeys(services)]
-    settings = settings_from(
-        timeout=timeout,
-        poll_interval=poll_interval,
-        no_rollback=no_rollback,
-        bake=bake,
-        max_checks=max_checks,
-    )
+    settings = options.settings
 
     async def main() -> int:
         if dry_run:
-            configure_library_logging(log_format or default_log_format())
-            async with aws.deployer(settings=settings) as deployer:
+            configure_library_logging(options.log_format or default_log_format())
+            async with await options.aws.deployer(settings=settings) as deployer:
                 return await print_plans(deployer, targets)
-        presenter = choose_presenter(targets, live=not no_live, log_format=log_format)
-        async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
+        presenter = choose_presenter(targets, live=options.live, log_format=options.log_format)
+        deployer = await options.aws.deployer(settings=settings, listeners=[presenter])
+        async with deployer:
             with presenter:
                 results = await deployer.deploy_many(targets)
-        presenter.deploy_results(results)
-        for result in results:
-            if result.exit_code == 2:
-                click.echo(f"Error: {result.target}: {result.reason}", err=True)
-        return max(result.exit_code for result in results)
+        return report_deploys(presenter, results)
 
     run_async(main, mutating=not dry_run)

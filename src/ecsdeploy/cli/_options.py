@@ -6,23 +6,20 @@ the library parser's own explanation of the expected form.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 
-from ecsdeploy._front.logs import LOG_FORMATS
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import Change
 from ecsdeploy.exceptions import InputError
 
-__all__ = [
-    "aws_options",
-    "change_parser",
-    "output_options",
-    "settings_from",
-    "settings_options",
-]
+__all__ = ["DeployOptions", "aws_options", "change_parser", "deploy_options", "output_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,82 +44,129 @@ def change_parser(
 
 def aws_options(func: F) -> F:
     """--region and --endpoint-url (build an `AwsOptions` from them)."""
-    func = click.option(
-        "--endpoint-url",
-        metavar="URL",
-        help="ECS endpoint (e.g. a simulator); default AWS_ENDPOINT_URL_ECS, else AWS.",
-    )(func)
-    return click.option(
-        "--region",
-        metavar="REGION",
-        help="AWS region; default AWS_REGION, then AWS_DEFAULT_REGION.",
-    )(func)
-
-
-def settings_options(func: F) -> F:
-    """--timeout, --poll-interval, --no-rollback, --bake, --max-checks."""
-    options = [
-        click.option(
-            "--timeout",
-            type=_POSITIVE,
-            metavar="SECONDS",
-            help="Give up watching after this long, and roll back. [default: 600]",
-        ),
-        click.option(
-            "--poll-interval",
-            type=_POSITIVE,
-            metavar="SECONDS",
-            help="Seconds between two looks at the service. [default: 5]",
-        ),
-        click.option(
-            "--no-rollback",
-            is_flag=True,
-            help="Leave a failed deployment in place (exit 1) instead of rolling back.",
-        ),
-        click.option(
-            "--bake",
-            type=click.FloatRange(min=0),
-            metavar="SECONDS",
-            help="The deployment must stay healthy this long to count as succeeded.",
-        ),
-        click.option(
-            "--max-checks",
-            type=click.IntRange(min=1),
-            metavar="N",
-            help="Also give up after N looks (drone-deploy-ecs's max_deploy_checks).",
-        ),
-    ]
-    for option in reversed(options):
+    for option in reversed(_AWS_OPTIONS):
         func = option(func)
     return func
 
 
-def settings_from(
-    *,
-    timeout: float | None,
-    poll_interval: float | None,
-    no_rollback: bool,
-    bake: float | None,
-    max_checks: int | None,
-) -> DeploySettings:
-    return DeploySettings().with_overrides(
-        timeout=timeout,
-        poll_interval=poll_interval,
-        rollback=False if no_rollback else None,
-        bake=bake,
-        max_checks=max_checks,
-    )
-
-
 def output_options(func: F) -> F:
     """--log-format and --no-live."""
-    func = click.option(
-        "--no-live",
+    for option in reversed(_OUTPUT_OPTIONS):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class DeployOptions:
+    """What every deploying command (deploy, release, rollback) is told about how to deploy,
+    where, and how to show it. `None` means "not given"."""
+
+    timeout: float | None
+    poll_interval: float | None
+    no_rollback: bool
+    bake: float | None
+    max_checks: int | None
+    aws: AwsOptions
+    log_format: LogFormat | None
+    live: bool
+
+    @property
+    def settings(self) -> DeploySettings:
+        """The library's defaults with the given options on top."""
+        return DeploySettings().with_overrides(**self._given_settings())
+
+    def overrides(self) -> dict[str, Any]:
+        """Only what was given (a release file's own settings apply to the rest), with region."""
+        given = {**self._given_settings(), "region": self.aws.region}
+        return {key: value for key, value in given.items() if value is not None}
+
+    def _given_settings(self) -> dict[str, Any]:
+        return {
+            "timeout": self.timeout,
+            "poll_interval": self.poll_interval,
+            "rollback": False if self.no_rollback else None,
+            "bake": self.bake,
+            "max_checks": self.max_checks,
+        }
+
+
+def deploy_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The nine options of deploy, release and rollback, handed to `func` as `options`."""
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        options = DeployOptions(
+            timeout=kwargs.pop("timeout"),
+            poll_interval=kwargs.pop("poll_interval"),
+            no_rollback=kwargs.pop("no_rollback"),
+            bake=kwargs.pop("bake"),
+            max_checks=kwargs.pop("max_checks"),
+            aws=AwsOptions(kwargs.pop("region"), kwargs.pop("endpoint_url")),
+            log_format=kwargs.pop("log_format"),
+            live=not kwargs.pop("no_live"),
+        )
+        func(options=options, **kwargs)
+
+    decorated: Callable[..., None] = command
+    for option in reversed([*_SETTINGS_OPTIONS, *_AWS_OPTIONS, *_OUTPUT_OPTIONS]):
+        decorated = option(decorated)
+    return decorated
+
+
+_SETTINGS_OPTIONS = [
+    click.option(
+        "--timeout",
+        type=_POSITIVE,
+        metavar="SECONDS",
+        help="Give up watching after this long, and roll back. [default: 600]",
+    ),
+    click.option(
+        "--poll-interval",
+        type=_POSITIVE,
+        metavar="SECONDS",
+        help="Seconds between two looks at the service. [default: 5]",
+    ),
+    click.option(
+        "--no-rollback",
         is_flag=True,
-        help="Log one line per event instead of the live table (always so when not a terminal).",
-    )(func)
-    return click.option(
+        help="Leave a failed deployment in place (exit 1) instead of rolling back.",
+    ),
+    click.option(
+        "--bake",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="The deployment must stay healthy this long to count as succeeded.",
+    ),
+    click.option(
+        "--max-checks",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Also give up after N looks (drone-deploy-ecs's max_deploy_checks).",
+    ),
+]
+
+_AWS_OPTIONS = [
+    click.option(
+        "--region",
+        metavar="REGION",
+        help="AWS region; default AWS_REGION, then AWS_DEFAULT_REGION.",
+    ),
+    click.option(
+        "--endpoint-url",
+        metavar="URL",
+        help="ECS endpoint (e.g. a simulator); default AWS_ENDPOINT_URL_ECS, else AWS.",
+    ),
+]
+
+_OUTPUT_OPTIONS = [
+    click.option(
         "--log-format",
         type=click.Choice(LOG_FORMATS),
         help="Format of log lines. [default: json when stdout is not a terminal, else console]",
-    )(func)
+    ),
+    click.option(
+        "--no-live",
+        is_flag=True,
+        help="Log one line per event instead of the live table (always so when not a terminal).",
+    ),
+]

@@ -12,12 +12,10 @@ from __future__ import annotations
 import click
 
 from ecsdeploy._deployer import gateway_of
-from ecsdeploy._front.aws import AwsOptions
-from ecsdeploy._front.errors import run_async
-from ecsdeploy._front.logs import LogFormat
+from ecsdeploy._front.errors import report_deploys, run_async
 from ecsdeploy._front.presenter import choose_presenter
 from ecsdeploy._models import Target
-from ecsdeploy.cli._options import aws_options, output_options, settings_from, settings_options
+from ecsdeploy.cli._options import DeployOptions, deploy_options
 from ecsdeploy.cli._revisions import rollback_revision
 from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 
@@ -33,43 +31,20 @@ __all__ = ["rollback"]
     help="family:revision, a revision number, or an ARN. "
     "[default: the newest ACTIVE revision older than the current one]",
 )
-@settings_options
-@aws_options
-@output_options
-def rollback(
-    *,
-    cluster: str,
-    service: str,
-    to: str | None,
-    timeout: float | None,
-    poll_interval: float | None,
-    no_rollback: bool,
-    bake: float | None,
-    max_checks: int | None,
-    region: str | None,
-    endpoint_url: str | None,
-    log_format: LogFormat | None,
-    no_live: bool,
-) -> None:
+@deploy_options
+def rollback(*, cluster: str, service: str, to: str | None, options: DeployOptions) -> None:
     """Roll a service back to an earlier task-definition revision and watch it.
 
     If the earlier revision fails to come up, the service is returned to the revision it runs
     now (exit 1) unless --no-rollback is given.
     """
-    aws = AwsOptions(region, endpoint_url)
-    settings = settings_from(
-        timeout=timeout,
-        poll_interval=poll_interval,
-        no_rollback=no_rollback,
-        bake=bake,
-        max_checks=max_checks,
-    )
 
     async def main() -> int:
         presenter = choose_presenter(
-            [Target(cluster, service)], live=not no_live, log_format=log_format
+            [Target(cluster, service)], live=options.live, log_format=options.log_format
         )
-        async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
+        deployer = await options.aws.deployer(settings=options.settings, listeners=[presenter])
+        async with deployer:
             gateway = await gateway_of(deployer)
             try:
                 current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
@@ -81,9 +56,6 @@ def rollback(
             presenter.note(f"rolling {cluster}/{service} back: {current} → {revision}")
             with presenter:
                 result = await deployer.deploy(Target(cluster, service, task_definition=revision))
-        presenter.deploy_results([result])
-        if result.exit_code == 2:
-            click.echo(f"Error: {result.target}: {result.reason}", err=True)
-        return result.exit_code
+        return report_deploys(presenter, [result])
 
     run_async(main, mutating=True)

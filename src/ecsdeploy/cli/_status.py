@@ -32,7 +32,7 @@ def status(*, cluster: str, service: str, region: str | None, endpoint_url: str 
 
     async def main() -> int:
         configure_library_logging(default_log_format())
-        async with aws.deployer() as deployer:
+        async with await aws.deployer() as deployer:
             gateway = await gateway_of(deployer)
             described = await gateway.describe_service(cluster, service)
             arns = await gateway.list_tasks(cluster, service_name=service, desired_status="STOPPED")

@@ -9,28 +9,28 @@ failed or state unknown. CI logs get one structured line per event.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 
-import anyio
-
-from ecsdeploy._deployer import Deployer
-from ecsdeploy._front.assume_role import assumed_session
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import exit_for_error, report_deploys, report_release, run_front
 from ecsdeploy._front.logs import configure_library_logging, lines
 from ecsdeploy._front.presenter import LogPresenter
-from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy._models import Target
 from ecsdeploy._release.file import load_release
-from ecsdeploy._release.model import ReleaseResult
-from ecsdeploy._result import DeployResult
+from ecsdeploy._result import ExitCode
 from ecsdeploy.drone._settings import PluginSettings
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy.exceptions import InputError
 
 __all__ = ["PluginSettings", "main", "run"]
 
+#: How the plugin's user names a region.
+REGION_HINT = "setting aws_region is required (e.g. aws_region: us-east-2)"
 
-async def run(settings: PluginSettings, presenter: LogPresenter, environ: Mapping[str, str]) -> int:
+
+async def run(
+    settings: PluginSettings, presenter: LogPresenter, environ: Mapping[str, str]
+) -> ExitCode:
     """Deploy what the settings ask for; the exit code."""
     # A release file is read (and any mistake in it reported) before any AWS call.
     release = (
@@ -38,38 +38,16 @@ async def run(settings: PluginSettings, presenter: LogPresenter, environ: Mappin
         if settings.release_file
         else None
     )
-    session = (
-        await assumed_session(settings.role_arn, region=settings.region)
-        if settings.role_arn
-        else None
+    aws = AwsOptions(
+        settings.region, settings.endpoint_url, settings.role_arn, region_hint=REGION_HINT
     )
-    async with Deployer(
-        session=session,
-        region=settings.region,
-        endpoint_url=settings.endpoint_url,
-        settings=settings.deploy_settings(),
-        listeners=[presenter],
-    ) as deployer:
+    deployer = await aws.deployer(settings=settings.deploy_settings(), listeners=[presenter])
+    async with deployer:
         if release is not None:
-            return _reported_release(presenter, await deployer.release(release))
+            return report_release(presenter, await deployer.release(release))
         assert settings.cluster is not None
         targets = [Target(settings.cluster, s, settings.changes) for s in settings.services]
-        return _reported_deploys(presenter, await deployer.deploy_many(targets))
-
-
-def _reported_release(presenter: LogPresenter, result: ReleaseResult) -> int:
-    presenter.release_result(result)
-    if result.error:
-        print(f"Error: {result.error}", file=sys.stderr)
-    return result.exit_code
-
-
-def _reported_deploys(presenter: LogPresenter, results: Sequence[DeployResult]) -> int:
-    presenter.deploy_results(results)
-    for result in results:
-        if result.exit_code == 2:
-            print(f"Error: {result.target}: {result.reason}", file=sys.stderr)
-    return max(result.exit_code for result in results)
+        return report_deploys(presenter, await deployer.deploy_many(targets))
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
@@ -79,18 +57,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     configure_library_logging("json")
     try:
         settings = PluginSettings.from_environ(environ)
-        configure_library_logging(settings.log_format)
-        presenter = LogPresenter(lines(settings.log_format))
-        return anyio.run(run_until_signalled, partial(run, settings, presenter, environ))
-    except Interrupted as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 3
     except InputError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
-    except NothingChangedError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    except AwsError as exc:
-        print(f"Error: {exc}; the service's state is unknown, check it", file=sys.stderr)
-        return 3
+        return exit_for_error(exc, mutating=True)
+    configure_library_logging(settings.log_format)
+    presenter = LogPresenter(lines(settings.log_format))
+    return run_front(partial(run, settings, presenter, environ), mutating=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
+from ecsdeploy._region import region_from_environment
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
 from ecsdeploy.exceptions import InputError
@@ -136,11 +137,7 @@ class PluginSettings:
                 f"setting mode: {mode!r} is not supported; ecsdeploy does rolling deployments "
                 "(omit mode or set it to rolling)"
             )
-        region = (
-            _setting(environ, "aws_region")
-            or environ.get("AWS_REGION", "")
-            or environ.get("AWS_DEFAULT_REGION", "")
-        )
+        region = region_from_environment(_setting(environ, "aws_region"), environ)
         if not region:
             raise PluginSettingsError("setting aws_region is required (e.g. aws_region: us-east-2)")
         log_format = _log_format(_setting(environ, "log_format"))
