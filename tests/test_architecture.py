@@ -90,7 +90,8 @@ def test_the_simulator_imports_nothing_of_the_library_or_its_fronts() -> None:
         for module, targets in _graph().items()
         if _inside(module, "ecsdeploy.sim") and module != "ecsdeploy.sim.__main__"
         for target in targets
-        if not _inside(target, "ecsdeploy.sim")
+        # _public only sets __module__ on exports; it imports nothing of ecsdeploy.
+        if not _inside(target, "ecsdeploy.sim") and target != "ecsdeploy._public"
     ]
     assert crossings == []
 

@@ -18,6 +18,7 @@ from ecsdeploy._models import (
     Transition,
     Verdict,
 )
+from ecsdeploy._public import publish as _publish
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._release.file import load_release, parse_release
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, ServiceState, Stage
@@ -96,3 +97,5 @@ __all__ = [  # noqa: RUF022
     "UnsetSecret",
     "Verdict",
 ]
+
+_publish(globals(), __all__, __name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ecsdeploy._public import publish as _publish
 from ecsdeploy.checks._builtin import (
     CircuitBreakerCheck,
     RolloutStateCheck,
@@ -13,15 +14,18 @@ from ecsdeploy.checks._builtin import (
 from ecsdeploy.checks._compose import combine, evaluate_checks
 from ecsdeploy.checks._healthcheck import HealthCheck, check_name
 
-__all__ = [
+# Sorted case-insensitively (tests/test_package.py checks it), not in ruff's isort order.
+__all__ = [  # noqa: RUF022
+    "check_name",
+    "circuit_breaker_threshold",
     "CircuitBreakerCheck",
+    "combine",
+    "default_checks",
+    "evaluate_checks",
     "HealthCheck",
     "RolloutStateCheck",
     "SteadyStateCheck",
     "StoppedTasksCheck",
-    "check_name",
-    "circuit_breaker_threshold",
-    "combine",
-    "default_checks",
-    "evaluate_checks",
 ]
+
+_publish(globals(), __all__, __name__)
