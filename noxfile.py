@@ -30,10 +30,23 @@ def tests_all(session: nox.Session) -> None:
 
 
 @nox.session(python=None)
+def coverage(session: nox.Session) -> None:
+    """The test suite under coverage.py; prints line and branch coverage of src/ecsdeploy."""
+    session.install("-e", ".[coverage]")
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "combine", "--quiet")
+    session.run("coverage", "report")
+
+
+@nox.session(python=None)
 def lint(session: nox.Session) -> None:
+    """What .pre-commit-config.yaml runs on each commit, over every file."""
     session.install(".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("codespell")
+    session.run("validate-pyproject", "pyproject.toml")
 
 
 @nox.session(python=None)

@@ -1,27 +1,51 @@
-"""CI runs exactly the README's test command."""
+"""CI runs the README's test command, then the clients, lint and typecheck, and stops at the
+first failing step. .ci/run is run for real, with `pip` and `nox` replaced by recorders."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+RECORDER = """#!/usr/bin/env bash
+echo "$(basename "$0") $*" >> "$CI_LOG"
+if [ "$(basename "$0") $*" = "$CI_FAIL" ]; then exit 7; fi
+"""
 
-def test_ci_extracts_the_readme_test_command() -> None:
-    """.ci/run's extraction of the README block yields the documented one-line command."""
-    script = (ROOT / ".ci" / "run").read_text()
-    extraction = script.split("test_command=$(", 1)[1].split(")\n", 1)[0]
-    command = subprocess.run(
-        ["bash", "-c", extraction], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert command == "pip install nox && nox -s tests"
+
+def run_ci(tmp_path: Path, *, fail: str = "") -> tuple[int, list[str]]:
+    """Run .ci/run with recording `pip` and `nox`; its exit status and the commands it ran."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("pip", "nox"):
+        (bin_dir / tool).write_text(RECORDER)
+        (bin_dir / tool).chmod(0o755)
+    log = tmp_path / "ci.log"
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "CI_LOG": str(log),
+        "CI_FAIL": fail,
+    }
+    completed = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, check=False
+    )
+    ran = log.read_text().splitlines() if log.exists() else []
+    return completed.returncode, ran
+
+
+def test_ci_runs_the_readme_test_command_then_clients_lint_and_typecheck(tmp_path: Path) -> None:
+    """The README's `pip install nox && nox -s tests` runs first, then the other sessions."""
+    code, ran = run_ci(tmp_path)
+    assert code == 0
+    assert ran == ["pip install nox", "nox -s tests", "nox -s clients", "nox -s lint typecheck"]
     readme = (ROOT / "README.md").read_text()
-    assert f"<!-- test-command -->\n```sh\n{command}\n```" in readme
+    assert "<!-- test-command -->\n```sh\npip install nox && nox -s tests\n```" in readme
 
 
-def test_ci_also_lints_and_typechecks() -> None:
-    """Lint and typecheck run after the tests, and a failing step stops the run."""
-    script = (ROOT / ".ci" / "run").read_text()
-    assert "set -euo pipefail" in script
-    assert "nox -s lint typecheck" in script
+def test_a_failing_test_run_stops_ci(tmp_path: Path) -> None:
+    """When `nox -s tests` fails, CI fails with it and runs nothing after it."""
+    code, ran = run_ci(tmp_path, fail="nox -s tests")
+    assert code != 0
+    assert ran == ["pip install nox", "nox -s tests"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any
@@ -24,7 +24,7 @@ from ecsdeploy._region import region_from_environment
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._release.model import Release, ReleaseResult
 from ecsdeploy._release.runner import run_release
-from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult
+from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, Listener
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.checks import HealthCheck
@@ -34,7 +34,6 @@ __all__ = ["Deployer", "gateway_of", "observer_stats"]
 
 logger = structlog.get_logger("ecsdeploy")
 
-Listener = Callable[[DeployEvent], None]
 
 # Retries are ours (tenacity, logged); botocore's own would hide them and multiply with ours.
 _BOTOCORE_CONFIG = Config(

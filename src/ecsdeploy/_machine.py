@@ -13,7 +13,7 @@ watches the deployment id that UpdateService returned, never `deployments[0]`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,14 @@ from ecsdeploy._preflight import (
     rollback_target,
 )
 from ecsdeploy._registrar import Registrar
-from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, EventKind, RolledBackBy
+from ecsdeploy._result import (
+    DeployEvent,
+    DeployPlan,
+    DeployResult,
+    EventKind,
+    Listener,
+    RolledBackBy,
+)
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.revision import build_revision, diff_revisions, to_register_input
 from ecsdeploy._watch import (
@@ -92,8 +99,6 @@ logger = structlog.get_logger("ecsdeploy")
 
 #: Seconds allowed for deregistering the revision of a deployment that did not land.
 DEREGISTER_TIMEOUT = 30.0
-
-Listener = Callable[[DeployEvent], None]
 
 
 class IllegalTransitionError(RuntimeError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ __all__ = [
     "DeployResult",
     "EventKind",
     "ExitCode",
+    "Listener",
     "RolledBackBy",
     "exit_code_of",
 ]
@@ -154,3 +155,7 @@ class DeployPlan:
     task_definition_arn: str | None
     #: Readable diff of current → new revision, secrets redacted.
     diff: tuple[str, ...]
+
+
+#: What `Deployer(listeners=...)` and `Deployer.subscribe` take: called with every event.
+Listener = Callable[[DeployEvent], None]

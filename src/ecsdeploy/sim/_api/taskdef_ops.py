@@ -110,7 +110,6 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
         family=family,
         revision=revision,
         body=body,
-        registered_at=world.now,
         tags=tags,
     )
     revisions.append(taskdef)

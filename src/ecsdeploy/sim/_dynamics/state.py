@@ -26,7 +26,6 @@ class TaskDefinition:
     revision: int
     body: dict[str, Any]
     """The full DescribeTaskDefinition `taskDefinition` member, minus `status`/`deregisteredAt`."""
-    registered_at: float
     status: str = "ACTIVE"
     deregistered_at: float | None = None
     tags: dict[str, str] = field(default_factory=dict)
