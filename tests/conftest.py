@@ -6,6 +6,10 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
+# The fixtures users get (a simulator, a client to it, services, a Deployer): the suite uses
+# the same plugin, so it is tested wherever a deployment test runs.
+pytest_plugins = ["ecsdeploy.testing"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:

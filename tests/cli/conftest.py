@@ -10,10 +10,6 @@ import structlog
 
 from tests.cli.simulator_process import SimulatedEcs, simulator_process
 
-# The deployment tests' fixtures (an in-process simulator, a Deployer talking HTTP to it), for
-# the live view's end-to-end test.
-from tests.deployer.conftest import deployer, ecs, services, sim  # noqa: F401
-
 
 @pytest.fixture(scope="session")
 def simulated() -> Iterator[SimulatedEcs]:

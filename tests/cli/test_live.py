@@ -22,7 +22,7 @@ from ecsdeploy._front.live import LiveView
 from ecsdeploy._front.presenter import LivePresenter
 from ecsdeploy._front.summary import deploy_summary
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, Services
+from ecsdeploy.testing import CLUSTER, EcsServices
 
 pytestmark = pytest.mark.anyio
 
@@ -107,12 +107,12 @@ def test_an_event_for_an_unlisted_service_adds_its_row() -> None:
 
 
 async def test_a_real_deployment_drives_the_view_and_the_summary(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Events from the Deployer fill the rows; the summary shows outcomes and reasons."""
-    await services.create("good")
-    await services.create("bad")
-    sim.add_rule(
+    await ecs_services.create("good")
+    await ecs_services.create("bad")
+    ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash-live", "behavior": "crash", "exit_code": 1, "after": 5}
     )
     targets = [
@@ -121,9 +121,9 @@ async def test_a_real_deployment_drives_the_view_and_the_summary(
     ]
     console = Console(file=io.StringIO(), width=120, force_terminal=False)
     presenter = LivePresenter(targets, console=console)
-    deployer.subscribe(presenter)
+    ecs_deployer.subscribe(presenter)
     with presenter:
-        results: Sequence[DeployResult] = await deployer.deploy_many(targets)
+        results: Sequence[DeployResult] = await ecs_deployer.deploy_many(targets)
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.ROLLED_BACK]
     live = render(presenter.view)
     assert "SUCCEEDED" in live

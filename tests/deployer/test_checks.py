@@ -14,7 +14,13 @@ from ecsdeploy.checks import (
     combine,
     evaluate_checks,
 )
-from tests.deployer.observations import OLD, OURS, deployment, observe, stopped
+from ecsdeploy.testing import (
+    OLD_DEPLOYMENT_ID,
+    OUR_DEPLOYMENT_ID,
+    deployment,
+    observation,
+    stopped_task,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -33,34 +39,42 @@ def test_circuit_breaker_threshold_follows_the_documented_formula(
 async def test_rollout_state_completed_is_healthy_and_failed_fails() -> None:
     """COMPLETED → HEALTHY; FAILED → FAILED with ECS's own reason."""
     check = RolloutStateCheck()
-    assert (await check.evaluate(observe(deployment(rollout="COMPLETED")))).status is Status.HEALTHY
-    failed = await check.evaluate(observe(deployment(rollout="FAILED", reason="tasks failed")))
+    assert (
+        await check.evaluate(observation(deployment(rollout="COMPLETED")))
+    ).status is Status.HEALTHY
+    failed = await check.evaluate(observation(deployment(rollout="FAILED", reason="tasks failed")))
     assert failed == Verdict.failed("tasks failed")
 
 
 async def test_missing_rollout_state_is_unknown_not_failure() -> None:
     """Behind a Classic Load Balancer ECS reports no rolloutState: no opinion."""
-    verdict = await RolloutStateCheck().evaluate(observe(deployment(rollout=None)))
+    verdict = await RolloutStateCheck().evaluate(observation(deployment(rollout=None)))
     assert verdict.status is Status.UNKNOWN
 
 
 async def test_circuit_breaker_fails_on_breaker_reason_and_on_our_failure_event() -> None:
     """The breaker's rolloutStateReason, or an ECS event about our deployment, fails it."""
     check = CircuitBreakerCheck()
-    by_reason = observe(
+    by_reason = observation(
         deployment(
             rollout="FAILED", reason="ECS deployment circuit breaker: tasks failed to start."
         )
     )
     assert (await check.evaluate(by_reason)).status is Status.FAILED
-    by_event = observe(
+    by_event = observation(
         deployment(),
-        events=[f"(service web) (deployment {OURS}) deployment failed: tasks failed to start."],
+        events=[
+            f"(service web) (deployment {OUR_DEPLOYMENT_ID}) "
+            "deployment failed: tasks failed to start."
+        ],
     )
     assert (await check.evaluate(by_event)).status is Status.FAILED
-    other = observe(
+    other = observation(
         deployment(),
-        events=[f"(service web) (deployment {OLD}) deployment failed: tasks failed to start."],
+        events=[
+            f"(service web) (deployment {OLD_DEPLOYMENT_ID}) "
+            "deployment failed: tasks failed to start."
+        ],
     )
     assert (await check.evaluate(other)).status is Status.UNKNOWN
 
@@ -68,8 +82,8 @@ async def test_circuit_breaker_fails_on_breaker_reason_and_on_our_failure_event(
 async def test_stopped_tasks_fail_at_the_breaker_threshold() -> None:
     """Two crashes of a desired-4 deployment are no verdict yet; the third fails it."""
     check = StoppedTasksCheck()
-    two = observe(deployment(desired=4), stopped_tasks=[stopped(n=1), stopped(n=2)])
-    three = observe(deployment(desired=4), stopped_tasks=[stopped(n=i) for i in range(3)])
+    two = observation(deployment(desired=4), stopped_tasks=[stopped_task(n=1), stopped_task(n=2)])
+    three = observation(deployment(desired=4), stopped_tasks=[stopped_task(n=i) for i in range(3)])
     assert (await check.evaluate(two)).status is Status.UNKNOWN
     assert "2/3 tasks failed" in (await check.evaluate(two)).reason
     verdict = await check.evaluate(three)
@@ -80,14 +94,14 @@ async def test_stopped_tasks_fail_at_the_breaker_threshold() -> None:
 
 async def test_missing_image_fails_at_once() -> None:
     """CannotPullContainerError for an image that does not exist cannot fix itself."""
-    pull = stopped(
+    pull = stopped_task(
         reason="CannotPullContainerError: pull image manifest has been retried 5 time(s): "
         "failed to resolve ref docker.io/org/web:nope: not found",
         code="TaskFailedToStart",
         exit_code=None,
     )
     verdict = await StoppedTasksCheck().evaluate(
-        observe(deployment(desired=10), stopped_tasks=[pull])
+        observation(deployment(desired=10), stopped_tasks=[pull])
     )
     assert verdict.status is Status.FAILED
     assert verdict.reason.startswith("unrecoverable: task ")
@@ -96,25 +110,27 @@ async def test_missing_image_fails_at_once() -> None:
 
 async def test_tasks_stopped_by_the_scheduler_are_not_failures() -> None:
     """Scale-in and replacement stops carry ServiceSchedulerInitiated and count for nothing."""
-    scaled_in = stopped(
+    scaled_in = stopped_task(
         reason="Scaling activity initiated by (deployment x)",
         code="ServiceSchedulerInitiated",
         exit_code=0,
     )
-    verdict = await StoppedTasksCheck().evaluate(observe(deployment(), stopped_tasks=[scaled_in]))
+    verdict = await StoppedTasksCheck().evaluate(
+        observation(deployment(), stopped_tasks=[scaled_in])
+    )
     assert verdict.status is Status.UNKNOWN
 
 
 async def test_steady_state_needs_ours_primary_alone_and_at_desired_count() -> None:
     """Old tasks still draining, or pending tasks, are not yet steady."""
     check = SteadyStateCheck()
-    draining = observe(deployment(), deployment(OLD, status="ACTIVE", running=1))
+    draining = observation(deployment(), deployment(OLD_DEPLOYMENT_ID, status="ACTIVE", running=1))
     assert (await check.evaluate(draining)).status is Status.PROGRESSING
-    pending = observe(deployment(running=1, pending=1))
+    pending = observation(deployment(running=1, pending=1))
     assert (await check.evaluate(pending)).status is Status.PROGRESSING
-    steady = observe(deployment(running=2, desired=2))
+    steady = observation(deployment(running=2, desired=2))
     assert (await check.evaluate(steady)) == Verdict.healthy("2/2 running")
-    demoted = observe(deployment(status="ACTIVE"), deployment(OLD))
+    demoted = observation(deployment(status="ACTIVE"), deployment(OLD_DEPLOYMENT_ID))
     assert (await check.evaluate(demoted)).status is Status.FAILED
 
 
@@ -131,7 +147,7 @@ def test_combine_any_failure_wins_and_unknown_is_no_opinion() -> None:
 
 
 async def test_a_check_that_raises_is_that_checks_failure() -> None:
-    """A broken user check fails the deployment with its name, not the deployer."""
+    """A broken user check fails the deployment with its name, not the ecs_deployer."""
 
     class Broken:
         name = "broken-probe"
@@ -139,7 +155,7 @@ async def test_a_check_that_raises_is_that_checks_failure() -> None:
         async def evaluate(self, observation: object) -> Verdict:
             raise ConnectionError("probe endpoint refused")
 
-    verdicts = await evaluate_checks([RolloutStateCheck(), Broken()], observe(deployment()))
+    verdicts = await evaluate_checks([RolloutStateCheck(), Broken()], observation(deployment()))
     assert verdicts[1].status is Status.FAILED
     assert verdicts[1].check == "broken-probe"
     assert "ConnectionError: probe endpoint refused" in verdicts[1].reason
@@ -147,8 +163,8 @@ async def test_a_check_that_raises_is_that_checks_failure() -> None:
 
 async def test_failures_seen_before_a_scale_in_to_zero_still_fail_at_the_threshold() -> None:
     """Three crashes, then desired 0: the breaker's threshold (3) still fails the deployment."""
-    crashes = [stopped(n=n) for n in range(3)]
-    scaled_in = observe(
+    crashes = [stopped_task(n=n) for n in range(3)]
+    scaled_in = observation(
         deployment(running=0, desired=0, rollout="COMPLETED"), stopped_tasks=crashes
     )
     verdict = await StoppedTasksCheck().evaluate(scaled_in)
@@ -158,8 +174,11 @@ async def test_failures_seen_before_a_scale_in_to_zero_still_fail_at_the_thresho
 async def test_interruptions_do_not_count_towards_the_threshold() -> None:
     """Spot interruptions and terminations are not the deployment's failures."""
     interrupted = [
-        stopped("Your Spot Task was interrupted.", "SpotInterruption", None, n) for n in range(5)
+        stopped_task("Your Spot Task was interrupted.", "SpotInterruption", None, n)
+        for n in range(5)
     ]
-    verdict = await StoppedTasksCheck().evaluate(observe(deployment(), stopped_tasks=interrupted))
+    verdict = await StoppedTasksCheck().evaluate(
+        observation(deployment(), stopped_tasks=interrupted)
+    )
     assert verdict.status is Status.UNKNOWN
     assert verdict.reason == ""

@@ -17,7 +17,7 @@ from ecsdeploy import (
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, Services
+from ecsdeploy.testing import CLUSTER, EcsServices
 
 pytestmark = pytest.mark.anyio
 
@@ -33,21 +33,21 @@ def phases(result_history: tuple[object, ...]) -> list[str]:
 
 
 async def test_good_rollout_succeeds_on_the_new_revision(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """The service ends on a new revision with the new image; the history is the happy chain."""
-    old = await services.create()
-    result = await deployer.deploy(nginx_to())
+    old = await ecs_services.create()
+    result = await ecs_deployer.deploy(nginx_to())
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert result.exit_code == 0
     assert phases(result.history) == ["PREFLIGHT", "REGISTER", "UPDATE", "WATCH", "SUCCEEDED"]
     assert result.previous_task_definition_arn == old
     assert result.reason == "webapp:2: 2/2 tasks running"
-    service = await services.describe()
+    service = await ecs_services.describe()
     assert service["taskDefinition"] == result.task_definition_arn != old
     live = [d["id"] for d in service["deployments"] if d["status"] != "INACTIVE"]
     assert live == [result.deployment_id]
-    described = await services.ecs.describe_task_definition(
+    described = await ecs_services.ecs.describe_task_definition(
         taskDefinition=service["taskDefinition"], include=["TAGS"]
     )
     assert described["taskDefinition"]["containerDefinitions"][0]["image"] == NEW_IMAGE
@@ -58,118 +58,124 @@ async def test_good_rollout_succeeds_on_the_new_revision(
 
 
 async def test_crash_with_circuit_breaker_is_rolled_back_by_ecs(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ECS's circuit breaker rolls back a crashing image: ROLLED_BACK by ecs, never success."""
-    old = await services.create(breaker=True, breaker_rollback=True)
-    sim.add_rule({"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5})
-    result = await deployer.deploy(nginx_to("myorg/nginx:crash-1"))
+    old = await ecs_services.create(breaker=True, breaker_rollback=True)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-1"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecs"
     assert result.exit_code == 1
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
     assert result.stopped_tasks
     assert all(t.stop_code == "EssentialContainerExited" for t in result.stopped_tasks)
     assert any(c.exit_code == 1 for t in result.stopped_tasks for c in t.containers)
 
 
 async def test_crash_without_circuit_breaker_is_rolled_back_by_ecsdeploy(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """With the breaker off, our stopped-task check fails the deployment and we roll back."""
-    old = await services.create(breaker=False)
-    sim.add_rule({"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 137, "after": 5})
-    result = await deployer.deploy(nginx_to("myorg/nginx:crash-2"))
+    old = await ecs_services.create(breaker=False)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 137, "after": 5}
+    )
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-2"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert "tasks failed (threshold 3)" in result.reason
     assert "exit 137" in result.reason
-    service = await services.describe()
+    service = await ecs_services.describe()
     assert service["taskDefinition"] == old
     assert [d["status"] for d in service["deployments"] if d["status"] != "INACTIVE"] == ["PRIMARY"]
     assert phases(result.history)[-2:] == ["ROLLBACK", "ROLLED_BACK"]
     # The failed revision is deregistered: only the original remains ACTIVE.
-    assert await services.revisions() == [old]
+    assert await ecs_services.revisions() == [old]
 
 
 async def test_missing_image_fails_fast(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A pull error for a missing image fails at the first stopped task, not at the threshold."""
-    old = await services.create(desired=10)
-    sim.add_rule({"image": "myorg/nginx:missing", "behavior": "pull_error"})
-    result = await deployer.deploy(nginx_to("myorg/nginx:missing"))
+    old = await ecs_services.create(desired=10)
+    ecs_simulator.add_rule({"image": "myorg/nginx:missing", "behavior": "pull_error"})
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:missing"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert "CannotPullContainerError" in result.reason
     assert result.reason.startswith("unrecoverable")
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_unhealthy_containers_fail_the_deployment(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Tasks failing their container health checks are failures; the deploy is rolled back."""
-    old = await services.create(health_check={"command": ["CMD-SHELL", "curl -f localhost"]})
-    sim.add_rule({"image": "myorg/nginx:sick", "behavior": "unhealthy"})
-    result = await deployer.deploy(nginx_to("myorg/nginx:sick"))
+    old = await ecs_services.create(health_check={"command": ["CMD-SHELL", "curl -f localhost"]})
+    ecs_simulator.add_rule({"image": "myorg/nginx:sick", "behavior": "unhealthy"})
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:sick"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_timeout_fails_and_rolls_back(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A rollout slower than the timeout is failed and rolled back."""
-    old = await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
-    result = await deployer.deploy(nginx_to("myorg/nginx:slow"), timeout=1.0)
+    old = await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:slow"), timeout=1.0)
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.reason.startswith("timed out after 1s")
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_max_checks_bounds_the_watch(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """drone-deploy-ecs's max_deploy_checks: give up after that many poll ticks."""
-    await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
-    result = await deployer.deploy(nginx_to("myorg/nginx:slow"), max_checks=3)
+    await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:slow"), max_checks=3)
     assert result.outcome is Outcome.ROLLED_BACK
     assert result.reason.startswith("not healthy after 3 checks")
 
 
 async def test_rollback_disabled_leaves_a_failed_deployment(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """With rollback off the result is FAILED (exit 1) and the service keeps the new revision."""
-    await services.create()
-    sim.add_rule({"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5})
-    result = await deployer.deploy(nginx_to("myorg/nginx:crash-3"), rollback=False)
+    await ecs_services.create()
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-3"), rollback=False)
     assert result.outcome is Outcome.FAILED
     assert result.changed
     assert result.exit_code == 1
     assert result.reason.endswith("rollback disabled")
-    assert await services.task_definition() == result.task_definition_arn
+    assert await ecs_services.task_definition() == result.task_definition_arn
 
 
 async def test_someone_else_deploying_mid_watch_is_superseded(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Another deployment over ours is reported, never rolled back over."""
-    old = await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 120})
+    old = await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 120})
     watching = anyio.Event()
-    deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
+    ecs_deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
     results = []
 
     async def deploy() -> None:
-        results.append(await deployer.deploy(nginx_to("myorg/nginx:slow")))
+        results.append(await ecs_deployer.deploy(nginx_to("myorg/nginx:slow")))
 
     async with anyio.create_task_group() as group:
         group.start_soon(deploy)
         await watching.wait()
-        await services.ecs.update_service(
+        await ecs_services.ecs.update_service(
             cluster=CLUSTER, service="webapp", taskDefinition=old, forceNewDeployment=True
         )
     (result,) = results
@@ -180,36 +186,38 @@ async def test_someone_else_deploying_mid_watch_is_superseded(
 
 
 async def test_cancellation_mid_watch_still_rolls_back(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Cancelling the caller during WATCH completes the rollback before cancelling."""
-    old = await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    old = await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     watching = anyio.Event()
-    deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
+    ecs_deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
     async with anyio.create_task_group() as group:
-        group.start_soon(deployer.deploy, nginx_to("myorg/nginx:slow"))
+        group.start_soon(ecs_deployer.deploy, nginx_to("myorg/nginx:slow"))
         await watching.wait()
         group.cancel_scope.cancel()
-    (result,) = deployer.results
+    (result,) = ecs_deployer.results
     assert result.outcome is Outcome.ROLLED_BACK
     assert result.reason == "cancelled during WATCH"
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_a_rollback_that_fails_is_rollback_failed(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """When the previous revision cannot come back either, say so: exit 3, with what to do."""
-    old = await services.create(image="myorg/nginx:1.0")
+    old = await ecs_services.create(image="myorg/nginx:1.0")
 
     def break_old_image(event: DeployEvent) -> None:
         if event.kind == "phase" and event.phase is Phase.WATCH:
-            sim.add_rule({"image": "myorg/nginx:1.0", "behavior": "pull_error"})
+            ecs_simulator.add_rule({"image": "myorg/nginx:1.0", "behavior": "pull_error"})
 
-    deployer.subscribe(break_old_image)
-    sim.add_rule({"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5})
-    result = await deployer.deploy(nginx_to("myorg/nginx:crash-4"))
+    ecs_deployer.subscribe(break_old_image)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-4"))
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
     assert result.exit_code == 3
     assert result.needs_attention
@@ -217,16 +225,18 @@ async def test_a_rollback_that_fails_is_rollback_failed(
     assert "aws ecs update-service" in result.reason
 
 
-async def test_secrets_never_reach_the_logs(deployer: Deployer, services: Services) -> None:
+async def test_secrets_never_reach_the_logs(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
     """A secret-looking environment value is redacted in every log event and in the diff."""
-    await services.create()
+    await ecs_services.create()
     target = Target(
         CLUSTER,
         "webapp",
         [ImageChange("nginx", NEW_IMAGE), SetEnv("nginx", "DB_PASSWORD", "hunter2-very-secret")],
     )
     with structlog.testing.capture_logs() as logs:
-        result = await deployer.deploy(target)
+        result = await ecs_deployer.deploy(target)
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert logs, "the deployment logged nothing"
     assert "hunter2-very-secret" not in repr(logs)

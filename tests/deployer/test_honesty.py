@@ -22,7 +22,7 @@ from ecsdeploy import (
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
+from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
 from tests.deployer.lossy_proxy import lossy_proxy
 
 pytestmark = pytest.mark.anyio
@@ -56,73 +56,77 @@ def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent],
     ids=["missing", "stale"],
 )
 async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
-    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+    ecs_deployer: Deployer,
+    ecs_services: EcsServices,
+    ecs_simulator: Simulator,
+    fault: dict[str, object],
 ) -> None:
     """A MISSING or stale DescribeServices answer is no SUPERSEDED: the crash is rolled back."""
-    old = await services.create()
-    sim.add_rule(CRASH)
-    deployer.subscribe(once_in(Phase.WATCH, lambda: sim.add_rule(fault)))
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
+    ecs_deployer.subscribe(once_in(Phase.WATCH, lambda: ecs_simulator.add_rule(fault)))
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_one_missing_answer_in_preflight_is_not_bad_input(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A service DescribeServices calls MISSING once is read again, then deployed."""
-    await services.create()
-    sim.add_rule({"operation": "DescribeServices", "error": "missing", "count": 1})
-    result = await deployer.deploy(to("myorg/nginx:2"))
+    await ecs_services.create()
+    ecs_simulator.add_rule({"operation": "DescribeServices", "error": "missing", "count": 1})
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
 
 
 async def test_a_deleted_service_is_gone_only_after_agreeing_reads(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A service that stays MISSING ends the watch as gone (FAILED), nothing rolled back."""
-    await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
-    deployer.subscribe(
+    await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    ecs_deployer.subscribe(
         once_in(
-            Phase.WATCH, lambda: sim.add_rule({"operation": "DescribeServices", "error": "missing"})
+            Phase.WATCH,
+            lambda: ecs_simulator.add_rule({"operation": "DescribeServices", "error": "missing"}),
         )
     )
-    result = await deployer.deploy(to("myorg/nginx:slow"), timeout=20)
+    result = await ecs_deployer.deploy(to("myorg/nginx:slow"), timeout=20)
     assert result.outcome is Outcome.FAILED
     assert "MISSING" in result.reason
     assert [t.phase for t in result.history][-2:] == [Phase.WATCH, Phase.FAILED]
 
 
 async def test_fix_forward_after_a_failure_left_in_place(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A PRIMARY/FAILED deployment is settled: the next deploy runs, its rollback target is the
     newest COMPLETED revision."""
-    old = await services.create(breaker=True, breaker_rollback=False)
-    sim.add_rule(CRASH)
-    failed = await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    old = await ecs_services.create(breaker=True, breaker_rollback=False)
+    ecs_simulator.add_rule(CRASH)
+    failed = await ecs_deployer.deploy(to("myorg/nginx:crash"), rollback=False)
     assert failed.outcome is Outcome.FAILED, failed.reason
-    service = await services.describe()
+    service = await ecs_services.describe()
     assert service["deployments"][0]["rolloutState"] == "FAILED"
-    fixed = await deployer.deploy(to("myorg/nginx:2"), timeout=15)
+    fixed = await ecs_deployer.deploy(to("myorg/nginx:2"), timeout=15)
     assert fixed.outcome is Outcome.SUCCEEDED, fixed.reason
     assert fixed.rollback_task_definition_arn == old
     assert any("newest COMPLETED" in note for note in fixed.notes)
 
 
 async def test_fix_forward_that_fails_goes_back_to_the_newest_completed_revision(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Rolling back a fix-forward returns to what last worked, not to the failed revision."""
-    old = await services.create(breaker=True, breaker_rollback=False)
-    sim.add_rule(CRASH)
-    sim.add_rule({**CRASH, "image": "myorg/nginx:crash2"})
-    await deployer.deploy(to("myorg/nginx:crash"), rollback=False)
-    result = await deployer.deploy(to("myorg/nginx:crash2"), timeout=15)
+    old = await ecs_services.create(breaker=True, breaker_rollback=False)
+    ecs_simulator.add_rule(CRASH)
+    ecs_simulator.add_rule({**CRASH, "image": "myorg/nginx:crash2"})
+    await ecs_deployer.deploy(to("myorg/nginx:crash"), rollback=False)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash2"), timeout=15)
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 @pytest.mark.parametrize(
@@ -134,44 +138,47 @@ async def test_fix_forward_that_fails_goes_back_to_the_newest_completed_revision
     ids=["throttled-update", "missing-reads"],
 )
 async def test_the_rollback_persists_through_faults(
-    deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
+    ecs_deployer: Deployer,
+    ecs_services: EcsServices,
+    ecs_simulator: Simulator,
+    fault: dict[str, object],
 ) -> None:
     """Faults longer than one retry budget delay the rollback; they do not end it."""
-    old = await services.create()
-    sim.add_rule(CRASH)
-    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(fault)))
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
+    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(fault)))
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_the_rollback_is_sent_while_reads_fail(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A DescribeServices outage through the whole rollback: UpdateService is still sent."""
-    old = await services.create()
-    sim.add_rule(CRASH)
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
     outage = {"operation": "DescribeServices", "error": "ServerException"}
-    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
-    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
-    sim.clear_rules()
+    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    ecs_simulator.clear_rules()
     assert result.outcome is Outcome.ROLLBACK_FAILED
     assert "UpdateService to the rollback target was accepted" in result.reason
     assert "reads of the service failed" in result.reason
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_a_rollback_that_cannot_finish_says_what_to_run(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ROLLBACK_FAILED only at the rollback's deadline, with what failed and the exact command."""
-    old = await services.create()
-    sim.add_rule(CRASH)
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
     outage = {"operation": "UpdateService", "error": "ServerException"}
-    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=2)
-    result = await deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED
     assert result.exit_code == 3
     assert "UpdateService to the rollback target failed" in result.reason
@@ -182,20 +189,22 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
 
 
 async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """The service's revision was deregistered: a lossless copy is the rollback target."""
-    old = await services.create()
-    await services.ecs.deregister_task_definition(taskDefinition=old)
-    sim.add_rule(CRASH)
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    old = await ecs_services.create()
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=old)
+    ecs_simulator.add_rule(CRASH)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     copy = result.rollback_task_definition_arn
     assert copy is not None
     assert copy != old
     assert any("copy" in note for note in result.notes)
-    assert await services.task_definition() == copy
-    described = await services.ecs.describe_task_definition(taskDefinition=copy, include=["TAGS"])
+    assert await ecs_services.task_definition() == copy
+    described = await ecs_services.ecs.describe_task_definition(
+        taskDefinition=copy, include=["TAGS"]
+    )
     assert described["taskDefinition"]["containerDefinitions"][0]["image"] == "myorg/nginx:1.0"
     tags = {t["key"]: t["value"] for t in described["tags"]}
     assert tags.pop(REGISTRATION_TOKEN_TAG)  # the idempotency token of this registration
@@ -203,49 +212,49 @@ async def test_a_deregistered_current_revision_is_copied_as_the_rollback_target(
 
 
 async def test_a_deregistered_current_revision_needs_no_copy_without_rollback(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """With rollback disabled the deregistered revision is not copied."""
-    old = await services.create()
-    await services.ecs.deregister_task_definition(taskDefinition=old)
-    result = await deployer.deploy(to("myorg/nginx:2"), rollback=False)
+    old = await ecs_services.create()
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=old)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), rollback=False)
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    assert len(await services.revisions()) == 1
+    assert len(await ecs_services.revisions()) == 1
     assert result.notes == ()
 
 
 async def test_a_service_that_cannot_roll_is_refused(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """minimumHealthyPercent 100 with maximumPercent 100: exit 2, nothing changed, which
     setting to change."""
-    old = await services.create(minimum_healthy=100, maximum=100)
-    result = await deployer.deploy(to("myorg/nginx:2"))
+    old = await ecs_services.create(minimum_healthy=100, maximum=100)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.FAILED
     assert result.exit_code == 2
     assert not result.changed
     assert "maximumPercent" in result.reason
-    assert await services.revisions() == [old]
-    assert len((await services.describe())["deployments"]) == 1
+    assert await ecs_services.revisions() == [old]
+    assert len((await ecs_services.describe())["deployments"]) == 1
 
 
 async def test_a_service_with_no_tasks_rolls_even_at_100_100(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """Desired count 0 leaves nothing to keep: the deployment runs and says no task ran."""
-    await services.create(desired=0, minimum_healthy=100, maximum=100)
-    result = await deployer.deploy(to("myorg/nginx:2"))
+    await ecs_services.create(desired=0, minimum_healthy=100, maximum=100)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert "no task ran the new revision" in result.reason
 
 
 @pytest.mark.parametrize("stop_code", ["SpotInterruption", "TerminationNotice"])
 async def test_interruptions_are_not_failures(
-    deployer: Deployer, services: Services, sim: Simulator, stop_code: str
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator, stop_code: str
 ) -> None:
     """Tasks AWS takes back are reported, and do not fail a healthy deployment."""
-    await services.create(desired=2)
-    sim.add_rule(
+    await ecs_services.create(desired=2)
+    ecs_simulator.add_rule(
         {
             "image": "myorg/nginx:2",
             "behavior": "interruption",
@@ -255,57 +264,57 @@ async def test_interruptions_are_not_failures(
         }
     )
     reported: list[DeployEvent] = []
-    deployer.subscribe(lambda e: reported.append(e) if e.kind == "stopped_task" else None)
-    result = await deployer.deploy(to("myorg/nginx:2"), bake=0.5)
+    ecs_deployer.subscribe(lambda e: reported.append(e) if e.kind == "stopped_task" else None)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), bake=0.5)
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert len([t for t in result.stopped_tasks if t.stop_code == stop_code]) >= 3
     assert {e.data["stop_kind"] for e in reported} == {"interruption"}
 
 
 async def test_an_aws_outage_before_any_change_is_not_bad_input(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ServerException in PREFLIGHT: exit 1, "nothing changed", with the AWS error."""
-    old = await services.create()
-    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
-    result = await deployer.deploy(to("myorg/nginx:2"))
+    old = await ecs_services.create()
+    ecs_simulator.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.FAILED
     assert result.exit_code == 1
     assert "nothing changed" in result.reason
     assert "DescribeServices" in result.reason
-    sim.clear_rules()
-    assert await services.revisions() == [old]
+    ecs_simulator.clear_rules()
+    assert await ecs_services.revisions() == [old]
 
 
 async def test_zero_desired_tasks_say_no_task_ran(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Desired count 0 succeeds with a reason saying no task ran the new revision."""
-    await services.create(desired=0)
-    sim.add_rule(CRASH)
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    await ecs_services.create(desired=0)
+    ecs_simulator.add_rule(CRASH)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert "no task ran the new revision" in result.reason
 
 
 async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Scaled to 0 after a crash: SUCCEEDED, saying no task runs the revision and what crashed."""
-    await services.create(desired=2)
+    await ecs_services.create(desired=2)
     # Replacements take another 30 s to crash: the scale-in lands before a third failure.
-    sim.add_rule({**CRASH, "after": 30})
+    ecs_simulator.add_rule({**CRASH, "after": 30})
     crashed = anyio.Event()
-    deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
+    ecs_deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
     results = []
 
     async def deploy() -> None:
-        results.append(await deployer.deploy(to("myorg/nginx:crash")))
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
 
     async with anyio.create_task_group() as group:
         group.start_soon(deploy)
         await crashed.wait()
-        await services.ecs.update_service(cluster=CLUSTER, service="webapp", desiredCount=0)
+        await ecs_services.ecs.update_service(cluster=CLUSTER, service="webapp", desiredCount=0)
     (result,) = results
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert "desired count is 0" in result.reason
@@ -313,44 +322,46 @@ async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
 
 
 async def test_a_manual_rollback_is_superseded_not_ecs(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Someone deploying the previous revision over ours is SUPERSEDED, never ECS's rollback."""
-    old = await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    old = await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     watching = anyio.Event()
-    deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    ecs_deployer.subscribe(once_in(Phase.WATCH, watching.set))
     results = []
 
     async def deploy() -> None:
-        results.append(await deployer.deploy(to("myorg/nginx:slow"), timeout=20))
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow"), timeout=20))
 
     async with anyio.create_task_group() as group:
         group.start_soon(deploy)
         await watching.wait()
-        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+        await ecs_services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
     (result,) = results
     assert result.outcome is Outcome.SUPERSEDED, result.reason
     assert result.rolled_back_by is None
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A hotfix deployed while a later stage runs stays; that service is SUPERSEDED."""
-    await services.create("api", desired=1)
-    await services.create("worker", desired=1)
-    sim.add_rule({"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600})
+    await ecs_services.create("api", desired=1)
+    await ecs_services.create("worker", desired=1)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
+    )
     stuck = Target(
         CLUSTER,
         "worker",
         [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=2, poll_interval=POLL, rollback_timeout=30),
+        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
     )
     release = Release([Stage("one", [to("myorg/nginx:2", "api")]), Stage("two", [stuck])])
     worker_watching = anyio.Event()
-    deployer.subscribe(
+    ecs_deployer.subscribe(
         lambda e: (
             worker_watching.set()
             if e.target.service == "worker" and e.kind == "phase" and e.phase is Phase.WATCH
@@ -360,93 +371,95 @@ async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
     results = []
 
     async def run() -> None:
-        results.append(await deployer.release(release))
+        results.append(await ecs_deployer.release(release))
 
     async with anyio.create_task_group() as group:
         group.start_soon(run)
         await worker_watching.wait()
-        hotfix = await services.ecs.register_task_definition(
+        hotfix = await ecs_services.ecs.register_task_definition(
             family="api",
             containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:hotfix", "memory": 128}],
         )
         hotfix_arn = hotfix["taskDefinition"]["taskDefinitionArn"]
-        await services.ecs.update_service(cluster=CLUSTER, service="api", taskDefinition=hotfix_arn)
+        await ecs_services.ecs.update_service(
+            cluster=CLUSTER, service="api", taskDefinition=hotfix_arn
+        )
     (result,) = results
     states = {s.target.service: s.state for s in result.services}
     assert states == {"api": "SUPERSEDED", "worker": "ROLLED_BACK"}, [
         s.reason for s in result.services
     ]
-    assert await services.task_definition("api") == hotfix_arn
+    assert await ecs_services.task_definition("api") == hotfix_arn
     assert "not rolled back" in result.by_service()[f"{CLUSTER}/api"].reason
     assert result.exit_code == 1
 
 
 async def test_a_release_whose_validation_meets_an_aws_outage_exits_1(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ServerException while validating: not bad input; exit 1, nothing changed."""
-    old = await services.create("api", desired=1)
-    sim.add_rule({"operation": "DescribeServices", "error": "ServerException"})
-    result = await deployer.release(Release([Stage("one", [to("myorg/nginx:2", "api")])]))
-    sim.clear_rules()
+    old = await ecs_services.create("api", desired=1)
+    ecs_simulator.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    result = await ecs_deployer.release(Release([Stage("one", [to("myorg/nginx:2", "api")])]))
+    ecs_simulator.clear_rules()
     assert result.exit_code == 1
     assert result.error is not None
     assert "nothing changed" in result.error
     assert "ServerException" in result.error or "DescribeServices" in result.error
-    assert await services.revisions("api") == [old]
+    assert await ecs_services.revisions("api") == [old]
 
 
 async def test_a_registration_whose_answer_is_lost_registers_one_revision(
-    services: Services, sim: Simulator
+    ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """RegisterTaskDefinition carried out but its answer lost: retried without a duplicate."""
-    old = await services.create()
+    old = await ecs_services.create()
     async with (
-        lossy_proxy(sim.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
+        lossy_proxy(ecs_simulator.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
         Deployer(
-            session=session(),
+            session=offline_session(),
             region=REGION,
             endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL),
+            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
             retry=RetryPolicy.fast(),
-        ) as deployer,
+        ) as ecs_deployer,
     ):
-        result = await deployer.deploy(to("myorg/nginx:2"))
+        result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert proxy.lost == 1
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    revisions = await services.revisions()
+    revisions = await ecs_services.revisions()
     assert len(revisions) == 2, revisions
     assert revisions[0] == old
-    assert await services.task_definition() == revisions[1]
+    assert await ecs_services.task_definition() == revisions[1]
 
 
 async def test_a_manual_rollback_after_ecs_failed_ours_is_not_credited_to_ecs(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ECS failed ours (its rollback off), then a human deployed the previous revision:
     SUPERSEDED, not "rolled back by ECS"."""
-    old = await services.create(breaker=True, breaker_rollback=False)
-    sim.add_rule(CRASH)
+    old = await ecs_services.create(breaker=True, breaker_rollback=False)
+    ecs_simulator.add_rule(CRASH)
     blind = {"operation": "DescribeServices", "error": "ServerException"}
     watching = anyio.Event()
 
     def go_blind() -> None:
-        sim.add_rule(blind)
+        ecs_simulator.add_rule(blind)
         watching.set()
 
-    deployer.subscribe(once_in(Phase.WATCH, go_blind))
+    ecs_deployer.subscribe(once_in(Phase.WATCH, go_blind))
     results = []
 
     async def deploy() -> None:
-        results.append(await deployer.deploy(to("myorg/nginx:crash"), timeout=20))
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=20))
 
     async with anyio.create_task_group() as group:
         group.start_soon(deploy)
         await watching.wait()
-        await sim.advance(300)  # ECS's breaker fails our deployment while we cannot look
-        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
-        sim.clear_rules()
+        await ecs_simulator.advance(300)  # ECS's breaker fails our deployment while we cannot look
+        await ecs_services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=old)
+        ecs_simulator.clear_rules()
     (result,) = results
     assert result.outcome is Outcome.SUPERSEDED, result.reason
     assert result.rolled_back_by is None
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old

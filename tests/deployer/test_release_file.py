@@ -11,7 +11,7 @@ import pytest
 from ecsdeploy import Deployer, Outcome, Phase, Release, ReleaseResult, load_release
 from ecsdeploy.cli._demo_scenario import CLUSTER, CRASH_RULE, SERVICES, create_services
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import POLL, REGION, Services
+from ecsdeploy.testing import POLL_INTERVAL, REGION, EcsServices
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
@@ -26,23 +26,25 @@ def example_release(**environ: str) -> Release:
     return load_release(
         EXAMPLE,
         environ={"AWS_REGION": REGION, **environ},
-        overrides={"poll_interval": POLL, "timeout": 30},
+        overrides={"poll_interval": POLL_INTERVAL, "timeout": 30},
     )
 
 
-async def demo_services(ecs: ECSClient, sim: Simulator) -> dict[str, str]:
-    """The demo's services, steady on their old images; their task definition ARNs by name."""
-    await create_services(ecs)
-    await sim.advance(600)
-    response = await ecs.describe_services(cluster=CLUSTER, services=[s.name for s in SERVICES])
+async def demo_services(ecs_client: ECSClient, ecs_simulator: Simulator) -> dict[str, str]:
+    """The demo's ecs_services, steady on their old images; their task definition ARNs by name."""
+    await create_services(ecs_client)
+    await ecs_simulator.advance(600)
+    response = await ecs_client.describe_services(
+        cluster=CLUSTER, services=[s.name for s in SERVICES]
+    )
     return {s["serviceName"]: s["taskDefinition"] for s in response["services"]}
 
 
-async def container(ecs: ECSClient, service: str) -> dict[str, Any]:
+async def container(ecs_client: ECSClient, service: str) -> dict[str, Any]:
     """The one container of the task definition `service` runs now."""
-    described = await ecs.describe_services(cluster=CLUSTER, services=[service])
+    described = await ecs_client.describe_services(cluster=CLUSTER, services=[service])
     arn = described["services"][0]["taskDefinition"]
-    task_definition = await ecs.describe_task_definition(taskDefinition=arn)
+    task_definition = await ecs_client.describe_task_definition(taskDefinition=arn)
     return dict(task_definition["taskDefinition"]["containerDefinitions"][0])
 
 
@@ -53,12 +55,12 @@ def finished_at(result: ReleaseResult, service: str, phase: Phase) -> float:
 
 
 async def test_example_release_deploys_both_stages_in_order(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Every service ends on the file's image and env; stage 2 starts after stage 1 succeeded."""
-    before = await demo_services(services.ecs, sim)
+    before = await demo_services(ecs_services.ecs, ecs_simulator)
 
-    result = await deployer.release(example_release(VERSION="1.4"))
+    result = await ecs_deployer.release(example_release(VERSION="1.4"))
 
     assert result.outcome is Outcome.SUCCEEDED, [s.reason for s in result.services]
     assert result.exit_code == 0
@@ -70,9 +72,11 @@ async def test_example_release_deploys_both_stages_in_order(
         f"{REGION}/{CLUSTER}/payments": "frontend",
     }
     for name in before:
-        running = await container(services.ecs, name)
+        running = await container(ecs_services.ecs, name)
         assert running["image"] == f"demo/{name}:1.4"
-    api_env = {e["name"]: e["value"] for e in (await container(services.ecs, "api"))["environment"]}
+    api_env = {
+        e["name"]: e["value"] for e in (await container(ecs_services.ecs, "api"))["environment"]
+    }
     assert api_env == {"RELEASE": "1.4", "FEATURE_X": "on"}
     backend_done = max(finished_at(result, s, Phase.SUCCEEDED) for s in ("api", "worker"))
     frontend_started = min(finished_at(result, s, Phase.PREFLIGHT) for s in ("web", "payments"))
@@ -80,13 +84,13 @@ async def test_example_release_deploys_both_stages_in_order(
 
 
 async def test_example_release_rolls_back_everything_when_payments_crashes(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """The file's release is atomic: payments failing in stage 2 rolls back stage 1 too."""
-    before = await demo_services(services.ecs, sim)
-    sim.add_rule(CRASH_RULE)
+    before = await demo_services(ecs_services.ecs, ecs_simulator)
+    ecs_simulator.add_rule(CRASH_RULE)
 
-    result = await deployer.release(example_release(PAYMENTS_VERSION="2.0"))
+    result = await ecs_deployer.release(example_release(PAYMENTS_VERSION="2.0"))
 
     assert result.outcome is Outcome.ROLLED_BACK
     assert result.exit_code == 1
@@ -97,5 +101,5 @@ async def test_example_release_rolls_back_everything_when_payments_crashes(
     assert payments is not None
     assert payments.rolled_back_by == "ecsdeploy"
     assert "(payments: exit 1)" in payments.reason
-    after = await services.ecs.describe_services(cluster=CLUSTER, services=list(before))
+    after = await ecs_services.ecs.describe_services(cluster=CLUSTER, services=list(before))
     assert {s["serviceName"]: s["taskDefinition"] for s in after["services"]} == before

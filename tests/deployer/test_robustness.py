@@ -20,7 +20,7 @@ from ecsdeploy import (
     Verdict,
 )
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, POLL, REGION, Services, session
+from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
 
 pytestmark = pytest.mark.anyio
 
@@ -30,24 +30,26 @@ def to(image: str, service: str = "webapp") -> Target:
 
 
 async def test_one_crash_below_the_threshold_does_not_block_success(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ECS replaces a task that crashed once; when the rollout completes, that is success."""
-    await services.create(desired=1)
-    sim.add_rule({"image": "myorg/nginx:flaky", "behavior": "crash", "exit_code": 1, "after": 30})
+    await ecs_services.create(desired=1)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:flaky", "behavior": "crash", "exit_code": 1, "after": 30}
+    )
 
     def heal(event: DeployEvent) -> None:
         if event.kind == "stopped_task":
-            sim.clear_rules()  # the replacement tasks start fine
+            ecs_simulator.clear_rules()  # the replacement tasks start fine
 
-    deployer.subscribe(heal)
-    result = await deployer.deploy(to("myorg/nginx:flaky"))
+    ecs_deployer.subscribe(heal)
+    result = await ecs_deployer.deploy(to("myorg/nginx:flaky"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert 1 <= len(result.stopped_tasks) < 3
 
 
 async def test_checks_that_always_agree_cannot_make_a_crash_succeed(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Replacing the built-in checks keeps the guards: success means our deployment completed."""
 
@@ -55,22 +57,28 @@ async def test_checks_that_always_agree_cannot_make_a_crash_succeed(
         async def evaluate(self, observation: Observation) -> Verdict:
             return Verdict.healthy("looks fine to me")
 
-    old = await services.create(desired=2)
-    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
-    result = await deployer.deploy(to("myorg/nginx:crash"), checks=[AlwaysOk()], timeout=2)
+    old = await ecs_services.create(desired=2)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), checks=[AlwaysOk()], timeout=2)
     assert result.outcome is Outcome.ROLLED_BACK
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_service_events_are_reported_once(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Events seen during WATCH are not delivered again during ROLLBACK."""
-    await services.create(desired=2)
-    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+    await ecs_services.create(desired=2)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
     delivered: list[str] = []
-    deployer.subscribe(lambda e: delivered.append(e.message) if e.kind == "service_event" else None)
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    ecs_deployer.subscribe(
+        lambda e: delivered.append(e.message) if e.kind == "service_event" else None
+    )
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK
     ids = [e.id for e in result.events]
     assert len(ids) == len(set(ids))
@@ -78,52 +86,56 @@ async def test_service_events_are_reported_once(
 
 
 async def test_failed_reads_during_rollback_are_retried(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A burst of 500s while rolling back delays the rollback; it does not abandon it."""
-    old = await services.create(desired=2)
-    sim.add_rule({"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+    old = await ecs_services.create(desired=2)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
 
     def outage(event: DeployEvent) -> None:
         if event.kind == "phase" and event.phase is Phase.ROLLBACK:
-            sim.add_rule({"operation": "DescribeServices", "error": "ServerException", "count": 12})
+            ecs_simulator.add_rule(
+                {"operation": "DescribeServices", "error": "ServerException", "count": 12}
+            )
 
-    deployer.subscribe(outage)
-    result = await deployer.deploy(to("myorg/nginx:crash"))
+    ecs_deployer.subscribe(outage)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
 
 
 async def test_invalid_settings_are_a_failed_result_not_an_exception(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """A negative timeout is bad input: FAILED, exit 2, nothing touched."""
-    old = await services.create()
-    result = await deployer.deploy(to("myorg/nginx:2"), timeout=-1)
+    old = await ecs_services.create()
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), timeout=-1)
     assert result.outcome is Outcome.FAILED
     assert result.exit_code == 2
     assert "timeout must be positive" in result.reason
-    assert await services.revisions() == [old]
-    assert result in deployer.results
+    assert await ecs_services.revisions() == [old]
+    assert result in ecs_deployer.results
 
 
 async def test_a_service_deleted_during_watch_fails_at_once(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Nothing is left to watch or roll back: FAILED without waiting for the timeout."""
-    await services.create()
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     watching = anyio.Event()
-    deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
+    ecs_deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
     results = []
 
     async def deploy() -> None:
-        results.append(await deployer.deploy(to("myorg/nginx:slow"), timeout=20))
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow"), timeout=20))
 
     async with anyio.create_task_group() as group:
         group.start_soon(deploy)
         await watching.wait()
-        await services.ecs.delete_service(cluster=CLUSTER, service="webapp", force=True)
+        await ecs_services.ecs.delete_service(cluster=CLUSTER, service="webapp", force=True)
     (result,) = results
     assert result.outcome is Outcome.FAILED
     assert "during WATCH" in result.reason
@@ -131,27 +143,27 @@ async def test_a_service_deleted_during_watch_fails_at_once(
 
 
 async def test_cancelling_around_the_deployer_still_rolls_the_release_back(
-    services: Services, sim: Simulator
+    ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """The cancel scope encloses the Deployer (its poll loops die too); rollbacks still finish."""
-    old = {name: await services.create(name, desired=1) for name in ("first", "second")}
-    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    old = {name: await ecs_services.create(name, desired=1) for name in ("first", "second")}
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     release = Release(
         [
             Stage("one", [to("myorg/nginx:2", "first")]),
             Stage("two", [to("myorg/nginx:slow", "second")]),
         ]
     )
-    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=10)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=10)
     watching_second = anyio.Event()
-    deployer = Deployer(
-        session=session(),
+    ecs_deployer = Deployer(
+        session=offline_session(),
         region=REGION,
-        endpoint_url=sim.endpoint_url,
+        endpoint_url=ecs_simulator.endpoint_url,
         settings=settings,
         retry=RetryPolicy.fast(),
     )
-    deployer.subscribe(
+    ecs_deployer.subscribe(
         lambda e: (
             watching_second.set()
             if e.target.service == "second" and e.phase is Phase.WATCH
@@ -160,20 +172,20 @@ async def test_cancelling_around_the_deployer_still_rolls_the_release_back(
     )
     started = anyio.current_time()
     async with anyio.create_task_group() as group:
-        group.start_soon(_release_in, deployer, release)
+        group.start_soon(_release_in, ecs_deployer, release)
         await watching_second.wait()
         group.cancel_scope.cancel()
     assert anyio.current_time() - started < 8
     for name, arn in old.items():
-        assert await services.task_definition(name) == arn, name
-    by_service = {r.target.service: r for r in deployer.results}
+        assert await ecs_services.task_definition(name) == arn, name
+    by_service = {r.target.service: r for r in ecs_deployer.results}
     assert by_service["second"].outcome is Outcome.ROLLED_BACK
     assert by_service["first"].outcome is Outcome.SUCCEEDED  # the release's rollback of it
 
 
-async def _release_in(deployer: Deployer, release: Release) -> None:
-    async with deployer:
-        await deployer.release(release)
+async def _release_in(ecs_deployer: Deployer, release: Release) -> None:
+    async with ecs_deployer:
+        await ecs_deployer.release(release)
 
 
 def test_targets_accept_arns_and_key_on_names() -> None:

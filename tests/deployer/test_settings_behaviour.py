@@ -15,54 +15,58 @@ from ecsdeploy import (
 )
 from ecsdeploy.checks import default_checks
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, Services
+from ecsdeploy.testing import CLUSTER, EcsServices
 
 pytestmark = pytest.mark.anyio
 
 
-async def start_slow_deployment(services: Services, sim: Simulator, old: str) -> None:
+async def start_slow_deployment(
+    ecs_services: EcsServices, ecs_simulator: Simulator, old: str
+) -> None:
     """Someone else's deployment, still IN_PROGRESS for a while."""
-    sim.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 60})
-    await services.ecs.update_service(
+    ecs_simulator.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 60})
+    await ecs_services.ecs.update_service(
         cluster=CLUSTER, service="webapp", taskDefinition=old, forceNewDeployment=True
     )
 
 
 async def test_an_in_progress_deployment_is_waited_for_by_default(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """PREFLIGHT waits for the other deployment, then ours runs and succeeds."""
-    old = await services.create()
-    await start_slow_deployment(services, sim, old)
-    result = await deployer.deploy(Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]))
+    old = await ecs_services.create()
+    await start_slow_deployment(ecs_services, ecs_simulator, old)
+    result = await ecs_deployer.deploy(
+        Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])
+    )
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert result.previous_task_definition_arn == old
     waited = [e for e in result.history if e.phase is Phase.PREFLIGHT]
-    assert result.history[1].at - waited[0].at > 0.05  # it did wait (slow start: 60 sim s)
+    assert result.history[1].at - waited[0].at > 0.05  # it did wait (slow start: 60 simulated s)
 
 
 async def test_an_in_progress_deployment_fails_fast_when_told_not_to_wait(
-    deployer: Deployer, services: Services, sim: Simulator
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """wait_for_in_progress=False: FAILED at once, nothing registered or changed."""
-    old = await services.create()
-    await start_slow_deployment(services, sim, old)
-    settings = deployer.settings.with_overrides(wait_for_in_progress=False)
-    result = await deployer.deploy(
+    old = await ecs_services.create()
+    await start_slow_deployment(ecs_services, ecs_simulator, old)
+    settings = ecs_deployer.settings.with_overrides(wait_for_in_progress=False)
+    result = await ecs_deployer.deploy(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), settings=settings
     )
     assert result.outcome is Outcome.FAILED
     assert "still in progress" in result.reason
     assert not result.changed
-    assert await services.revisions() == [old]
+    assert await ecs_services.revisions() == [old]
 
 
 async def test_bake_time_holds_success_until_healthy_long_enough(
-    deployer: Deployer, services: Services
+    ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """With a bake time, SUCCEEDED comes at least that long after the first healthy tick."""
-    await services.create()
-    result = await deployer.deploy(
+    await ecs_services.create()
+    result = await ecs_deployer.deploy(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), bake=0.3
     )
     assert result.outcome is Outcome.SUCCEEDED
@@ -82,13 +86,15 @@ class RejectEverything:
         return Verdict.progressing("waiting for traffic")
 
 
-async def test_a_user_check_can_fail_a_deployment(deployer: Deployer, services: Services) -> None:
+async def test_a_user_check_can_fail_a_deployment(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
     """A custom HealthCheck's failure rolls the deployment back, with its name and reason."""
-    old = await services.create()
-    result = await deployer.deploy(
+    old = await ecs_services.create()
+    result = await ecs_deployer.deploy(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]),
         checks=[*default_checks(), RejectEverything()],
     )
     assert result.outcome is Outcome.ROLLED_BACK
     assert result.reason == "error rate 7% > 1%"
-    assert await services.task_definition() == old
+    assert await ecs_services.task_definition() == old
