@@ -8,7 +8,7 @@ from moto.server import ThreadedMotoServer
 
 # The fixtures users get (a simulator, a client to it, services, a Deployer): the suite uses
 # the same plugin, so it is tested wherever a deployment test runs.
-pytest_plugins = ["ecsdeploy.testing"]
+pytest_plugins = ["ecsdeploy.testing", "pytester"]
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ import ecsdeploy
 import ecsdeploy._release.runner
 
 #: The modules a user imports from; everything else is private (a leading underscore).
-PUBLIC_MODULES = ["ecsdeploy", "ecsdeploy.checks", "ecsdeploy.exceptions", "ecsdeploy.sim"]
+PUBLIC_MODULES = [
+    "ecsdeploy",
+    "ecsdeploy.checks",
+    "ecsdeploy.exceptions",
+    "ecsdeploy.sim",
+    "ecsdeploy.testing",
+]
 
 
 def _public_names(module: types.ModuleType) -> set[str]:

@@ -2,11 +2,13 @@
 
 The AWS CLI v1 waiter polls DescribeServices at once and then every 15 wall seconds, with no
 flag to change that; so one test has the service steady before the first poll, and the other
-makes it steady between the first and second poll by advancing simulated time.
+makes it steady between the first and second poll by advancing simulated time, with the delay
+shortened to one second through AWS_DATA_PATH (botocore's own waiter data, one number changed).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import botocore
 import pytest
 
 from ecsdeploy.sim import Simulator
@@ -61,6 +64,17 @@ async def create_service(ecs: ECSClient, *, desired: int = 2) -> None:
     )
 
 
+def one_second_waiter(into: Path) -> Path:
+    """An AWS_DATA_PATH whose ECS waiters are botocore's, polling every second instead of 15."""
+    source = Path(botocore.__file__).parent / "data" / "ecs" / "2014-11-13" / "waiters-2.json"
+    waiters = json.loads(source.read_text())
+    waiters["waiters"]["ServicesStable"]["delay"] = 1
+    target = into / "ecs" / "2014-11-13"
+    target.mkdir(parents=True)
+    (target / "waiters-2.json").write_text(json.dumps(waiters))
+    return into
+
+
 def waiter_argv() -> list[str]:
     return [AWS, "ecs", "wait", "services-stable", "--cluster", "cli", "--services", "web"]
 
@@ -90,9 +104,10 @@ async def test_services_stable_returns_at_once_for_a_steady_service(
 
 
 async def test_services_stable_waits_until_the_service_is_steady(
-    sim: Simulator, ecs: ECSClient, monkeypatch: pytest.MonkeyPatch
+    sim: Simulator, ecs: ECSClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Not steady at the first poll, steady by the second (15 s later): the waiter succeeds."""
+    """Not steady at the first poll, steady by the second: the waiter succeeds."""
+    env = {**aws_env(sim), "AWS_DATA_PATH": str(one_second_waiter(tmp_path))}
     sim.clock.speed = 0
     await create_service(ecs)
     first_poll = anyio.Event()
@@ -107,7 +122,7 @@ async def test_services_stable_waits_until_the_service_is_steady(
     monkeypatch.setattr(sim.backend, "handle", spy)
     with anyio.fail_after(30):
         async with await anyio.open_process(
-            waiter_argv(), env=aws_env(sim), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            waiter_argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         ) as waiter:
             await first_poll.wait()
             assert sim.stats()["calls"]["DescribeServices"] == 1
