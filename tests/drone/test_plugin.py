@@ -113,6 +113,7 @@ def test_a_crash_is_rolled_back_and_exits_1(simulated: SimulatedEcs) -> None:
 
 @pytest.mark.usefixtures("aws_env")
 def test_disable_rollbacks_keeps_the_failed_revision_and_exits_1(simulated: SimulatedEcs) -> None:
+    """disable_rollbacks: true leaves the crashing revision in place and exits 1."""
     service = simulated.create_service()
     old = simulated.task_definition(service)
     simulated.add_rule(
@@ -141,6 +142,7 @@ def test_max_deploy_checks_bounds_the_watch(simulated: SimulatedEcs) -> None:
 
 @pytest.mark.usefixtures("aws_env")
 def test_an_unknown_container_exits_2_and_registers_nothing(simulated: SimulatedEcs) -> None:
+    """A container the task definition lacks exits 2 before any revision is registered."""
     service = simulated.create_service()
     before = simulated.revisions(service)
     settings = {**plugin(simulated, service, "myorg/nginx:2.0"), "PLUGIN_CONTAINER": "nginxx"}

@@ -42,10 +42,12 @@ def test_max_deploy_checks_defaults_to_60_checks_of_10_seconds() -> None:
 
 
 def test_service_is_a_comma_separated_list() -> None:
+    """Drone's comma-separated service list is split, trimmed and de-duplicated in order."""
     assert parse(service="webapp, webapp-spot,webapp").services == ("webapp", "webapp-spot")
 
 
 def test_images_adds_containers_beyond_the_original_one() -> None:
+    """`images` adds CONTAINER=IMAGE changes after the original container/image pair."""
     settings = parse(images="sidecar=myorg/envoy:1.30,log=myorg/fluent:2")
     assert settings.changes == (
         ImageChange("nginx", "myorg/nginx-0123abc"),
@@ -55,6 +57,7 @@ def test_images_adds_containers_beyond_the_original_one() -> None:
 
 
 def test_timeout_poll_interval_and_bake_override_the_budget() -> None:
+    """timeout, poll_interval and bake replace the max_deploy_checks budget's values."""
     deploy = parse(timeout="42", poll_interval="0.5", bake="3").deploy_settings()
     assert (deploy.timeout, deploy.poll_interval, deploy.bake, deploy.max_checks) == (
         42.0,
@@ -125,6 +128,7 @@ def test_a_release_file_is_overridden_only_by_settings_given() -> None:
 
 
 def test_a_release_file_needs_no_service_or_image() -> None:
+    """With release_file set, cluster, service, container and image may all be unset."""
     settings = parse(
         release_file="release.toml",
         service="<unset>",

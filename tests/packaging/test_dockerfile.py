@@ -179,6 +179,7 @@ def test_no_step_depends_on_the_architecture(parsed: list[Instruction]) -> None:
 
 
 def test_final_image_carries_oci_labels(final_stage: list[Instruction]) -> None:
+    """The final stage labels the image with the OCI title, description, version and licence."""
     labels = " ".join(i.arguments for i in final_stage if i.keyword == "LABEL")
     found = set(re.findall(r"org\.opencontainers\.image\.([\w.]+)=", labels))
     assert {"title", "description", "version", "licenses"} <= found
@@ -234,6 +235,7 @@ def test_build_context_holds_what_the_builder_copies(
 def test_build_context_leaves_out_the_rest_of_the_checkout(
     path: str, ignore_patterns: list[str]
 ) -> None:
+    """.dockerignore keeps everything but the build's inputs out of the context."""
     assert dockerignored(path, ignore_patterns)
 
 

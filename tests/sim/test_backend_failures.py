@@ -74,6 +74,7 @@ def test_without_rollback_the_failed_deployment_stays_and_launches_nothing_more(
 
 
 def test_first_deployment_failing_has_nothing_to_roll_back_to() -> None:
+    """A service's first deployment failing stays FAILED: there is nothing to roll back to."""
     sim = Sim()
     sim.backend.add_container_rule({"image": "myorg/web:bad", "behavior": "pull_error"})
     sim.create_service(
@@ -121,6 +122,7 @@ def test_pull_error_stops_the_task_before_it_runs() -> None:
 
 
 def test_crash_sets_exit_code_and_essential_container_exited() -> None:
+    """A crash rule stops the task with EssentialContainerExited and the rule's exit code."""
     sim = Sim()
     _deploy_bad(sim, {"behavior": "crash", "exit_code": 137, "after": 5}, desired=1)
     timings = Timings()
@@ -165,6 +167,7 @@ def test_unhealthy_container_is_replaced_and_counts_as_failed() -> None:
 
 
 def test_slow_start_delays_running() -> None:
+    """A slow_start rule keeps the task PENDING for its seconds, then it runs."""
     sim = Sim()
     _, _, slow_id = _deploy_bad(sim, {"behavior": "slow_start", "seconds": 60}, desired=1)
     timings = Timings()
@@ -216,12 +219,14 @@ def test_rules_newest_first_and_cleared() -> None:
     ],
 )
 def test_bad_rules_are_refused_with_a_clear_message(rule: dict[str, object], message: str) -> None:
+    """A malformed container rule is refused with a message naming what is wrong."""
     sim = Sim()
     with pytest.raises(ValueError, match=message):
         sim.backend.add_container_rule(rule)
 
 
 def test_update_to_missing_task_definition_is_a_client_exception() -> None:
+    """UpdateService to a revision that does not exist is ECS's ClientException."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=1)
     with pytest.raises(EcsApiError) as caught:

@@ -83,6 +83,7 @@ def _check(sim: Sim) -> None:
 def test_any_sequence_of_user_actions_keeps_the_service_consistent_and_recoverable(
     desired: int, breaker: bool, rollback: bool, script: list[tuple[str, Any]]
 ) -> None:
+    """Any sequence of user actions keeps the service consistent, and a good deploy recovers it."""
     sim = Sim()
     for rule in RULES:
         sim.backend.add_container_rule(rule)

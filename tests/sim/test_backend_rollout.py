@@ -191,6 +191,7 @@ def test_desired_count_change_keeps_the_primary_deployment() -> None:
 
 
 def test_force_new_deployment_replaces_tasks_with_the_same_task_definition() -> None:
+    """forceNewDeployment replaces every task, keeping the task definition."""
     sim = Sim()
     taskdef = sim.register("myorg/web:1")
     sim.create_service(taskdef, desired=2)
@@ -228,6 +229,7 @@ def test_stopped_task_is_replaced_and_listed_for_an_hour() -> None:
 
 
 def test_deleted_service_drains_and_becomes_inactive() -> None:
+    """A force-deleted service is DRAINING, then INACTIVE with no tasks left."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=2)
     sim.advance(60)
@@ -274,6 +276,7 @@ def test_health_checked_tasks_report_healthy() -> None:
 
 
 def test_timestamps_follow_the_lifecycle() -> None:
+    """A task's timestamps follow provisioning, pull and start on the simulated clock."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=1)
     timings = Timings()

@@ -24,6 +24,7 @@ def _records(sim: Sim) -> list[dict[str, Any]]:
 
 
 def test_each_deployment_has_a_record_newest_first() -> None:
+    """Each deployment has a record, newest first: PENDING → IN_PROGRESS → SUCCESSFUL."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True)
     sim.advance(60)
@@ -53,6 +54,7 @@ def test_each_deployment_has_a_record_newest_first() -> None:
 
 
 def test_circuit_breaker_rollback_is_recorded() -> None:
+    """A circuit-breaker rollback shows in the failed deployment's record."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True, rollback=True)
     sim.advance(60)
@@ -158,6 +160,7 @@ def test_abort_stops_where_it_stands() -> None:
 
 
 def test_superseded_deployment_record_is_stopped() -> None:
+    """A deployment replaced before it finished has a STOPPED record."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=1)
     sim.update(taskDefinition=sim.register("myorg/web:2"))
@@ -166,6 +169,7 @@ def test_superseded_deployment_record_is_stopped() -> None:
 
 
 def test_unknown_service_deployment() -> None:
+    """An unknown service-deployment ARN is a MISSING failure, and stopping it is an error."""
     sim = Sim()
     missing = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/webapp/nope"
     described = sim.call("DescribeServiceDeployments", serviceDeploymentArns=[missing])
@@ -179,6 +183,7 @@ def test_unknown_service_deployment() -> None:
 
 
 def test_list_service_deployments_filters_by_status_and_pages() -> None:
+    """ListServiceDeployments filters by status and pages with nextToken."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=1)
     for revision in range(2, 6):

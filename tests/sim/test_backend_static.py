@@ -41,6 +41,7 @@ def _sample(shape: Shape, depth: int = 0) -> Any:
 
 
 def test_clusters_create_describe_list_delete() -> None:
+    """Clusters are created idempotently, described with tags, listed and deleted."""
     sim = Sim()
     created = sim.call("CreateCluster", clusterName="prod", tags=[{"key": "team", "value": "a"}])
     arn = "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
@@ -66,6 +67,7 @@ def test_clusters_create_describe_list_delete() -> None:
 
 
 def test_default_cluster_is_used_when_omitted() -> None:
+    """Calls without a cluster use `default`, which must exist as on ECS."""
     sim = Sim()
     assert _error(sim, "ListServices").code == "ClusterNotFoundException"
     sim.call("CreateCluster")
@@ -76,6 +78,7 @@ def test_default_cluster_is_used_when_omitted() -> None:
 
 
 def test_regions_are_independent() -> None:
+    """Each region has its own state."""
     sim = Sim()
     sim.call("CreateCluster", clusterName="prod")
     sim.region = "eu-west-1"
@@ -114,6 +117,7 @@ def test_register_then_describe_returns_every_member_given() -> None:
 
 
 def test_describe_resolves_family_revision_and_arn() -> None:
+    """A task definition is found by family, family:revision or ARN."""
     sim = Sim()
     first = sim.register("myorg/web:1")
     second = sim.register("myorg/web:2")
@@ -144,6 +148,7 @@ def test_describe_resolves_family_revision_and_arn() -> None:
 
 
 def test_register_refuses_what_ecs_refuses() -> None:
+    """RegisterTaskDefinition refuses what ECS refuses, with ECS's error."""
     sim = Sim()
     assert _error(sim, "RegisterTaskDefinition", family="f", containerDefinitions=[]).code == (
         "ClientException"
@@ -175,6 +180,7 @@ def test_register_refuses_what_ecs_refuses() -> None:
 
 
 def test_list_task_definitions_filters_sorts_and_pages() -> None:
+    """ListTaskDefinitions filters by family and status, sorts and pages."""
     sim = Sim()
     for revision in range(1, 6):
         sim.register(f"myorg/web:{revision}")
@@ -203,6 +209,7 @@ def test_list_task_definitions_filters_sorts_and_pages() -> None:
 
 
 def test_describe_services_reports_missing_and_refuses_more_than_10() -> None:
+    """DescribeServices reports unknown services as MISSING and refuses more than 10."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=1, tags=[{"key": "a", "value": "b"}])
     service_arn = "arn:aws:ecs:us-east-1:123456789012:service/prod/webapp"
@@ -228,6 +235,7 @@ def test_describe_services_reports_missing_and_refuses_more_than_10() -> None:
 
 
 def test_create_service_stores_configuration() -> None:
+    """CreateService keeps the configuration it was given and describes it back."""
     sim = Sim()
     service = sim.create_service(
         sim.register("myorg/web:1"),
@@ -261,6 +269,7 @@ def test_create_service_stores_configuration() -> None:
 
 
 def test_service_errors() -> None:
+    """Service operations fail with ECS's exceptions for unknown or invalid services."""
     sim = Sim()
     taskdef = sim.register("myorg/web:1")
     sim.create_service(taskdef, desired=1)
@@ -304,6 +313,7 @@ def test_service_errors() -> None:
 
 
 def test_list_services_pages_by_10_by_default() -> None:
+    """ListServices pages by 10 by default."""
     sim = Sim()
     taskdef = sim.register("myorg/web:1")
     for index in range(12):
@@ -319,6 +329,7 @@ def test_list_services_pages_by_10_by_default() -> None:
 
 
 def test_list_and_describe_tasks() -> None:
+    """ListTasks pages and filters by startedBy; DescribeTasks describes them."""
     sim = Sim()
     sim.create_service(sim.register("myorg/web:1"), desired=3)
     deployment_id = sim.service()["deployments"][0]["id"]
@@ -352,6 +363,7 @@ def test_list_and_describe_tasks() -> None:
 
 
 def test_tags_on_every_taggable_resource() -> None:
+    """Clusters, services, task definitions and tasks can be tagged and untagged."""
     sim = Sim()
     taskdef = sim.register("myorg/web:1")
     service = sim.create_service(taskdef, desired=1)
@@ -372,6 +384,7 @@ def test_tags_on_every_taggable_resource() -> None:
 
 
 def test_unimplemented_operation_is_invalid_action() -> None:
+    """An operation the simulator does not implement is ECS's InvalidAction (400)."""
     sim = Sim()
     assert "StartTask" not in sim.backend.operations
     with pytest.raises(EcsApiError) as caught:
@@ -380,6 +393,8 @@ def test_unimplemented_operation_is_invalid_action() -> None:
 
 
 def test_same_seed_same_ids_and_reset_forgets() -> None:
+    """The same seed gives the same ids; another seed gives others."""
+
     def run(seed: int) -> list[str]:
         sim = Sim(seed=seed)
         sim.create_service(sim.register("myorg/web:1"), desired=2)
