@@ -724,7 +724,7 @@ class DeploymentMachine:
             return
         # Tidying up is worth a bounded wait, never a hang: a revision left ACTIVE is harmless.
         with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
-            await self._registrar.release(self._gateway, self._new_arn, user=self)
+            await self._registrar.abandon(self._gateway, self._new_arn, user=self)
 
 
 def _observation_of(

@@ -60,8 +60,8 @@ class Registrar:
             self._users.setdefault(arn, set()).add(id(user))
             return arn
 
-    async def release(self, gateway: EcsGateway, arn: str, *, user: object) -> None:
-        """`user` no longer needs `arn`; deregister it once nobody does."""
+    async def abandon(self, gateway: EcsGateway, arn: str, *, user: object) -> None:
+        """`user` abandons `arn` (its deployment did not land); deregistered once unused."""
         users = self._users.get(arn, set())
         users.discard(id(user))
         if users:
