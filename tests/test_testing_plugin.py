@@ -58,10 +58,3 @@ def test_the_builders_unit_test_a_users_health_check(pytester: pytest.Pytester) 
     pytester.makepyfile(test_check=USER_CHECK_TEST)
     outcome = pytester.runpytest_subprocess("-p", "ecsdeploy.testing", "-p", "no:cacheprovider")
     outcome.assert_outcomes(passed=1)
-
-
-def test_without_the_plugin_the_fixtures_are_unknown(pytester: pytest.Pytester) -> None:
-    """The fixtures come from the plugin: without `-p ecsdeploy.testing` the test errors."""
-    pytester.makepyfile(test_release=USER_DEPLOY_TEST)
-    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    outcome.assert_outcomes(errors=1)

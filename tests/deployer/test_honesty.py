@@ -357,7 +357,7 @@ async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
         CLUSTER,
         "worker",
         [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
+        settings=DeploySettings(timeout=1, poll_interval=POLL_INTERVAL, rollback_timeout=30),
     )
     release = Release([Stage("one", [to("myorg/nginx:2", "api")]), Stage("two", [stuck])])
     worker_watching = anyio.Event()

@@ -61,7 +61,7 @@ async def test_checks_that_always_agree_cannot_make_a_crash_succeed(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
     )
-    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), checks=[AlwaysOk()], timeout=2)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), checks=[AlwaysOk()], timeout=1)
     assert result.outcome is Outcome.ROLLED_BACK
     assert await ecs_services.task_definition() == old
 
