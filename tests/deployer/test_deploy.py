@@ -164,7 +164,7 @@ async def test_someone_else_deploying_mid_watch_is_superseded(
 ) -> None:
     """Another deployment over ours is reported, never rolled back over."""
     old = await ecs_services.create()
-    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 120})
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 1200})
     watching = anyio.Event()
     ecs_deployer.subscribe(lambda e: watching.set() if e.phase is Phase.WATCH else None)
     results = []

@@ -24,7 +24,7 @@ async def start_slow_deployment(
     ecs_services: EcsServices, ecs_simulator: Simulator, old: str
 ) -> None:
     """Someone else's deployment, still IN_PROGRESS for a while."""
-    ecs_simulator.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 60})
+    ecs_simulator.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 600})
     await ecs_services.ecs.update_service(
         cluster=CLUSTER, service="webapp", taskDefinition=old, forceNewDeployment=True
     )
@@ -42,7 +42,7 @@ async def test_an_in_progress_deployment_is_waited_for_by_default(
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert result.previous_task_definition_arn == old
     waited = [e for e in result.history if e.phase is Phase.PREFLIGHT]
-    assert result.history[1].at - waited[0].at > 0.05  # it did wait (slow start: 60 simulated s)
+    assert result.history[1].at - waited[0].at > 0.05  # it did wait (slow start: 600 simulated s)
 
 
 async def test_an_in_progress_deployment_fails_fast_when_told_not_to_wait(
