@@ -16,6 +16,7 @@
 #   BUILDER_IMAGE  the base of the wheel-building stage (default: PYTHON_IMAGE)
 #   VERSION        the image's version label
 #   PIP_INDEX_URL, PIP_EXTRA_INDEX_URL  a package index other than PyPI, for pip in both stages
+#   PIP_CERT       a CA bundle for that index (a path the build mounts, e.g. podman --volume)
 
 ARG PYTHON_IMAGE=python:3.12.8-slim-bookworm
 ARG BUILDER_IMAGE=${PYTHON_IMAGE}
@@ -24,6 +25,7 @@ FROM --platform=$BUILDPLATFORM ${BUILDER_IMAGE} AS builder
 
 ARG PIP_INDEX_URL
 ARG PIP_EXTRA_INDEX_URL
+ARG PIP_CERT
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
@@ -40,6 +42,7 @@ ARG PYTHON_IMAGE
 ARG VERSION=unreleased
 ARG PIP_INDEX_URL
 ARG PIP_EXTRA_INDEX_URL
+ARG PIP_CERT
 LABEL org.opencontainers.image.title="ecsdeploy-drone" \
       org.opencontainers.image.description="Drone plugin: deploy to Amazon ECS, watch your own deployment, roll back when it fails." \
       org.opencontainers.image.version="${VERSION}" \
@@ -59,7 +62,7 @@ RUN --mount=type=bind,from=builder,source=/dist,target=/dist \
     && /opt/ecsdeploy/bin/pip uninstall --yes --quiet pip
 
 # Drone runs plugins in the cloned workspace, which the plugin only reads: no root needed.
-RUN useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin ecsdeploy
+RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin ecsdeploy
 USER 10001
 
 ENTRYPOINT ["ecsdeploy-drone"]
