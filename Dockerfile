@@ -13,15 +13,13 @@
 #
 # Build arguments:
 #   PYTHON_IMAGE   the base of the final image (any Debian-like image with python3 and venv)
-#   BUILDER_IMAGE  the base of the wheel-building stage (default: PYTHON_IMAGE)
 #   VERSION        the image's version label
 #   PIP_INDEX_URL, PIP_EXTRA_INDEX_URL  a package index other than PyPI, for pip in both stages
 #   PIP_CERT       a CA bundle for that index (a path the build mounts, e.g. podman --volume)
 
 ARG PYTHON_IMAGE=python:3.12.8-slim-bookworm
-ARG BUILDER_IMAGE=${PYTHON_IMAGE}
 
-FROM --platform=$BUILDPLATFORM ${BUILDER_IMAGE} AS builder
+FROM --platform=$BUILDPLATFORM ${PYTHON_IMAGE} AS builder
 
 ARG PIP_INDEX_URL
 ARG PIP_EXTRA_INDEX_URL
@@ -56,10 +54,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # A virtual environment: the same layout on the official Python image and on a Debian python3
 # (which refuses system-wide pip installs); pip itself is removed once it has done its job.
-RUN --mount=type=bind,from=builder,source=/dist,target=/dist \
-    python3 -m venv /opt/ecsdeploy \
-    && /opt/ecsdeploy/bin/pip install --no-cache-dir /dist/*.whl \
-    && /opt/ecsdeploy/bin/pip uninstall --yes --quiet pip
+# (COPY rather than RUN --mount=from=builder: buildah loses that mount when the builder stage
+# comes from its cache; the wheel is a few hundred kilobytes.)
+COPY --from=builder /dist/ /tmp/dist/
+RUN python3 -m venv /opt/ecsdeploy \
+    && /opt/ecsdeploy/bin/pip install --no-cache-dir /tmp/dist/*.whl \
+    && /opt/ecsdeploy/bin/pip uninstall --yes --quiet pip \
+    && rm -r /tmp/dist
 
 # Drone runs plugins in the cloned workspace, which the plugin only reads: no root needed.
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin ecsdeploy

@@ -83,9 +83,8 @@ def image(session: nox.Session) -> None:
     )
     assert isinstance(version, str)
     version = version.strip()
-    # Both stages build on the host's architecture where they can: only the final stage, where
-    # pip installs each dependency for the target, runs under emulation.
-    builder = _debian_base(session, "amd64")
+    # podman takes the builder stage's --platform=$BUILDPLATFORM as the target's, so under
+    # --arch arm64 both stages run under qemu (docker buildx builds the wheel natively).
     built = []
     for arch in architectures:
         base = _debian_base(session, arch)
@@ -97,7 +96,6 @@ def image(session: nox.Session) -> None:
             "--pull=never",
             f"--arch={arch}",
             f"--build-arg=PYTHON_IMAGE={base}",
-            f"--build-arg=BUILDER_IMAGE={builder}",
             f"--build-arg=VERSION={version}",
             *_pip_build_options(),
             f"--tag={reference}",

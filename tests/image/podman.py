@@ -29,7 +29,7 @@ class ImageUnderTest:
 
     def run(
         self,
-        environ: Mapping[str, str] = {},  # noqa: B006  (never mutated)
+        environ: Mapping[str, str] = {},
         *,
         entrypoint: Sequence[str] = (),
         timeout: float = 240,
