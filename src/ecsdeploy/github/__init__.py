@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from functools import partial
 
 import anyio
 
@@ -69,7 +68,14 @@ def _report(environ: Mapping[str, str]) -> Report:
     try:
         inputs = ActionInputs.from_environ(environ)
         presenter = LogPresenter(lines("console"))
-        return anyio.run(run_until_signalled, partial(run, inputs, presenter, environ))
+        reports: list[Report] = []
+
+        async def deploy() -> int:
+            reports.append(await run(inputs, presenter, environ))
+            return reports[-1].exit_code
+
+        anyio.run(run_until_signalled, deploy)
+        return reports[-1]
     except Interrupted as exc:
         return Report(3, "INTERRUPTED", (), f"{exc}; the service's state is unknown, check it")
     except InputError as exc:
