@@ -4,7 +4,8 @@
 # Used by `nox -s image`; the README's "Building the image" section runs it by hand.
 set -euo pipefail
 
-packages=(podman runc mmdebstrap qemu-user-static binfmt-support)
+# arch-test comes with mmdebstrap as a recommendation; it is named because arm64 needs it.
+packages=(podman runc mmdebstrap qemu-user-static binfmt-support arch-test)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
@@ -13,7 +14,7 @@ done
 if ((${#missing[@]})); then
   echo "+ apt-get install ${missing[*]}"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
 # podman's default ulimits cannot be set in this kind of container: ask for none.
