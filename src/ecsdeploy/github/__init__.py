@@ -1,0 +1,95 @@
+"""The GitHub Action's entry point (`python -m ecsdeploy.github`, run by action.yml).
+
+Reads the INPUT_* variables (see `_inputs`), deploys with the Deployer, prints one log line per
+event, then writes the step's outputs, the job summary and an `::error::` annotation per failed
+service. Exit codes are every front's: 0 succeeded, 1 failed and rolled back (or rollback
+disabled), 2 bad input (nothing changed), 3 rollback failed or state unknown.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+import anyio
+
+from ecsdeploy._deployer import Deployer
+from ecsdeploy._models import Target
+from ecsdeploy._releasefile import load_release
+from ecsdeploy.cli._logs import configure_library_logging, lines
+from ecsdeploy.cli._presenter import LogPresenter
+from ecsdeploy.cli._signals import Interrupted, run_until_signalled
+from ecsdeploy.drone._assume_role import assumed_session
+from ecsdeploy.exceptions import AwsError, InputError
+from ecsdeploy.github._inputs import ActionInputError, ActionInputs
+from ecsdeploy.github._report import Report, rows_of_deploys, rows_of_release
+
+__all__ = ["ActionInputError", "ActionInputs", "Report", "main", "run"]
+
+
+async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[str, str]) -> Report:
+    """Deploy what the inputs ask for; the report of it."""
+    # A release file is read (and any mistake in it reported) before any AWS call.
+    release = (
+        load_release(inputs.release_file, overrides=inputs.release_overrides(), environ=environ)
+        if inputs.release_file
+        else None
+    )
+    session = (
+        await assumed_session(inputs.role_arn, region=inputs.region) if inputs.role_arn else None
+    )
+    async with Deployer(
+        session=session,
+        region=inputs.region,
+        endpoint_url=inputs.endpoint_url,
+        settings=inputs.deploy_settings(),
+        listeners=[presenter],
+    ) as deployer:
+        if release is not None:
+            released = await deployer.release(release)
+            presenter.release_result(released)
+            return Report(
+                released.exit_code,
+                released.outcome.value,
+                rows_of_release(released),
+                released.error,
+            )
+        assert inputs.cluster is not None
+        targets = [Target(inputs.cluster, s, inputs.changes) for s in inputs.services]
+        results = await deployer.deploy_many(targets)
+        presenter.deploy_results(results)
+        worst = max(results, key=lambda r: r.exit_code)
+        outcome = "BAD_INPUT" if worst.exit_code == 2 else worst.outcome.value
+        return Report(worst.exit_code, outcome, rows_of_deploys(results))
+
+
+def _report(environ: Mapping[str, str]) -> Report:
+    try:
+        inputs = ActionInputs.from_environ(environ)
+        presenter = LogPresenter(lines("console"))
+        reports: list[Report] = []
+
+        async def deploy() -> int:
+            reports.append(await run(inputs, presenter, environ))
+            return reports[-1].exit_code
+
+        anyio.run(run_until_signalled, deploy)
+        return reports[-1]
+    except Interrupted as exc:
+        return Report(3, "INTERRUPTED", (), f"{exc}; the service's state is unknown, check it")
+    except InputError as exc:
+        return Report(2, "BAD_INPUT", (), str(exc))
+    except AwsError as exc:
+        return Report(3, "UNKNOWN", (), f"{exc}; the service's state is unknown, check it")
+
+
+def main(environ: Mapping[str, str] | None = None) -> int:
+    """Run the action with `environ` (default: the process environment); the exit code."""
+    environ = os.environ if environ is None else environ
+    configure_library_logging("console")
+    report = _report(environ)
+    if report.error:
+        print(f"Error: {report.error}", file=sys.stderr)
+    report.write(environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY"))
+    return report.exit_code
