@@ -102,3 +102,14 @@ def test_an_unhealthy_one_off_task_keeps_running() -> None:
     described = _describe(sim, task)
     assert (described["lastStatus"], described["healthStatus"]) == ("RUNNING", "UNHEALTHY")
     assert described["desiredStatus"] == "RUNNING"
+
+
+def test_run_task_refuses_a_count_of_zero() -> None:
+    """ "RunTask" (API reference): count is 1 to 10 tasks; 0 starts nothing and is refused."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError) as refused:
+        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=0)
+    assert refused.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
