@@ -72,13 +72,20 @@ def clients(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     tools = Path(session.create_tmp()) / "tools"
-    session.run("uv", "venv", "--quiet", "--allow-existing", str(tools), external=True)
     python = tools / "bin" / "python"
-    session.run(
-        "uv", "pip", "install", "--quiet", "--upgrade", "--python", str(python),
-        "awscli", "boto3", "ecs-deploy",
-        external=True,
-    )  # fmt: skip
+    clients = ("awscli", "boto3", "ecs-deploy")
+    if shutil.which("uv"):
+        session.run("uv", "venv", "--quiet", "--allow-existing", str(tools), external=True)
+        session.run(
+            "uv", "pip", "install", "--quiet", "--upgrade", "--python", str(python), *clients,
+            external=True,
+        )  # fmt: skip
+    else:
+        # A CI machine with only pip and nox: the standard library's venv and pip do it too.
+        session.run("python", "-m", "venv", str(tools))
+        session.run(
+            str(python), "-m", "pip", "install", "--quiet", "--upgrade", *clients, external=True
+        )
     env = {"ECSDEPLOY_CLIENTS_BIN": str(tools / "bin")}
     if shutil.which("node") and shutil.which("npm"):
         node = Path(session.create_tmp()) / "node"
