@@ -625,10 +625,7 @@ class DeploymentMachine:
             if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
                 await self._send_rollback(log)
-            elif primary.get("taskDefinition") in self._watch_context().rollback_arns and (
-                primary.get("id") == (self._rollback.deployment_id if self._rollback else None)
-                or ecs_rolls_back(current or {})
-            ):
+            elif self._is_ecs_rollback(primary, current or {}):
                 # ECS got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
                 self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
@@ -651,7 +648,10 @@ class DeploymentMachine:
             newest_seen = max(newest_seen, newest_update(service))
             primary = primary_of(service)
             if primary is not None and primary.get("id") != self._deployment_id:
-                if self._rollback_deployment_id is None:
+                ours_sent = log.sent and primary.get("taskDefinition") == self._rollback_arn
+                if self._rollback_deployment_id is None and (
+                    ours_sent or self._is_ecs_rollback(primary, service)
+                ):
                     self._rollback_deployment_id = str(primary["id"])
                 if primary["id"] == self._rollback_deployment_id:
                     observation = _observation_of(target, service, primary, self._started_at)
@@ -675,6 +675,16 @@ class DeploymentMachine:
                         f"(deployment {primary.get('id')}) meanwhile"
                     )
             await anyio.sleep(self.settings.poll_interval)
+
+    def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """This PRIMARY is ECS's rollback of ours: the previous deployment again (same id), or
+        a deployment of the rollback target on a service ECS is configured to roll back.
+        Anything else is someone else's deployment, never to be taken for our rollback."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        if primary.get("id") is not None and primary.get("id") == previous:
+            return True
+        back = primary.get("taskDefinition") in self._watch_context().rollback_arns
+        return back and ecs_rolls_back(service)
 
     async def _send_rollback(self, log: _RollbackLog) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""

@@ -1,0 +1,75 @@
+"""Adversarial review of WATCH and ROLLBACK (review 9a): each test reproduces a bug found in the
+watch/rollback logic, end to end on the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from ecsdeploy import Deployer, DeployEvent, ImageChange, Outcome, Phase, Target
+from ecsdeploy.sim import Simulator
+from tests.deployer.conftest import CLUSTER, Services
+
+pytestmark = pytest.mark.anyio
+
+CRASH = {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+BLIND = {"operation": "DescribeServices", "error": "ServerException"}
+
+
+def to(image: str, service: str = "webapp") -> Target:
+    return Target(CLUSTER, service, [ImageChange("nginx", image)])
+
+
+def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
+    """A listener that runs `action` the first time the deployment enters `phase`."""
+    done = False
+
+    def listener(event: DeployEvent) -> None:
+        nonlocal done
+        if not done and event.kind == "phase" and event.phase is phase:
+            done = True
+            action()
+
+    return listener
+
+
+async def register(services: Services, image: str) -> str:
+    registered = await services.ecs.register_task_definition(
+        family="webapp",
+        containerDefinitions=[{"name": "nginx", "image": image, "essential": True, "memory": 128}],
+    )
+    return registered["taskDefinition"]["taskDefinitionArn"]
+
+
+async def test_a_hotfix_before_ecs_rollback_is_read_is_superseded_not_a_failed_rollback(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """ECS is rolling ours back and a human's hotfix lands first: SUPERSEDED, left alone, never
+    ROLLBACK_FAILED telling the human to roll back over their own hotfix."""
+    await services.create(breaker=True, breaker_rollback=True)
+    sim.add_rule(CRASH)
+    hotfix = await register(services, "myorg/nginx:hotfix")
+    rolling_back = anyio.Event()
+
+    def go_blind() -> None:
+        sim.add_rule(BLIND)  # the rollback's first reads fail: the hotfix lands meanwhile
+        rolling_back.set()
+
+    deployer.subscribe(once_in(Phase.ROLLBACK, go_blind))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash")))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await rolling_back.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=hotfix)
+        sim.clear_rules()
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert "left alone" in result.reason
+    assert await services.task_definition() == hotfix
