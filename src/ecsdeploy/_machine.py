@@ -648,32 +648,44 @@ class DeploymentMachine:
             newest_seen = max(newest_seen, newest_update(service))
             primary = primary_of(service)
             if primary is not None and primary.get("id") != self._deployment_id:
-                ours_sent = log.sent and primary.get("taskDefinition") == self._rollback_arn
-                if self._rollback_deployment_id is None and (
-                    ours_sent or self._is_ecs_rollback(primary, service)
-                ):
-                    self._rollback_deployment_id = str(primary["id"])
-                if primary["id"] == self._rollback_deployment_id:
-                    observation = _observation_of(target, service, primary, self._started_at)
-                    self._history.add_events(observation.events)
-                    self._publish(observation)
-                    verdict = combine(await evaluate_checks(checks, observation))
-                    failed_tasks = int(primary.get("failedTasks", 0) or 0)
-                    limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
-                    if failed_tasks >= limit:
-                        return f"the rollback deployment had {failed_tasks} failed tasks"
-                    if verdict.status is Status.HEALTHY:
-                        if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
-                            return f"the service settled on {primary.get('taskDefinition')}"
-                        return None
-                    if verdict.status is Status.FAILED:
-                        return verdict.reason
-                    log.problem = verdict.reason
-                else:
-                    raise _SomeoneElse(
-                        f"someone else deployed {primary.get('taskDefinition')} "
-                        f"(deployment {primary.get('id')}) meanwhile"
+                if primary["id"] != self._rollback_deployment_id:
+                    ours_sent = (
+                        log.sent
+                        and self._rollback_deployment_id is None
+                        and primary.get("taskDefinition") == self._rollback_arn
                     )
+                    if not (ours_sent or self._is_ecs_rollback(primary, service)):
+                        raise _SomeoneElse(
+                            f"someone else deployed {primary.get('taskDefinition')} "
+                            f"(deployment {primary.get('id')}) meanwhile"
+                        )
+                    # Ours, or ECS's rollback (also of our rollback deployment): follow it.
+                    self._rollback_deployment_id = str(primary["id"])
+                observation = _observation_of(target, service, primary, self._started_at)
+                self._history.add_events(observation.events)
+                self._publish(observation)
+                verdict = combine(await evaluate_checks(checks, observation))
+                if verdict.status is Status.HEALTHY:
+                    if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
+                        return f"the service settled on {primary.get('taskDefinition')}"
+                    return None
+                failed_tasks = int(primary.get("failedTasks", 0) or 0)
+                limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
+                if verdict.status is Status.FAILED or failed_tasks >= limit:
+                    # Not the end: the failures may be transient (a registry's rate limit), and
+                    # a rollback keeps trying until its own deadline.
+                    detail = verdict.reason if verdict.status is Status.FAILED else "failing"
+                    log.problem = (
+                        f"the rollback deployment {primary['id']} had {failed_tasks} failed "
+                        f"tasks ({detail})"
+                    )
+                    if primary.get("rolloutState") == "FAILED" and not self._ecs_takes_over(
+                        primary, service
+                    ):
+                        # ECS stopped launching it: deploy the rollback target again.
+                        await self._send_rollback(log, force=True)
+                else:
+                    log.problem = verdict.reason
             await anyio.sleep(self.settings.poll_interval)
 
     def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
@@ -686,12 +698,22 @@ class DeploymentMachine:
         back = primary.get("taskDefinition") in self._watch_context().rollback_arns
         return back and ecs_rolls_back(service)
 
-    async def _send_rollback(self, log: _RollbackLog) -> None:
+    def _ecs_takes_over(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """ECS will roll this FAILED rollback deployment back by itself (it never rolls back
+        its own rollback: the previous deployment made PRIMARY again)."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        return ecs_rolls_back(service) and primary.get("id") != previous
+
+    async def _send_rollback(self, log: _RollbackLog, *, force: bool = False) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""
+        extra = {"forceNewDeployment": True} if force else {}
         while True:
             try:
                 service = await self._gateway.update_service(
-                    self.target.cluster, self.target.service, taskDefinition=self._rollback_arn
+                    self.target.cluster,
+                    self.target.service,
+                    taskDefinition=self._rollback_arn,
+                    **extra,
                 )
             except EcsDeployError as exc:
                 log.send_errors.append(str(exc))

@@ -73,3 +73,57 @@ async def test_a_hotfix_before_ecs_rollback_is_read_is_superseded_not_a_failed_r
     assert result.rolled_back_by is None
     assert "left alone" in result.reason
     assert await services.task_definition() == hotfix
+
+
+THROTTLED_PULLS = {
+    "image": "myorg/nginx:1.0",
+    "behavior": "pull_error",
+    "reason": "CannotPullContainerError: toomanyrequests: You have reached your pull rate limit",
+}
+
+
+@pytest.mark.parametrize(
+    ("breaker", "until"),
+    [(False, "IN_PROGRESS"), (True, "FAILED")],
+    ids=["failing-tasks", "stopped-by-ecs-breaker"],
+)
+async def test_a_rollback_whose_first_tasks_fail_transiently_still_completes(
+    deployer: Deployer, services: Services, sim: Simulator, breaker: bool, until: str
+) -> None:
+    """Rate-limited pulls fail the rollback's first tasks, then clear: ROLLED_BACK (deployed
+    again if ECS's breaker stopped it), never an early ROLLBACK_FAILED saying the service may
+    still run the broken revision."""
+    # minimumHealthyPercent 0: the old tasks are gone, so the rollback must start new ones.
+    old = await services.create(
+        image="myorg/nginx:1.0", minimum_healthy=0, breaker=breaker, breaker_rollback=False
+    )
+    sim.add_rule(CRASH)
+    rolling_back = anyio.Event()
+
+    def throttle_pulls() -> None:
+        sim.add_rule(THROTTLED_PULLS)
+        rolling_back.set()
+
+    deployer.subscribe(once_in(Phase.ROLLBACK, throttle_pulls))
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:crash")))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await rolling_back.wait()
+        while True:  # the rollback deployment's first three tasks fail
+            primary = (await services.describe())["deployments"][0]
+            if (
+                primary["taskDefinition"] == old
+                and int(primary.get("failedTasks", 0)) >= 3
+                and primary["rolloutState"] == until
+            ):
+                break
+            await anyio.sleep(0.01)
+        sim.clear_rules()  # the registry's rate limit is over
+    (result,) = results
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rolled_back_by == "ecsdeploy"
+    assert await services.task_definition() == old
