@@ -58,6 +58,7 @@ from ecsdeploy._watch import (
     is_stale,
     newest_update,
     out_of_checks,
+    suspected,
     timed_out,
 )
 from ecsdeploy.checks import (
@@ -183,6 +184,8 @@ class DeploymentMachine:
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
         self._rollback_deployment_id: str | None = None
+        #: WATCH's latest fresh reads showed someone else's deployment, not yet confirmed.
+        self._someone_else_suspected = False
         self._notes: list[str] = []
         self._history = History()
         self._emitted_events = 0
@@ -544,6 +547,7 @@ class DeploymentMachine:
                     observation = await watch.next()
                     self._publish(observation)
                     state, end, judge = assess(state, context, observation)
+                    self._someone_else_suspected = suspected(state) is EndKind.SUPERSEDED
                     if end is None and judge:
                         verdict = await self._judge(checks, observation)
                         state, end = conclude(state, context, observation, verdict)
@@ -613,14 +617,7 @@ class DeploymentMachine:
         target = self.target
         newest_seen = 0.0
         if not ecs_rolling_back:
-            current = await self._read_once(log)
-            if current is not None and is_stale(
-                current,
-                newest_seen=0.0,
-                created_at=self._created_at,
-                ours=self._deployment_id or "",
-            ):
-                current = None  # an answer from before our deployment tells nothing
+            current = await self._first_read(log)
             primary = primary_of(current) if current is not None else None
             if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
@@ -686,6 +683,26 @@ class DeploymentMachine:
                         await self._send_rollback(log, force=True)
                 else:
                     log.problem = verdict.reason
+            await anyio.sleep(self.settings.poll_interval)
+
+    async def _first_read(self, log: _RollbackLog) -> dict[str, Any] | None:
+        """The service before the rollback's UpdateService, or None when it cannot be read.
+
+        Failed reads do not hold the rollback back (the revision to go back to is known),
+        unless WATCH's latest reads showed someone else's deployment: then a blind rollback
+        could go over it, so we keep reading until the rollback's deadline.
+        """
+        while True:
+            current = await self._read_once(log)
+            if current is not None and is_stale(
+                current,
+                newest_seen=0.0,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                current = None  # an answer from before our deployment tells nothing
+            if current is not None or not self._someone_else_suspected:
+                return current
             await anyio.sleep(self.settings.poll_interval)
 
     def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:

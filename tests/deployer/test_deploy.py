@@ -214,7 +214,8 @@ async def test_a_rollback_that_fails_is_rollback_failed(
     settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=3)
     result = await deployer.deploy(nginx_to("myorg/nginx:crash-4"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
-    assert "not back on" in result.reason and "within 3s" in result.reason
+    assert "not back on" in result.reason
+    assert "within 3s" in result.reason
     assert result.exit_code == 3
     assert result.needs_attention
     assert old in result.reason

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, ImageChange, Outcome, Phase, Target
+from ecsdeploy import Deployer, DeployEvent, DeploySettings, ImageChange, Outcome, Phase, Target
 from ecsdeploy.sim import Simulator
 from tests.deployer.conftest import CLUSTER, Services
 
@@ -127,3 +127,32 @@ async def test_a_rollback_whose_first_tasks_fail_transiently_still_completes(
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert await services.task_definition() == old
+
+
+async def test_a_timed_out_watch_that_saw_someone_else_never_rolls_back_blind(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """WATCH timed out while a hotfix over ours was being confirmed and the rollback's first
+    reads fail: the rollback waits for a read, sees the hotfix, leaves it (SUPERSEDED)."""
+    await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    hotfix = await register(services, "myorg/nginx:hotfix")
+    watching = anyio.Event()
+    deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    # More failures than one read's retry budget (8 attempts): the rollback's first read fails.
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule({**BLIND, "count": 12})))
+
+    settings = DeploySettings(timeout=1.5, poll_interval=1.0, rollback_timeout=30)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:slow"), settings=settings))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=hotfix)
+    (result,) = results
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rolled_back_by is None
+    assert await services.task_definition() == hotfix
