@@ -184,6 +184,8 @@ class DeploymentMachine:
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
         self._rollback_deployment_id: str | None = None
+        #: Rollback deployments of ours that a later one of ours replaced.
+        self._left_behind: set[str] = set()
         #: WATCH's latest fresh reads showed someone else's deployment, not yet confirmed.
         self._someone_else_suspected = False
         self._notes: list[str] = []
@@ -644,7 +646,9 @@ class DeploymentMachine:
                 continue
             newest_seen = max(newest_seen, newest_update(service))
             primary = primary_of(service)
-            if primary is not None and primary.get("id") != self._deployment_id:
+            if primary is not None and primary["id"] in self._left_behind:
+                pass  # a lagging answer: that deployment of ours was replaced since
+            elif primary is not None and primary.get("id") != self._deployment_id:
                 if primary["id"] != self._rollback_deployment_id:
                     ours_sent = (
                         log.sent
@@ -739,6 +743,8 @@ class DeploymentMachine:
                 continue
             log.sent = True
             primary = primary_of(service)
+            if self._rollback_deployment_id is not None:
+                self._left_behind.add(self._rollback_deployment_id)
             self._rollback_deployment_id = str(primary["id"]) if primary else None
             return
 
