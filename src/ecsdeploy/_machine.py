@@ -707,6 +707,11 @@ class DeploymentMachine:
                 current = None  # an answer from before our deployment tells nothing
             if current is not None or not self._someone_else_suspected:
                 return current
+            log.problem = (
+                "the rollback was not sent: WATCH's last reads showed someone else's deployment "
+                "and the service could not be read to confirm it; check the service before "
+                "rolling back by hand"
+            )
             await anyio.sleep(self.settings.poll_interval)
 
     def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:

@@ -156,3 +156,32 @@ async def test_a_timed_out_watch_that_saw_someone_else_never_rolls_back_blind(
     assert result.outcome is Outcome.SUPERSEDED, result.reason
     assert result.rolled_back_by is None
     assert await services.task_definition() == hotfix
+
+
+async def test_a_rollback_that_cannot_rule_out_someone_else_fails_at_its_deadline_unsent(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """WATCH timed out seeing a hotfix it could not confirm and reads never come back: nothing
+    is sent over the hotfix; ROLLBACK_FAILED at the deadline says to check before acting."""
+    await services.create()
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    hotfix = await register(services, "myorg/nginx:hotfix")
+    watching = anyio.Event()
+    deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    deployer.subscribe(once_in(Phase.ROLLBACK, lambda: sim.add_rule(BLIND)))
+    settings = DeploySettings(timeout=1.5, poll_interval=1.0, rollback_timeout=2)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await deployer.deploy(to("myorg/nginx:slow"), settings=settings))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deploy)
+        await watching.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="webapp", taskDefinition=hotfix)
+    sim.clear_rules()
+    (result,) = results
+    assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
+    assert "the rollback was not sent" in result.reason
+    assert "UpdateService to the rollback target was accepted" not in result.reason
+    assert await services.task_definition() == hotfix
