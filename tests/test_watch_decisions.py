@@ -18,6 +18,7 @@ from ecsdeploy._watch import (
     assess,
     conclude,
     success_reason,
+    suspected,
 )
 
 OURS = "ecs-svc/ours"
@@ -440,3 +441,15 @@ def test_ecs_failing_ours_then_rolling_back_is_one_confirmed_ending() -> None:
     end, index = run([failing, ecs_real_shape(T[1]), ecs_real_shape(T[2])])
     assert end is not None
     assert (end.kind, end.ecs_rolling_back, index) == (EndKind.FAILED, True, 2)
+
+
+def test_an_unconfirmed_supersession_is_suspected_until_ours_is_seen_again() -> None:
+    """Reads showing someone else's deployment leave it suspected (the rollback must not go
+    out blind over it) until a fresh read shows ours PRIMARY again."""
+    state = WatchState()
+    suspicions = []
+    for observation in [superseded(T[0]), superseded(T[1]), rolling(T[2]), missing(T[3])]:
+        state, end, _ = assess(state, CONTEXT, observation)
+        assert end is None
+        suspicions.append(suspected(state))
+    assert suspicions == [EndKind.SUPERSEDED, EndKind.SUPERSEDED, None, EndKind.GONE]

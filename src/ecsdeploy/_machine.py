@@ -58,6 +58,7 @@ from ecsdeploy._watch import (
     is_stale,
     newest_update,
     out_of_checks,
+    suspected,
     timed_out,
 )
 from ecsdeploy.checks import (
@@ -183,6 +184,10 @@ class DeploymentMachine:
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
         self._rollback_deployment_id: str | None = None
+        #: Rollback deployments of ours that a later one of ours replaced.
+        self._left_behind: set[str] = set()
+        #: WATCH's latest fresh reads showed someone else's deployment, not yet confirmed.
+        self._someone_else_suspected = False
         self._notes: list[str] = []
         self._history = History()
         self._emitted_events = 0
@@ -544,6 +549,7 @@ class DeploymentMachine:
                     observation = await watch.next()
                     self._publish(observation)
                     state, end, judge = assess(state, context, observation)
+                    self._someone_else_suspected = suspected(state) is EndKind.SUPERSEDED
                     if end is None and judge:
                         verdict = await self._judge(checks, observation)
                         state, end = conclude(state, context, observation, verdict)
@@ -613,22 +619,12 @@ class DeploymentMachine:
         target = self.target
         newest_seen = 0.0
         if not ecs_rolling_back:
-            current = await self._read_once(log)
-            if current is not None and is_stale(
-                current,
-                newest_seen=0.0,
-                created_at=self._created_at,
-                ours=self._deployment_id or "",
-            ):
-                current = None  # an answer from before our deployment tells nothing
+            current = await self._first_read(log)
             primary = primary_of(current) if current is not None else None
             if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
                 await self._send_rollback(log)
-            elif primary.get("taskDefinition") in self._watch_context().rollback_arns and (
-                primary.get("id") == (self._rollback.deployment_id if self._rollback else None)
-                or ecs_rolls_back(current or {})
-            ):
+            elif self._is_ecs_rollback(primary, current or {}):
                 # ECS got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
                 self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
@@ -650,38 +646,100 @@ class DeploymentMachine:
                 continue
             newest_seen = max(newest_seen, newest_update(service))
             primary = primary_of(service)
-            if primary is not None and primary.get("id") != self._deployment_id:
-                if self._rollback_deployment_id is None:
-                    self._rollback_deployment_id = str(primary["id"])
-                if primary["id"] == self._rollback_deployment_id:
-                    observation = _observation_of(target, service, primary, self._started_at)
-                    self._history.add_events(observation.events)
-                    self._publish(observation)
-                    verdict = combine(await evaluate_checks(checks, observation))
-                    failed_tasks = int(primary.get("failedTasks", 0) or 0)
-                    limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
-                    if failed_tasks >= limit:
-                        return f"the rollback deployment had {failed_tasks} failed tasks"
-                    if verdict.status is Status.HEALTHY:
-                        if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
-                            return f"the service settled on {primary.get('taskDefinition')}"
-                        return None
-                    if verdict.status is Status.FAILED:
-                        return verdict.reason
-                    log.problem = verdict.reason
-                else:
-                    raise _SomeoneElse(
-                        f"someone else deployed {primary.get('taskDefinition')} "
-                        f"(deployment {primary.get('id')}) meanwhile"
+            if primary is not None and primary["id"] in self._left_behind:
+                pass  # a lagging answer: that deployment of ours was replaced since
+            elif primary is not None and primary.get("id") != self._deployment_id:
+                if primary["id"] != self._rollback_deployment_id:
+                    ours_sent = (
+                        log.sent
+                        and self._rollback_deployment_id is None
+                        and primary.get("taskDefinition") == self._rollback_arn
                     )
+                    if not (ours_sent or self._is_ecs_rollback(primary, service)):
+                        raise _SomeoneElse(
+                            f"someone else deployed {primary.get('taskDefinition')} "
+                            f"(deployment {primary.get('id')}) meanwhile"
+                        )
+                    # Ours, or ECS's rollback (also of our rollback deployment): follow it.
+                    self._rollback_deployment_id = str(primary["id"])
+                observation = _observation_of(target, service, primary, self._started_at)
+                self._history.add_events(observation.events)
+                self._publish(observation)
+                verdict = combine(await evaluate_checks(checks, observation))
+                if verdict.status is Status.HEALTHY:
+                    if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
+                        return f"the service settled on {primary.get('taskDefinition')}"
+                    return None
+                failed_tasks = int(primary.get("failedTasks", 0) or 0)
+                limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
+                if verdict.status is Status.FAILED or failed_tasks >= limit:
+                    # Not the end: the failures may be transient (a registry's rate limit), and
+                    # a rollback keeps trying until its own deadline.
+                    detail = verdict.reason if verdict.status is Status.FAILED else "failing"
+                    log.problem = (
+                        f"the rollback deployment {primary['id']} had {failed_tasks} failed "
+                        f"tasks ({detail})"
+                    )
+                    if primary.get("rolloutState") == "FAILED" and not self._ecs_takes_over(
+                        primary, service
+                    ):
+                        # ECS stopped launching it: deploy the rollback target again.
+                        await self._send_rollback(log, force=True)
+                else:
+                    log.problem = verdict.reason
             await anyio.sleep(self.settings.poll_interval)
 
-    async def _send_rollback(self, log: _RollbackLog) -> None:
+    async def _first_read(self, log: _RollbackLog) -> dict[str, Any] | None:
+        """The service before the rollback's UpdateService, or None when it cannot be read.
+
+        Failed reads do not hold the rollback back (the revision to go back to is known),
+        unless WATCH's latest reads showed someone else's deployment: then a blind rollback
+        could go over it, so we keep reading until the rollback's deadline.
+        """
+        while True:
+            current = await self._read_once(log)
+            if current is not None and is_stale(
+                current,
+                newest_seen=0.0,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                current = None  # an answer from before our deployment tells nothing
+            if current is not None or not self._someone_else_suspected:
+                return current
+            log.problem = (
+                "the rollback was not sent: WATCH's last reads showed someone else's deployment "
+                "and the service could not be read to confirm it; check the service before "
+                "rolling back by hand"
+            )
+            await anyio.sleep(self.settings.poll_interval)
+
+    def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """This PRIMARY is ECS's rollback of ours: the previous deployment again (same id), or
+        a deployment of the rollback target on a service ECS is configured to roll back.
+        Anything else is someone else's deployment, never to be taken for our rollback."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        if primary.get("id") is not None and primary.get("id") == previous:
+            return True
+        back = primary.get("taskDefinition") in self._watch_context().rollback_arns
+        return back and ecs_rolls_back(service)
+
+    def _ecs_takes_over(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """ECS will roll this FAILED rollback deployment back by itself (it never rolls back
+        its own rollback: the previous deployment made PRIMARY again)."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        return ecs_rolls_back(service) and primary.get("id") != previous
+
+    async def _send_rollback(self, log: _RollbackLog, *, force: bool = False) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""
+        extra = {"forceNewDeployment": True} if force else {}
         while True:
             try:
                 service = await self._gateway.update_service(
-                    self.target.cluster, self.target.service, taskDefinition=self._rollback_arn
+                    self.target.cluster,
+                    self.target.service,
+                    taskDefinition=self._rollback_arn,
+                    **extra,
                 )
             except EcsDeployError as exc:
                 log.send_errors.append(str(exc))
@@ -690,6 +748,8 @@ class DeploymentMachine:
                 continue
             log.sent = True
             primary = primary_of(service)
+            if self._rollback_deployment_id is not None:
+                self._left_behind.add(self._rollback_deployment_id)
             self._rollback_deployment_id = str(primary["id"]) if primary else None
             return
 

@@ -37,6 +37,7 @@ __all__ = [
     "is_stale",
     "newest_update",
     "reading_of",
+    "suspected",
     "timed_out",
 ]
 
@@ -314,6 +315,11 @@ def conclude(
             EndKind.FAILED, f"not healthy after {state.ticks} checks: {verdict.reason}"
         )
     return state, None
+
+
+def suspected(state: WatchState) -> EndKind | None:
+    """The ending the latest fresh reads suggest but have not confirmed yet, if any."""
+    return state.pending.end.kind if state.pending is not None else None
 
 
 def out_of_checks(state: WatchState, context: WatchContext) -> WatchEnd | None:

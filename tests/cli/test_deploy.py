@@ -88,7 +88,16 @@ def test_a_rollback_that_fails_exits_3(simulated: SimulatedEcs) -> None:
     simulated.add_rule(
         {"image": "myorg/nginx:crash-both", "behavior": "crash", "exit_code": 1, "after": 5}
     )
-    result = deploy(simulated, "--service", service, "--image", "nginx=myorg/nginx:crash-both")
+    # The rollback keeps trying until its deadline (the same as --timeout): keep it short.
+    result = deploy(
+        simulated,
+        "--service",
+        service,
+        "--image",
+        "nginx=myorg/nginx:crash-both",
+        "--timeout",
+        "3",
+    )
     assert result.exit_code == 3, result.stdout
     (final,) = results(result.stdout)
     assert final["outcome"] == "ROLLBACK_FAILED"

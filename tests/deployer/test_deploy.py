@@ -9,6 +9,7 @@ import structlog
 from ecsdeploy import (
     Deployer,
     DeployEvent,
+    DeploySettings,
     ImageChange,
     Outcome,
     Phase,
@@ -17,7 +18,7 @@ from ecsdeploy import (
 )
 from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from tests.deployer.conftest import CLUSTER, Services
+from tests.deployer.conftest import CLUSTER, POLL, Services
 
 pytestmark = pytest.mark.anyio
 
@@ -200,7 +201,8 @@ async def test_cancellation_mid_watch_still_rolls_back(
 async def test_a_rollback_that_fails_is_rollback_failed(
     deployer: Deployer, services: Services, sim: Simulator
 ) -> None:
-    """When the previous revision cannot come back either, say so: exit 3, with what to do."""
+    """When the previous revision cannot come back either, say so at the rollback's deadline:
+    exit 3, with what to do."""
     old = await services.create(image="myorg/nginx:1.0")
 
     def break_old_image(event: DeployEvent) -> None:
@@ -209,8 +211,11 @@ async def test_a_rollback_that_fails_is_rollback_failed(
 
     deployer.subscribe(break_old_image)
     sim.add_rule({"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5})
-    result = await deployer.deploy(nginx_to("myorg/nginx:crash-4"))
+    settings = DeploySettings(timeout=30, poll_interval=POLL, rollback_timeout=3)
+    result = await deployer.deploy(nginx_to("myorg/nginx:crash-4"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
+    assert "not back on" in result.reason
+    assert "within 3s" in result.reason
     assert result.exit_code == 3
     assert result.needs_attention
     assert old in result.reason
