@@ -51,9 +51,11 @@ def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent],
     "fault",
     [
         {"operation": "DescribeServices", "error": "missing", "count": 1},
+        # Several polls of MISSING in a row are still eventual consistency, not a deleted service.
+        {"operation": "DescribeServices", "error": "missing", "count": 6},
         {"operation": "DescribeServices", "error": "stale", "seconds": 600, "count": 2},
     ],
-    ids=["missing", "stale"],
+    ids=["missing", "missing-for-several-polls", "stale"],
 )
 async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
     deployer: Deployer, services: Services, sim: Simulator, fault: dict[str, object]
