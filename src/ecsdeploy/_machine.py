@@ -156,9 +156,15 @@ class DeploymentMachine:
         observer: ClusterObserver,
         registrar: Registrar,
         emit: Listener,
+        only_over: str | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
+        #: Deploy only while the service's PRIMARY runs this revision (a release's rollback of
+        #: what it deployed must never land on someone else's later deployment).
+        self.only_over = only_over
+        #: Set when PREFLIGHT found the PRIMARY on another revision than `only_over`.
+        self.found_instead: str | None = None
         self._gateway = gateway
         self._observer = observer
         self._registrar = registrar
@@ -433,6 +439,7 @@ class DeploymentMachine:
             cannot_roll = roll_room_problem(service)
             if cannot_roll is not None:
                 raise UnsupportedServiceError(f"{target}: {cannot_roll}")
+            self._check_only_over(service)
             busy = in_progress(service)
             if busy is None or not wait:
                 return service
@@ -445,6 +452,18 @@ class DeploymentMachine:
             self._log.info("ecsdeploy.preflight.waiting", in_progress=busy)
             self._emit("progress", f"waiting for deployment {busy} to finish")
             await anyio.sleep(self.settings.poll_interval)
+
+    def _check_only_over(self, service: Mapping[str, Any]) -> None:
+        if self.only_over is None:
+            return
+        primary = primary_of(service) or {}
+        running = str(primary.get("taskDefinition", ""))
+        if running != self.only_over:
+            self.found_instead = f"deployment {primary.get('id', '?')} ({running})"
+            raise _NotChanged(
+                f"the service runs {self.found_instead}, not {self.only_over}: someone deployed "
+                "since; not changed"
+            )
 
     async def _confirmed_service(self) -> dict[str, Any]:
         """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
