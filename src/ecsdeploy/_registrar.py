@@ -6,20 +6,22 @@ the same changes should share one revision rather than create near-identical one
 RegisterTaskDefinition is not idempotent: a call whose answer was lost (timeout, dropped
 connection, 5xx) may have registered a revision anyway. Each registration carries a unique token
 tag; before registering again, the family's newest revisions are searched for it for a while.
+A revision already at ECS's 50-tag limit has no room for the token: it is registered untagged,
+and a lost answer is looked for as a newest revision with exactly the same content.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
 import structlog
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG
+from ecsdeploy._taskdef import REGISTRATION_TOKEN_TAG, diff_revisions
 from ecsdeploy.exceptions import AwsUnavailableError, EcsDeployError
 
 __all__ = ["Registrar"]
@@ -33,6 +35,8 @@ SETTLE_SECONDS = 3.0
 LOOK_INTERVAL = 0.25
 #: Newest revisions of the family searched for the token (others may register meanwhile).
 REVISIONS_SEARCHED = 3
+#: ECS's limit on the tags of one resource (the token must not push a revision over it).
+MAX_TAGS = 50
 
 
 class Registrar:
@@ -79,11 +83,21 @@ class Registrar:
 async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any]) -> str:
     """Register `register_input` exactly once, even when answers are lost on the way."""
     token = uuid.uuid4().hex
+    tags = list(register_input.get("tags", []))
     tagged = dict(register_input)
-    tagged["tags"] = [
-        *register_input.get("tags", []),
-        {"key": REGISTRATION_TOKEN_TAG, "value": token},
-    ]
+    if len(tags) < MAX_TAGS:
+        tagged["tags"] = [*tags, {"key": REGISTRATION_TOKEN_TAG, "value": token}]
+
+        def is_ours(described: Mapping[str, Any]) -> bool:
+            found = {t.get("key"): t.get("value") for t in described.get("tags") or ()}
+            return found.get(REGISTRATION_TOKEN_TAG) == token
+    else:
+        # No room for the token: the same content is the best sign of our lost registration.
+        logger.info("ecsdeploy.register.untagged", reason=f"the revision has {len(tags)} tags")
+
+        def is_ours(described: Mapping[str, Any]) -> bool:
+            return not diff_revisions(described, register_input)
+
     family = str(register_input["family"])
     for attempt in range(1, REGISTER_ATTEMPTS + 1):
         try:
@@ -94,7 +108,7 @@ async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any])
             )
             if attempt == REGISTER_ATTEMPTS:
                 raise
-            found = await _find_token(gateway, family, token)
+            found = await _find_lost(gateway, family, is_ours)
             if found is not None:
                 logger.info("ecsdeploy.register.found_lost_revision", task_definition=found)
                 return found
@@ -103,8 +117,10 @@ async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any])
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-async def _find_token(gateway: EcsGateway, family: str, token: str) -> str | None:
-    """The revision registered with `token`, looked for while a lost call may still land."""
+async def _find_lost(
+    gateway: EcsGateway, family: str, is_ours: Callable[[Mapping[str, Any]], bool]
+) -> str | None:
+    """The revision a lost call registered, looked for while it may still land."""
     with anyio.move_on_after(SETTLE_SECONDS):
         while True:
             try:
@@ -116,8 +132,7 @@ async def _find_token(gateway: EcsGateway, family: str, token: str) -> str | Non
                         if number == revision
                         else await gateway.describe_task_definition_now(f"{family}:{number}")
                     )
-                    tags = {t.get("key"): t.get("value") for t in described.get("tags") or ()}
-                    if tags.get(REGISTRATION_TOKEN_TAG) == token:
+                    if is_ours(described):
                         return str(described["taskDefinition"]["taskDefinitionArn"])
             except EcsDeployError as exc:
                 logger.info("ecsdeploy.register.look_failed", family=family, error=str(exc))
