@@ -3,6 +3,8 @@ ECS's 50-tag limit or is left out (review of issue 9)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ecsdeploy import Deployer, DeploySettings, ImageChange, Outcome, RetryPolicy, Target
@@ -22,7 +24,7 @@ async def test_a_revision_with_fifty_tags_still_deploys(
 ) -> None:
     """A task definition already at ECS's 50-tag limit deploys; its tags are copied unchanged."""
     await services.create()
-    tags = [{"key": f"tag-{n}", "value": str(n)} for n in range(MAX_TAGS)]
+    tags: list[Any] = [{"key": f"tag-{n}", "value": str(n)} for n in range(MAX_TAGS)]
     full = await services.ecs.register_task_definition(
         family="webapp",
         containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:1.0", "memory": 128}],
@@ -46,7 +48,7 @@ async def test_a_lost_answer_for_a_revision_with_fifty_tags_registers_one_revisi
 ) -> None:
     """No room for the token: the lost registration is found by its content, not repeated."""
     await services.create()
-    tags = [{"key": f"tag-{n}", "value": str(n)} for n in range(MAX_TAGS)]
+    tags: list[Any] = [{"key": f"tag-{n}", "value": str(n)} for n in range(MAX_TAGS)]
     full = await services.ecs.register_task_definition(
         family="webapp",
         containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:1.0", "memory": 128}],
