@@ -188,6 +188,8 @@ class DeploymentMachine:
         self._copy_of: dict[str, Any] | None = None
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
+        #: The copy we registered as the rollback target, if any.
+        self._copy_arn: str | None = None
         self._rollback_deployment_id: str | None = None
         self._notes: list[str] = []
         self._history = History()
@@ -214,7 +216,7 @@ class DeploymentMachine:
         except anyio.get_cancelled_exc_class():
             if not self.phase.is_terminal:
                 with anyio.CancelScope(shield=True):
-                    await self.forget_revision()
+                    await self._forget_unchanged()
                 self._end(Phase.FAILED, f"cancelled during {self.phase.value}; nothing was changed")
             self._finish()
             raise
@@ -231,13 +233,13 @@ class DeploymentMachine:
             with anyio.CancelScope(shield=True):
                 await self._update()
         except _NotChanged as stop:
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, stop.reason)
             return
         except EcsDeployError as exc:
             # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, str(exc) if self._input_error else f"{exc}; nothing changed")
             return
         self._transition(Phase.WATCH, deployment_id=self._deployment_id)
@@ -492,6 +494,7 @@ class DeploymentMachine:
                 "as the rollback target"
             )
             self._copied_arns.add(self._rollback_arn)
+            self._copy_arn = copy_arn
             self._rollback = RollbackTarget(copy_arn, self._rollback.deployment_id, "")
         if not self._register_input:
             self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
@@ -728,6 +731,15 @@ class DeploymentMachine:
             if service is not None:
                 return service
             await anyio.sleep(self.settings.poll_interval)
+
+    async def _forget_unchanged(self) -> None:
+        """The deployment ended before changing the service: deregister what we registered for
+        it, the rollback target's copy included (a deregistered revision stays deregistered)."""
+        await self.forget_revision()
+        if self._copy_arn is None or self._changed or self._state_unknown:
+            return
+        with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
+            await self._registrar.release(self._gateway, self._copy_arn, user=self)
 
     async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""

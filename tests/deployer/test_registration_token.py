@@ -76,3 +76,19 @@ async def test_a_lost_answer_for_a_revision_with_fifty_tags_registers_one_revisi
     after = await services.revisions()
     assert len(after) == len(before) + 1, after
     assert await services.task_definition() == after[-1]
+
+
+async def test_a_deployment_that_changed_nothing_leaves_no_copy_behind(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """The deregistered revision's copy is deregistered again when UpdateService never landed."""
+    old = await services.create()
+    await services.ecs.deregister_task_definition(taskDefinition=old)
+    sim.add_rule({"operation": "UpdateService", "error": "ServerException"})
+    result = await deployer.deploy(Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]))
+    sim.clear_rules()
+    assert result.outcome is Outcome.FAILED
+    assert not result.changed
+    assert "nothing changed" in result.reason
+    assert await services.task_definition() == old
+    assert await services.revisions() == []
