@@ -10,7 +10,7 @@ import anyio
 import structlog
 
 from ecsdeploy._machine import DeploymentMachine
-from ecsdeploy._models import Target
+from ecsdeploy._models import Outcome, Target
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployPlan, DeployResult
@@ -204,6 +204,18 @@ class _ReleaseRun:
                     await anyio.sleep(machine.settings.poll_interval)
             result = rollback.result if rollback is not None else None
             if result is None:  # cancelled by its deadline before it could even start
+                return
+            if result.outcome is Outcome.SUPERSEDED:
+                # Someone deployed over the rollback itself: theirs now, not a failed rollback.
+                until = anyio.current_time() + timeout
+                self._superseded[original.key] = (
+                    await self._someone_else(machine, until=until) or result.reason
+                )
+                logger.warning(
+                    "ecsdeploy.release.superseded",
+                    service=str(original),
+                    reason=self._superseded[original.key],
+                )
                 return
             self._rollbacks[original.key] = _with_reason(result, why)
             if result.succeeded:

@@ -98,3 +98,57 @@ async def test_a_guarded_deployment_changes_nothing_over_another_revision(
     assert machine.found_instead is not None
     assert hotfix_arn in machine.found_instead
     assert await services.task_definition("api") == hotfix_arn
+
+
+async def test_a_hotfix_over_the_release_rollback_is_superseded_not_a_failed_rollback(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Someone deploys over the release's rollback while it rolls out: SUPERSEDED, exit 1."""
+    await services.create("api", desired=1)
+    await services.create("worker", desired=1)
+    sim.add_rule({"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600})
+    stuck = Target(
+        CLUSTER,
+        "worker",
+        [ImageChange("nginx", "myorg/nginx:stuck")],
+        settings=DeploySettings(timeout=2, poll_interval=POLL, rollback_timeout=30),
+    )
+    api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
+    release = Release([Stage("one", [api]), Stage("two", [stuck])])
+    api_watches = 0
+    rollback_watching = anyio.Event()
+
+    def listener(event: DeployEvent) -> None:
+        nonlocal api_watches
+        if event.kind != "phase":
+            return
+        if event.target.service == "worker" and event.phase is Phase.ROLLED_BACK:
+            # The release's rollback of `api` (to the old image) will take its time.
+            sim.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 3600})
+        if event.target.service == "api" and event.phase is Phase.WATCH:
+            api_watches += 1
+            if api_watches == 2:
+                rollback_watching.set()
+
+    deployer.subscribe(listener)
+    results = []
+
+    async def run() -> None:
+        results.append(await deployer.release(release))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await rollback_watching.wait()
+        hotfix = await services.ecs.register_task_definition(
+            family="api",
+            containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:hotfix", "memory": 128}],
+        )
+        hotfix_arn = hotfix["taskDefinition"]["taskDefinitionArn"]
+        await services.ecs.update_service(cluster=CLUSTER, service="api", taskDefinition=hotfix_arn)
+    (result,) = results
+    assert await services.task_definition("api") == hotfix_arn
+    states = {s.target.service: s.state for s in result.services}
+    assert states == {"api": "SUPERSEDED", "worker": "ROLLED_BACK"}, [
+        s.reason for s in result.services
+    ]
+    assert result.exit_code == 1
