@@ -11,6 +11,7 @@ from ecsdeploy import (
     DeployEvent,
     DeploySettings,
     ImageChange,
+    Outcome,
     Phase,
     Release,
     Stage,
@@ -151,4 +152,45 @@ async def test_a_hotfix_over_the_release_rollback_is_superseded_not_a_failed_rol
     assert states == {"api": "SUPERSEDED", "worker": "ROLLED_BACK"}, [
         s.reason for s in result.services
     ]
+    assert result.exit_code == 1
+
+
+async def test_a_release_whose_only_service_changed_nothing_is_failed_not_rolled_back(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """UpdateService never landed: the release is FAILED (nothing to roll back), exit 1."""
+    old = await services.create("api", desired=1)
+    api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
+    sim.add_rule({"operation": "UpdateService", "error": "ServerException"})
+    result = await deployer.release(Release([Stage("one", [api])]))
+    sim.clear_rules()
+    assert await services.task_definition("api") == old
+    assert result.outcome is Outcome.FAILED, [s.reason for s in result.services]
+    assert result.exit_code == 1
+
+
+async def test_a_release_whose_only_service_was_superseded_says_so(
+    deployer: Deployer, services: Services, sim: Simulator
+) -> None:
+    """Someone deployed over the release's only service: the release is SUPERSEDED, not
+    ROLLED_BACK (nothing was rolled back)."""
+    old = await services.create("api", desired=1)
+    sim.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:slow")])
+    watching = anyio.Event()
+    deployer.subscribe(
+        lambda e: watching.set() if e.kind == "phase" and e.phase is Phase.WATCH else None
+    )
+    results = []
+
+    async def run() -> None:
+        results.append(await deployer.release(Release([Stage("one", [api])])))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await watching.wait()
+        await services.ecs.update_service(cluster=CLUSTER, service="api", taskDefinition=old)
+    (result,) = results
+    assert result.by_service()[f"{CLUSTER}/api"].state == "SUPERSEDED"
+    assert result.outcome is Outcome.SUPERSEDED
     assert result.exit_code == 1
