@@ -92,3 +92,41 @@ async def test_a_deployment_that_changed_nothing_leaves_no_copy_behind(
     assert "nothing changed" in result.reason
     assert await services.task_definition() == old
     assert await services.revisions() == []
+
+
+async def test_a_caller_not_allowed_to_tag_still_deploys_an_untagged_revision(
+    services: Services, sim: Simulator
+) -> None:
+    """No ecs:TagResource permission and no tags to copy: registered without the token."""
+    await services.create()
+    untagged = await services.ecs.register_task_definition(
+        family="webapp",
+        containerDefinitions=[{"name": "nginx", "image": "myorg/nginx:1.0", "memory": 128}],
+    )
+    untagged_arn = untagged["taskDefinition"]["taskDefinitionArn"]
+    await services.ecs.update_service(
+        cluster=CLUSTER, service="webapp", taskDefinition=untagged_arn
+    )
+    await sim.advance(600)
+    before = await services.revisions()
+    async with (
+        lossy_proxy(sim.endpoint_url, {}, deny_tagging=True) as proxy,
+        Deployer(
+            session=session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
+        result = await deployer.deploy(
+            Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])
+        )
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    after = await services.revisions()
+    assert len(after) == len(before) + 1, after
+    described = await services.ecs.describe_task_definition(
+        taskDefinition=after[-1], include=["TAGS"]
+    )
+    assert described["taskDefinition"]["containerDefinitions"][0]["image"] == "myorg/n:2"
+    assert not described.get("tags")
