@@ -9,16 +9,21 @@ leaves a service worse than it was found (exit 1); only if that return fails too
 
 from __future__ import annotations
 
+from typing import Any
+
+import anyio
 import click
 
+from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._models import Target
+from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.cli._aws import AwsOptions
 from ecsdeploy.cli._errors import run_async
 from ecsdeploy.cli._logs import LogFormat
 from ecsdeploy.cli._options import aws_options, output_options, settings_from, settings_options
 from ecsdeploy.cli._presenter import choose_presenter
 from ecsdeploy.cli._revisions import rollback_revision
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError, ServiceNotFoundError
 
 __all__ = ["rollback"]
 
@@ -71,7 +76,10 @@ def rollback(
         async with aws.deployer(settings=settings, listeners=[presenter]) as deployer:
             gateway = await deployer.gateway()
             try:
-                current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
+                described = await _confirmed_service(
+                    gateway, cluster, service, settings.poll_interval
+                )
+                current = str(described["taskDefinition"])
                 revision = await rollback_revision(gateway, current, to)
             except InputError:
                 raise
@@ -86,3 +94,21 @@ def rollback(
         return result.exit_code
 
     run_async(main, mutating=True)
+
+
+async def _confirmed_service(
+    gateway: EcsGateway, cluster: str, service: str, poll_interval: float
+) -> dict[str, Any]:
+    """The service; "not found" only when ECS keeps saying so (one MISSING answer is ECS's
+    eventual consistency, as PREFLIGHT knows)."""
+    started = anyio.current_time()
+    reads = 0
+    while True:
+        try:
+            return await gateway.describe_service(cluster, service)
+        except ServiceNotFoundError:
+            reads += 1
+            waited = anyio.current_time() - started
+            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * poll_interval:
+                raise
+            await anyio.sleep(poll_interval)
