@@ -512,23 +512,45 @@ class DeploymentMachine:
             )
         except EcsDeployError as exc:
             # The call may have landed before the error: look before deciding nothing changed.
-            try:
-                service = await self._observer.describe_service(self.target.service)
-            except EcsDeployError as again:
-                self._state_unknown = True
-                raise _NotChanged(
-                    f"UpdateService failed ({exc}) and the service could not be read back "
-                    f"({again}): it may or may not be deploying {self._new_arn}"
-                ) from again
-            primary = primary_of(service)
-            if primary is None or primary.get("taskDefinition") != self._new_arn:
+            landed = await self._read_back(exc)
+            if landed is None:
                 raise
+            service = landed
         self._changed = True
         primary = primary_of(service)
         if primary is None or primary.get("taskDefinition") != self._new_arn:
             raise _NotChanged("UpdateService answered without our deployment")
         self._deployment_id = str(primary["id"])
         self._created_at = epoch(primary.get("createdAt"))
+
+    async def _read_back(self, error: EcsDeployError) -> dict[str, Any] | None:
+        """After a failed UpdateService: the service if our deployment is its PRIMARY, None
+        when agreeing fresh reads say it is not (one stale answer decides nothing)."""
+        interval = self.settings.poll_interval
+        started = anyio.current_time()
+        reads = 0
+        read_error: EcsDeployError | None = None
+        while True:
+            try:
+                service = await self._observer.describe_service(self.target.service)
+            except EcsDeployError as again:
+                read_error = again
+            else:
+                primary = primary_of(service)
+                if primary is not None and primary.get("taskDefinition") == self._new_arn:
+                    return service
+                reads += 1
+            waited = anyio.current_time() - started
+            if waited >= CONFIRM_POLLS * interval:
+                if reads >= CONFIRM_READS:
+                    return None
+                if reads == 0 and read_error is not None:
+                    self._state_unknown = True
+                    raise _NotChanged(
+                        f"UpdateService failed ({error}) and the service could not be read back "
+                        f"({read_error}): it may or may not be deploying {self._new_arn}"
+                    ) from read_error
+            await anyio.sleep(interval)
 
     # -- WATCH --------------------------------------------------------------------------------
 
@@ -735,8 +757,11 @@ class DeploymentMachine:
     async def _forget_unchanged(self) -> None:
         """The deployment ended before changing the service: deregister what we registered for
         it, the rollback target's copy included (a deregistered revision stays deregistered)."""
+        if self._state_unknown:
+            # The service may be deploying what we registered: keep it (and the copy) ACTIVE.
+            return
         await self.forget_revision()
-        if self._copy_arn is None or self._changed or self._state_unknown:
+        if self._copy_arn is None or self._changed:
             return
         with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
             await self._registrar.release(self._gateway, self._copy_arn, user=self)
