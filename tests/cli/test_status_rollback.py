@@ -113,3 +113,19 @@ def test_rollback_is_not_refused_by_one_missing_answer(simulated: SimulatedEcs) 
     )
     assert result.exit_code == 0, result.stdout + result.stderr
     assert simulated.image(service) == "myorg/nginx:1.0"
+
+
+def test_rollback_is_not_misled_by_one_stale_answer(simulated: SimulatedEcs) -> None:
+    """ECS answers with an older state once: the rollback still returns to the revision before
+    the current one, never further back."""
+    service = simulated.create_service()
+    assert deploy_image(simulated, service, "myorg/nginx:2.0").exit_code == 0
+    assert deploy_image(simulated, service, "myorg/nginx:3.0").exit_code == 0
+    simulated.add_rule(
+        {"operation": "DescribeServices", "error": "stale", "seconds": 100000, "count": 1}
+    )
+    result = invoke(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live"
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert simulated.image(service) == "myorg/nginx:2.0"

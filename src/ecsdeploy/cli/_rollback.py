@@ -15,7 +15,8 @@ import anyio
 import click
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy._models import Target
+from ecsdeploy._models import Target, epoch
+from ecsdeploy._preflight import primary_of
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.cli._aws import AwsOptions
 from ecsdeploy.cli._errors import run_async
@@ -99,16 +100,32 @@ def rollback(
 async def _confirmed_service(
     gateway: EcsGateway, cluster: str, service: str, poll_interval: float
 ) -> dict[str, Any]:
-    """The service; "not found" only when ECS keeps saying so (one MISSING answer is ECS's
-    eventual consistency, as PREFLIGHT knows)."""
+    """The service as it is now, from agreeing reads (ECS is eventually consistent): the newest
+    of several answers (a stale one shows an older PRIMARY deployment), and "not found" only
+    when ECS keeps saying so (one MISSING answer is not the service gone)."""
     started = anyio.current_time()
     reads = 0
+    newest: dict[str, Any] | None = None
+    missing: ServiceNotFoundError | None = None
     while True:
         try:
-            return await gateway.describe_service(cluster, service)
-        except ServiceNotFoundError:
-            reads += 1
-            waited = anyio.current_time() - started
-            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * poll_interval:
-                raise
-            await anyio.sleep(poll_interval)
+            described = await gateway.describe_service(cluster, service)
+        except ServiceNotFoundError as exc:
+            missing = exc
+        else:
+            if newest is None or _primary_created(described) > _primary_created(newest):
+                newest = described
+        reads += 1
+        if (
+            reads >= CONFIRM_READS
+            and anyio.current_time() - started >= CONFIRM_POLLS * poll_interval
+        ):
+            if newest is not None:
+                return newest
+            assert missing is not None
+            raise missing
+        await anyio.sleep(poll_interval)
+
+
+def _primary_created(service: dict[str, Any]) -> float:
+    return epoch((primary_of(service) or {}).get("createdAt")) or 0.0
