@@ -36,6 +36,7 @@ from ecsdeploy._models import (
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._preflight import (
     RollbackTarget,
+    as_of,
     in_progress,
     primary_of,
     roll_room_problem,
@@ -468,20 +469,30 @@ class DeploymentMachine:
             )
 
     async def _confirmed_service(self) -> dict[str, Any]:
-        """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
-        consistent: a service can be MISSING for a moment)."""
+        """The service as it is now, from agreeing reads (ECS is eventually consistent): the
+        freshest of several answers, since the revision to build on and to roll back to must
+        not come from a stale one; "not found" only when DescribeServices keeps saying so."""
         started = anyio.current_time()
         reads = 0
+        freshest: dict[str, Any] | None = None
+        missing: ServiceNotFoundError | None = None
         while True:
             try:
-                return await self._observer.describe_service(self.target.service)
+                service = await self._observer.describe_service(self.target.service)
             except ServiceNotFoundError as exc:
-                reads += 1
-                waited = anyio.current_time() - started
-                if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
-                    raise
-                self._log.info("ecsdeploy.preflight.missing", reads=reads, error=str(exc))
-                await anyio.sleep(self.settings.poll_interval)
+                missing = exc
+                self._log.info("ecsdeploy.preflight.missing", reads=reads + 1, error=str(exc))
+            else:
+                if freshest is None or as_of(service) > as_of(freshest):
+                    freshest = service
+            reads += 1
+            waited = anyio.current_time() - started
+            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
+                if freshest is not None:
+                    return freshest
+                assert missing is not None
+                raise missing
+            await anyio.sleep(self.settings.poll_interval)
 
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 

@@ -9,7 +9,14 @@ from typing import Any
 
 from ecsdeploy._models import epoch
 
-__all__ = ["RollbackTarget", "in_progress", "primary_of", "roll_room_problem", "rollback_target"]
+__all__ = [
+    "RollbackTarget",
+    "as_of",
+    "in_progress",
+    "primary_of",
+    "roll_room_problem",
+    "rollback_target",
+]
 
 
 def primary_of(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -17,6 +24,20 @@ def primary_of(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if deployment.get("status") == "PRIMARY":
             return dict(deployment)
     return None
+
+
+def as_of(service: Mapping[str, Any]) -> float:
+    """When the state an answer shows was last changed: its deployments' newest `updatedAt`.
+
+    Of two DescribeServices answers, the one with the later time is the fresher; a stale answer
+    (ECS is eventually consistent) shows an older state. `createdAt` alone would not do: ECS's
+    own rollback makes an older deployment PRIMARY again.
+    """
+    times = [
+        epoch(d.get("updatedAt")) or epoch(d.get("createdAt")) or 0.0
+        for d in service.get("deployments", [])
+    ]
+    return max(times, default=0.0)
 
 
 def _live(service: Mapping[str, Any]) -> list[Mapping[str, Any]]:

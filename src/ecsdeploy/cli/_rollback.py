@@ -15,8 +15,8 @@ import anyio
 import click
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy._models import Target, epoch
-from ecsdeploy._preflight import primary_of
+from ecsdeploy._models import Target
+from ecsdeploy._preflight import as_of
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.cli._aws import AwsOptions
 from ecsdeploy.cli._errors import run_async
@@ -101,7 +101,7 @@ async def _confirmed_service(
     gateway: EcsGateway, cluster: str, service: str, poll_interval: float
 ) -> dict[str, Any]:
     """The service as it is now, from agreeing reads (ECS is eventually consistent): the newest
-    of several answers (a stale one shows an older PRIMARY deployment), and "not found" only
+    of several answers (a stale one shows an older state), and "not found" only
     when ECS keeps saying so (one MISSING answer is not the service gone)."""
     started = anyio.current_time()
     reads = 0
@@ -113,7 +113,7 @@ async def _confirmed_service(
         except ServiceNotFoundError as exc:
             missing = exc
         else:
-            if newest is None or _primary_created(described) > _primary_created(newest):
+            if newest is None or as_of(described) > as_of(newest):
                 newest = described
         reads += 1
         if (
@@ -125,7 +125,3 @@ async def _confirmed_service(
             assert missing is not None
             raise missing
         await anyio.sleep(poll_interval)
-
-
-def _primary_created(service: dict[str, Any]) -> float:
-    return epoch((primary_of(service) or {}).get("createdAt")) or 0.0
