@@ -35,6 +35,7 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._preflight import (
+    PREFLIGHT_READ_INTERVAL,
     RollbackTarget,
     as_of,
     in_progress,
@@ -473,6 +474,7 @@ class DeploymentMachine:
         freshest of several answers, since the revision to build on and to roll back to must
         not come from a stale one; "not found" only when DescribeServices keeps saying so."""
         started = anyio.current_time()
+        interval = min(self.settings.poll_interval, PREFLIGHT_READ_INTERVAL)
         reads = 0
         freshest: dict[str, Any] | None = None
         missing: ServiceNotFoundError | None = None
@@ -487,12 +489,12 @@ class DeploymentMachine:
                     freshest = service
             reads += 1
             waited = anyio.current_time() - started
-            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
+            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * interval:
                 if freshest is not None:
                     return freshest
                 assert missing is not None
                 raise missing
-            await anyio.sleep(self.settings.poll_interval)
+            await anyio.sleep(interval)
 
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 

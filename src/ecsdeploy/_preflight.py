@@ -10,6 +10,7 @@ from typing import Any
 from ecsdeploy._models import epoch
 
 __all__ = [
+    "PREFLIGHT_READ_INTERVAL",
     "RollbackTarget",
     "as_of",
     "in_progress",
@@ -17,6 +18,11 @@ __all__ = [
     "roll_room_problem",
     "rollback_target",
 ]
+
+
+#: Seconds between PREFLIGHT's agreeing reads at most: ECS's reads settle within about a second,
+#: and a long poll interval (the Drone plugin's 10 s) must not delay every deployment by two.
+PREFLIGHT_READ_INTERVAL = 1.0
 
 
 def primary_of(service: Mapping[str, Any]) -> Mapping[str, Any] | None:

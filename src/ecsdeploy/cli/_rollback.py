@@ -16,7 +16,7 @@ import click
 
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._models import Target
-from ecsdeploy._preflight import as_of
+from ecsdeploy._preflight import PREFLIGHT_READ_INTERVAL, as_of
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.cli._aws import AwsOptions
 from ecsdeploy.cli._errors import run_async
@@ -103,6 +103,7 @@ async def _confirmed_service(
     """The service as it is now, from agreeing reads (ECS is eventually consistent): the newest
     of several answers (a stale one shows an older state), and "not found" only
     when ECS keeps saying so (one MISSING answer is not the service gone)."""
+    interval = min(poll_interval, PREFLIGHT_READ_INTERVAL)
     started = anyio.current_time()
     reads = 0
     newest: dict[str, Any] | None = None
@@ -116,12 +117,9 @@ async def _confirmed_service(
             if newest is None or as_of(described) > as_of(newest):
                 newest = described
         reads += 1
-        if (
-            reads >= CONFIRM_READS
-            and anyio.current_time() - started >= CONFIRM_POLLS * poll_interval
-        ):
+        if reads >= CONFIRM_READS and anyio.current_time() - started >= CONFIRM_POLLS * interval:
             if newest is not None:
                 return newest
             assert missing is not None
             raise missing
-        await anyio.sleep(poll_interval)
+        await anyio.sleep(interval)
