@@ -217,10 +217,20 @@ class Deployer:
         return await machine.run()
 
     async def start_machine(
-        self, target: Target, settings: DeploySettings | None = None
+        self,
+        target: Target,
+        settings: DeploySettings | None = None,
+        *,
+        only_over: str | None = None,
     ) -> DeploymentMachine:
-        """A machine for `target`, not yet run; its `result` survives a cancelled caller."""
-        machine = await self._machine(target, settings or target.settings or self.settings)
+        """A machine for `target`, not yet run; its `result` survives a cancelled caller.
+
+        With `only_over`, the machine changes nothing unless the service's PRIMARY deployment
+        runs that revision when PREFLIGHT last reads it.
+        """
+        machine = await self._machine(
+            target, settings or target.settings or self.settings, only_over=only_over
+        )
         self._machines.append(machine)
         return machine
 
@@ -241,7 +251,9 @@ class Deployer:
         machine = await self._machine(target, target.settings or self.settings)
         return await machine.plan()
 
-    async def _machine(self, target: Target, settings: DeploySettings) -> DeploymentMachine:
+    async def _machine(
+        self, target: Target, settings: DeploySettings, *, only_over: str | None = None
+    ) -> DeploymentMachine:
         gateway = await self.gateway(target.region)
         return DeploymentMachine(
             target,
@@ -250,6 +262,7 @@ class Deployer:
             observer=self._observer(gateway, target.cluster),
             registrar=self._registrar,
             emit=self._emit,
+            only_over=only_over,
         )
 
     async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:

@@ -35,7 +35,9 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._preflight import (
+    PREFLIGHT_READ_INTERVAL,
     RollbackTarget,
+    as_of,
     in_progress,
     primary_of,
     roll_room_problem,
@@ -157,9 +159,15 @@ class DeploymentMachine:
         observer: ClusterObserver,
         registrar: Registrar,
         emit: Listener,
+        only_over: str | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
+        #: Deploy only while the service's PRIMARY runs this revision (a release's rollback of
+        #: what it deployed must never land on someone else's later deployment).
+        self.only_over = only_over
+        #: Set when PREFLIGHT found the PRIMARY on another revision than `only_over`.
+        self.found_instead: str | None = None
         self._gateway = gateway
         self._observer = observer
         self._registrar = registrar
@@ -183,6 +191,8 @@ class DeploymentMachine:
         self._copy_of: dict[str, Any] | None = None
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
+        #: The copy we registered as the rollback target, if any.
+        self._copy_arn: str | None = None
         self._rollback_deployment_id: str | None = None
         #: Rollback deployments of ours that a later one of ours replaced.
         self._left_behind: set[str] = set()
@@ -213,7 +223,7 @@ class DeploymentMachine:
         except anyio.get_cancelled_exc_class():
             if not self.phase.is_terminal:
                 with anyio.CancelScope(shield=True):
-                    await self.forget_revision()
+                    await self._forget_unchanged()
                 self._end(Phase.FAILED, f"cancelled during {self.phase.value}; nothing was changed")
             self._finish()
             raise
@@ -230,13 +240,13 @@ class DeploymentMachine:
             with anyio.CancelScope(shield=True):
                 await self._update()
         except _NotChanged as stop:
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, stop.reason)
             return
         except EcsDeployError as exc:
             # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, str(exc) if self._input_error else f"{exc}; nothing changed")
             return
         self._transition(Phase.WATCH, deployment_id=self._deployment_id)
@@ -438,6 +448,7 @@ class DeploymentMachine:
             cannot_roll = roll_room_problem(service)
             if cannot_roll is not None:
                 raise UnsupportedServiceError(f"{target}: {cannot_roll}")
+            self._check_only_over(service)
             busy = in_progress(service)
             if busy is None or not wait:
                 return service
@@ -451,21 +462,44 @@ class DeploymentMachine:
             self._emit("progress", f"waiting for deployment {busy} to finish")
             await anyio.sleep(self.settings.poll_interval)
 
+    def _check_only_over(self, service: Mapping[str, Any]) -> None:
+        if self.only_over is None:
+            return
+        primary = primary_of(service) or {}
+        running = str(primary.get("taskDefinition", ""))
+        if running != self.only_over:
+            self.found_instead = f"deployment {primary.get('id', '?')} ({running})"
+            raise _NotChanged(
+                f"the service runs {self.found_instead}, not {self.only_over}: someone deployed "
+                "since; not changed"
+            )
+
     async def _confirmed_service(self) -> dict[str, Any]:
-        """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
-        consistent: a service can be MISSING for a moment)."""
+        """The service as it is now, from agreeing reads (ECS is eventually consistent): the
+        freshest of several answers, since the revision to build on and to roll back to must
+        not come from a stale one; "not found" only when DescribeServices keeps saying so."""
         started = anyio.current_time()
+        interval = min(self.settings.poll_interval, PREFLIGHT_READ_INTERVAL)
         reads = 0
+        freshest: dict[str, Any] | None = None
+        missing: ServiceNotFoundError | None = None
         while True:
             try:
-                return await self._observer.describe_service(self.target.service)
+                service = await self._observer.describe_service(self.target.service)
             except ServiceNotFoundError as exc:
-                reads += 1
-                waited = anyio.current_time() - started
-                if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
-                    raise
-                self._log.info("ecsdeploy.preflight.missing", reads=reads, error=str(exc))
-                await anyio.sleep(self.settings.poll_interval)
+                missing = exc
+                self._log.info("ecsdeploy.preflight.missing", reads=reads + 1, error=str(exc))
+            else:
+                if freshest is None or as_of(service) > as_of(freshest):
+                    freshest = service
+            reads += 1
+            waited = anyio.current_time() - started
+            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * interval:
+                if freshest is not None:
+                    return freshest
+                assert missing is not None
+                raise missing
+            await anyio.sleep(interval)
 
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 
@@ -478,6 +512,7 @@ class DeploymentMachine:
                 "as the rollback target"
             )
             self._copied_arns.add(self._rollback_arn)
+            self._copy_arn = copy_arn
             self._rollback = RollbackTarget(copy_arn, self._rollback.deployment_id, "")
         if not self._register_input:
             self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
@@ -495,23 +530,45 @@ class DeploymentMachine:
             )
         except EcsDeployError as exc:
             # The call may have landed before the error: look before deciding nothing changed.
-            try:
-                service = await self._observer.describe_service(self.target.service)
-            except EcsDeployError as again:
-                self._state_unknown = True
-                raise _NotChanged(
-                    f"UpdateService failed ({exc}) and the service could not be read back "
-                    f"({again}): it may or may not be deploying {self._new_arn}"
-                ) from again
-            primary = primary_of(service)
-            if primary is None or primary.get("taskDefinition") != self._new_arn:
+            landed = await self._read_back(exc)
+            if landed is None:
                 raise
+            service = landed
         self._changed = True
         primary = primary_of(service)
         if primary is None or primary.get("taskDefinition") != self._new_arn:
             raise _NotChanged("UpdateService answered without our deployment")
         self._deployment_id = str(primary["id"])
         self._created_at = epoch(primary.get("createdAt"))
+
+    async def _read_back(self, error: EcsDeployError) -> dict[str, Any] | None:
+        """After a failed UpdateService: the service if our deployment is its PRIMARY, None
+        when agreeing fresh reads say it is not (one stale answer decides nothing)."""
+        interval = self.settings.poll_interval
+        started = anyio.current_time()
+        reads = 0
+        read_error: EcsDeployError | None = None
+        while True:
+            try:
+                service = await self._observer.describe_service(self.target.service)
+            except EcsDeployError as again:
+                read_error = again
+            else:
+                primary = primary_of(service)
+                if primary is not None and primary.get("taskDefinition") == self._new_arn:
+                    return service
+                reads += 1
+            waited = anyio.current_time() - started
+            if waited >= CONFIRM_POLLS * interval:
+                if reads >= CONFIRM_READS:
+                    return None
+                if reads == 0 and read_error is not None:
+                    self._state_unknown = True
+                    raise _NotChanged(
+                        f"UpdateService failed ({error}) and the service could not be read back "
+                        f"({read_error}): it may or may not be deploying {self._new_arn}"
+                    ) from read_error
+            await anyio.sleep(interval)
 
     # -- WATCH --------------------------------------------------------------------------------
 
@@ -769,6 +826,18 @@ class DeploymentMachine:
             if service is not None:
                 return service
             await anyio.sleep(self.settings.poll_interval)
+
+    async def _forget_unchanged(self) -> None:
+        """The deployment ended before changing the service: deregister what we registered for
+        it, the rollback target's copy included (a deregistered revision stays deregistered)."""
+        if self._state_unknown:
+            # The service may be deploying what we registered: keep it (and the copy) ACTIVE.
+            return
+        await self.forget_revision()
+        if self._copy_arn is None or self._changed:
+            return
+        with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
+            await self._registrar.release(self._gateway, self._copy_arn, user=self)
 
     async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,7 +16,14 @@ from ecsdeploy._models import (
     Verdict,
 )
 
-__all__ = ["DeployEvent", "DeployPlan", "DeployResult", "RolledBackBy", "exit_code_of"]
+__all__ = [
+    "DeployEvent",
+    "DeployPlan",
+    "DeployResult",
+    "RolledBackBy",
+    "exit_code_of",
+    "exit_code_of_all",
+]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
 
@@ -92,6 +99,17 @@ def exit_code_of(*, succeeded: bool, needs_attention: bool, bad_input: bool, cha
     if bad_input and not changed:
         return 2
     return 1
+
+
+def exit_code_of_all(results: Sequence[DeployResult]) -> int:
+    """One exit code for several deployments run together: like a release's, so that 2 (bad
+    input) still means that nothing at all was changed."""
+    return exit_code_of(
+        succeeded=all(r.succeeded for r in results),
+        needs_attention=any(r.needs_attention for r in results),
+        bad_input=any(r.input_error for r in results),
+        changed=any(r.changed for r in results),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from ecsdeploy._changes import (
     parse_unset_secret,
 )
 from ecsdeploy._models import Target
+from ecsdeploy._result import exit_code_of_all
 from ecsdeploy.cli._aws import AwsOptions
 from ecsdeploy.cli._errors import run_async
 from ecsdeploy.cli._logs import LogFormat, configure_library_logging, default_log_format
@@ -132,6 +133,6 @@ def deploy(
         for result in results:
             if result.exit_code == 2:
                 click.echo(f"Error: {result.target}: {result.reason}", err=True)
-        return max(result.exit_code for result in results)
+        return exit_code_of_all(results)
 
     run_async(main, mutating=not dry_run)

@@ -1,8 +1,10 @@
 """The one boundary where errors become exit codes and a single readable line on stderr.
 
 InputError (and anything else that says the request was wrong) exits 2: nothing was changed.
-An AwsError reaching a front exits 3 when the command may have changed something (a human must
-look), 2 for read-only commands (it is then a configuration problem: credentials, endpoint).
+A NothingChangedError (AWS failed before any change) exits 1. Any other AwsError reaching a front
+exits 3 when the command may have changed something (a human must look); for read-only commands
+an outage or throttling exits 1 ("nothing changed"), anything else 2 (a configuration problem:
+credentials, endpoint).
 A SIGINT or SIGTERM exits 3 once the deployments under watch were rolled back: the outcome is
 not what anyone asked for, and a human should look.
 """
@@ -16,7 +18,13 @@ import anyio
 import click
 
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy.exceptions import (
+    AwsError,
+    AwsUnavailableError,
+    InputError,
+    NothingChangedError,
+    ThrottledError,
+)
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_LOOK_NOW", "fail", "run_async"]
 
@@ -47,5 +55,8 @@ def run_async(main: Callable[[], Awaitable[int]], *, mutating: bool) -> NoReturn
                 f"{exc} — the service's state is unknown; check it with `ecsdeploy status`",
                 EXIT_LOOK_NOW,
             )
+        if isinstance(exc, (AwsUnavailableError, ThrottledError)):
+            # An outage or throttling is not a configuration problem: try again later.
+            fail(f"{exc}; nothing changed", EXIT_FAILED)
         fail(f"{exc} (check credentials, region and endpoint)")
     raise SystemExit(code)

@@ -19,7 +19,7 @@ from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
 from ecsdeploy._release import ReleaseResult
 from ecsdeploy._releasefile import load_release
-from ecsdeploy._result import DeployResult
+from ecsdeploy._result import DeployResult, exit_code_of_all
 from ecsdeploy.cli._logs import configure_library_logging, lines
 from ecsdeploy.cli._presenter import LogPresenter
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
@@ -69,7 +69,7 @@ def _reported_deploys(presenter: LogPresenter, results: Sequence[DeployResult]) 
     for result in results:
         if result.exit_code == 2:
             print(f"Error: {result.target}: {result.reason}", file=sys.stderr)
-    return max(result.exit_code for result in results)
+    return exit_code_of_all(results)
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
