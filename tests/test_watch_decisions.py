@@ -186,7 +186,7 @@ T = [CREATED + POLL * i for i in range(1, 12)]
         ([rolling(T[0]), stale(T[1]), stale(T[2]), stale(T[3]), rolling(T[4])], None, False, None),
         # MISSING over three reads and two polls is still eventual consistency, not gone ...
         ([missing(T[0]), missing(T[1]), missing(T[2])], None, False, None),
-        # ... it is gone once it stayed MISSING for MISSING_POLLS poll intervals (12 × 5 s).
+        # ... it is gone once it stayed MISSING for MISSING_POLLS poll intervals (12 polls of 5 s).
         ([missing(CREATED + 4 * POLL * i) for i in range(1, 6)], EndKind.GONE, False, 3),
         # A service DescribeServices reports INACTIVE is gone after the usual confirmation.
         ([inactive(T[0]), inactive(T[1]), inactive(T[2])], EndKind.GONE, False, 2),

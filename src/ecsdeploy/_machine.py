@@ -303,6 +303,7 @@ class DeploymentMachine:
         return (
             f"{end.reason}; ROLLBACK FAILED: {problem}. The service may still run "
             f"{self._new_arn}; roll it back by hand: aws ecs update-service "
+            f"--region {self._gateway.region} "
             f"--cluster {self.target.cluster} --service {self.target.service} "
             f"--task-definition {target}"
         )

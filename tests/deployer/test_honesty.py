@@ -178,8 +178,8 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
     assert result.exit_code == 3
     assert "UpdateService to the rollback target failed" in result.reason
     assert (
-        f"aws ecs update-service --cluster {CLUSTER} --service webapp --task-definition {old}"
-        in result.reason
+        f"aws ecs update-service --region {REGION} --cluster {CLUSTER} --service webapp "
+        f"--task-definition {old}" in result.reason
     )
 
 
