@@ -193,6 +193,39 @@ def test_a_release_file_input_runs_the_release(
     assert f"| {CLUSTER} | {service} | SUCCEEDED | {arn} |" in run.summary
 
 
+def test_a_cancelled_job_rolls_back_and_exits_3(runner: Runner, simulated: SimulatedEcs) -> None:
+    """Cancelling the job mid-watch (the runner signals the step's shell) rolls the service back."""
+    service = simulated.create_service("gha-cancel")
+    old = running_task_definition(simulated, service)
+    simulated.add_rule(
+        {"image": "myorg/nginx:gha-never-ready", "behavior": "slow_start", "seconds": 36000}
+    )
+    inputs = {
+        "aws-region": REGION,
+        "endpoint-url": simulated.url,
+        "poll-interval": "0.05",
+        "timeout": "600",
+        "cluster": CLUSTER,
+        "service": service,
+        "images": "nginx=myorg/nginx:gha-never-ready",
+    }
+
+    # The runner waits 7.5 s after its SIGINT; more here, so a loaded machine's slow rollback
+    # is not mistaken for a signal that never arrived.
+    run = runner.run(
+        inputs,
+        skip=(INSTALL_STEP,),
+        cancel_when=lambda stdout: "phase=WATCH" in stdout,
+        sigint_timeout=60,
+    )
+
+    assert run.steps["Deploy"].returncode == 3, run.steps["Deploy"]
+    assert "interrupted by SIGINT" in run.steps["Deploy"].stderr
+    assert running_task_definition(simulated, service) == old
+    assert run.outputs["outcome"] == "INTERRUPTED"
+    assert run.outputs["exit-code"] == "3"
+
+
 def test_every_input_reaches_the_deploy_step() -> None:
     """Each declared input is passed to the Deploy step as INPUT_<NAME>, and nothing else is."""
     action = load_action()
