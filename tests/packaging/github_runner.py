@@ -34,6 +34,8 @@ ANNOTATION = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
 SIGINT_TIMEOUT = 7.5
 SIGTERM_TIMEOUT = 2.5
 STEP_TIMEOUT = 120
+#: RUNNER_TEMP, under the runner's work directory.
+RUNNER_TEMP = "runner-temp"
 
 
 def load_action() -> dict[str, Any]:
@@ -92,6 +94,8 @@ class ActionRun:
     outputs: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     annotations: list[Annotation] = field(default_factory=list)
+    #: What the steps appended to GITHUB_PATH: in front of PATH for the rest of the job.
+    path_additions: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -138,7 +142,7 @@ class Runner:
         }
         for path in files.values():
             path.write_text("")
-        runner_temp = self.workdir / "runner-temp"
+        runner_temp = self.workdir / RUNNER_TEMP
         runner_temp.mkdir(exist_ok=True)
         result = ActionRun()
         step_outputs: dict[str, dict[str, str]] = {}
@@ -176,6 +180,7 @@ class Runner:
             if completed.returncode != 0:
                 break
         result.summary = files["GITHUB_STEP_SUMMARY"].read_text()
+        result.path_additions = [p for p in files["GITHUB_PATH"].read_text().splitlines() if p]
         for name, output in self.action.get("outputs", {}).items():
             match = re.fullmatch(
                 r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}", output["value"]

@@ -1,9 +1,9 @@
 """action.yml, run as the GitHub runner runs a composite action, against `ecsdeploy sim`.
 
-The runner is reproduced by `github_runner.Runner`. The "Install ecsdeploy" step (a venv and
-`pip install` of the action's checkout) is replaced by this test environment, where ecsdeploy is
-installed already: its bin directory is put on PATH, as the step's GITHUB_PATH line does.
-tests/packaging/test_distribution.py shows that the package installs into a fresh venv.
+The runner is reproduced by `github_runner.Runner`. The "Install ecsdeploy" step (a venv in
+RUNNER_TEMP and `pip install` of the action's checkout) is replaced by this test environment,
+where ecsdeploy is installed already: the venv's python runs this environment's, except in the
+one test that runs the whole action, install step included.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, simulator_process
-from tests.packaging.github_runner import ActionRun, Runner, load_action
+from tests.packaging.github_runner import RUNNER_TEMP, ActionRun, Runner, load_action
 
 INSTALL_STEP = "Install ecsdeploy"
 #: drone-deploy-ecs / amazon-ecs-deploy-task-definition users' input names, kept.
@@ -33,9 +33,13 @@ def simulated() -> Iterator[SimulatedEcs]:
 @pytest.fixture
 def runner(tmp_path: Path, simulated: SimulatedEcs) -> Runner:
     """A runner whose job holds credentials for the simulator (as configure-aws-credentials
-    would leave them) and whose PATH finds the installed ecsdeploy."""
+    would leave them) and whose RUNNER_TEMP holds the venv the install step would have made,
+    its python this test environment's."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INPUT_"))}
-    bin_dir = str(Path(sys.executable).parent)
+    venv_python = tmp_path / RUNNER_TEMP / "ecsdeploy-venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    venv_python.chmod(0o755)
     environment = {
         **inherited,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -43,7 +47,6 @@ def runner(tmp_path: Path, simulated: SimulatedEcs) -> Runner:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "PATH": os.pathsep.join([bin_dir, inherited.get("PATH", os.defpath)]),
     }
     return Runner(tmp_path, environment)
 
@@ -224,6 +227,46 @@ def test_a_cancelled_job_rolls_back_and_exits_3(runner: Runner, simulated: Simul
     assert running_task_definition(simulated, service) == old
     assert run.outputs["outcome"] == "INTERRUPTED"
     assert run.outputs["exit-code"] == "3"
+
+
+@pytest.mark.timeout(300)
+def test_the_whole_action_installs_deploys_and_leaves_the_jobs_path_alone(
+    tmp_path: Path, simulated: SimulatedEcs
+) -> None:
+    """With its install step: it deploys, and later steps' python and pip are still the job's."""
+    service = simulated.create_service("gha-install")
+    test_bin = str(Path(sys.executable).parent)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INPUT_"))}
+    # The job's own PATH, without this test environment's venv: the step installs ecsdeploy.
+    job_path = [p for p in inherited.get("PATH", os.defpath).split(os.pathsep) if p != test_bin]
+    runner = Runner(
+        tmp_path,
+        {
+            **inherited,
+            **simulated.environ(),
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PATH": os.pathsep.join(job_path),
+        },
+    )
+
+    run = runner.run(
+        {
+            "aws-region": REGION,
+            "endpoint-url": simulated.url,
+            "poll-interval": "0.05",
+            "timeout": "30",
+            "cluster": CLUSTER,
+            "service": service,
+            "images": "nginx=myorg/nginx:5.0",
+        }
+    )
+
+    assert not run.failed, run.steps
+    assert running_image(simulated, service) == "myorg/nginx:5.0"
+    assert run.outputs["outcome"] == "SUCCEEDED"
+    assert run.path_additions == []
 
 
 def test_every_input_reaches_the_deploy_step() -> None:
