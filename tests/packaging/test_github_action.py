@@ -13,11 +13,19 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from ecsdeploy import github
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, simulator_process
-from tests.packaging.github_runner import RUNNER_TEMP, ActionRun, Runner, load_action
+from tests.packaging.github_runner import (
+    RUNNER_TEMP,
+    ActionRun,
+    Runner,
+    load_action,
+    read_outputs,
+)
 
 INSTALL_STEP = "Install ecsdeploy"
 #: drone-deploy-ecs / amazon-ecs-deploy-task-definition users' input names, kept.
@@ -279,3 +287,31 @@ def test_every_input_reaches_the_deploy_step() -> None:
     }
     assert step["env"] == expected
     assert set(action["inputs"]) >= AWS_ACTION_INPUTS
+
+
+def test_an_unexpected_error_still_reports_exit_3_and_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash of ours mid-deploy is "look now" (3), with outputs and an annotation, not exit 1."""
+
+    async def crash(*args: object) -> NoReturn:
+        raise RuntimeError("a bug in the deployment code")
+
+    monkeypatch.setattr(github, "run", crash)
+    output = tmp_path / "output"
+    environ = {
+        "INPUT_AWS_REGION": REGION,
+        "INPUT_CLUSTER": CLUSTER,
+        "INPUT_SERVICE": "web",
+        "INPUT_IMAGES": "web=myorg/web:2",
+        "GITHUB_OUTPUT": str(output),
+    }
+
+    code = github.main(environ)
+
+    assert code == 3
+    assert read_outputs(output)["outcome"] == "UNKNOWN"
+    assert read_outputs(output)["exit-code"] == "3"
+    printed = capsys.readouterr()
+    assert "::error title=ecsdeploy::RuntimeError: a bug in the deployment code" in printed.out
+    assert "Traceback" in printed.err

@@ -3,13 +3,15 @@
 Reads the INPUT_* variables (see `_inputs`), deploys with the Deployer, prints one log line per
 event, then writes the step's outputs, the job summary and an `::error::` annotation per failed
 service. Exit codes are every front's: 0 succeeded, 1 failed and rolled back (or rollback
-disabled), 2 bad input (nothing changed), 3 rollback failed or state unknown.
+disabled), 2 bad input (nothing changed), 3 rollback failed or state unknown (also after an
+unexpected error).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Mapping
 
 import anyio
@@ -82,6 +84,12 @@ def _report(environ: Mapping[str, str]) -> Report:
         return Report(2, "BAD_INPUT", (), str(exc))
     except AwsError as exc:
         return Report(3, "UNKNOWN", (), f"{exc}; the service's state is unknown, check it")
+    except Exception as exc:
+        # A bug of ours, maybe mid-deployment: Python's own exit 1 would claim "rolled back" and
+        # leave the step without outputs. The traceback is for the bug report.
+        traceback.print_exc()
+        error = f"{type(exc).__name__}: {exc}; the service's state is unknown, check it"
+        return Report(3, "UNKNOWN", (), error)
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
