@@ -245,8 +245,14 @@ def test_the_whole_action_installs_deploys_and_leaves_the_jobs_path_alone(
     service = simulated.create_service("gha-install")
     test_bin = str(Path(sys.executable).parent)
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INPUT_"))}
-    # The job's own PATH, without this test environment's venv: the step installs ecsdeploy.
-    job_path = [p for p in inherited.get("PATH", os.defpath).split(os.pathsep) if p != test_bin]
+    # The job's own PATH, without this test environment's venv (the step installs ecsdeploy),
+    # its python3 the interpreter under this one, as a runner image's own.
+    runner_bin = tmp_path / "runner-bin"
+    runner_bin.mkdir()
+    (runner_bin / "python3").symlink_to(getattr(sys, "_base_executable", sys.executable))
+    job_path = [str(runner_bin)] + [
+        p for p in inherited.get("PATH", os.defpath).split(os.pathsep) if p != test_bin
+    ]
     runner = Runner(
         tmp_path,
         {
