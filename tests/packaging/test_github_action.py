@@ -159,6 +159,27 @@ def test_several_services_from_a_multiline_input(runner: Runner, simulated: Simu
     assert running_image(simulated, first) == running_image(simulated, second) == "myorg/nginx:3.0"
 
 
+def test_a_missing_service_beside_a_deployed_one_is_not_exit_2(
+    runner: Runner, simulated: SimulatedEcs
+) -> None:
+    """Exit 2 says nothing changed: with another service deployed, a missing one makes it 1."""
+    service = simulated.create_service("gha-beside")
+
+    run = deploy(
+        runner,
+        simulated,
+        cluster=CLUSTER,
+        service=f"{service}\ngha-no-such-service",
+        images="nginx=myorg/nginx:6.0",
+    )
+
+    assert running_image(simulated, service) == "myorg/nginx:6.0"
+    assert run.steps["Deploy"].returncode == 1
+    assert (run.outputs["outcome"], run.outputs["exit-code"]) == ("FAILED", "1")
+    [annotation] = run.annotations
+    assert annotation.properties["title"] == f"ecsdeploy: {CLUSTER}/gha-no-such-service FAILED"
+
+
 def test_bad_input_exits_2_with_an_annotation_and_changes_nothing(
     runner: Runner, simulated: SimulatedEcs
 ) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import anyio
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
 from ecsdeploy._releasefile import load_release
+from ecsdeploy._result import DeployResult, exit_code_of
 from ecsdeploy.cli._logs import configure_library_logging, lines
 from ecsdeploy.cli._presenter import LogPresenter
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
@@ -61,9 +62,22 @@ async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[st
         targets = [Target(inputs.cluster, s, inputs.changes) for s in inputs.services]
         results = await deployer.deploy_many(targets)
         presenter.deploy_results(results)
-        worst = max(results, key=lambda r: r.exit_code)
-        outcome = "BAD_INPUT" if worst.exit_code == 2 else worst.outcome.value
-        return Report(worst.exit_code, outcome, rows_of_deploys(results))
+        return Report(*_overall(results), rows_of_deploys(results))
+
+
+def _overall(results: Sequence[DeployResult]) -> tuple[int, str]:
+    """The run's exit code and outcome, combined as a release's are: exit 2 only when nothing
+    changed (a missing service beside a deployed one is 1), else the worst service's outcome."""
+    code = exit_code_of(
+        succeeded=all(r.succeeded for r in results),
+        needs_attention=any(r.needs_attention for r in results),
+        bad_input=any(r.input_error for r in results),
+        changed=any(r.changed for r in results),
+    )
+    if code == 2:
+        return code, "BAD_INPUT"
+    worst = max(results, key=lambda r: (not r.succeeded, r.needs_attention, r.exit_code))
+    return code, worst.outcome.value
 
 
 def _report(environ: Mapping[str, str]) -> Report:
