@@ -27,6 +27,16 @@ class ImageUnderTest:
         [inspected] = json.loads(completed.stdout)
         return dict(inspected)
 
+    def start(self, environ: Mapping[str, str], *, name: str) -> subprocess.Popen[str]:
+        """`podman run` of the image's entrypoint as container `name`, its output piped."""
+        command = [*PODMAN, "run", "--rm", "--name", name, "--network=host", "--arch", self.arch]
+        for key, value in environ.items():
+            command += ["--env", f"{key}={value}"]
+        command.append(self.reference)
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        )
+
     def run(
         self,
         environ: Mapping[str, str] = {},

@@ -6,12 +6,15 @@ with the PLUGIN_* settings Drone would pass.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from importlib.metadata import version
 
 import pytest
 
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, results
-from tests.image.podman import ImageUnderTest
+from tests.image.podman import PODMAN, ImageUnderTest
 
 #: `uname -m` for each image architecture.
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
@@ -78,6 +81,36 @@ def test_a_bad_setting_exits_2_and_changes_nothing(
     assert completed.returncode == 2
     assert "setting max_deploy_checks: 'abc' is not a whole number" in completed.stderr
     assert simulated.image(service) == "myorg/nginx:1.0"
+
+
+def test_a_stopped_container_rolls_back_and_exits_3(
+    image: ImageUnderTest, simulated: SimulatedEcs
+) -> None:
+    """`podman stop` (SIGTERM, as a Kubernetes runner's pod deletion) mid-watch: the plugin, PID 1,
+    rolls the service back before it exits 3. (Drone's docker runner cancels with SIGKILL.)"""
+    service = simulated.create_service(f"img-stop-{image.arch}")
+    never_ready = f"myorg/nginx:never-ready-{image.arch}"
+    simulated.add_rule({"image": never_ready, "behavior": "slow_start", "seconds": 36000})
+    name = f"ecsdeploy-stop-test-{image.arch}-{os.getpid()}"
+    environment = plugin_environment(simulated, service, never_ready) | {"PLUGIN_TIMEOUT": "3600"}
+
+    process = image.start(environment, name=name)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("{") and json.loads(line).get("phase") == "WATCH":
+                break
+        subprocess.run([*PODMAN, "stop", "--time", "60", name], capture_output=True, check=True)
+        rest, errors = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 3, errors
+    assert "interrupted by SIGTERM" in errors
+    assert simulated.image(service) == "myorg/nginx:1.0"
+    assert "ROLLED_BACK" in [json.loads(line).get("phase") for line in rest.splitlines()]
 
 
 def test_runs_as_a_non_root_user(image: ImageUnderTest) -> None:

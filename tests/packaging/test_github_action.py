@@ -1,9 +1,9 @@
 """action.yml, run as the GitHub runner runs a composite action, against `ecsdeploy sim`.
 
-The runner is reproduced by `github_runner.Runner`. The "Install ecsdeploy" step (a venv and
-`pip install` of the action's checkout) is replaced by this test environment, where ecsdeploy is
-installed already: its bin directory is put on PATH, as the step's GITHUB_PATH line does.
-tests/packaging/test_distribution.py shows that the package installs into a fresh venv.
+The runner is reproduced by `github_runner.Runner`. The "Install ecsdeploy" step (a venv in
+RUNNER_TEMP and `pip install` of the action's checkout) is replaced by this test environment,
+where ecsdeploy is installed already: the venv's python runs this environment's, except in the
+one test that runs the whole action, install step included.
 """
 
 from __future__ import annotations
@@ -13,11 +13,19 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from ecsdeploy import github
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, simulator_process
-from tests.packaging.github_runner import ActionRun, Runner, load_action
+from tests.packaging.github_runner import (
+    RUNNER_TEMP,
+    ActionRun,
+    Runner,
+    load_action,
+    read_outputs,
+)
 
 INSTALL_STEP = "Install ecsdeploy"
 #: drone-deploy-ecs / amazon-ecs-deploy-task-definition users' input names, kept.
@@ -33,9 +41,13 @@ def simulated() -> Iterator[SimulatedEcs]:
 @pytest.fixture
 def runner(tmp_path: Path, simulated: SimulatedEcs) -> Runner:
     """A runner whose job holds credentials for the simulator (as configure-aws-credentials
-    would leave them) and whose PATH finds the installed ecsdeploy."""
+    would leave them) and whose RUNNER_TEMP holds the venv the install step would have made,
+    its python this test environment's."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INPUT_"))}
-    bin_dir = str(Path(sys.executable).parent)
+    venv_python = tmp_path / RUNNER_TEMP / "ecsdeploy-venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    venv_python.chmod(0o755)
     environment = {
         **inherited,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -43,7 +55,6 @@ def runner(tmp_path: Path, simulated: SimulatedEcs) -> Runner:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "PATH": os.pathsep.join([bin_dir, inherited.get("PATH", os.defpath)]),
     }
     return Runner(tmp_path, environment)
 
@@ -148,6 +159,27 @@ def test_several_services_from_a_multiline_input(runner: Runner, simulated: Simu
     assert running_image(simulated, first) == running_image(simulated, second) == "myorg/nginx:3.0"
 
 
+def test_a_missing_service_beside_a_deployed_one_is_not_exit_2(
+    runner: Runner, simulated: SimulatedEcs
+) -> None:
+    """Exit 2 says nothing changed: with another service deployed, a missing one makes it 1."""
+    service = simulated.create_service("gha-beside")
+
+    run = deploy(
+        runner,
+        simulated,
+        cluster=CLUSTER,
+        service=f"{service}\ngha-no-such-service",
+        images="nginx=myorg/nginx:6.0",
+    )
+
+    assert running_image(simulated, service) == "myorg/nginx:6.0"
+    assert run.steps["Deploy"].returncode == 1
+    assert (run.outputs["outcome"], run.outputs["exit-code"]) == ("FAILED", "1")
+    [annotation] = run.annotations
+    assert annotation.properties["title"] == f"ecsdeploy: {CLUSTER}/gha-no-such-service FAILED"
+
+
 def test_bad_input_exits_2_with_an_annotation_and_changes_nothing(
     runner: Runner, simulated: SimulatedEcs
 ) -> None:
@@ -193,6 +225,85 @@ def test_a_release_file_input_runs_the_release(
     assert f"| {CLUSTER} | {service} | SUCCEEDED | {arn} |" in run.summary
 
 
+def test_a_cancelled_job_rolls_back_and_exits_3(runner: Runner, simulated: SimulatedEcs) -> None:
+    """Cancelling the job mid-watch (the runner signals the step's shell) rolls the service back."""
+    service = simulated.create_service("gha-cancel")
+    old = running_task_definition(simulated, service)
+    simulated.add_rule(
+        {"image": "myorg/nginx:gha-never-ready", "behavior": "slow_start", "seconds": 36000}
+    )
+    inputs = {
+        "aws-region": REGION,
+        "endpoint-url": simulated.url,
+        "poll-interval": "0.05",
+        "timeout": "600",
+        "cluster": CLUSTER,
+        "service": service,
+        "images": "nginx=myorg/nginx:gha-never-ready",
+    }
+
+    # The runner waits 7.5 s after its SIGINT; more here, so a loaded machine's slow rollback
+    # is not mistaken for a signal that never arrived.
+    run = runner.run(
+        inputs,
+        skip=(INSTALL_STEP,),
+        cancel_when=lambda stdout: "phase=WATCH" in stdout,
+        sigint_timeout=60,
+    )
+
+    assert run.steps["Deploy"].returncode == 3, run.steps["Deploy"]
+    assert "interrupted by SIGINT" in run.steps["Deploy"].stderr
+    assert running_task_definition(simulated, service) == old
+    assert run.outputs["outcome"] == "INTERRUPTED"
+    assert run.outputs["exit-code"] == "3"
+
+
+@pytest.mark.timeout(300)
+def test_the_whole_action_installs_deploys_and_leaves_the_jobs_path_alone(
+    tmp_path: Path, simulated: SimulatedEcs
+) -> None:
+    """With its install step: it deploys, and later steps' python and pip are still the job's."""
+    service = simulated.create_service("gha-install")
+    test_bin = str(Path(sys.executable).parent)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INPUT_"))}
+    # The job's own PATH, without this test environment's venv (the step installs ecsdeploy),
+    # its python3 the interpreter under this one, as a runner image's own.
+    runner_bin = tmp_path / "runner-bin"
+    runner_bin.mkdir()
+    (runner_bin / "python3").symlink_to(getattr(sys, "_base_executable", sys.executable))
+    job_path = [str(runner_bin)] + [
+        p for p in inherited.get("PATH", os.defpath).split(os.pathsep) if p != test_bin
+    ]
+    runner = Runner(
+        tmp_path,
+        {
+            **inherited,
+            **simulated.environ(),
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PATH": os.pathsep.join(job_path),
+        },
+    )
+
+    run = runner.run(
+        {
+            "aws-region": REGION,
+            "endpoint-url": simulated.url,
+            "poll-interval": "0.05",
+            "timeout": "30",
+            "cluster": CLUSTER,
+            "service": service,
+            "images": "nginx=myorg/nginx:5.0",
+        }
+    )
+
+    assert not run.failed, run.steps
+    assert running_image(simulated, service) == "myorg/nginx:5.0"
+    assert run.outputs["outcome"] == "SUCCEEDED"
+    assert run.path_additions == []
+
+
 def test_every_input_reaches_the_deploy_step() -> None:
     """Each declared input is passed to the Deploy step as INPUT_<NAME>, and nothing else is."""
     action = load_action()
@@ -203,3 +314,31 @@ def test_every_input_reaches_the_deploy_step() -> None:
     }
     assert step["env"] == expected
     assert set(action["inputs"]) >= AWS_ACTION_INPUTS
+
+
+def test_an_unexpected_error_still_reports_exit_3_and_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash of ours mid-deploy is "look now" (3), with outputs and an annotation, not exit 1."""
+
+    async def crash(*args: object) -> NoReturn:
+        raise RuntimeError("a bug in the deployment code")
+
+    monkeypatch.setattr(github, "run", crash)
+    output = tmp_path / "output"
+    environ = {
+        "INPUT_AWS_REGION": REGION,
+        "INPUT_CLUSTER": CLUSTER,
+        "INPUT_SERVICE": "web",
+        "INPUT_IMAGES": "web=myorg/web:2",
+        "GITHUB_OUTPUT": str(output),
+    }
+
+    code = github.main(environ)
+
+    assert code == 3
+    assert read_outputs(output)["outcome"] == "UNKNOWN"
+    assert read_outputs(output)["exit-code"] == "3"
+    printed = capsys.readouterr()
+    assert "::error title=ecsdeploy::RuntimeError: a bug in the deployment code" in printed.out
+    assert "Traceback" in printed.err

@@ -87,3 +87,20 @@ def test_release_overrides_only_what_was_given() -> None:
         {"INPUT_AWS_REGION": "us-east-2", "INPUT_RELEASE_FILE": "r.toml", "INPUT_BAKE": "30"}
     )
     assert inputs.release_overrides() == {"bake": 30.0}
+
+
+def test_a_malformed_endpoint_url_is_refused() -> None:
+    """`endpoint-url` botocore cannot use is bad input naming the input, not a crash later."""
+    with pytest.raises(ActionInputError, match="input endpoint-url: 'localhost:4566' is not"):
+        ActionInputs.from_environ(BASE | {"INPUT_ENDPOINT_URL": "localhost:4566"})
+    for good in ("http://127.0.0.1:4566", "https://ecs.us-east-2.amazonaws.com", "http://[::1]:80"):
+        assert ActionInputs.from_environ(BASE | {"INPUT_ENDPOINT_URL": good}).endpoint_url == good
+
+
+def test_a_malformed_region_is_refused() -> None:
+    """A region botocore would reject (from the input or AWS_REGION) is bad input naming it."""
+    with pytest.raises(ActionInputError, match="input aws-region: 'us east 2' is not"):
+        ActionInputs.from_environ(BASE | {"INPUT_AWS_REGION": "us east 2"})
+    environ = {k: v for k, v in BASE.items() if k != "INPUT_AWS_REGION"}
+    with pytest.raises(ActionInputError, match="AWS_REGION: 'eu_west/1' is not"):
+        ActionInputs.from_environ(environ | {"AWS_REGION": "eu_west/1"})

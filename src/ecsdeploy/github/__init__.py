@@ -3,20 +3,23 @@
 Reads the INPUT_* variables (see `_inputs`), deploys with the Deployer, prints one log line per
 event, then writes the step's outputs, the job summary and an `::error::` annotation per failed
 service. Exit codes are every front's: 0 succeeded, 1 failed and rolled back (or rollback
-disabled), 2 bad input (nothing changed), 3 rollback failed or state unknown.
+disabled), 2 bad input (nothing changed), 3 rollback failed or state unknown (also after an
+unexpected error).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+import traceback
+from collections.abc import Mapping, Sequence
 
 import anyio
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
 from ecsdeploy._releasefile import load_release
+from ecsdeploy._result import DeployResult, exit_code_of
 from ecsdeploy.cli._logs import configure_library_logging, lines
 from ecsdeploy.cli._presenter import LogPresenter
 from ecsdeploy.cli._signals import Interrupted, run_until_signalled
@@ -59,9 +62,22 @@ async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[st
         targets = [Target(inputs.cluster, s, inputs.changes) for s in inputs.services]
         results = await deployer.deploy_many(targets)
         presenter.deploy_results(results)
-        worst = max(results, key=lambda r: r.exit_code)
-        outcome = "BAD_INPUT" if worst.exit_code == 2 else worst.outcome.value
-        return Report(worst.exit_code, outcome, rows_of_deploys(results))
+        return Report(*_overall(results), rows_of_deploys(results))
+
+
+def _overall(results: Sequence[DeployResult]) -> tuple[int, str]:
+    """The run's exit code and outcome, combined as a release's are: exit 2 only when nothing
+    changed (a missing service beside a deployed one is 1), else the worst service's outcome."""
+    code = exit_code_of(
+        succeeded=all(r.succeeded for r in results),
+        needs_attention=any(r.needs_attention for r in results),
+        bad_input=any(r.input_error for r in results),
+        changed=any(r.changed for r in results),
+    )
+    if code == 2:
+        return code, "BAD_INPUT"
+    worst = max(results, key=lambda r: (not r.succeeded, r.needs_attention, r.exit_code))
+    return code, worst.outcome.value
 
 
 def _report(environ: Mapping[str, str]) -> Report:
@@ -82,6 +98,12 @@ def _report(environ: Mapping[str, str]) -> Report:
         return Report(2, "BAD_INPUT", (), str(exc))
     except AwsError as exc:
         return Report(3, "UNKNOWN", (), f"{exc}; the service's state is unknown, check it")
+    except Exception as exc:
+        # A bug of ours, maybe mid-deployment: Python's own exit 1 would claim "rolled back" and
+        # leave the step without outputs. The traceback is for the bug report.
+        traceback.print_exc()
+        error = f"{type(exc).__name__}: {exc}; the service's state is unknown, check it"
+        return Report(3, "UNKNOWN", (), error)
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import InvalidRegionError
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
+
 from ecsdeploy._changes import ImageChange, parse_image_change
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.drone._settings import parse_bool
@@ -76,6 +79,37 @@ def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
     return tuple(changes)
 
 
+def _region(environ: Mapping[str, str]) -> str:
+    for source, region in (
+        ("input aws-region", _input(environ, "aws-region")),
+        ("AWS_REGION", environ.get("AWS_REGION", "")),
+        ("AWS_DEFAULT_REGION", environ.get("AWS_DEFAULT_REGION", "")),
+    ):
+        if region:
+            # botocore refuses it only when the first client is made, deep in the deployment.
+            try:
+                validate_region_name(region)
+            except InvalidRegionError as exc:
+                raise ActionInputError(f"{source}: {region!r} is not an AWS region name") from exc
+            return region
+    raise ActionInputError(
+        "input aws-region is required (or AWS_REGION, as aws-actions/"
+        "configure-aws-credentials sets it)"
+    )
+
+
+def _endpoint_url(environ: Mapping[str, str]) -> str | None:
+    url = _input(environ, "endpoint-url")
+    if not url:
+        return None
+    # The check botocore makes when the first client is made, deep in the deployment.
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise ActionInputError(
+            f"input endpoint-url: {url!r} is not an http(s) URL (e.g. http://localhost:4566)"
+        )
+    return url
+
+
 def _timeout(environ: Mapping[str, str]) -> float | None:
     timeout = _seconds(environ, "timeout")
     minutes = _seconds(environ, "wait-for-minutes")
@@ -108,16 +142,7 @@ class ActionInputs:
                 "input wait-for-service-stability: false is not supported; ecsdeploy always "
                 "watches its deployment to the end (omit the input or set it to true)"
             )
-        region = (
-            _input(environ, "aws-region")
-            or environ.get("AWS_REGION", "")
-            or environ.get("AWS_DEFAULT_REGION", "")
-        )
-        if not region:
-            raise ActionInputError(
-                "input aws-region is required (or AWS_REGION, as aws-actions/"
-                "configure-aws-credentials sets it)"
-            )
+        region = _region(environ)
         release_file = _input(environ, "release-file") or None
         cluster = _input(environ, "cluster") or None
         services = tuple(dict.fromkeys(_listed(_input(environ, "service"))))
@@ -146,7 +171,7 @@ class ActionInputs:
             bake=_seconds(environ, "bake", zero_ok=True),
             rollback=_boolean(environ, "rollback", True),
             role_arn=_input(environ, "role-to-assume") or None,
-            endpoint_url=_input(environ, "endpoint-url") or None,
+            endpoint_url=_endpoint_url(environ),
         )
 
     def deploy_settings(self) -> DeploySettings:
