@@ -155,9 +155,12 @@ class Deployer:
                 if self._endpoint_url:
                     options["endpoint_url"] = self._endpoint_url
                 options.update(self._client_options)
-                client = await self._stack.enter_async_context(
-                    self._session.client("ecs", **options)
-                )
+                try:
+                    client = await self._stack.enter_async_context(
+                        self._session.client("ecs", **options)
+                    )
+                except ValueError as exc:  # botocore's invalid endpoint URL or region name
+                    raise InputError(f"cannot make an ECS client for {region}: {exc}") from exc
                 gateway = EcsGateway(
                     client, region=region, limiter=RateLimiter(self._rates), retry=self._retry
                 )

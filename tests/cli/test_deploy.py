@@ -232,3 +232,17 @@ def test_a_service_that_cannot_roll_exits_2_and_names_the_setting(
     assert "maximumPercent" in result.stderr
     assert simulated.revisions(service) == before
     assert simulated.image(service) == "myorg/nginx:1.0"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "complaint"),
+    [("--endpoint-url", "notaurl", "Invalid endpoint"), ("--region", "us east", "region_name")],
+)
+def test_a_malformed_endpoint_or_region_is_bad_input(
+    simulated: SimulatedEcs, option: str, value: str, complaint: str
+) -> None:
+    """A malformed endpoint URL or region is exit 2 naming it, not a traceback."""
+    result = deploy(simulated, "--service", "web", "--image", "nginx=a:1", option, value)
+    assert result.exit_code == 2, result.output
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
