@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim import _events
+from ecsdeploy.sim._deployment_alarms import bake_done
 from ecsdeploy.sim._deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._launch_throttle import launch_allowed
 from ecsdeploy.sim._lifecycle import begin_stop, launch_task
@@ -156,6 +157,8 @@ def _maybe_complete(world: World, service: Service, primary: Deployment) -> None
     )
     if not steady or world.now < primary.completes_not_before:
         service.steady = False
+        return
+    if primary.rollout_state == "IN_PROGRESS" and not bake_done(world, primary):
         return
     if primary.rollout_state == "IN_PROGRESS" and world.now >= primary.completes_not_before:
         _complete(world, service, primary)

@@ -131,6 +131,8 @@ class ServiceDeploymentRecord:
     circuit_breaker_status: str = "DISABLED"
     failure_count: int = 0
     threshold: int = 0
+    triggered_alarm_names: list[str] = field(default_factory=list)
+    """Deployment alarms that were in ALARM and failed the deployment."""
 
 
 @dataclass(slots=True, eq=False)
@@ -156,6 +158,8 @@ class Deployment:
     is_rollback: bool = False
     """PRIMARY again because ECS rolled back to it (circuit breaker or StopServiceDeployment);
     never rolled back itself."""
+    bake_ends_at: float | None = None
+    """When ECS stops watching the deployment's alarms once the service is steady (bake time)."""
     tasks: dict[str, Task] = field(default_factory=dict)
     """Tasks of this deployment that are not STOPPED yet."""
     spec: dict[str, Any] = field(default_factory=dict)
