@@ -81,11 +81,13 @@ class Services:
         minimum_healthy: int = 100,
         maximum: int = 200,
         health_check: dict[str, Any] | None = None,
+        alarms: dict[str, Any] | None = None,
     ) -> str:
         """Create a steady service running `image` in container "nginx"; return its task def ARN.
 
         `health_check` becomes the container's `healthCheck` (ECS only finds a task unhealthy,
-        and the simulator's `unhealthy` rule only bites, when the container defines one)."""
+        and the simulator's `unhealthy` rule only bites, when the container defines one).
+        `alarms` becomes `deploymentConfiguration.alarms` (CloudWatch alarms ECS watches)."""
         await self.ecs.create_cluster(clusterName=cluster)
         containers: list[Any] = [
             {
@@ -112,6 +114,7 @@ class Services:
                 "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
                 "minimumHealthyPercent": minimum_healthy,
                 "maximumPercent": maximum,
+                **({"alarms": alarms} if alarms else {}),
             },
         )
         await self.sim.advance(600)
