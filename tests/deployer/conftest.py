@@ -104,18 +104,19 @@ class Services:
             family=name, containerDefinitions=containers, tags=[{"key": "team", "value": "web"}]
         )
         arn = registered["taskDefinition"]["taskDefinitionArn"]
+        configuration: Any = {
+            "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
+            "minimumHealthyPercent": minimum_healthy,
+            "maximumPercent": maximum,
+            **({"alarms": alarms} if alarms else {}),
+        }
         await self.ecs.create_service(
             cluster=cluster,
             serviceName=name,
             taskDefinition=arn,
             desiredCount=desired,
             deploymentController={"type": controller},  # type: ignore[typeddict-item]
-            deploymentConfiguration={
-                "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
-                "minimumHealthyPercent": minimum_healthy,
-                "maximumPercent": maximum,
-                **({"alarms": alarms} if alarms else {}),
-            },
+            deploymentConfiguration=configuration,
         )
         await self.sim.advance(600)
         return arn

@@ -41,7 +41,8 @@ def _records(sim: Sim) -> list[dict[str, Any]]:
         "serviceDeployments"
     ]
     described = sim.call(
-        "DescribeServiceDeployments", serviceDeploymentArns=[a["serviceDeploymentArn"] for a in arns]
+        "DescribeServiceDeployments",
+        serviceDeploymentArns=[a["serviceDeploymentArn"] for a in arns],
     )
     records: list[dict[str, Any]] = described["serviceDeployments"]
     return records
@@ -58,9 +59,7 @@ def _until_scaled(sim: Sim, deployment_id: str) -> None:
     for _ in sim.steps(600):
         service = sim.service()
         running = {d["id"]: d["runningCount"] for d in service["deployments"]}
-        if running.pop(deployment_id, 0) == service["desiredCount"] and not any(
-            running.values()
-        ):
+        if running.pop(deployment_id, 0) == service["desiredCount"] and not any(running.values()):
             return
     raise AssertionError(f"{deployment_id} never scaled out")
 
@@ -123,9 +122,8 @@ def test_alarm_rollback_is_recorded_with_the_triggered_alarm() -> None:
     """ "ServiceDeploymentAlarms" (API reference): status TRIGGERED with triggeredAlarmNames;
     the record rolls back (ROLLBACK_SUCCESSFUL, `rollback.reason` names the alarm)."""
     sim = Sim()
-    good, good_id = _alarmed_service(sim)
-    bad = sim.register("myorg/web:2")
-    sim.update(taskDefinition=bad)
+    _, good_id = _alarmed_service(sim)
+    sim.update(taskDefinition=sim.register("myorg/web:2"))
     sim.advance(15)
     sim.backend.set_alarm(ALARM, "ALARM")
     sim.advance(ROLLBACK_DELAY)

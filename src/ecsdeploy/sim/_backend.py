@@ -47,8 +47,8 @@ from ecsdeploy.sim._lifecycle import watch_for_interruption
 from ecsdeploy.sim._operation import Operation
 from ecsdeploy.sim._rollout import evaluate
 from ecsdeploy.sim._rules import Behavior, ContainerRules
-from ecsdeploy.sim._timings import Timings
 from ecsdeploy.sim._state import Service
+from ecsdeploy.sim._timings import Timings
 from ecsdeploy.sim._world import World
 
 __all__ = ["EcsBackend", "Timings"]

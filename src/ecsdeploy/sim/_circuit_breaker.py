@@ -133,7 +133,8 @@ def roll_back(
     The failed `deployment` becomes ACTIVE with desired count 0 and drains; its
     service-deployment record follows the rollback (ROLLBACK_IN_PROGRESS, then
     ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED). Returns the new PRIMARY deployment, or None when
-    nothing completed before.
+    nothing completed before. Deployment alarms (`_deployment_alarms`) and
+    StopServiceDeployment roll back through here too.
     """
     service = deployment.service
     target = service.last_completed

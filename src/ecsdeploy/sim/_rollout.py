@@ -6,7 +6,9 @@ during a deployment the number of tasks in the RUNNING or PENDING state stays at
 `maximumPercent` of the desired count (rounded down) and the number of RUNNING, healthy tasks at
 or above `minimumHealthyPercent` (rounded up). The scheduler starts PRIMARY tasks as room allows,
 stops tasks of older deployments as healthy capacity allows, and declares the deployment
-COMPLETED once all desired PRIMARY tasks run healthy and the older deployments are drained.
+COMPLETED once all desired PRIMARY tasks run healthy and the older deployments are drained (and,
+for a service with deployment alarms, once the bake time after that is over:
+`ecsdeploy.sim._deployment_alarms`).
 Evaluation happens whenever something about the service changed, never on a timer.
 """
 
