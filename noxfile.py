@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -82,13 +85,20 @@ def clients(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     tools = Path(session.create_tmp()) / "tools"
-    session.run("uv", "venv", "--quiet", "--allow-existing", str(tools), external=True)
     python = tools / "bin" / "python"
-    session.run(
-        "uv", "pip", "install", "--quiet", "--upgrade", "--python", str(python),
-        "awscli", "boto3", "ecs-deploy",
-        external=True,
-    )  # fmt: skip
+    clients = ("awscli", "boto3", "ecs-deploy")
+    if shutil.which("uv"):
+        session.run("uv", "venv", "--quiet", "--allow-existing", str(tools), external=True)
+        session.run(
+            "uv", "pip", "install", "--quiet", "--upgrade", "--python", str(python), *clients,
+            external=True,
+        )  # fmt: skip
+    else:
+        # A CI machine with only pip and nox: the standard library's venv and pip do it too.
+        session.run("python", "-m", "venv", str(tools))
+        session.run(
+            str(python), "-m", "pip", "install", "--quiet", "--upgrade", *clients, external=True
+        )
     env = {"ECSDEPLOY_CLIENTS_BIN": str(tools / "bin")}
     if shutil.which("node") and shutil.which("npm"):
         node = Path(session.create_tmp()) / "node"
@@ -117,3 +127,92 @@ shutil.copyfile(source, target / "ecs-2014-11-13.json.gz")
 (target / "SOURCE").write_text(f"botocore {botocore.__version__}\\n")
 print(f"ECS model of botocore {botocore.__version__} -> {target}")
 """
+
+
+IMAGE_ARCHITECTURES = ("amd64", "arm64")
+
+
+@nox.session(python=None)
+def image(session: nox.Session) -> None:
+    """Build the Drone plugin image for amd64 and arm64 with podman, then test each one.
+
+    `nox -s image -- amd64` builds and tests one architecture. Needs root on Debian: the host
+    set-up (podman, qemu, binfmt) and the Debian-made base images are done by the scripts in
+    packaging/, which skip whatever is done already; base tarballs are cached between runs.
+    """
+    architectures = session.posargs or list(IMAGE_ARCHITECTURES)
+    session.run("bash", "packaging/podman-host-setup.sh", external=True)
+    session.install("-e", ".[test]")
+    version = session.run(
+        "python",
+        "-c",
+        "from importlib.metadata import version; print(version('ecsdeploy'))",
+        silent=True,
+    )
+    assert isinstance(version, str)
+    version = version.strip()
+    # podman takes the builder stage's --platform=$BUILDPLATFORM as the target's, so under
+    # --arch arm64 both stages run under qemu (docker buildx builds the wheel natively).
+    built = []
+    for arch in architectures:
+        base = _debian_base(session, arch)
+        reference = f"localhost/ecsdeploy-drone:{version}-{arch}"
+        session.run(
+            "podman",
+            "build",
+            "--isolation=chroot",
+            "--pull=never",
+            f"--arch={arch}",
+            f"--build-arg=PYTHON_IMAGE={base}",
+            f"--build-arg=VERSION={version}",
+            *_pip_build_options(),
+            f"--tag={reference}",
+            ".",
+            external=True,
+        )
+        built.append(f"{arch}={reference}")
+    session.run(
+        "pytest",
+        "tests/image",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        env={"ECSDEPLOY_TEST_IMAGES": ",".join(built)},
+    )
+
+
+def _debian_base(session: nox.Session, arch: str) -> str:
+    """The Debian-made base image for `arch` (built and imported on first use)."""
+    output = session.run("bash", "packaging/debian-base.sh", arch, external=True, silent=True)
+    assert isinstance(output, str)
+    return output.strip().splitlines()[-1]
+
+
+def _pip_build_options() -> list[str]:
+    """The host's own package index for pip inside the build: its URL (when not PyPI) and its
+    CA bundle (mounted read-only), so the image builds wherever the host's pip works."""
+    options = []
+    config = _pip_config()
+    for name in ("index-url", "extra-index-url"):
+        urls = [u for u in config.get(name, "").split() if u.startswith(("http://", "https://"))]
+        if urls:
+            options.append(f"--build-arg=PIP_{name.upper().replace('-', '_')}={' '.join(urls)}")
+    cert = config.get("cert")
+    if cert and os.path.isfile(cert):
+        options += [f"--volume={cert}:/run/pip-ca.crt:ro", "--build-arg=PIP_CERT=/run/pip-ca.crt"]
+    return options
+
+
+def _pip_config() -> dict[str, str]:
+    """pip's effective settings (environment over config files), keyed without the scope."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    ).stdout
+    config: dict[str, str] = {}
+    for line in listed.splitlines():
+        key, _, value = line.partition("=")
+        name = key.rpartition(".")[2]
+        config.setdefault(name, value.strip().strip("'\""))
+        if key.startswith(":env:"):
+            config[name] = value.strip().strip("'\"")
+    return config

@@ -48,9 +48,10 @@ def tools_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    """node_modules holding @aws-sdk/client-ecs; the JS tests need node on the machine."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed on this machine")
+    """node_modules holding @aws-sdk/client-ecs; the JS tests need node and npm on the machine
+    (`nox -s clients` installs the SDK only where both are; Debian's nodejs comes without npm)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node or npm is not installed on this machine")
     return _required("ECSDEPLOY_CLIENTS_NODE_MODULES")
 
 

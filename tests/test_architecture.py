@@ -11,7 +11,7 @@ from pathlib import Path
 import ecsdeploy
 
 SOURCE = Path(ecsdeploy.__file__).parent
-FRONTS = ("ecsdeploy.cli", "ecsdeploy.drone")
+FRONTS = ("ecsdeploy.cli", "ecsdeploy.drone", "ecsdeploy.github")
 #: What the library proper (Deployer and everything under it) must never import.
 OUTSIDE_THE_LIBRARY = (*FRONTS, "ecsdeploy._front", "ecsdeploy.sim", "ecsdeploy.testing")
 

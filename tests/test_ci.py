@@ -1,5 +1,5 @@
-"""CI runs the README's test command, then the clients, lint and typecheck, and stops at the
-first failing step. .ci/run is run for real, with `pip` and `nox` replaced by recorders."""
+"""CI runs the README's test command, then the clients, lint, typecheck and the image, and stops
+at the first failing step. .ci/run is run for real, with `pip` and `nox` replaced by recorders."""
 
 from __future__ import annotations
 
@@ -35,11 +35,19 @@ def run_ci(tmp_path: Path, *, fail: str = "") -> tuple[int, list[str]]:
     return completed.returncode, ran
 
 
-def test_ci_runs_the_readme_test_command_then_clients_lint_and_typecheck(tmp_path: Path) -> None:
+def test_ci_runs_the_readme_test_command_then_clients_lint_typecheck_and_image(
+    tmp_path: Path,
+) -> None:
     """The README's `pip install nox && nox -s tests` runs first, then the other sessions."""
     code, ran = run_ci(tmp_path)
     assert code == 0
-    assert ran == ["pip install nox", "nox -s tests", "nox -s clients", "nox -s lint typecheck"]
+    assert ran == [
+        "pip install nox",
+        "nox -s tests",
+        "nox -s clients",
+        "nox -s lint typecheck",
+        "nox -s image",
+    ]
     readme = (ROOT / "README.md").read_text()
     assert "<!-- test-command -->\n```sh\npip install nox && nox -s tests\n```" in readme
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from ecsdeploy._watch import (
     assess,
     conclude,
     success_reason,
+    suspected,
 )
 
 OURS = "ecs-svc/ours"
@@ -161,6 +163,12 @@ def missing(at: float) -> Observation:
     return read(at=at, failure="MISSING")
 
 
+def inactive(at: float) -> Observation:
+    """The service was deleted: DescribeServices reports it INACTIVE."""
+    observation = rolling(at)
+    return replace(observation, service={**observation.service, "status": "INACTIVE"})
+
+
 def stale(at: float) -> Observation:
     """An answer from before our deployment: the previous one alone, PRIMARY and COMPLETED."""
     return read(dep(PREV, "PRIMARY", "COMPLETED", updated=CREATED - 100), at=at)
@@ -176,8 +184,12 @@ T = [CREATED + POLL * i for i in range(1, 12)]
         ([rolling(T[0]), missing(T[1]), rolling(T[2])], None, False, None),
         # A stale answer that predates our deployment is ignored, never "superseded".
         ([rolling(T[0]), stale(T[1]), stale(T[2]), stale(T[3]), rolling(T[4])], None, False, None),
-        # MISSING that persists over three reads and two polls: gone.
-        ([missing(T[0]), missing(T[1]), missing(T[2])], EndKind.GONE, False, 2),
+        # MISSING over three reads and two polls is still eventual consistency, not gone ...
+        ([missing(T[0]), missing(T[1]), missing(T[2])], None, False, None),
+        # ... it is gone once it stayed MISSING for MISSING_POLLS poll intervals (12 polls of 5 s).
+        ([missing(CREATED + 4 * POLL * i) for i in range(1, 6)], EndKind.GONE, False, 3),
+        # A service DescribeServices reports INACTIVE is gone after the usual confirmation.
+        ([inactive(T[0]), inactive(T[1]), inactive(T[2])], EndKind.GONE, False, 2),
         # Someone else's deployment: confirmed on the third agreeing read.
         ([superseded(T[0]), superseded(T[1]), superseded(T[2])], EndKind.SUPERSEDED, False, 2),
         # A fresh read of ours PRIMARY in between restarts the count.
@@ -189,8 +201,9 @@ T = [CREATED + POLL * i for i in range(1, 12)]
         ),
         # Real ECS rollback: the previous deployment PRIMARY again with its own id.
         ([ecs_real_shape(t) for t in T[:3]], EndKind.FAILED, True, 2),
-        # The new-id shape, recognised by our FAILED deployment and the rollback target.
-        ([ecs_new_id_shape(t) for t in T[:3]], EndKind.FAILED, True, 2),
+        # A new deployment of the rollback target after ECS failed ours is not ECS's rollback
+        # (ECS reuses the previous deployment's id): a human's, someone else's.
+        ([ecs_new_id_shape(t) for t in T[:3]], EndKind.SUPERSEDED, False, 2),
         # A human's rollback to the previous revision is someone else's deployment.
         ([human_rollback(t) for t in T[:3]], EndKind.SUPERSEDED, False, 2),
         # ... even after ECS failed ours, when ECS is not configured to roll back.
@@ -204,7 +217,9 @@ T = [CREATED + POLL * i for i in range(1, 12)]
     ids=[
         "one-missing",
         "stale-predates-ours",
+        "missing-briefly",
         "missing-confirmed",
+        "inactive-confirmed",
         "superseded-confirmed",
         "interrupted-confirmation",
         "ecs-real-shape",
@@ -440,3 +455,15 @@ def test_ecs_failing_ours_then_rolling_back_is_one_confirmed_ending() -> None:
     end, index = run([failing, ecs_real_shape(T[1]), ecs_real_shape(T[2])])
     assert end is not None
     assert (end.kind, end.ecs_rolling_back, index) == (EndKind.FAILED, True, 2)
+
+
+def test_an_unconfirmed_supersession_is_suspected_until_ours_is_seen_again() -> None:
+    """Reads showing someone else's deployment leave it suspected (the rollback must not go
+    out blind over it) until a fresh read shows ours PRIMARY again."""
+    state = WatchState()
+    suspicions = []
+    for observation in [superseded(T[0]), superseded(T[1]), rolling(T[2]), missing(T[3])]:
+        state, end, _ = assess(state, CONTEXT, observation)
+        assert end is None
+        suspicions.append(suspected(state))
+    assert suspicions == [EndKind.SUPERSEDED, EndKind.SUPERSEDED, None, EndKind.GONE]

@@ -152,9 +152,12 @@ class Deployer:
                 if self._endpoint_url:
                     options["endpoint_url"] = self._endpoint_url
                 options.update(self._client_options)
-                client = await self._stack.enter_async_context(
-                    self._session.client("ecs", **options)
-                )
+                try:
+                    client = await self._stack.enter_async_context(
+                        self._session.client("ecs", **options)
+                    )
+                except ValueError as exc:  # botocore's invalid endpoint URL or region name
+                    raise InputError(f"cannot make an ECS client for {region}: {exc}") from exc
                 gateway = EcsGateway(
                     client, region=region, limiter=RateLimiter(self._rates), retry=self._retry
                 )
@@ -213,10 +216,20 @@ class Deployer:
         return settings or target.settings or self.settings
 
     async def _start_machine(
-        self, target: Target, settings: DeploySettings | None = None
+        self,
+        target: Target,
+        settings: DeploySettings | None = None,
+        *,
+        only_over: str | None = None,
     ) -> DeploymentMachine:
-        """A machine for `target`, not yet run; its `result` survives a cancelled caller."""
-        machine = await self._machine(target, self._settings_for(target, settings))
+        """A machine for `target`, not yet run; its `result` survives a cancelled caller.
+
+        With `only_over`, the machine changes nothing unless the service's PRIMARY deployment
+        runs that revision when PREFLIGHT last reads it.
+        """
+        machine = await self._machine(
+            target, self._settings_for(target, settings), only_over=only_over
+        )
         self._machines.append(machine)
         return machine
 
@@ -237,7 +250,9 @@ class Deployer:
         machine = await self._machine(target, self._settings_for(target, None))
         return await machine.plan()
 
-    async def _machine(self, target: Target, settings: DeploySettings) -> DeploymentMachine:
+    async def _machine(
+        self, target: Target, settings: DeploySettings, *, only_over: str | None = None
+    ) -> DeploymentMachine:
         gateway = await self._gateway(target.region)
         return DeploymentMachine(
             target,
@@ -246,6 +261,7 @@ class Deployer:
             observer=self._observer(gateway, target.cluster),
             registrar=self._registrar,
             emit=self._emit,
+            only_over=only_over,
         )
 
     async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:

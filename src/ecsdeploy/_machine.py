@@ -35,7 +35,9 @@ from ecsdeploy._models import (
 )
 from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._preflight import (
+    PREFLIGHT_READ_INTERVAL,
     RollbackTarget,
+    as_of,
     in_progress,
     primary_of,
     roll_room_problem,
@@ -65,6 +67,7 @@ from ecsdeploy._watch import (
     is_stale,
     newest_update,
     out_of_checks,
+    suspected,
     timed_out,
 )
 from ecsdeploy.checks import (
@@ -161,9 +164,15 @@ class DeploymentMachine:
         observer: ClusterObserver,
         registrar: Registrar,
         emit: Listener,
+        only_over: str | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
+        #: Deploy only while the service's PRIMARY runs this revision (a release's rollback of
+        #: what it deployed must never land on someone else's later deployment).
+        self.only_over = only_over
+        #: Set when PREFLIGHT found the PRIMARY on another revision than `only_over`.
+        self.found_instead: str | None = None
         self._gateway = gateway
         self._observer = observer
         self._registrar = registrar
@@ -187,7 +196,13 @@ class DeploymentMachine:
         self._copy_of: dict[str, Any] | None = None
         #: Deregistered revisions whose copies stand in for them.
         self._copied_arns: set[str] = set()
+        #: The copy we registered as the rollback target, if any.
+        self._copy_arn: str | None = None
         self._rollback_deployment_id: str | None = None
+        #: Rollback deployments of ours that a later one of ours replaced.
+        self._left_behind: set[str] = set()
+        #: WATCH's latest fresh reads showed someone else's deployment, not yet confirmed.
+        self._someone_else_suspected = False
         self._notes: list[str] = []
         self._history = History()
         self._emitted_events = 0
@@ -213,7 +228,7 @@ class DeploymentMachine:
         except anyio.get_cancelled_exc_class():
             if not self.phase.is_terminal:
                 with anyio.CancelScope(shield=True):
-                    await self.forget_revision()
+                    await self._forget_unchanged()
                 self._end(Phase.FAILED, f"cancelled during {self.phase.value}; nothing was changed")
             self._finish()
             raise
@@ -230,13 +245,13 @@ class DeploymentMachine:
             with anyio.CancelScope(shield=True):
                 await self._update()
         except _NotChanged as stop:
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, stop.reason)
             return
         except EcsDeployError as exc:
             # Errors before WATCH: nothing was changed (UPDATE re-checks before raising).
             self._input_error = isinstance(exc, InputError)
-            await self.forget_revision()
+            await self._forget_unchanged()
             self._end(Phase.FAILED, str(exc) if self._input_error else f"{exc}; nothing changed")
             return
         self._transition(Phase.WATCH, deployment_id=self._deployment_id)
@@ -293,6 +308,7 @@ class DeploymentMachine:
         return (
             f"{end.reason}; ROLLBACK FAILED: {problem}. The service may still run "
             f"{self._new_arn}; roll it back by hand: aws ecs update-service "
+            f"--region {self._gateway.region} "
             f"--cluster {self.target.cluster} --service {self.target.service} "
             f"--task-definition {target}"
         )
@@ -440,6 +456,7 @@ class DeploymentMachine:
             cannot_roll = roll_room_problem(service)
             if cannot_roll is not None:
                 raise UnsupportedServiceError(f"{target}: {cannot_roll}")
+            self._check_only_over(service)
             busy = in_progress(service)
             if busy is None or not wait:
                 return service
@@ -453,21 +470,44 @@ class DeploymentMachine:
             self._emit("progress", f"waiting for deployment {busy} to finish")
             await anyio.sleep(self.settings.poll_interval)
 
+    def _check_only_over(self, service: Mapping[str, Any]) -> None:
+        if self.only_over is None:
+            return
+        primary = primary_of(service) or {}
+        running = str(primary.get("taskDefinition", ""))
+        if running != self.only_over:
+            self.found_instead = f"deployment {primary.get('id', '?')} ({running})"
+            raise _NotChanged(
+                f"the service runs {self.found_instead}, not {self.only_over}: someone deployed "
+                "since; not changed"
+            )
+
     async def _confirmed_service(self) -> dict[str, Any]:
-        """The service; "not found" only when DescribeServices keeps saying so (ECS is eventually
-        consistent: a service can be MISSING for a moment)."""
+        """The service as it is now, from agreeing reads (ECS is eventually consistent): the
+        freshest of several answers, since the revision to build on and to roll back to must
+        not come from a stale one; "not found" only when DescribeServices keeps saying so."""
         started = anyio.current_time()
+        interval = min(self.settings.poll_interval, PREFLIGHT_READ_INTERVAL)
         reads = 0
+        freshest: dict[str, Any] | None = None
+        missing: ServiceNotFoundError | None = None
         while True:
             try:
-                return await self._observer.describe_service(self.target.service)
+                service = await self._observer.describe_service(self.target.service)
             except ServiceNotFoundError as exc:
-                reads += 1
-                waited = anyio.current_time() - started
-                if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * self.settings.poll_interval:
-                    raise
-                self._log.info("ecsdeploy.preflight.missing", reads=reads, error=str(exc))
-                await anyio.sleep(self.settings.poll_interval)
+                missing = exc
+                self._log.info("ecsdeploy.preflight.missing", reads=reads + 1, error=str(exc))
+            else:
+                if freshest is None or as_of(service) > as_of(freshest):
+                    freshest = service
+            reads += 1
+            waited = anyio.current_time() - started
+            if reads >= CONFIRM_READS and waited >= CONFIRM_POLLS * interval:
+                if freshest is not None:
+                    return freshest
+                assert missing is not None
+                raise missing
+            await anyio.sleep(interval)
 
     # -- REGISTER / UPDATE --------------------------------------------------------------------
 
@@ -480,6 +520,7 @@ class DeploymentMachine:
                 "as the rollback target"
             )
             self._copied_arns.add(self._rollback_arn)
+            self._copy_arn = copy_arn
             self._rollback = RollbackTarget(copy_arn, self._rollback.deployment_id, "")
         if not self._register_input:
             self._log.info("ecsdeploy.register.skipped", task_definition=self._new_arn)
@@ -497,23 +538,45 @@ class DeploymentMachine:
             )
         except EcsDeployError as exc:
             # The call may have landed before the error: look before deciding nothing changed.
-            try:
-                service = await self._observer.describe_service(self.target.service)
-            except EcsDeployError as again:
-                self._state_unknown = True
-                raise _NotChanged(
-                    f"UpdateService failed ({exc}) and the service could not be read back "
-                    f"({again}): it may or may not be deploying {self._new_arn}"
-                ) from again
-            primary = primary_of(service)
-            if primary is None or primary.get("taskDefinition") != self._new_arn:
+            landed = await self._read_back(exc)
+            if landed is None:
                 raise
+            service = landed
         self._changed = True
         primary = primary_of(service)
         if primary is None or primary.get("taskDefinition") != self._new_arn:
             raise _NotChanged("UpdateService answered without our deployment")
         self._deployment_id = str(primary["id"])
         self._created_at = epoch(primary.get("createdAt"))
+
+    async def _read_back(self, error: EcsDeployError) -> dict[str, Any] | None:
+        """After a failed UpdateService: the service if our deployment is its PRIMARY, None
+        when agreeing fresh reads say it is not (one stale answer decides nothing)."""
+        interval = self.settings.poll_interval
+        started = anyio.current_time()
+        reads = 0
+        read_error: EcsDeployError | None = None
+        while True:
+            try:
+                service = await self._observer.describe_service(self.target.service)
+            except EcsDeployError as again:
+                read_error = again
+            else:
+                primary = primary_of(service)
+                if primary is not None and primary.get("taskDefinition") == self._new_arn:
+                    return service
+                reads += 1
+            waited = anyio.current_time() - started
+            if waited >= CONFIRM_POLLS * interval:
+                if reads >= CONFIRM_READS:
+                    return None
+                if reads == 0 and read_error is not None:
+                    self._state_unknown = True
+                    raise _NotChanged(
+                        f"UpdateService failed ({error}) and the service could not be read back "
+                        f"({read_error}): it may or may not be deploying {self._new_arn}"
+                    ) from read_error
+            await anyio.sleep(interval)
 
     # -- WATCH --------------------------------------------------------------------------------
 
@@ -551,6 +614,7 @@ class DeploymentMachine:
                     observation = await watch.next()
                     self._publish(observation)
                     state, end, judge = assess(state, context, observation)
+                    self._someone_else_suspected = suspected(state) is EndKind.SUPERSEDED
                     if end is None and judge:
                         verdict = await self._judge(checks, observation)
                         state, end = conclude(state, context, observation, verdict)
@@ -620,22 +684,12 @@ class DeploymentMachine:
         target = self.target
         newest_seen = 0.0
         if not ecs_rolling_back:
-            current = await self._read_once(log)
-            if current is not None and is_stale(
-                current,
-                newest_seen=0.0,
-                created_at=self._created_at,
-                ours=self._deployment_id or "",
-            ):
-                current = None  # an answer from before our deployment tells nothing
+            current = await self._first_read(log)
             primary = primary_of(current) if current is not None else None
             if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
                 await self._send_rollback(log)
-            elif primary.get("taskDefinition") in self._watch_context().rollback_arns and (
-                primary.get("id") == (self._rollback.deployment_id if self._rollback else None)
-                or ecs_rolls_back(current or {})
-            ):
+            elif self._is_ecs_rollback(primary, current or {}):
                 # ECS got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
                 self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
@@ -657,38 +711,100 @@ class DeploymentMachine:
                 continue
             newest_seen = max(newest_seen, newest_update(service))
             primary = primary_of(service)
-            if primary is not None and primary.get("id") != self._deployment_id:
-                if self._rollback_deployment_id is None:
-                    self._rollback_deployment_id = str(primary["id"])
-                if primary["id"] == self._rollback_deployment_id:
-                    observation = _observation_of(target, service, primary, self._started_at)
-                    self._history.add_events(observation.events)
-                    self._publish(observation)
-                    verdict = combine(await evaluate_checks(checks, observation))
-                    failed_tasks = int(primary.get("failedTasks", 0) or 0)
-                    limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
-                    if failed_tasks >= limit:
-                        return f"the rollback deployment had {failed_tasks} failed tasks"
-                    if verdict.status is Status.HEALTHY:
-                        if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
-                            return f"the service settled on {primary.get('taskDefinition')}"
-                        return None
-                    if verdict.status is Status.FAILED:
-                        return verdict.reason
-                    log.problem = verdict.reason
-                else:
-                    raise _SomeoneElse(
-                        f"someone else deployed {primary.get('taskDefinition')} "
-                        f"(deployment {primary.get('id')}) meanwhile"
+            if primary is not None and primary["id"] in self._left_behind:
+                pass  # a lagging answer: that deployment of ours was replaced since
+            elif primary is not None and primary.get("id") != self._deployment_id:
+                if primary["id"] != self._rollback_deployment_id:
+                    ours_sent = (
+                        log.sent
+                        and self._rollback_deployment_id is None
+                        and primary.get("taskDefinition") == self._rollback_arn
                     )
+                    if not (ours_sent or self._is_ecs_rollback(primary, service)):
+                        raise _SomeoneElse(
+                            f"someone else deployed {primary.get('taskDefinition')} "
+                            f"(deployment {primary.get('id')}) meanwhile"
+                        )
+                    # Ours, or ECS's rollback (also of our rollback deployment): follow it.
+                    self._rollback_deployment_id = str(primary["id"])
+                observation = _observation_of(target, service, primary, self._started_at)
+                self._history.add_events(observation.events)
+                self._publish(observation)
+                verdict = combine(await evaluate_checks(checks, observation))
+                if verdict.status is Status.HEALTHY:
+                    if primary.get("taskDefinition") not in self._watch_context().rollback_arns:
+                        return f"the service settled on {primary.get('taskDefinition')}"
+                    return None
+                failed_tasks = int(primary.get("failedTasks", 0) or 0)
+                limit = circuit_breaker_threshold(int(primary.get("desiredCount", 0) or 0))
+                if verdict.status is Status.FAILED or failed_tasks >= limit:
+                    # Not the end: the failures may be transient (a registry's rate limit), and
+                    # a rollback keeps trying until its own deadline.
+                    detail = verdict.reason if verdict.status is Status.FAILED else "failing"
+                    log.problem = (
+                        f"the rollback deployment {primary['id']} had {failed_tasks} failed "
+                        f"tasks ({detail})"
+                    )
+                    if primary.get("rolloutState") == "FAILED" and not self._ecs_takes_over(
+                        primary, service
+                    ):
+                        # ECS stopped launching it: deploy the rollback target again.
+                        await self._send_rollback(log, force=True)
+                else:
+                    log.problem = verdict.reason
             await anyio.sleep(self.settings.poll_interval)
 
-    async def _send_rollback(self, log: _RollbackLog) -> None:
+    async def _first_read(self, log: _RollbackLog) -> dict[str, Any] | None:
+        """The service before the rollback's UpdateService, or None when it cannot be read.
+
+        Failed reads do not hold the rollback back (the revision to go back to is known),
+        unless WATCH's latest reads showed someone else's deployment: then a blind rollback
+        could go over it, so we keep reading until the rollback's deadline.
+        """
+        while True:
+            current = await self._read_once(log)
+            if current is not None and is_stale(
+                current,
+                newest_seen=0.0,
+                created_at=self._created_at,
+                ours=self._deployment_id or "",
+            ):
+                current = None  # an answer from before our deployment tells nothing
+            if current is not None or not self._someone_else_suspected:
+                return current
+            log.problem = (
+                "the rollback was not sent: WATCH's last reads showed someone else's deployment "
+                "and the service could not be read to confirm it; check the service before "
+                "rolling back by hand"
+            )
+            await anyio.sleep(self.settings.poll_interval)
+
+    def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """This PRIMARY is ECS's rollback of ours: the previous deployment again (same id), or
+        a deployment of the rollback target on a service ECS is configured to roll back.
+        Anything else is someone else's deployment, never to be taken for our rollback."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        if primary.get("id") is not None and primary.get("id") == previous:
+            return True
+        back = primary.get("taskDefinition") in self._watch_context().rollback_arns
+        return back and ecs_rolls_back(service)
+
+    def _ecs_takes_over(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+        """ECS will roll this FAILED rollback deployment back by itself (it never rolls back
+        its own rollback: the previous deployment made PRIMARY again)."""
+        previous = self._rollback.deployment_id if self._rollback else None
+        return ecs_rolls_back(service) and primary.get("id") != previous
+
+    async def _send_rollback(self, log: _RollbackLog, *, force: bool = False) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""
+        extra = {"forceNewDeployment": True} if force else {}
         while True:
             try:
                 service = await self._gateway.update_service(
-                    self.target.cluster, self.target.service, taskDefinition=self._rollback_arn
+                    self.target.cluster,
+                    self.target.service,
+                    taskDefinition=self._rollback_arn,
+                    **extra,
                 )
             except EcsDeployError as exc:
                 log.send_errors.append(str(exc))
@@ -697,6 +813,8 @@ class DeploymentMachine:
                 continue
             log.sent = True
             primary = primary_of(service)
+            if self._rollback_deployment_id is not None:
+                self._left_behind.add(self._rollback_deployment_id)
             self._rollback_deployment_id = str(primary["id"]) if primary else None
             return
 
@@ -716,6 +834,18 @@ class DeploymentMachine:
             if service is not None:
                 return service
             await anyio.sleep(self.settings.poll_interval)
+
+    async def _forget_unchanged(self) -> None:
+        """The deployment ended before changing the service: deregister what we registered for
+        it, the rollback target's copy included (a deregistered revision stays deregistered)."""
+        if self._state_unknown:
+            # The service may be deploying what we registered: keep it (and the copy) ACTIVE.
+            return
+        await self.forget_revision()
+        if self._copy_arn is None or self._changed:
+            return
+        with anyio.move_on_after(DEREGISTER_TIMEOUT, shield=True):
+            await self._registrar.abandon(self._gateway, self._copy_arn, user=self)
 
     async def forget_revision(self) -> None:
         """Deregister the revision we registered for a deployment that did not land."""

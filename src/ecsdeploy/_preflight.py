@@ -9,7 +9,20 @@ from typing import Any
 
 from ecsdeploy._models import epoch
 
-__all__ = ["RollbackTarget", "in_progress", "primary_of", "roll_room_problem", "rollback_target"]
+__all__ = [
+    "PREFLIGHT_READ_INTERVAL",
+    "RollbackTarget",
+    "as_of",
+    "in_progress",
+    "primary_of",
+    "roll_room_problem",
+    "rollback_target",
+]
+
+
+#: Seconds between PREFLIGHT's agreeing reads at most: ECS's reads settle within about a second,
+#: and a long poll interval (the Drone plugin's 10 s) must not delay every deployment by two.
+PREFLIGHT_READ_INTERVAL = 1.0
 
 
 def primary_of(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -17,6 +30,20 @@ def primary_of(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if deployment.get("status") == "PRIMARY":
             return dict(deployment)
     return None
+
+
+def as_of(service: Mapping[str, Any]) -> float:
+    """When the state an answer shows was last changed: its deployments' newest `updatedAt`.
+
+    Of two DescribeServices answers, the one with the later time is the fresher; a stale answer
+    (ECS is eventually consistent) shows an older state. `createdAt` alone would not do: ECS's
+    own rollback makes an older deployment PRIMARY again.
+    """
+    times = [
+        epoch(d.get("updatedAt")) or epoch(d.get("createdAt")) or 0.0
+        for d in service.get("deployments", [])
+    ]
+    return max(times, default=0.0)
 
 
 def _live(service: Mapping[str, Any]) -> list[Mapping[str, Any]]:

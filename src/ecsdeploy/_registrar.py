@@ -6,21 +6,24 @@ the same changes should share one revision rather than create near-identical one
 RegisterTaskDefinition is not idempotent: a call whose answer was lost (timeout, dropped
 connection, 5xx) may have registered a revision anyway. Each registration carries a unique token
 tag; before registering again, the family's newest revisions are searched for it for a while.
+A revision already at ECS's 50-tag limit has no room for the token, and a caller without
+ecs:TagResource may not tag an untagged revision: those are registered untagged, and a lost
+answer is looked for as a newest revision with exactly the same content.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
 import structlog
 
 from ecsdeploy._gateway import EcsGateway
-from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
-from ecsdeploy.exceptions import AwsUnavailableError, EcsDeployError
+from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG, diff_revisions
+from ecsdeploy.exceptions import AccessDeniedError, AwsUnavailableError, EcsDeployError
 
 __all__ = ["Registrar"]
 
@@ -33,6 +36,8 @@ SETTLE_SECONDS = 3.0
 LOOK_INTERVAL = 0.25
 #: Newest revisions of the family searched for the token (others may register meanwhile).
 REVISIONS_SEARCHED = 3
+#: ECS's limit on the tags of one resource (the token must not push a revision over it).
+MAX_TAGS = 50
 
 
 class Registrar:
@@ -78,23 +83,54 @@ class Registrar:
 
 async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any]) -> str:
     """Register `register_input` exactly once, even when answers are lost on the way."""
+    tags = list(register_input.get("tags", []))
+    if len(tags) >= MAX_TAGS:
+        # No room for the token: the same content is the best sign of our lost registration.
+        logger.info("ecsdeploy.register.untagged", reason=f"the revision has {len(tags)} tags")
+        return await _register_untagged(gateway, register_input)
     token = uuid.uuid4().hex
     tagged = dict(register_input)
-    tagged["tags"] = [
-        *register_input.get("tags", []),
-        {"key": REGISTRATION_TOKEN_TAG, "value": token},
-    ]
+    tagged["tags"] = [*tags, {"key": REGISTRATION_TOKEN_TAG, "value": token}]
+
+    def is_ours(described: Mapping[str, Any]) -> bool:
+        found = {t.get("key"): t.get("value") for t in described.get("tags") or ()}
+        return found.get(REGISTRATION_TOKEN_TAG) == token
+
+    try:
+        return await _register_until_answered(gateway, tagged, is_ours)
+    except AccessDeniedError as exc:
+        # Tagging on create is authorized as ecs:TagResource. A caller without it could deploy
+        # an untagged revision before the token existed, and still can.
+        if tags or "TagResource" not in str(exc):
+            raise
+        logger.warning("ecsdeploy.register.untagged", reason=f"tagging is not allowed: {exc}")
+        return await _register_untagged(gateway, register_input)
+
+
+async def _register_untagged(gateway: EcsGateway, register_input: Mapping[str, Any]) -> str:
+    def is_ours(described: Mapping[str, Any]) -> bool:
+        return not diff_revisions(described, register_input)
+
+    return await _register_until_answered(gateway, register_input, is_ours)
+
+
+async def _register_until_answered(
+    gateway: EcsGateway,
+    register_input: Mapping[str, Any],
+    is_ours: Callable[[Mapping[str, Any]], bool],
+) -> str:
+    """Register, looking for a lost answer's revision (`is_ours`) before registering again."""
     family = str(register_input["family"])
     for attempt in range(1, REGISTER_ATTEMPTS + 1):
         try:
-            registered = await gateway.register_task_definition(tagged, retry=False)
+            registered = await gateway.register_task_definition(dict(register_input), retry=False)
         except AwsUnavailableError as exc:
             logger.warning(
                 "ecsdeploy.register.answer_lost", family=family, attempt=attempt, error=str(exc)
             )
             if attempt == REGISTER_ATTEMPTS:
                 raise
-            found = await _find_token(gateway, family, token)
+            found = await _find_lost(gateway, family, is_ours)
             if found is not None:
                 logger.info("ecsdeploy.register.found_lost_revision", task_definition=found)
                 return found
@@ -103,8 +139,10 @@ async def _register_once(gateway: EcsGateway, register_input: Mapping[str, Any])
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-async def _find_token(gateway: EcsGateway, family: str, token: str) -> str | None:
-    """The revision registered with `token`, looked for while a lost call may still land."""
+async def _find_lost(
+    gateway: EcsGateway, family: str, is_ours: Callable[[Mapping[str, Any]], bool]
+) -> str | None:
+    """The revision a lost call registered, looked for while it may still land."""
     with anyio.move_on_after(SETTLE_SECONDS):
         while True:
             try:
@@ -116,8 +154,7 @@ async def _find_token(gateway: EcsGateway, family: str, token: str) -> str | Non
                         if number == revision
                         else await gateway.describe_task_definition_now(f"{family}:{number}")
                     )
-                    tags = {t.get("key"): t.get("value") for t in described.get("tags") or ()}
-                    if tags.get(REGISTRATION_TOKEN_TAG) == token:
+                    if is_ours(described):
                         return str(described["taskDefinition"]["taskDefinitionArn"])
             except EcsDeployError as exc:
                 logger.info("ecsdeploy.register.look_failed", family=family, error=str(exc))

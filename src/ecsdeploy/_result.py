@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ __all__ = [
     "Listener",
     "RolledBackBy",
     "exit_code_of",
+    "exit_code_of_all",
 ]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
@@ -128,6 +129,17 @@ def exit_code_of(
     if bad_input and not changed:
         return ExitCode.BAD_INPUT
     return ExitCode.FAILED
+
+
+def exit_code_of_all(results: Sequence[DeployResult]) -> ExitCode:
+    """One exit code for several deployments run together: like a release's, so that 2 (bad
+    input) still means that nothing at all was changed."""
+    return exit_code_of(
+        succeeded=all(r.succeeded for r in results),
+        needs_attention=any(r.needs_attention for r in results),
+        bad_input=any(r.input_error for r in results),
+        changed=any(r.changed for r in results),
+    )
 
 
 @dataclass(frozen=True, slots=True)

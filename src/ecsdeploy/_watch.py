@@ -26,6 +26,7 @@ from ecsdeploy._models import Observation, Status, Verdict, epoch
 __all__ = [
     "CONFIRM_POLLS",
     "CONFIRM_READS",
+    "MISSING_POLLS",
     "EndKind",
     "Reading",
     "WatchContext",
@@ -37,6 +38,7 @@ __all__ = [
     "is_stale",
     "newest_update",
     "reading_of",
+    "suspected",
     "timed_out",
 ]
 
@@ -44,6 +46,11 @@ __all__ = [
 CONFIRM_READS = 3
 #: ... and the poll intervals they must span at least (so one cached answer cannot repeat).
 CONFIRM_POLLS = 2.0
+#: Poll intervals a service must stay MISSING before it counts as gone (a minute at the default
+#: 5 s). A deleted service reads DRAINING/INACTIVE for a long while; MISSING right after our own
+#: UpdateService is almost always ECS's eventual consistency, and calling it gone would leave
+#: our revision running unwatched.
+MISSING_POLLS = 12.0
 
 
 class EndKind(enum.Enum):
@@ -66,6 +73,8 @@ class WatchEnd:
     ecs_rolling_back: bool = False
     #: What made ECS roll back: "circuit breaker" or "alarm NAME".
     trigger: str | None = None
+    #: GONE only because DescribeServices did not find the service (not a status it reported).
+    unanswered: bool = False
 
     @property
     def confirmed_by_reads(self) -> bool:
@@ -204,7 +213,9 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     service = observation.service
     if observation.failure is not None or not service:
         why = observation.failure or "MISSING"
-        return WatchEnd(EndKind.GONE, f"DescribeServices reports the service {why}")
+        return WatchEnd(
+            EndKind.GONE, f"DescribeServices reports the service {why}", unanswered=True
+        )
     status = service.get("status")
     if status is not None and status != "ACTIVE":
         return WatchEnd(EndKind.GONE, f"the service became {status} during WATCH")
@@ -213,23 +224,14 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     primary = observation.primary
     if primary is None:
         return None  # no PRIMARY at all: an answer caught mid-change, nothing to decide on
-    ours = observation.deployment or {}
-    ours_failed = ours.get("rolloutState") == "FAILED"
-    failed_event = any(
-        f"(deployment {context.deployment_id})" in e.message
-        and "deployment failed" in e.message.lower()
-        for e in observation.events
-    )
-    back_to_target = primary.get("taskDefinition") in context.rollback_arns
     same_deployment_again = (
         primary.get("id") is not None and primary.get("id") == context.previous_deployment_id
     )
-    # ECS goes back by making the previous deployment PRIMARY again (no human can reuse its id);
-    # a new deployment of the rollback target is ECS's only if ECS was configured to roll back
-    # and failed ours first. Otherwise a human rolled back by hand: someone else's deployment.
-    if same_deployment_again or (
-        back_to_target and (ours_failed or failed_event) and ecs_rolls_back(observation.service)
-    ):
+    # ECS rolls back by making the previous COMPLETED deployment PRIMARY again, same id ("When
+    # the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS", ECS developer
+    # guide); nobody else can reuse that id. A *new* deployment of the rollback revision is a
+    # human's (or another tool's) rollback, even right after ECS failed ours: someone else's.
+    if same_deployment_again:
         trigger = ecs_rollback_trigger(observation)
         return WatchEnd(
             EndKind.FAILED,
@@ -246,7 +248,11 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
 def _agree(a: WatchEnd, b: WatchEnd) -> bool:
     """Two reads suggest the same ending: ECS failing ours and then ECS rolling back agree;
     two supersessions agree only on the same deployment."""
-    same = a.kind is b.kind and a.ecs_rolling_back == b.ecs_rolling_back
+    same = (
+        a.kind is b.kind
+        and a.ecs_rolling_back == b.ecs_rolling_back
+        and a.unanswered == b.unanswered
+    )
     return same and (a.kind is not EndKind.SUPERSEDED or a.reason == b.reason)
 
 
@@ -257,7 +263,10 @@ def _agreeing(pending: _Pending | None, candidate: WatchEnd, at: float) -> _Pend
 
 
 def _confirmed(pending: _Pending, context: WatchContext, at: float) -> bool:
-    return pending.reads >= CONFIRM_READS and at - pending.first_at >= context.confirm_span
+    span = context.confirm_span
+    if pending.end.unanswered:
+        span = max(span, MISSING_POLLS * context.poll_interval)
+    return pending.reads >= CONFIRM_READS and at - pending.first_at >= span
 
 
 def assess(
@@ -314,6 +323,11 @@ def conclude(
             EndKind.FAILED, f"not healthy after {state.ticks} checks: {verdict.reason}"
         )
     return state, None
+
+
+def suspected(state: WatchState) -> EndKind | None:
+    """The ending the latest fresh reads suggest but have not confirmed yet, if any."""
+    return state.pending.end.kind if state.pending is not None else None
 
 
 def out_of_checks(state: WatchState, context: WatchContext) -> WatchEnd | None:

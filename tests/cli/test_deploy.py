@@ -88,7 +88,16 @@ def test_a_rollback_that_fails_exits_3(simulated: SimulatedEcs) -> None:
     simulated.add_rule(
         {"image": "myorg/nginx:crash-both", "behavior": "crash", "exit_code": 1, "after": 5}
     )
-    result = deploy(simulated, "--service", service, "--image", "nginx=myorg/nginx:crash-both")
+    # The rollback keeps trying until its deadline (the same as --timeout): keep it short.
+    result = deploy(
+        simulated,
+        "--service",
+        service,
+        "--image",
+        "nginx=myorg/nginx:crash-both",
+        "--timeout",
+        "3",
+    )
     assert result.exit_code == 3, result.stdout
     (final,) = results(result.stdout)
     assert final["outcome"] == "ROLLBACK_FAILED"
@@ -164,7 +173,8 @@ def test_dry_run_prints_the_redacted_diff_and_changes_nothing(simulated: Simulat
 def test_several_services_deploy_at_once_and_exit_with_the_worst_code(
     simulated: SimulatedEcs,
 ) -> None:
-    """Two --service options: one succeeds, the other has no such container; exit code 2."""
+    """Two --service options: one succeeds, the other has no such container; exit code 1 (2
+    would promise that nothing changed), the bad input still named on stderr."""
     good = simulated.create_service()
     odd = simulated.create_service(container="app")
     result = deploy(
@@ -173,7 +183,7 @@ def test_several_services_deploy_at_once_and_exit_with_the_worst_code(
     outcomes = {line["service"]: line["outcome"] for line in results(result.stdout)}
     assert outcomes == {good: "SUCCEEDED", odd: "FAILED"}
     assert simulated.image(good) == "myorg/nginx:multi"
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert f"{CLUSTER}/{odd}" in result.stderr
 
 
@@ -222,3 +232,17 @@ def test_a_service_that_cannot_roll_exits_2_and_names_the_setting(
     assert "maximumPercent" in result.stderr
     assert simulated.revisions(service) == before
     assert simulated.image(service) == "myorg/nginx:1.0"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "complaint"),
+    [("--endpoint-url", "notaurl", "Invalid endpoint"), ("--region", "us east", "region_name")],
+)
+def test_a_malformed_endpoint_or_region_is_bad_input(
+    simulated: SimulatedEcs, option: str, value: str, complaint: str
+) -> None:
+    """A malformed endpoint URL or region is exit 2 naming it, not a traceback."""
+    result = deploy(simulated, "--service", "web", "--image", "nginx=a:1", option, value)
+    assert result.exit_code == 2, result.output
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -42,3 +42,38 @@ def test_a_signal_mid_watch_rolls_back_and_exits_3(
     assert simulated.task_definition(service) == old
     phases = [json.loads(line).get("phase") for line in rest.splitlines()]
     assert "ROLLED_BACK" in phases
+
+
+def test_a_second_signal_does_not_kill_the_rollback(simulated: SimulatedEcs) -> None:
+    """SIGINT then SIGTERM (how a CI runner cancels a job): the rollback still completes."""
+    service = simulated.create_service()
+    old = simulated.task_definition(service)
+    simulated.add_rule(
+        {"image": "myorg/nginx:never-ready", "behavior": "slow_start", "seconds": 36000}
+    )
+    argv = [ECSDEPLOY, "deploy", "--cluster", CLUSTER, "--service", service, "--no-live"]
+    argv += ["--image", "nginx=myorg/nginx:never-ready", "--poll-interval", "0.05"]
+    process = subprocess.Popen(
+        argv,
+        env={"PATH": "/usr/bin:/bin", **simulated.environ()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if json.loads(line).get("phase") == "WATCH":
+            break
+    # The rollback's UpdateService takes two wall seconds: the second signal lands inside it.
+    simulated.add_rule({"operation": "UpdateService", "error": "latency", "seconds": 2})
+    process.send_signal(signal.SIGINT)
+    for line in process.stdout:
+        if json.loads(line).get("phase") == "ROLLBACK":
+            break
+    process.send_signal(signal.SIGTERM)
+    rest, errors = process.communicate(timeout=30)
+    assert process.returncode == 3, errors
+    assert "SIGTERM received: still winding down" in errors
+    assert simulated.task_definition(service) == old
+    phases = [json.loads(line).get("phase") for line in rest.splitlines()]
+    assert "ROLLED_BACK" in phases

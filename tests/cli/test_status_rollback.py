@@ -101,3 +101,31 @@ def test_rollback_without_an_older_revision_exits_2(simulated: SimulatedEcs) -> 
     assert result.exit_code == 2
     assert "--to" in result.stderr
     assert simulated.task_definition(service).endswith(f"{service}:1")
+
+
+def test_rollback_is_not_refused_by_one_missing_answer(simulated: SimulatedEcs) -> None:
+    """ECS answers MISSING once (eventual consistency): the rollback still runs, exit 0."""
+    service = simulated.create_service()
+    assert deploy_image(simulated, service, "myorg/nginx:2.0").exit_code == 0
+    simulated.add_rule({"operation": "DescribeServices", "error": "missing", "count": 1})
+    result = invoke(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live"
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert simulated.image(service) == "myorg/nginx:1.0"
+
+
+def test_rollback_is_not_misled_by_one_stale_answer(simulated: SimulatedEcs) -> None:
+    """ECS answers with an older state once: the rollback still returns to the revision before
+    the current one, never further back."""
+    service = simulated.create_service()
+    assert deploy_image(simulated, service, "myorg/nginx:2.0").exit_code == 0
+    assert deploy_image(simulated, service, "myorg/nginx:3.0").exit_code == 0
+    simulated.add_rule(
+        {"operation": "DescribeServices", "error": "stale", "seconds": 100000, "count": 1}
+    )
+    result = invoke(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live"
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert simulated.image(service) == "myorg/nginx:2.0"

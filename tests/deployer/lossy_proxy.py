@@ -4,6 +4,7 @@ a reset after the request was sent looks like to an AWS client)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,11 +20,32 @@ class LossyProxy:
     lose: dict[str, int] = field(default_factory=dict)
     url: str = ""
     lost: int = 0
+    #: Refuse RegisterTaskDefinition calls that carry tags, as AWS does for a caller whose IAM
+    #: policy lacks ecs:TagResource (tagging on create is authorized as TagResource).
+    deny_tagging: bool = False
+    denied: int = 0
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
         operation = request.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+        if (
+            self.deny_tagging
+            and operation == "RegisterTaskDefinition"
+            and json.loads(body or b"{}").get("tags")
+        ):
+            self.denied += 1
+            error = {
+                "__type": "AccessDeniedException",
+                "message": "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
+                "ecs:TagResource on resource: arn:aws:ecs:us-east-2:123456789012:task-definition/* "
+                "because no identity-based policy allows the ecs:TagResource action",
+            }
+            return web.Response(
+                body=json.dumps(error),
+                status=400,
+                headers={"Content-Type": "application/x-amz-json-1.1"},
+            )
         async with (
             aiohttp.ClientSession() as session,
             session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream,
@@ -41,8 +63,10 @@ class LossyProxy:
 
 
 @asynccontextmanager
-async def lossy_proxy(upstream: str, lose: dict[str, int]) -> AsyncIterator[LossyProxy]:
-    proxy = LossyProxy(upstream, dict(lose))
+async def lossy_proxy(
+    upstream: str, lose: dict[str, int], *, deny_tagging: bool = False
+) -> AsyncIterator[LossyProxy]:
+    proxy = LossyProxy(upstream, dict(lose), deny_tagging=deny_tagging)
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", proxy.handle)
     runner = web.AppRunner(app)

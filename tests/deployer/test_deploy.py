@@ -9,6 +9,7 @@ import structlog
 from ecsdeploy import (
     Deployer,
     DeployEvent,
+    DeploySettings,
     ImageChange,
     Outcome,
     Phase,
@@ -17,7 +18,7 @@ from ecsdeploy import (
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, EcsServices
+from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, EcsServices
 
 pytestmark = pytest.mark.anyio
 
@@ -206,7 +207,8 @@ async def test_cancellation_mid_watch_still_rolls_back(
 async def test_a_rollback_that_fails_is_rollback_failed(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
-    """When the previous revision cannot come back either, say so: exit 3, with what to do."""
+    """When the previous revision cannot come back either, say so at the rollback's deadline:
+    exit 3, with what to do."""
     old = await ecs_services.create(image="myorg/nginx:1.0")
 
     def break_old_image(event: DeployEvent) -> None:
@@ -217,8 +219,11 @@ async def test_a_rollback_that_fails_is_rollback_failed(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
     )
-    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-4"))
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=3)
+    result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-4"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
+    assert "not back on" in result.reason
+    assert "within 3s" in result.reason
     assert result.exit_code == 3
     assert result.needs_attention
     assert old in result.reason

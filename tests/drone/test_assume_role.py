@@ -8,6 +8,7 @@ import pytest
 
 from ecsdeploy._front.assume_role import AssumeRoleError, assumed_session
 from ecsdeploy.drone import main
+from ecsdeploy.exceptions import NothingChangedError
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
@@ -32,9 +33,7 @@ async def test_the_session_carries_the_roles_credentials() -> None:
     assert ":assumed-role/deploy/ecsdeploy-drone" in identity["Arn"]
 
 
-@pytest.mark.anyio
-async def test_an_unreachable_sts_is_an_assume_role_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No credentials can be had: AssumeRoleError (exit 2 at the front), naming the role."""
+def _unreachable_sts(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -42,8 +41,45 @@ async def test_an_unreachable_sts_is_an_assume_role_error(monkeypatch: pytest.Mo
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    with pytest.raises(AssumeRoleError, match=ROLE):
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_sts_is_an_aws_failure_before_any_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """STS cannot be reached: NothingChangedError (exit 1 at the front), naming the role."""
+    _unreachable_sts(monkeypatch)
+    with pytest.raises(NothingChangedError, match=ROLE) as raised:
         await assumed_session(ROLE, region=REGION)
+    assert "nothing changed" in str(raised.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("sts_at")
+async def test_a_role_sts_refuses_is_an_assume_role_error() -> None:
+    """STS refuses the request (a malformed role ARN): AssumeRoleError, bad settings (exit 2)."""
+    with pytest.raises(AssumeRoleError, match="not-an-arn"):
+        await assumed_session("not-an-arn", region=REGION)
+
+
+def test_the_plugin_exits_1_when_sts_is_unreachable(
+    simulated: SimulatedEcs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An STS outage before any change is exit 1 "nothing changed", not bad settings (2)."""
+    service = simulated.create_service()
+    before = simulated.image(service)
+    _unreachable_sts(monkeypatch)
+    settings = {
+        "PLUGIN_AWS_REGION": REGION,
+        "PLUGIN_SERVICE": service,
+        "PLUGIN_CLUSTER": CLUSTER,
+        "PLUGIN_CONTAINER": "nginx",
+        "PLUGIN_IMAGE": "myorg/nginx:assumed",
+        "PLUGIN_AWS_ROLE_ARN": ROLE,
+        "PLUGIN_ENDPOINT_URL": simulated.url,
+    }
+    assert main(settings) == 1
+    assert simulated.image(service) == before
 
 
 @pytest.mark.usefixtures("sts_at")

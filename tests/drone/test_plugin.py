@@ -151,6 +151,15 @@ def test_an_unknown_container_exits_2_and_registers_nothing(simulated: Simulated
 
 
 @pytest.mark.usefixtures("aws_env")
+def test_one_changed_service_and_one_bad_input_exit_1_not_2(simulated: SimulatedEcs) -> None:
+    """Exit 2 promises nothing changed: with one of two services deployed, it is exit 1."""
+    good = simulated.create_service()
+    odd = simulated.create_service(container="app")
+    assert main(plugin(simulated, f"{good},{odd}", "myorg/nginx:2.0")) == 1
+    assert simulated.image(good) == "myorg/nginx:2.0"
+
+
+@pytest.mark.usefixtures("aws_env")
 def test_a_failed_rollback_exits_3(simulated: SimulatedEcs) -> None:
     """The new image crashes and the old one can no longer be pulled: exit 3."""
     service = simulated.create_service(image="myorg/nginx:gone-drone")

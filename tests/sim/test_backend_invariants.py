@@ -34,23 +34,28 @@ steps = st.lists(
 
 
 def _stop_with_rollback(sim: Sim) -> None:
-    """StopServiceDeployment ROLLBACK on the in-progress deployment, if there is one; ECS
+    """StopServiceDeployment ROLLBACK on the ongoing (PENDING or IN_PROGRESS) deployment, if
+    there is one: "Stopping Amazon ECS service deployments" moves it to ROLLBACK_REQUESTED; ECS
     refuses with ConflictException when no deployment ever completed."""
     records = sim.call("ListServiceDeployments", cluster="prod", service="webapp")[
         "serviceDeployments"
     ]
-    in_progress = [r["serviceDeploymentArn"] for r in records if r["status"] == "IN_PROGRESS"]
-    if not in_progress:
+    ongoing = [
+        r["serviceDeploymentArn"] for r in records if r["status"] in ("PENDING", "IN_PROGRESS")
+    ]
+    if not ongoing:
         return
     completed = any(r["status"] in ("SUCCESSFUL", "ROLLBACK_SUCCESSFUL") for r in records)
     if completed:
-        sim.call("StopServiceDeployment", serviceDeploymentArn=in_progress[0])
-        assert sim.service()["deployments"][0]["rolloutStateReason"].startswith(
-            "ECS deployment rolling back to deploymentId"
-        )
+        sim.call("StopServiceDeployment", serviceDeploymentArn=ongoing[0])
+        [stopped] = sim.call("DescribeServiceDeployments", serviceDeploymentArns=ongoing[:1])[
+            "serviceDeployments"
+        ]
+        assert stopped["status"] == "ROLLBACK_REQUESTED"
+        assert sim.service()["deployments"][0]["rolloutState"] == "FAILED"
     else:
         with pytest.raises(EcsApiError) as caught:
-            sim.call("StopServiceDeployment", serviceDeploymentArn=in_progress[0])
+            sim.call("StopServiceDeployment", serviceDeploymentArn=ongoing[0])
         assert caught.value.code == "ConflictException"
 
 

@@ -103,3 +103,18 @@ def test_service_deployment_record_follows_the_rollback() -> None:
     assert record()["status"] == "ROLLBACK_IN_PROGRESS"
     sim.run_until_settled(good_id)
     assert record()["status"] == "ROLLBACK_SUCCESSFUL"
+
+
+def test_a_service_deleted_before_its_rollback_starts_rolls_nothing_back() -> None:
+    """DeleteService while the failed deployment waits for its rollback: no rollback starts on
+    the deleted service and its service deployment does not stay ROLLBACK_IN_PROGRESS."""
+    sim = Sim()
+    _, _, bad_id, _ = _deploy_crashing(sim)
+    sim.call("DeleteService", cluster="prod", service="webapp", force=True)
+    sim.advance(3600)
+    [service] = sim.call("DescribeServices", cluster="prod", services=["webapp"])["services"]
+    assert service["status"] == "INACTIVE"
+    assert service["deployments"][0]["id"] == bad_id
+    assert not any("rolling back" in event["message"] for event in service["events"])
+    records = sim.call("ListServiceDeployments", cluster="prod", service=service["serviceArn"])
+    assert records["serviceDeployments"][0]["status"] == "STOPPED"

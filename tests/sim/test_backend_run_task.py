@@ -88,3 +88,28 @@ def test_run_task_count_and_overrides() -> None:
     assert answer["tasks"][0]["overrides"] == overrides
     with pytest.raises(EcsApiError):
         sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=11)
+
+
+def test_an_unhealthy_one_off_task_keeps_running() -> None:
+    """ "HealthCheck" (API reference): a task run manually, not as part of a service,
+    continues its lifecycle regardless of its health status."""
+    sim = Sim()
+    sim.backend.add_container_rule({"image": "myorg/migrate:*", "behavior": "unhealthy"})
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate", health_check=True)
+    [task] = sim.call("RunTask", cluster="prod", taskDefinition=taskdef)["tasks"]
+    sim.advance(600)
+    described = _describe(sim, task)
+    assert (described["lastStatus"], described["healthStatus"]) == ("RUNNING", "UNHEALTHY")
+    assert described["desiredStatus"] == "RUNNING"
+
+
+def test_run_task_refuses_a_count_of_zero() -> None:
+    """ "RunTask" (API reference): count is 1 to 10 tasks; 0 starts nothing and is refused."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError) as refused:
+        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=0)
+    assert refused.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []

@@ -67,3 +67,28 @@ def test_bridge_mode_tasks_have_no_attachment() -> None:
     [task] = sim.tasks()
     assert task["attachments"] == []
     assert task["containers"][0]["networkInterfaces"] == []
+
+
+def test_running_awsvpc_tasks_have_distinct_private_ips_and_enis() -> None:
+    """Each task gets an ENI of its own with its own private IP (load-balancer targets of type
+    ip are told apart by it); 150 tasks at once share none."""
+    sim = Sim(seed=1)
+    taskdef = sim.register(
+        "myorg/web:1",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+    )
+    sim.create_service(
+        taskdef,
+        desired=150,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": SUBNETS}},
+    )
+    sim.advance(120)
+    details = [_details(task["attachments"][0]) for task in sim.tasks()]
+    assert len(details) == 150
+    assert len({d["privateIPv4Address"] for d in details}) == 150
+    assert len({d["networkInterfaceId"] for d in details}) == 150
+    assert len({d["macAddress"] for d in details}) == 150

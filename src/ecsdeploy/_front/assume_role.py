@@ -11,7 +11,8 @@ from typing import Any
 import aioboto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecsdeploy.exceptions import InputError
+from ecsdeploy._gateway import is_transient
+from ecsdeploy.exceptions import InputError, NothingChangedError
 
 __all__ = ["AssumeRoleError", "assumed_session"]
 
@@ -20,7 +21,8 @@ SESSION_SECONDS = 3600
 
 
 class AssumeRoleError(InputError):
-    """The role could not be assumed; nothing was deployed."""
+    """STS refused to let us assume the role (bad settings); nothing was deployed. An STS
+    outage is a NothingChangedError instead."""
 
 
 async def assumed_session(
@@ -36,6 +38,14 @@ async def assumed_session(
                 DurationSeconds=SESSION_SECONDS,
             )
     except (ClientError, BotoCoreError) as exc:
+        if is_transient(exc):
+            # STS down, throttling or unreachable: an AWS failure before any change (exit 1),
+            # not bad settings.
+            raise NothingChangedError(
+                f"could not assume role {role_arn}: {exc}; nothing changed",
+                code=type(exc).__name__,
+                operation="AssumeRole",
+            ) from exc
         raise AssumeRoleError(f"could not assume role {role_arn}: {exc}") from exc
     credentials = response["Credentials"]
     return aioboto3.Session(

@@ -2,10 +2,11 @@
 stderr, for every front.
 
 InputError (and anything else that says the request was wrong) exits 2: nothing was changed.
-NothingChangedError (AWS failed before any change) exits 1. An AwsError reaching a front exits
-3 when the command may have changed something (a human must look), 2 for read-only commands (it
-is then a configuration problem: credentials, endpoint). A SIGINT or SIGTERM exits 3 once the
-deployments under watch were rolled back: the outcome is not what anyone asked for.
+NothingChangedError (AWS failed before any change) exits 1. Any other AwsError reaching a front
+exits 3 when the command may have changed something (a human must look); for read-only commands
+an outage or throttling exits 1 ("nothing changed"), anything else 2 (a configuration problem:
+credentials, endpoint). A SIGINT or SIGTERM exits 3 once the deployments under watch were
+rolled back: the outcome is not what anyone asked for.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ import click
 from ecsdeploy._front.presenter import Presenter
 from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy._release.model import ReleaseResult
-from ecsdeploy._result import DeployResult, ExitCode
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy._result import DeployResult, ExitCode, exit_code_of_all
+from ecsdeploy.exceptions import (
+    AwsError,
+    AwsUnavailableError,
+    InputError,
+    NothingChangedError,
+    ThrottledError,
+)
 
 __all__ = [
     "FRONT_ERRORS",
@@ -59,6 +66,9 @@ def exit_for_error(
         where = f" with {status_hint}" if status_hint else ""
         code = ExitCode.NEEDS_ATTENTION
         message = f"{exc} — the service's state is unknown; check it{where}"
+    elif isinstance(exc, AwsUnavailableError | ThrottledError):
+        # An outage or throttling is not a configuration problem: try again later.
+        code, message = ExitCode.FAILED, f"{exc}; nothing changed"
     else:
         code, message = ExitCode.BAD_INPUT, f"{exc} (check credentials, region and endpoint)"
     error_line(message)
@@ -76,12 +86,13 @@ def run_front(
 
 
 def report_deploys(presenter: Presenter, results: Sequence[DeployResult]) -> ExitCode:
-    """Show the results; an Error line for each bad input; the worst exit code."""
+    """Show the results; an Error line for each bad input; their one exit code (2 only when
+    nothing at all was changed)."""
     presenter.deploy_results(results)
     for result in results:
         if result.exit_code is ExitCode.BAD_INPUT:
             error_line(f"{result.target}: {result.reason}")
-    return max(result.exit_code for result in results)
+    return exit_code_of_all(results)
 
 
 def report_release(presenter: Presenter, result: ReleaseResult) -> ExitCode:

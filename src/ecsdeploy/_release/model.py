@@ -172,7 +172,14 @@ class ReleaseResult:
             and s.result
             and s.result.changed
         ]
-        return Outcome.FAILED if changed_and_kept else Outcome.ROLLED_BACK
+        if changed_and_kept:
+            return Outcome.FAILED
+        # Nothing the release changed is left: say why, never "rolled back" when nothing was.
+        if "ROLLED_BACK" in states:
+            return Outcome.ROLLED_BACK
+        if "SUPERSEDED" in states:
+            return Outcome.SUPERSEDED
+        return Outcome.FAILED
 
     @property
     def succeeded(self) -> bool:

@@ -10,7 +10,7 @@ import anyio
 import structlog
 
 from ecsdeploy._machine import DeploymentMachine
-from ecsdeploy._models import Target
+from ecsdeploy._models import Outcome, Target
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployPlan, DeployResult
@@ -30,7 +30,11 @@ class Deployments(Protocol):
     async def plan(self, target: Target) -> DeployPlan: ...
 
     async def _start_machine(
-        self, target: Target, settings: DeploySettings | None = None
+        self,
+        target: Target,
+        settings: DeploySettings | None = None,
+        *,
+        only_over: str | None = None,
     ) -> DeploymentMachine: ...
 
     async def read_service(self, target: Target) -> dict[str, Any]: ...
@@ -161,13 +165,7 @@ class _ReleaseRun:
         async def roll_back(machine: DeploymentMachine) -> None:
             assert machine.result is not None
             original = machine.target
-            someone_else = await self._someone_else(machine)
-            if someone_else is not None:
-                logger.warning(
-                    "ecsdeploy.release.superseded", service=str(original), reason=someone_else
-                )
-                self._superseded[original.key] = someone_else
-                return
+            ours = machine.result.task_definition_arn
             target = Target(
                 original.cluster,
                 original.service,
@@ -177,12 +175,47 @@ class _ReleaseRun:
                 settings=original.settings,
             )
             settings = machine.settings.with_overrides(rollback=False)
-            async with self._limiter:
-                rollback = await self._deployer._start_machine(target, settings)
-                with anyio.move_on_after(machine.settings.effective_rollback_timeout):
-                    await rollback.run()
-            result = rollback.result
+            timeout = machine.settings.effective_rollback_timeout
+            # Half the deadline for finding out whether someone deployed since (reads may fail
+            # for a while), the rest for the rollback, which reads again before acting.
+            check_until = anyio.current_time() + timeout / 2
+            rollback: DeploymentMachine | None = None
+            with anyio.move_on_after(timeout):
+                while True:
+                    someone_else = await self._someone_else(machine, until=check_until)
+                    if someone_else is not None:
+                        logger.warning(
+                            "ecsdeploy.release.superseded",
+                            service=str(original),
+                            reason=someone_else,
+                        )
+                        self._superseded[original.key] = someone_else
+                        return
+                    async with self._limiter:
+                        # Changes nothing unless the service still runs the release's revision
+                        # on the rollback's last read before UpdateService.
+                        rollback = await self._deployer._start_machine(
+                            target, settings, only_over=ours
+                        )
+                        await rollback.run()
+                    if rollback.found_instead is None:
+                        break
+                    # One read saw another revision: confirm it, or see ours again and retry.
+                    await anyio.sleep(machine.settings.poll_interval)
+            result = rollback.result if rollback is not None else None
             if result is None:  # cancelled by its deadline before it could even start
+                return
+            if result.outcome is Outcome.SUPERSEDED:
+                # Someone deployed over the rollback itself: theirs now, not a failed rollback.
+                until = anyio.current_time() + timeout
+                self._superseded[original.key] = (
+                    await self._someone_else(machine, until=until) or result.reason
+                )
+                logger.warning(
+                    "ecsdeploy.release.superseded",
+                    service=str(original),
+                    reason=self._superseded[original.key],
+                )
                 return
             self._rollbacks[original.key] = _with_reason(result, why)
             if result.succeeded:
@@ -192,9 +225,10 @@ class _ReleaseRun:
             for machine in keep:
                 group.start_soon(roll_back, machine)
 
-    async def _someone_else(self, machine: DeploymentMachine) -> str | None:
+    async def _someone_else(self, machine: DeploymentMachine, *, until: float) -> str | None:
         """Who deployed over the release's revision since, if anyone (confirmed by agreeing
-        reads, as WATCH confirms a supersession); None while the service still runs ours."""
+        reads, as WATCH confirms a supersession); None while the service still runs ours, or
+        when it could not be read by `until` (the guarded rollback then reads again)."""
         assert machine.result is not None
         ours = machine.result.task_definition_arn
         interval = machine.settings.poll_interval
@@ -204,9 +238,12 @@ class _ReleaseRun:
             try:
                 service = await self._deployer.read_service(machine.target)
             except EcsDeployError as exc:
-                # Unknown is not "someone else": the rollback machine reads again before acting.
+                # Unknown is not "someone else", nor "still ours": read again while there is time.
                 logger.warning("ecsdeploy.release.read_failed", error=str(exc))
-                return None
+                if anyio.current_time() >= until:
+                    return None
+                await anyio.sleep(interval)
+                continue
             primary = primary_of(service) or {}
             running = str(primary.get("taskDefinition", ""))
             if running == ours:

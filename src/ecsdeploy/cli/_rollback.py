@@ -9,15 +9,21 @@ leaves a service worse than it was found (exit 1); only if that return fails too
 
 from __future__ import annotations
 
+from typing import Any
+
+import anyio
 import click
 
 from ecsdeploy._deployer import gateway_of
 from ecsdeploy._front.errors import report_deploys, run_async
 from ecsdeploy._front.presenter import choose_presenter
+from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._models import Target
+from ecsdeploy._preflight import PREFLIGHT_READ_INTERVAL, as_of
+from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.cli._options import DeployOptions, deploy_options
 from ecsdeploy.cli._revisions import rollback_revision
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError, ServiceNotFoundError
 
 __all__ = ["rollback"]
 
@@ -47,7 +53,10 @@ def rollback(*, cluster: str, service: str, to: str | None, options: DeployOptio
         async with deployer:
             gateway = await gateway_of(deployer)
             try:
-                current = str((await gateway.describe_service(cluster, service))["taskDefinition"])
+                described = await _confirmed_service(
+                    gateway, cluster, service, options.settings.poll_interval
+                )
+                current = str(described["taskDefinition"])
                 revision = await rollback_revision(gateway, current, to)
             except InputError:
                 raise
@@ -59,3 +68,31 @@ def rollback(*, cluster: str, service: str, to: str | None, options: DeployOptio
         return report_deploys(presenter, [result])
 
     run_async(main, mutating=True)
+
+
+async def _confirmed_service(
+    gateway: EcsGateway, cluster: str, service: str, poll_interval: float
+) -> dict[str, Any]:
+    """The service as it is now, from agreeing reads (ECS is eventually consistent): the newest
+    of several answers (a stale one shows an older state), and "not found" only
+    when ECS keeps saying so (one MISSING answer is not the service gone)."""
+    interval = min(poll_interval, PREFLIGHT_READ_INTERVAL)
+    started = anyio.current_time()
+    reads = 0
+    newest: dict[str, Any] | None = None
+    missing: ServiceNotFoundError | None = None
+    while True:
+        try:
+            described = await gateway.describe_service(cluster, service)
+        except ServiceNotFoundError as exc:
+            missing = exc
+        else:
+            if newest is None or as_of(described) > as_of(newest):
+                newest = described
+        reads += 1
+        if reads >= CONFIRM_READS and anyio.current_time() - started >= CONFIRM_POLLS * interval:
+            if newest is not None:
+                return newest
+            assert missing is not None
+            raise missing
+        await anyio.sleep(interval)

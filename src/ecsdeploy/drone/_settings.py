@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
+from ecsdeploy._front.values import boolean
 from ecsdeploy._region import region_from_environment
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
@@ -26,9 +27,6 @@ __all__ = ["DEFAULT_MAX_DEPLOY_CHECKS", "PluginSettings", "PluginSettingsError",
 DEFAULT_MAX_DEPLOY_CHECKS = 60
 CHECK_INTERVAL = 10.0
 
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off", ""})
-
 
 class PluginSettingsError(InputError):
     """A PLUGIN_* setting is missing or has a value that does not parse."""
@@ -39,14 +37,12 @@ def _setting(environ: Mapping[str, str], name: str) -> str:
 
 
 def parse_bool(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise PluginSettingsError(
-        f"setting {name}: {value!r} is not a boolean; use true or false (also 1/0, yes/no)"
-    )
+    try:
+        return boolean(value)
+    except ValueError:
+        raise PluginSettingsError(
+            f"setting {name}: {value!r} is not a boolean; use true or false (also 1/0, yes/no)"
+        ) from None
 
 
 def _positive_float(name: str, value: str) -> float | None:

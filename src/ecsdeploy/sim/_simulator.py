@@ -110,10 +110,18 @@ class Simulator:
         self._server.advance(seconds)
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
-        """A container rule (``image``) or API fault rule (``operation``); ValueError if bad."""
+        """A container rule (``image``), a CloudWatch alarm state (``alarm``) or an API fault
+        rule (``operation``); ValueError if bad."""
         self._server.add_rule(rule)
 
+    def set_alarm(self, name: str, state: str, reason: str = "") -> None:
+        """Set CloudWatch alarm `name` to ``OK``, ``ALARM`` or ``INSUFFICIENT_DATA``: a
+        deployment whose ``deploymentConfiguration.alarms`` names it fails while it is in ALARM
+        (and ECS rolls it back with ``rollback``). ValueError for an unknown state."""
+        self.add_rule({"alarm": name, "state": state, "reason": reason})
+
     def clear_rules(self) -> None:
+        """Forget container and fault rules; every alarm goes back to INSUFFICIENT_DATA."""
         self._server.clear_rules()
 
     def reset(self) -> None:

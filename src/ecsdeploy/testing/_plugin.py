@@ -109,12 +109,13 @@ class EcsServices:
         minimum_healthy: int = 100,
         maximum: int = 200,
         health_check: dict[str, Any] | None = None,
+        alarms: dict[str, Any] | None = None,
     ) -> str:
         """Create a steady service running `image` in container "nginx"; its task definition ARN.
 
         `health_check` becomes the container's `healthCheck` (ECS only finds a task unhealthy,
         and the simulator's `unhealthy` rule only bites, when the container defines one).
-        """
+        `alarms` becomes `deploymentConfiguration.alarms` (CloudWatch alarms ECS watches)."""
         await self.ecs.create_cluster(clusterName=cluster)
         containers: list[Any] = [
             {
@@ -131,17 +132,19 @@ class EcsServices:
             family=name, containerDefinitions=containers, tags=[{"key": "team", "value": "web"}]
         )
         arn = registered["taskDefinition"]["taskDefinitionArn"]
+        configuration: Any = {
+            "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
+            "minimumHealthyPercent": minimum_healthy,
+            "maximumPercent": maximum,
+            **({"alarms": alarms} if alarms else {}),
+        }
         await self.ecs.create_service(
             cluster=cluster,
             serviceName=name,
             taskDefinition=arn,
             desiredCount=desired,
             deploymentController={"type": controller},  # type: ignore[typeddict-item]
-            deploymentConfiguration={
-                "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker_rollback},
-                "minimumHealthyPercent": minimum_healthy,
-                "maximumPercent": maximum,
-            },
+            deploymentConfiguration=configuration,
         )
         await self.sim.advance(600)
         return arn

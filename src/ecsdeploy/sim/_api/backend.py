@@ -13,12 +13,15 @@ wording (`_events`), stopped tasks with stop codes and exit codes, service-deplo
 and StopServiceDeployment (`_deployments`, `_service_deployment_ops`), RunTask/StopTask
 (`_task_ops`), awsvpc ENI attachments, target-group registration events and draining delay,
 tags, container rules that make images fail, stop them as Spot interruption or retirement
-does, or leave them without capacity (`_rules`).
+does, or leave them without capacity (`_rules`), and deployment failure detection by CloudWatch
+alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
+`EcsBackend.set_alarm`, kept in `_alarms`).
 
 Not simulated: container instances, capacity providers and real placement (every task finds
 room unless a `no_capacity` rule says otherwise), StartTask, task sets (CODE_DEPLOY and
 EXTERNAL services are stored but run nothing), load balancer health checks, Service Connect,
-alarms-based rollback and the 6-hourly repetition of steady-state events.
+CloudWatch itself (alarms have no metrics: their state is set by hand) and the 6-hourly
+repetition of steady-state events.
 """
 
 from __future__ import annotations
@@ -34,11 +37,15 @@ from ecsdeploy.sim._api import task_ops as _task_ops
 from ecsdeploy.sim._api import taskdef_ops as _taskdef_ops
 from ecsdeploy.sim._api.errors import EcsApiError
 from ecsdeploy.sim._api.operation import Operation
+from ecsdeploy.sim._dynamics.alarms import AlarmStore, parse_alarm_rule
 from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._dynamics.deployment_alarms import check as check_alarms
+from ecsdeploy.sim._dynamics.deployment_alarms import names_alarm
 from ecsdeploy.sim._dynamics.ids import IdFactory
 from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
 from ecsdeploy.sim._dynamics.rollout import evaluate
 from ecsdeploy.sim._dynamics.rules import Behavior, ContainerRules
+from ecsdeploy.sim._dynamics.state import Service
 from ecsdeploy.sim._dynamics.timings import Timings
 from ecsdeploy.sim._dynamics.world import World
 
@@ -67,6 +74,7 @@ class EcsBackend:
         self._seed = seed
         self._timings = timings if timings is not None else Timings()
         self._rules = ContainerRules()
+        self._alarms = AlarmStore()
         self._world = self._new_world()
 
     def _new_world(self) -> World:
@@ -75,9 +83,19 @@ class EcsBackend:
             ids=IdFactory(self._seed),
             timings=self._timings,
             rules=self._rules,
-            evaluate=evaluate,
+            evaluate=self._evaluate,
             seed=self._seed,
         )
+
+    def _evaluate(self, world: World, service: Service) -> None:
+        # Alarms first: a deployment they fail launches nothing more in the same evaluation.
+        check_alarms(world, service, self._alarms)
+        evaluate(world, service)
+
+    @property
+    def alarms(self) -> AlarmStore:
+        """CloudWatch alarm states the services' deployment alarms read."""
+        return self._alarms
 
     @property
     def clock(self) -> SimClock:
@@ -132,10 +150,31 @@ class EcsBackend:
                     for task in list(cluster.tasks.values()):
                         watch_for_interruption(self._world, task, interruption)
 
+    def set_alarm(self, name: str, state: str, reason: str = "") -> None:
+        """Set CloudWatch alarm `name` to `state` (OK, ALARM, INSUFFICIENT_DATA) now; the
+        deployments it watches react at once (see `ecsdeploy.sim._dynamics.deployment_alarms`)."""
+        self.catch_up()
+        self._alarms.set(name, state, reason, now=self._world.now)
+        for region in self._world.regions.values():
+            for cluster in region.clusters.values():
+                for service in cluster.services.values():
+                    if names_alarm(service, name):
+                        self._world.touch(service)
+        self._world.settle()
+
+    def add_alarm_rule(self, rule: Mapping[str, Any]) -> None:
+        """A control-API alarm rule ``{"alarm": NAME, "state": ..., "reason": ...}``."""
+        self.set_alarm(*parse_alarm_rule(rule))
+
     def clear_container_rules(self) -> None:
         self._rules.clear()
 
+    def clear_alarms(self) -> None:
+        """Every alarm back to INSUFFICIENT_DATA (no deployment fails on that)."""
+        self._alarms.clear()
+
     def reset(self) -> None:
-        """Forget every region's state and all container rules."""
+        """Forget every region's state, all container rules and alarm states."""
         self._rules.clear()
+        self._alarms.clear()
         self._world = self._new_world()

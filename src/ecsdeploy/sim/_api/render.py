@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from ecsdeploy.sim._api.operation import tags_to
+from ecsdeploy.sim._dynamics.deployment_alarms import record_alarms_view
 from ecsdeploy.sim._dynamics.state import (
     Cluster,
     Container,
@@ -325,6 +326,7 @@ def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
                 "failureCount": record.failure_count,
                 "threshold": record.threshold,
             },
+            "alarms": record_alarms_view(record),
         }
     )
     if record.rollback_started_at is not None:

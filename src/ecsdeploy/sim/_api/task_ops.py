@@ -103,7 +103,7 @@ def run_task(world: World, region: Region, params: Params) -> Response:
         raise client_error("TaskDefinition not found.")
     if taskdef.status != "ACTIVE":
         raise client_error("TaskDefinition is inactive")
-    count = int(params.get("count") or 1)
+    count = 1 if params.get("count") is None else int(params["count"])
     if not 1 <= count <= MAX_RUN_TASK_COUNT:
         raise invalid_parameter("count must be between 1 and 10.")
     spec = {key: params[key] for key in _RUN_SPEC_KEYS if key in params}

@@ -40,6 +40,9 @@ THRESHOLD_ROLLBACK_REASON = (
 )
 
 
+SERVICE_DELETED_REASON = "Service deployment stopped because the service was deleted."
+
+
 def record_failure(world: World, task: Task) -> None:
     """Count a failed task against its deployment; trip the breaker at the threshold."""
     deployment = task.deployment
@@ -130,7 +133,8 @@ def roll_back(
     The failed `deployment` becomes ACTIVE with desired count 0 and drains; its
     service-deployment record follows the rollback (ROLLBACK_IN_PROGRESS, then
     ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED). Returns the new PRIMARY deployment, or None when
-    nothing completed before.
+    nothing completed before. Deployment alarms (`_deployment_alarms`) and
+    StopServiceDeployment roll back through here too.
     """
     service = deployment.service
     target = service.last_completed
@@ -138,6 +142,13 @@ def roll_back(
         return None
     now = world.now
     record = deployment.record
+    if service.status != "ACTIVE":
+        # Deleted while the rollback waited to start (`Timings.rollback_delay`): a service
+        # being drained rolls nothing back. AWS is silent; the record ends STOPPED.
+        record.status = "STOPPED"
+        record.status_reason = SERVICE_DELETED_REASON
+        record.stopped_at = record.finished_at = record.updated_at = now
+        return None
     record.status = "ROLLBACK_IN_PROGRESS"
     record.status_reason = reason
     record.rollback_reason = reason

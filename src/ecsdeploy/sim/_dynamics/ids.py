@@ -23,6 +23,11 @@ class NetworkInterface:
 
 
 _SERVICE_DEPLOYMENT_ALPHABET = string.ascii_letters + string.digits + "-_"
+_HOSTS_PER_BLOCK = 251
+"""Host addresses .4 to .254 of each /24: AWS reserves the first four and the last one."""
+_PRIVATE_HOSTS = 256 * _HOSTS_PER_BLOCK
+"""Addresses in 10.0.0.0/16 the simulator hands out, one after another from a seeded start,
+so no two tasks share one until that many ENIs were made."""
 
 
 class IdFactory:
@@ -31,10 +36,11 @@ class IdFactory:
     A fixed seed makes a whole simulation (task ids, deployment ids, event ids) reproducible.
     """
 
-    __slots__ = ("_random",)
+    __slots__ = ("_next_host", "_random")
 
     def __init__(self, seed: int | None) -> None:
         self._random = random.Random(seed)
+        self._next_host: int | None = None
 
     def task_id(self) -> str:
         """32 lowercase hex digits, like Fargate task ids."""
@@ -56,14 +62,17 @@ class IdFactory:
         """An elastic network interface in one of `subnets` (a made-up one if none given)."""
         bits = self._random.getrandbits(64)
         subnet = self._random.choice(subnets) if subnets else "subnet-0a1b2c3d4e5f60718"
-        octets = [(bits >> shift) & 0xFF for shift in (0, 8, 16, 24, 32, 40)]
-        ip = f"10.0.{octets[0]}.{max(4, octets[1])}"
+        # Random picks collide within a few hundred tasks; AWS never gives two ENIs one IP.
+        host = bits % _PRIVATE_HOSTS if self._next_host is None else self._next_host
+        self._next_host = (host + 1) % _PRIVATE_HOSTS
+        ip = f"10.0.{host // _HOSTS_PER_BLOCK}.{4 + host % _HOSTS_PER_BLOCK}"
+        octets = [(bits >> shift) & 0xFF for shift in (16, 24, 32)]
         return NetworkInterface(
             attachment_id=self.uuid(),
             eni_id=f"eni-{bits & ((1 << 68) - 1):017x}"[:21],
             subnet_id=subnet,
             private_ip=ip,
-            mac=":".join(f"{octet:02x}" for octet in [0x0A, *octets[1:]]),
+            mac=":".join(f"{octet:02x}" for octet in [0x0A, *octets, host >> 8, host & 0xFF]),
             dns_name=f"ip-{ip.replace('.', '-')}.ec2.internal",
         )
 

@@ -348,6 +348,10 @@ def _failed_health_checks(world: World, task: Task) -> None:
     task.health_status = "UNHEALTHY"
     task.version += 1
     _touch(world, task)
+    if task.service is None:
+        # "HealthCheck" (API reference): a task run manually, not as part of a service,
+        # continues its lifecycle regardless of its health status.
+        return
     grace_ends = (task.started_at or world.now) + _grace_period(task)
     if world.now < grace_ends:
         world.schedule(grace_ends - world.now, _replace_unhealthy, task)

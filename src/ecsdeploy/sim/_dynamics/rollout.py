@@ -6,7 +6,9 @@ during a deployment the number of tasks in the RUNNING or PENDING state stays at
 `maximumPercent` of the desired count (rounded down) and the number of RUNNING, healthy tasks at
 or above `minimumHealthyPercent` (rounded up). The scheduler starts PRIMARY tasks as room allows,
 stops tasks of older deployments as healthy capacity allows, and declares the deployment
-COMPLETED once all desired PRIMARY tasks run healthy and the older deployments are drained.
+COMPLETED once all desired PRIMARY tasks run healthy and the older deployments are drained (and,
+for a service with deployment alarms, once the bake time after that is over:
+`ecsdeploy.sim._dynamics.deployment_alarms`).
 Evaluation happens whenever something about the service changed, never on a timer.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.deployment_alarms import bake_done
 from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._dynamics.launch_throttle import launch_allowed
 from ecsdeploy.sim._dynamics.lifecycle import begin_stop, launch_task
@@ -156,6 +159,8 @@ def _maybe_complete(world: World, service: Service, primary: Deployment) -> None
     )
     if not steady or world.now < primary.completes_not_before:
         service.steady = False
+        return
+    if primary.rollout_state == "IN_PROGRESS" and not bake_done(world, primary):
         return
     if primary.rollout_state == "IN_PROGRESS" and world.now >= primary.completes_not_before:
         _complete(world, service, primary)

@@ -109,7 +109,8 @@ class ServiceDeploymentRecord:
     """What ListServiceDeployments/DescribeServiceDeployments report for one service deployment.
 
     One record per CreateService/UpdateService that started a deployment; an ECS rollback
-    (circuit breaker or StopServiceDeployment) belongs to the record it rolls back.
+    (circuit breaker, deployment alarms or StopServiceDeployment) belongs to the record it
+    rolls back.
     """
 
     arn: str
@@ -130,6 +131,8 @@ class ServiceDeploymentRecord:
     circuit_breaker_status: str = "DISABLED"
     failure_count: int = 0
     threshold: int = 0
+    triggered_alarm_names: list[str] = field(default_factory=list)
+    """Deployment alarms that were in ALARM and failed the deployment."""
 
 
 @dataclass(slots=True, eq=False)
@@ -153,8 +156,10 @@ class Deployment:
     failures_settled: bool = False
     """A task ran successfully and `resetOnHealthyTask` is on: failures are no longer counted."""
     is_rollback: bool = False
-    """PRIMARY again because ECS rolled back to it (circuit breaker or StopServiceDeployment);
-    never rolled back itself."""
+    """PRIMARY again because ECS rolled back to it (circuit breaker, deployment alarms or
+    StopServiceDeployment); never rolled back itself, nor failed by alarms."""
+    bake_ends_at: float | None = None
+    """When ECS stops watching the deployment's alarms once the service is steady (bake time)."""
     tasks: dict[str, Task] = field(default_factory=dict)
     """Tasks of this deployment that are not STOPPED yet."""
     spec: dict[str, Any] = field(default_factory=dict)

@@ -49,6 +49,10 @@ class Timings:
     rollback starts, how long StopServiceDeployment's ROLLBACK_REQUESTED / STOP_REQUESTED
     last, and the least time a rollback stays IN_PROGRESS (AWS documents no figure; long enough
     for a watcher to see each state)."""
+    alarm_bake_time: float = 60.0
+    """How long a steady deployment with `deploymentConfiguration.alarms` enabled stays
+    IN_PROGRESS while ECS keeps watching its alarms ("How CloudWatch alarms detect Amazon ECS
+    deployment failures": ECS computes the bake time from the alarms' configuration)."""
     drained_deployment_retention: float = 5.0
     """How long a drained deployment stays in the service's `deployments` as INACTIVE once the
     PRIMARY deployment is no longer IN_PROGRESS (until then it stays ACTIVE)."""

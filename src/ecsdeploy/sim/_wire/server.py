@@ -52,6 +52,8 @@ class Backend(Protocol):
     def catch_up(self) -> None: ...
     def add_container_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_container_rules(self) -> None: ...
+    def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_alarms(self) -> None: ...
     def reset(self) -> None: ...
 
 
@@ -152,16 +154,23 @@ class EcsServer:
         self.backend.catch_up()
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
-        """A container rule (has ``image``) goes to the backend; an API fault rule stays here."""
+        """A container rule (has ``image``) or an alarm state (has ``alarm``) goes to the
+        backend; an API fault rule stays here."""
         if "image" in rule:
             self.backend.add_container_rule(rule)
+        elif "alarm" in rule:
+            self.backend.add_alarm_rule(rule)
         elif "operation" in rule:
             self.faults.add(parse_fault_rule(rule, operations=self.validator.operations))
         else:
-            raise ValueError("a rule needs 'image' (container rule) or 'operation' (API fault)")
+            raise ValueError(
+                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state) "
+                "or 'operation' (API fault)"
+            )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
+        self.backend.clear_alarms()
         self.faults.clear()
 
     def set_speed(self, speed: float) -> None:

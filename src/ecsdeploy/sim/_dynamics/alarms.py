@@ -1,0 +1,81 @@
+"""CloudWatch alarm states, as far as ECS deployments read them.
+
+A store of alarm name → state (``OK``, ``ALARM``, ``INSUFFICIENT_DATA``) with the reason and the
+time it was last set, in the terms of CloudWatch's SetAlarmState (`AlarmName`, `StateValue`,
+`StateReason`). An alarm nobody set is ``INSUFFICIENT_DATA``, as a new CloudWatch alarm is.
+The store knows nothing about ECS: the control API sets states here, and
+`sim._dynamics.deployment_alarms` reads them for the deployments that name the alarms. A later
+CloudWatch wire protocol can set states through the same `AlarmStore.set`.
+
+A control-API rule sets one alarm: ``{"alarm": "NAME", "state": "ALARM", "reason": "..."}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ALARM_STATES = frozenset({"OK", "ALARM", "INSUFFICIENT_DATA"})
+"""CloudWatch's `StateValue` values."""
+
+_RULE_KEYS = frozenset({"alarm", "state", "reason"})
+
+
+class AlarmRuleError(ValueError):
+    """An alarm state the control API cannot accept; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmState:
+    name: str
+    state: str
+    reason: str
+    updated_at: float
+
+
+def parse_alarm_rule(rule: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(name, state, reason) of a control-API alarm rule; AlarmRuleError says what is wrong."""
+    unknown = set(rule) - _RULE_KEYS
+    if unknown:
+        raise AlarmRuleError(f"unknown key(s) for an alarm rule: {', '.join(sorted(unknown))}")
+    name = rule.get("alarm")
+    if not isinstance(name, str) or not name:
+        raise AlarmRuleError("an alarm rule needs 'alarm', the alarm's name")
+    state = rule.get("state")
+    if state not in ALARM_STATES:
+        choices = ", ".join(repr(s) for s in sorted(ALARM_STATES))
+        raise AlarmRuleError(f"'state' must be one of {choices}, not {state!r}")
+    reason = rule.get("reason", "")
+    if not isinstance(reason, str):
+        raise AlarmRuleError(f"'reason' must be a string, not {reason!r}")
+    return name, str(state), reason
+
+
+class AlarmStore:
+    """The current state of every alarm that was set; the rest are INSUFFICIENT_DATA."""
+
+    __slots__ = ("_alarms",)
+
+    def __init__(self) -> None:
+        self._alarms: dict[str, AlarmState] = {}
+
+    def set(self, name: str, state: str, reason: str, *, now: float) -> AlarmState:
+        if state not in ALARM_STATES:
+            raise AlarmRuleError(f"unknown alarm state {state!r}")
+        alarm = self._alarms[name] = AlarmState(name, state, reason, now)
+        return alarm
+
+    def get(self, name: str) -> AlarmState:
+        alarm = self._alarms.get(name)
+        return alarm if alarm is not None else AlarmState(name, "INSUFFICIENT_DATA", "", 0.0)
+
+    def in_alarm(self, names: Iterable[str]) -> list[str]:
+        """Those of `names` whose alarm is in ALARM, in the order given."""
+        return [name for name in names if self.get(name).state == "ALARM"]
+
+    def clear(self) -> None:
+        self._alarms.clear()
+
+    def __len__(self) -> int:
+        return len(self._alarms)
