@@ -97,7 +97,9 @@ def test_a_rollback_to_a_broken_revision_returns_to_the_current_one(
 def test_rollback_without_an_older_revision_exits_2(simulated: SimulatedEcs) -> None:
     """A service on revision 1 has nothing to roll back to; the message says to use --to."""
     service = simulated.create_service()
-    result = invoke(simulated, "rollback", "--cluster", CLUSTER, "--service", service, "--no-live")
+    result = invoke(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live"
+    )
     assert result.exit_code == 2
     assert "--to" in result.stderr
     assert simulated.task_definition(service).endswith(f"{service}:1")
