@@ -21,3 +21,13 @@ def simulated() -> Iterator[SimulatedEcs]:
 def _structlog_defaults() -> Iterator[None]:
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test's services (some crash-looping) and rules leave with it: later tests neither wait
+    on a busy simulator nor meet a rule meant for another test."""
+    yield
+    if "simulated" in request.fixturenames:
+        simulated: SimulatedEcs = request.getfixturevalue("simulated")
+        simulated.reset()

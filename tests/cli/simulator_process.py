@@ -92,6 +92,10 @@ class SimulatedEcs:
     def add_rule(self, rule: Mapping[str, Any]) -> None:
         self.control("rules", rule)
 
+    def reset(self) -> None:
+        """Forget every resource and rule: what one test left cannot slow or mislead the next."""
+        self.control("reset", {})
+
     def advance(self, seconds: float) -> None:
         self.control("advance", {"seconds": seconds})
 

@@ -41,6 +41,7 @@ def test_status_shows_deployments_events_and_stop_reasons(simulated: SimulatedEc
 
 def test_status_of_a_missing_service_exits_2(simulated: SimulatedEcs) -> None:
     """A service that does not exist is bad input: one line on stderr, exit 2."""
+    simulated.ecs.create_cluster(clusterName=CLUSTER)
     result = invoke(simulated, "status", "--cluster", CLUSTER, "--service", "no-such-service")
     assert result.exit_code == 2
     assert "no-such-service" in result.stderr
