@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import types
+import typing
 from importlib.metadata import version
 
 import pytest
@@ -81,3 +82,19 @@ def test_the_release_runner_does_not_depend_on_the_deployer() -> None:
     }
     assert "ecsdeploy._deployer" not in imported
     assert "ecsdeploy" not in imported
+
+
+@pytest.mark.parametrize("name", [m for m in PUBLIC_MODULES if m != "ecsdeploy.testing"])
+def test_exported_classes_keep_resolvable_type_hints(name: str) -> None:
+    """Moving `__module__` to the public module leaves `typing.get_type_hints` working on every
+    exported class (pydantic, cattrs and documentation tools resolve them)."""
+    module = importlib.import_module(name)
+    unresolvable: dict[str, str] = {}
+    for exported in module.__all__:
+        value = getattr(module, exported)
+        if inspect.isclass(value):
+            try:
+                typing.get_type_hints(value)
+            except NameError as exc:
+                unresolvable[exported] = str(exc)
+    assert unresolvable == {}

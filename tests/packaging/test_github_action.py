@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -342,3 +343,31 @@ def test_an_unexpected_error_still_reports_exit_3_and_outputs(
     printed = capsys.readouterr()
     assert "::error title=ecsdeploy::RuntimeError: a bug in the deployment code" in printed.out
     assert "Traceback" in printed.err
+
+
+def test_an_sts_outage_before_any_change_is_exit_1_like_every_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STS unreachable for role-to-assume: exit 1 FAILED "nothing changed", as the CLI and the
+    Drone plugin exit through the front layer, not 3 "state unknown"."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    output = tmp_path / "output"
+    environ = {
+        "INPUT_AWS_REGION": REGION,
+        "INPUT_CLUSTER": CLUSTER,
+        "INPUT_SERVICE": "web",
+        "INPUT_IMAGES": "web=myorg/web:2",
+        "INPUT_ROLE_TO_ASSUME": "arn:aws:iam::123456789012:role/deploy",
+        "GITHUB_OUTPUT": str(output),
+    }
+
+    code = github.main(environ)
+
+    assert (code, read_outputs(output)["exit-code"]) == (1, "1")
+    assert read_outputs(output)["outcome"] == "FAILED"

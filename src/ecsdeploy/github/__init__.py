@@ -23,7 +23,7 @@ from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy._models import Target
 from ecsdeploy._release.file import load_release
 from ecsdeploy._result import DeployResult, exit_code_of
-from ecsdeploy.exceptions import AwsError, InputError
+from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
 from ecsdeploy.github._inputs import ActionInputError, ActionInputs
 from ecsdeploy.github._report import Report, rows_of_deploys, rows_of_release
 
@@ -88,6 +88,9 @@ def _report(environ: Mapping[str, str]) -> Report:
         return Report(3, "INTERRUPTED", (), f"{exc}; the service's state is unknown, check it")
     except InputError as exc:
         return Report(2, "BAD_INPUT", (), str(exc))
+    except NothingChangedError as exc:
+        # AWS failed before any change (an STS outage): exit 1 as in every front, not 3.
+        return Report(1, "FAILED", (), str(exc))
     except AwsError as exc:
         return Report(3, "UNKNOWN", (), f"{exc}; the service's state is unknown, check it")
     except Exception as exc:
