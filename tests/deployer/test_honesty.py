@@ -3,8 +3,6 @@ during the rollback, failures left in place, other people's deployments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import anyio
 import pytest
 
@@ -24,27 +22,9 @@ from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
 from tests.deployer.lossy_proxy import lossy_proxy
+from tests.deployer.scenario import CRASH, once_in, to
 
 pytestmark = pytest.mark.anyio
-
-CRASH = {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
-
-
-def to(image: str, service: str = "webapp") -> Target:
-    return Target(CLUSTER, service, [ImageChange("nginx", image)])
-
-
-def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
-    """A listener that runs `action` the first time the deployment enters `phase`."""
-    done = False
-
-    def listener(event: DeployEvent) -> None:
-        nonlocal done
-        if not done and event.kind == "phase" and event.phase is phase:
-            done = True
-            action()
-
-    return listener
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from ecsdeploy import (
     Deployer,
     DeployEvent,
     DeploySettings,
-    ImageChange,
     Observation,
     Outcome,
     Phase,
@@ -21,12 +20,9 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
+from tests.deployer.scenario import to
 
 pytestmark = pytest.mark.anyio
-
-
-def to(image: str, service: str = "webapp") -> Target:
-    return Target(CLUSTER, service, [ImageChange("nginx", image)])
 
 
 async def test_one_crash_below_the_threshold_does_not_block_success(

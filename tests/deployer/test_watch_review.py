@@ -3,36 +3,17 @@ watch/rollback logic, end to end on the simulator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import anyio
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, DeploySettings, ImageChange, Outcome, Phase, Target
+from ecsdeploy import Deployer, DeploySettings, Outcome, Phase
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.scenario import CRASH, once_in, to
 
 pytestmark = pytest.mark.anyio
 
-CRASH = {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
 BLIND = {"operation": "DescribeServices", "error": "ServerException"}
-
-
-def to(image: str, service: str = "webapp") -> Target:
-    return Target(CLUSTER, service, [ImageChange("nginx", image)])
-
-
-def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
-    """A listener that runs `action` the first time the deployment enters `phase`."""
-    done = False
-
-    def listener(event: DeployEvent) -> None:
-        nonlocal done
-        if not done and event.kind == "phase" and event.phase is phase:
-            done = True
-            action()
-
-    return listener
 
 
 async def register(ecs_services: EcsServices, image: str) -> str:
