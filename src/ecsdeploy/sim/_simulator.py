@@ -13,6 +13,7 @@ from typing import Any, Self
 from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._sts.identities import IdentityRegistry
 from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
 from ecsdeploy.sim._wire.server import EcsServer, RunningServer
 
@@ -64,7 +65,14 @@ class Simulator:
             raise ValueError(f"start_behind must be >= 0, not {start_behind}")
         self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
-        self._server = EcsServer(self.backend, clock=self.clock, seed=seed, throttle=throttle)
+        self.identities = IdentityRegistry(seed=seed)
+        self._server = EcsServer(
+            self.backend,
+            clock=self.clock,
+            identities=self.identities,
+            seed=seed,
+            throttle=throttle,
+        )
         self._running = RunningServer(self._server, host=host, port=port)
         self._state = _State.UNOPENED
 
@@ -97,7 +105,8 @@ class Simulator:
         )
 
     def client_kwargs(self, *, region_name: str = DEFAULT_REGION) -> dict[str, str]:
-        """Keyword arguments for ``boto3``/``aioboto3`` ``client("ecs", ...)``."""
+        """Keyword arguments for ``boto3``/``aioboto3`` ``client(...)`` of any service the
+        simulator serves (``ecs``, ``elbv2``, ``cloudwatch``, ``sts``)."""
         return {
             "endpoint_url": self.endpoint_url,
             "region_name": region_name,
@@ -125,7 +134,8 @@ class Simulator:
         self._server.clear_rules()
 
     def reset(self) -> None:
-        """Forget all ECS state, rules and counters (the clock keeps running)."""
+        """Forget all simulated state, STS sessions and role settings, rules and counters (the
+        clock keeps running)."""
         self._server.reset()
 
     def stats(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from ecsdeploy.sim._dynamics.alarms import AlarmStore, parse_alarm_rule
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.deployment_alarms import check as check_alarms
 from ecsdeploy.sim._dynamics.deployment_alarms import names_alarm
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID as DEFAULT_ACCOUNT
 from ecsdeploy.sim._dynamics.ids import IdFactory
 from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
 from ecsdeploy.sim._dynamics.rollout import evaluate
@@ -110,9 +111,18 @@ class EcsBackend:
         """Names of the ECS operations this backend implements."""
         return frozenset(_OPERATIONS)
 
-    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run one ECS API operation in `region`.
+    def handle(
+        self,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, Any]:
+        """Run one ECS API operation in `region` for `account` (the account of the request's
+        credentials: an STS role session's, else the default one).
 
+        The state is not kept per account yet: every account sees the same clusters.
         `params` is the parsed JSON request body, already validated against botocore's input
         shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
         time). Raises `EcsApiError` as ECS would answer; an operation this backend does not
