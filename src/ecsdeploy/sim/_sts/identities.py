@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ecsdeploy.sim._api.errors import EcsApiError
 from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID
@@ -58,6 +60,28 @@ class Session:
         return f"arn:aws:sts::{self.account}:assumed-role/{self.role_name}/{self.session_name}"
 
 
+def parse_role_rule(rule: Mapping[str, Any]) -> tuple[str, RoleConfig]:
+    """(role ARN, config) of a control-API role rule
+    ``{"role": ARN, "assumable": false, "external_id": "...", "max_session_duration": 3600}``;
+    ValueError says what is wrong."""
+    unknown = set(rule) - {"role", "assumable", "external_id", "max_session_duration"}
+    if unknown:
+        raise ValueError(f"unknown key(s) for a role rule: {', '.join(sorted(unknown))}")
+    role_arn = rule.get("role")
+    if not isinstance(role_arn, str) or not role_arn.startswith("arn:"):
+        raise ValueError("a role rule needs 'role', the role's ARN")
+    assumable = rule.get("assumable", True)
+    if not isinstance(assumable, bool):
+        raise ValueError(f"'assumable' must be true or false, not {assumable!r}")  # noqa: TRY004
+    external_id = rule.get("external_id")
+    if external_id is not None and not isinstance(external_id, str):
+        raise ValueError(f"'external_id' must be a string, not {external_id!r}")
+    duration = rule.get("max_session_duration", DEFAULT_SESSION_SECONDS)
+    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 900:
+        raise ValueError(f"'max_session_duration' must be an integer >= 900, not {duration!r}")
+    return role_arn, RoleConfig(assumable, external_id, duration)
+
+
 def access_denied(caller_arn: str, role_arn: str) -> EcsApiError:
     """STS's refusal, word for word (also its answer for a role that does not exist)."""
     return EcsApiError(
@@ -86,8 +110,16 @@ class IdentityRegistry:
         self._roles.clear()
         self.session_lifetime = None
 
+    def clear_roles(self) -> None:
+        """Every role assumable again, with no external id required."""
+        self._roles.clear()
+
     def configure_role(self, role_arn: str, config: RoleConfig) -> None:
         self._roles[role_arn] = config
+
+    def add_role_rule(self, rule: Mapping[str, Any]) -> None:
+        """A control-API role rule (see `parse_role_rule`)."""
+        self.configure_role(*parse_role_rule(rule))
 
     def role(self, role_arn: str) -> RoleConfig:
         return self._roles.get(role_arn) or RoleConfig()

@@ -77,6 +77,8 @@ class Identities(Protocol):
     """Who signed a request (``ecsdeploy.sim._sts.identities.IdentityRegistry``)."""
 
     def caller(self, access_key_id: str | None, *, now: float) -> Caller: ...
+    def add_role_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_roles(self) -> None: ...
     def reset(self) -> None: ...
 
 
@@ -291,22 +293,26 @@ class EcsServer:
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
         """A container rule (has ``image``) or an alarm state (has ``alarm``) goes to the
-        backend; an API fault rule stays here."""
+        backend, a role setting (has ``role``) to the identities; an API fault rule stays
+        here."""
         if "image" in rule:
             self.backend.add_container_rule(rule)
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
+        elif "role" in rule:
+            self.identities.add_role_rule(rule)
         elif "operation" in rule:
             self.faults.add(parse_fault_rule(rule, operations=self.directory.operation_keys()))
         else:
             raise ValueError(
-                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state) "
-                "or 'operation' (API fault)"
+                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
+                "'role' (STS role settings) or 'operation' (API fault)"
             )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
         self.backend.clear_alarms()
+        self.identities.clear_roles()
         self.faults.clear()
 
     def set_speed(self, speed: float) -> None:
