@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 from typing import Any
 
 import aioboto3
 import aiohttp
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.parsers import QueryParser
 from botocore.serialize import QuerySerializer
 
@@ -165,6 +166,24 @@ async def test_throttling_fault_is_query_throttling_and_counted(sim: Simulator) 
     stats = sim.stats()
     assert stats["calls"] == {"elbv2:DescribeSSLPolicies": 1}
     assert stats["throttled"] == {"elbv2:DescribeSSLPolicies": 1}
+
+
+async def test_reset_and_latency_faults_apply_to_query_operations(sim: Simulator) -> None:
+    """reset drops an STS call's connection; latency delays the next one by wall-clock time
+    before it is answered normally."""
+    sim.add_rule({"operation": "sts:GetCallerIdentity", "error": "reset", "count": 1})
+    sim.add_rule(
+        {"operation": "sts:GetCallerIdentity", "error": "latency", "seconds": 0.3, "count": 1}
+    )
+    async with aioboto3.Session().client(
+        "sts", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
+    ) as sts:
+        with pytest.raises(ConnectionClosedError):
+            await sts.get_caller_identity()
+        started = time.monotonic()
+        assert (await sts.get_caller_identity())["Account"] == "123456789012"
+        assert time.monotonic() - started >= 0.3
+    assert sim.stats()["calls"] == {"sts:GetCallerIdentity": 2}
 
 
 async def test_server_fault_is_internal_failure(sim: Simulator) -> None:
