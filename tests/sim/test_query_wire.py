@@ -201,3 +201,31 @@ async def test_fault_rule_naming_an_unqualified_query_operation_is_refused(
     with pytest.raises(ValueError, match="operation"):
         sim.add_rule({"operation": "DescribeTargetHealth", "error": "ThrottlingException"})
     sim.add_rule({"operation": "elbv2:DescribeTargetHealth", "error": "ThrottlingException"})
+
+
+async def test_access_denied_fault_is_each_services_iam_refusal(sim: Simulator) -> None:
+    """An AccessDenied rule answers ECS with AccessDeniedException and ELBv2 with a 403
+    AccessDenied, both naming the IAM action the caller lacks."""
+    sim.add_rule({"operation": "DescribeServiceDeployments", "error": "AccessDenied"})
+    sim.add_rule({"operation": "elbv2:DescribeTargetGroups", "error": "AccessDenied"})
+    config = Config(retries={"total_max_attempts": 1})
+    async with (
+        aioboto3.Session().client("ecs", config=config, **sim.client_kwargs()) as ecs,
+        aioboto3.Session().client("elbv2", config=config, **sim.client_kwargs()) as elbv2,
+    ):
+        with pytest.raises(ClientError) as denied_ecs:
+            await ecs.describe_service_deployments(serviceDeploymentArns=["arn:x"])
+        with pytest.raises(ClientError) as denied_elb:
+            await elbv2.describe_target_groups()
+    ecs_error = denied_ecs.value.response
+    assert ecs_error["Error"]["Code"] == "AccessDeniedException"
+    assert ecs_error["Error"]["Message"].startswith(
+        "User: arn:aws:iam::123456789012:user/ecsdeploy-sim is not authorized to perform: "
+        "ecs:DescribeServiceDeployments"
+    )
+    elb_error = denied_elb.value.response
+    assert (elb_error["Error"]["Code"], elb_error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "AccessDenied",
+        403,
+    )
+    assert "elasticloadbalancing:DescribeTargetGroups" in elb_error["Error"]["Message"]

@@ -190,7 +190,7 @@ class EcsServer:
         self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(region, key)
@@ -248,7 +248,7 @@ class EcsServer:
         self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(region, key)
@@ -277,7 +277,9 @@ class EcsServer:
             access_key_from_authorization(authorization), now=self.clock.now()
         )
 
-    async def _injected_fault(self, service: WireService, key: str) -> FaultRule | None:
+    async def _injected_fault(
+        self, service: WireService, key: str, caller: Caller
+    ) -> FaultRule | None:
         """Apply the fault rule that fires for this call: raise its error or delay it.
 
         Returns the rule when the caller still has to act on it (drop the connection, or
@@ -290,6 +292,8 @@ class EcsServer:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
+        if rule.kind is FaultKind.ACCESS_DENIED:
+            raise _access_denied(service, key, caller)
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
@@ -359,6 +363,19 @@ async def _read_body(request: web.Request) -> bytes:
             f"Request body exceeds {MAX_BODY_BYTES} bytes.",
             status=413,
         ) from exc
+
+
+def _access_denied(service: WireService, key: str, caller: Caller) -> EcsApiError:
+    """IAM's refusal as the service words it (its code differs between ECS and the query
+    services)."""
+    action = f"{service.iam_prefix}:{key.rpartition(':')[2]}"
+    message = (
+        f"User: {caller.arn} is not authorized to perform: {action} because no "
+        f"identity-based policy allows the {action} action"
+    )
+    if service.speaks_query:
+        return EcsApiError("AccessDenied", message, status=403)
+    return EcsApiError("AccessDeniedException", message)
 
 
 def _is_form(request: web.Request) -> bool:
