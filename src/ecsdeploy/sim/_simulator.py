@@ -159,9 +159,10 @@ class Simulator:
         unhealthy_threshold: int = 2,
         deregistration_delay: int = 300,
     ) -> str:
-        """A target group a service's ``loadBalancers`` can name at once: created behind a new
-        Application Load Balancer ``<name>-alb`` whose HTTP listener on `port` forwards to it
-        (as a test would through the ELBv2 API), its ARN in `account`. Returns its ARN. Targets become healthy
+        """A target group a service's ``loadBalancers`` can name at once: created (its ARN in
+        `account`) behind a new Application Load Balancer ``<name>-alb`` whose HTTP listener
+        on `port` forwards to it, as a test would through the ELBv2 API. Returns its ARN.
+        Targets become healthy
         `health_check_interval * healthy_threshold` simulated seconds after registration
         (unhealthy after `* unhealthy_threshold` under an ``elb_unhealthy`` rule) and drain
         for `deregistration_delay`."""
