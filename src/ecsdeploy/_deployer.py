@@ -242,6 +242,17 @@ class Deployer:
         """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
         return await run_release(self, release)
 
+    async def _register_ahead(self, target: Target, *, user: object) -> tuple[str, bool]:
+        """The revision `target`'s deployment will deploy, registered now and held for `user`
+        (see `DeploymentMachine.register_ahead`); `_abandon_revision` lets it go."""
+        machine = await self._machine(target, self._settings_for(target, None))
+        return await machine.register_ahead(user=user)
+
+    async def _abandon_revision(self, region: str | None, arn: str, *, user: object) -> None:
+        """`user` no longer needs `arn`: deregistered unless a deployment uses it."""
+        gateway = await self._gateway(region)
+        await self._registrar.abandon(gateway, arn, user=user)
+
     async def plan(self, target: Target) -> DeployPlan:
         """Validate `target` and return the diff its deployment would make (a dry run).
 
