@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 from ecsdeploy.sim._api.errors import EcsApiError, client_error, invalid_parameter
 from ecsdeploy.sim._api.operation import (
@@ -24,6 +25,7 @@ from ecsdeploy.sim._api.pagination import page
 from ecsdeploy.sim._api.render import task_view
 from ecsdeploy.sim._api.service_ops import lookup_service
 from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics.deployments import FARGATE_PLATFORM_VERSION
 from ecsdeploy.sim._dynamics.ids import name_of
 from ecsdeploy.sim._dynamics.lifecycle import (
     EC2_NO_INSTANCE,
@@ -174,6 +176,7 @@ def _run_task_and_keep(
             overrides=params.get("overrides") or None,
         )
         task.tags = dict(tags)
+        task.run_spec = _resolved(spec)
         tasks.append(task)
     return {"tasks": [task_view(task) for task in tasks], "failures": []}, tasks
 
@@ -184,6 +187,16 @@ _RUN_SPEC_KEYS = (
     "platformVersion",
     "networkConfiguration",
 )
+
+
+def _resolved(spec: dict[str, Any]) -> dict[str, Any]:
+    """RunTask's launch settings as DescribeTasks reports them: Fargate's LATEST resolved."""
+    resolved = copy.deepcopy(spec)
+    if resolved.get("launchType") == "FARGATE":
+        if resolved.get("platformVersion", "LATEST") == "LATEST":
+            resolved["platformVersion"] = FARGATE_PLATFORM_VERSION
+        resolved.setdefault("platformFamily", "Linux")
+    return resolved
 
 
 def stop_task(world: World, region: Region, params: Params) -> Response:

@@ -91,6 +91,8 @@ class Task:
     """The task's elastic network interface when its task definition uses awsvpc."""
     overrides: dict[str, Any] | None = None
     """RunTask's `overrides`, reported back as given."""
+    run_spec: dict[str, Any] | None = None
+    """A standalone task's launch settings from RunTask (launch type, platform version...)."""
 
 
 @dataclass(slots=True, eq=False)
