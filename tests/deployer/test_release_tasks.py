@@ -312,7 +312,8 @@ async def test_a_container_the_task_definition_lacks_is_bad_input_before_any_cha
     task = OneOffTask("migrate", cluster=CLUSTER, task_definition_of="api", command={"app": ["x"]})
     result = await ecs_deployer.release(Release([Stage("apps", [api_to("x/a:2")], tasks=[task])]))
     assert result.exit_code == 2
-    assert result.error is not None and "no container 'app'" in result.error
+    assert result.error is not None
+    assert "no container 'app'" in result.error
     assert result.tasks[0].state is TaskState.SKIPPED
     listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
     assert listed["taskArns"] == []
@@ -327,4 +328,5 @@ async def test_an_awsvpc_task_without_a_service_to_copy_its_network_from_is_bad_
     task = OneOffTask("migrate", cluster=CLUSTER, task_definition=current)
     result = await ecs_deployer.release(Release([Stage("migrate", tasks=[task])]))
     assert result.exit_code == 2
-    assert result.error is not None and "network_from" in result.error
+    assert result.error is not None
+    assert "network_from" in result.error
