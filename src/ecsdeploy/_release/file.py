@@ -423,7 +423,8 @@ class _Parser:
     ) -> OneOffTask:
         self._check_keys(table, path, _TASK_KEYS, hints=_TASK_HINTS)
         own = self._values(table, path, TASK_FIELDS)
-        where = {k: v for k, v in defaults.items() if k in ("cluster", "region")}
+        # A task's timeout is its own (a deployment's watch is no measure of a migration).
+        where = {k: v for k, v in defaults.items() if k in ("cluster", "region", "poll_interval")}
         values = {**where, **own}
         if "cluster" not in values:
             raise self.fail(path, "no cluster: set 'cluster' here or in [defaults]")
@@ -458,6 +459,7 @@ class _Parser:
                 command=command,
                 env=env,
                 region=values.get("region", (None,))[0],
+                poll_interval=values.get("poll_interval", (None,))[0],
                 **({"timeout": values["timeout"][0]} if "timeout" in values else {}),
             )
         except InputError as exc:

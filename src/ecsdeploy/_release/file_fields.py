@@ -189,6 +189,7 @@ TASK_FIELDS: Mapping[str, Reader] = {
     "task_definition_of": _text,
     "network_from": _text,
     "timeout": _seconds(),
+    "poll_interval": _seconds(),
     **_LOCATION,
 }
 TASK_OVERRIDE_KEYS = ("command", "env")

@@ -225,7 +225,7 @@ class _TaskRun:
         self._host = host
         self._release = release
         self._started = time.time()
-        self._poll = host.settings.poll_interval
+        self._poll = task.poll_interval or host.settings.poll_interval
         self._log = logger.bind(release=release, task=task.name, cluster=task.cluster)
         self._task_arn: str | None = None
         self._task_definition_arn: str | None = None

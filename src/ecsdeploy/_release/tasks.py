@@ -44,6 +44,7 @@ class OneOffTask:
       defaults to `task_definition_of`. Without either, RunTask's defaults apply.
     - `command`, `env`: container overrides, keyed by container name.
     - `timeout`: seconds the task may run (from RunTask) before it is stopped and fails.
+    - `poll_interval`: seconds between two DescribeTasks (default: the Deployer's setting).
     """
 
     name: str
@@ -55,6 +56,7 @@ class OneOffTask:
     env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     region: str | None = None
     timeout: float = DEFAULT_TASK_TIMEOUT
+    poll_interval: float | None = None
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class OneOffTask:
         env: Mapping[str, Mapping[str, str]] | None = None,
         region: str | None = None,
         timeout: float = DEFAULT_TASK_TIMEOUT,
+        poll_interval: float | None = None,
     ) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "cluster", cluster)
@@ -78,6 +81,9 @@ class OneOffTask:
         object.__setattr__(self, "env", {c: dict(pairs) for c, pairs in (env or {}).items()})
         object.__setattr__(self, "region", region)
         object.__setattr__(self, "timeout", float(timeout))
+        object.__setattr__(
+            self, "poll_interval", None if poll_interval is None else float(poll_interval)
+        )
         self.validate()
 
     def validate(self) -> None:
@@ -94,6 +100,10 @@ class OneOffTask:
             )
         if not self.timeout > 0:
             raise InputError(f"task {self.name!r}: timeout must be positive, not {self.timeout}")
+        if self.poll_interval is not None and not self.poll_interval > 0:
+            raise InputError(
+                f"task {self.name!r}: poll_interval must be positive, not {self.poll_interval}"
+            )
         for container, argv in self.command.items():
             if not argv:
                 raise InputError(f"task {self.name!r}: the command of {container!r} is empty")
