@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ECS_ACTIONS", "RUN_TASK_ACTIONS", "iam_policy"]
+__all__ = ["ECS_ACTIONS", "RUN_TASK_ACTIONS", "iam_policy", "run_task_statement"]
 
 #: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
 #: revision's tags, and tagging on create is authorized as ecs:TagResource.
