@@ -117,10 +117,10 @@ def test_an_unknown_task_key_suggests_the_right_one() -> None:
         [[stage.task]]
         cluster = "prod"
         task_definition = "m:1"
-        comand = { m = ["x"] }
+        commands = { m = ["x"] }
         """
     )
-    assert str(problem).startswith("release.toml:5: stage[1].task[1].comand: unknown key")
+    assert str(problem).startswith("release.toml:5: stage[1].task[1].commands: unknown key")
     assert "did you mean 'command'" in str(problem)
 
 
