@@ -330,3 +330,28 @@ async def test_an_awsvpc_task_without_a_service_to_copy_its_network_from_is_bad_
     assert result.exit_code == 2
     assert result.error is not None
     assert "network_from" in result.error
+
+
+async def test_tasks_run_in_order_and_a_failure_skips_the_rest_of_its_stage(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """The first task exits 0, the second 1; the third never runs and says why."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    for word, code in (("first", 0), ("second", 1), ("third", 0)):
+        ecs_simulator.add_rule(
+            {"image": "myorg/api:1", "behavior": "exit", "command": word, "exit_code": code}
+        )
+    tasks = [
+        OneOffTask(word, cluster=CLUSTER, task_definition_of="api", command={"nginx": [word]})
+        for word in ("first", "second", "third")
+    ]
+    result = await ecs_deployer.release(Release([Stage("migrate", tasks=tasks)]))
+    first, second, third = result.tasks
+    assert [t.state for t in result.tasks] == [
+        TaskState.SUCCEEDED,
+        TaskState.FAILED,
+        TaskState.SKIPPED,
+    ]
+    assert first.finished_at <= second.started_at
+    assert third.reason == "not run: task 'second' of its stage failed"
+    assert result.exit_code == 1

@@ -158,12 +158,14 @@ class TaskRunner:
         """Every task of the release in stage order; those never run are SKIPPED."""
         results = []
         for stage in self._release.stages:
+            failed: str | None = None
             for task in stage.tasks:
                 outcome = self._outcomes.get(task.name)
                 if outcome is None:
-                    outcome = TaskOutcome(
-                        task, stage.name, TaskState.SKIPPED, f"not run: {not_run}"
-                    )
+                    why = f"task {failed!r} of its stage failed" if failed else not_run
+                    outcome = TaskOutcome(task, stage.name, TaskState.SKIPPED, f"not run: {why}")
+                elif not outcome.succeeded:
+                    failed = task.name
                 results.append(outcome)
         return tuple(results)
 
