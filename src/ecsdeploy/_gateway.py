@@ -328,15 +328,20 @@ class EcsGateway:
                 return arns
             kwargs["nextToken"] = token
 
-    async def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[JSON]:
+    async def describe_tasks(
+        self, cluster: str, task_arns: Sequence[str], *, include_tags: bool = False
+    ) -> list[JSON]:
         """All named tasks, in chunks of 100 issued concurrently."""
         chunks = _chunks(list(dict.fromkeys(task_arns)), DESCRIBE_TASKS_BATCH)
+        include: JSON = {"include": ["TAGS"]} if include_tags else {}
         responses = await concurrently(
             [
                 partial(
                     self._call,
                     "DescribeTasks",
-                    partial(self._client.describe_tasks, cluster=cluster, tasks=list(chunk)),
+                    partial(
+                        self._client.describe_tasks, cluster=cluster, tasks=list(chunk), **include
+                    ),
                 )
                 for chunk in chunks
             ]

@@ -304,6 +304,37 @@ async def test_a_lost_run_task_answer_does_not_start_a_second_migration(
     assert listed["taskArns"] == [result.tasks[0].task_arn]
 
 
+async def test_a_run_task_whose_every_answer_is_lost_is_found_by_its_token_tag(
+    ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Every RunTask answer lost: the task is found among ecsdeploy's tasks by its client-token
+    tag and watched to its end; still one task."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule(finishes(0))
+    attempts = RetryPolicy.fast().attempts
+    async with (
+        lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
+        Deployer(
+            session=offline_session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
+        with capture_logs() as logs:
+            result = await deployer.release(
+                Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+            )
+    assert proxy.lost == attempts
+    assert result.outcome is Outcome.SUCCEEDED, result.tasks[0].reason
+    assert any(e["event"] == "ecsdeploy.task.found_lost_run" for e in logs)
+    listed = await ecs_services.ecs.list_tasks(
+        cluster=CLUSTER, startedBy="ecsdeploy", desiredStatus="STOPPED"
+    )
+    assert listed["taskArns"] == [result.tasks[0].task_arn]
+
+
 async def test_a_container_the_task_definition_lacks_is_bad_input_before_any_change(
     ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:

@@ -54,6 +54,8 @@ TASK_TAG = "ecsdeploy:task"
 CLIENT_TOKEN_TAG = "ecsdeploy:client-token"
 #: Seconds StopTask is retried for, once a task must be stopped.
 STOP_DEADLINE = 60.0
+#: Seconds a task whose RunTask answers were all lost is looked for (ECS may list it late).
+_LOOK_FOR_LOST_RUN = 10.0
 #: ECS's limit on StopTask's `reason`.
 _MAX_STOP_REASON = 255
 
@@ -257,12 +259,17 @@ class _TaskRun:
         except InputError as exc:
             return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
         except EcsDeployError as exc:
-            return self._end(
-                TaskState.FAILED,
-                f"RunTask did not answer ({exc}); a task may have started: look for tasks "
-                f"started by {STARTED_BY} with the tag {CLIENT_TOKEN_TAG}={token}",
-                state_unknown=True,
-            )
+            found = await self._find_started(gateway, token)
+            if found is None:
+                return self._end(
+                    TaskState.FAILED,
+                    f"RunTask did not answer ({exc}) and no task of it was found; one may "
+                    f"still start: look for tasks started by {STARTED_BY} with the tag "
+                    f"{CLIENT_TOKEN_TAG}={token}",
+                    state_unknown=True,
+                )
+            self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
+            response = {"tasks": [found]}
         started = response.get("tasks") or []
         if not started:
             return self._end(TaskState.FAILED, f"RunTask failed: {_failures(response)}")
@@ -284,6 +291,31 @@ class _TaskRun:
                     gateway, f"it ran longer than its timeout ({self.task.timeout:g}s)"
                 )
         return self._judge()
+
+    async def _find_started(self, gateway: EcsGateway, token: str) -> JSON | None:
+        """The task a RunTask whose answers were all lost started, found by its token tag among
+        the tasks started by ecsdeploy (running or stopped); None if there is none (yet)."""
+        cluster = self.task.cluster
+        with anyio.move_on_after(_LOOK_FOR_LOST_RUN):
+            while True:
+                try:
+                    arns = [
+                        arn
+                        for status in ("RUNNING", "STOPPED")
+                        for arn in await gateway.list_tasks(
+                            cluster, started_by=STARTED_BY, desired_status=status
+                        )
+                    ]
+                    described = await gateway.describe_tasks(cluster, arns, include_tags=True)
+                except EcsDeployError as exc:
+                    self._log.warning("ecsdeploy.task.look_failed", error=str(exc))
+                    described = []
+                for task in described:
+                    tags = {t.get("key"): t.get("value") for t in task.get("tags") or ()}
+                    if tags.get(CLIENT_TOKEN_TAG) == token:
+                        return task
+                await anyio.sleep(self._poll)
+        return None
 
     def not_started(self, why: str) -> TaskOutcome:
         return self._end(TaskState.FAILED, f"not started: {why}")
