@@ -96,3 +96,23 @@ def test_an_invalid_stage_task_exits_2_naming_the_file_and_line(
     assert f"{path}:4: stage[1].task[1]" in result.stderr
     assert "task_definition_of" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dry_run_checks_the_task_and_says_what_it_would_run(
+    simulated: SimulatedEcs, tmp_path: Path
+) -> None:
+    """--dry-run names the revision and command the migration would run, and runs nothing."""
+    service = simulated.create_service()
+    path = migration_release(tmp_path, service, "myorg/nginx:2.0-dry")
+    result = CliRunner().invoke(
+        main, ["release", str(path), *FAST, "--dry-run"], env=simulated.environ()
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert (
+        f"{CLUSTER}/task:migrate: would run the revision this release deploys to {service}"
+        in result.stdout
+    )
+    assert "nginx: command ['migrate', '--up']" in result.stdout
+    listed = simulated.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
+    assert listed["taskArns"] == []
+    assert len(simulated.revisions(service)) == 1
