@@ -386,3 +386,10 @@ async def test_tasks_run_in_order_and_a_failure_skips_the_rest_of_its_stage(
     assert first.finished_at <= second.started_at
     assert third.reason == "not run: task 'second' of its stage failed"
     assert result.exit_code == 1
+
+
+def test_a_tasks_environment_values_stay_out_of_its_repr() -> None:
+    """Environment overrides often carry credentials: repr (and so tracebacks) leaves them out."""
+    task = migration(env={"nginx": {"DB_PASSWORD": "hunter2-very-secret"}})
+    assert "hunter2-very-secret" not in repr(task)
+    assert task.env == {"nginx": {"DB_PASSWORD": "hunter2-very-secret"}}

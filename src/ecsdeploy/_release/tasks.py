@@ -53,7 +53,8 @@ class OneOffTask:
     task_definition_of: str | None = None
     network_from: str | None = None
     command: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: Left out of `repr`: environment overrides often carry credentials.
+    env: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
     region: str | None = None
     timeout: float = DEFAULT_TASK_TIMEOUT
     poll_interval: float | None = None
@@ -107,6 +108,10 @@ class OneOffTask:
         for container, argv in self.command.items():
             if not argv:
                 raise InputError(f"task {self.name!r}: the command of {container!r} is empty")
+
+    def __hash__(self) -> int:
+        # The overrides are dicts; what identifies a task is enough for a hash.
+        return hash((self.name, self.cluster, self.region, self.task_definition))
 
     @property
     def containers(self) -> frozenset[str]:
