@@ -256,6 +256,10 @@ async def test_cancelling_the_release_stops_the_running_migration(
     assert stopped["stoppedReason"] == "ecsdeploy: release r7 was cancelled"
     (finished,) = [e for e in logs if e["event"] == "ecsdeploy.task.finished"]
     assert (finished["state"], finished["stopped_by_ecsdeploy"]) == ("STOPPED", True)
+    (outcome,) = ecs_deployer.task_results
+    assert (outcome.state, outcome.stopped_by_ecsdeploy) == (TaskState.STOPPED, True)
+    assert outcome.task_arn == arns[0]
+    assert outcome.reason == "stopped by ecsdeploy: release r7 was cancelled"
 
 
 async def test_a_migration_past_its_timeout_is_stopped_and_fails_the_stage(

@@ -75,6 +75,8 @@ class TaskHost(Protocol):
 
     def _emit(self, event: DeployEvent) -> None: ...
 
+    def _record_task(self, outcome: TaskOutcome) -> None: ...
+
 
 def task_target(task: OneOffTask) -> Target:
     """How events name a task, so the fronts give it a row: ``cluster/task:NAME``."""
@@ -444,6 +446,7 @@ class _TaskRun:
             started_at=self._started,
         )
         self.outcome = outcome
+        self._host._record_task(outcome)
         log = self._log.info if outcome.succeeded else self._log.warning
         log(
             "ecsdeploy.task.finished",
