@@ -81,6 +81,8 @@ async def test_a_migration_that_exits_0_runs_the_new_revision_then_its_stage_dep
     assert api.result is not None
     assert task.task_definition_arn == api.result.task_definition_arn
     assert await ecs_services.task_definition("api") == api.result.task_definition_arn
+    # Registered for the migration, deployed by the service: it stays registered.
+    assert (await ecs_services.revisions("api"))[-1] == api.result.task_definition_arn
     assert task.finished_at <= api.result.started_at
     assert task.task_arn is not None
     ran = await describe_task(ecs_services, task.task_arn)
