@@ -54,6 +54,9 @@ class EventKind(enum.StrEnum):
     SERVICE_EVENT = "service_event"
     STOPPED_TASK = "stopped_task"
     PROGRESS = "progress"
+    #: A release's one-off task (a migration) started, changed status or ended; its `target`
+    #: names it ``cluster/task:NAME`` and `data` has `task`, `stage`, `status`, `task_arn`.
+    TASK = "task"
 
 
 @dataclass(frozen=True, slots=True)

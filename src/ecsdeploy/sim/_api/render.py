@@ -96,9 +96,10 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
 
 def _platform(task: Task, key: str) -> str | None:
     """Fargate tasks report their deployment's resolved platform version and family."""
-    if task.launch_type != "FARGATE" or task.deployment is None:
+    if task.launch_type != "FARGATE":
         return None
-    value = task.deployment.spec.get(key)
+    spec = task.deployment.spec if task.deployment is not None else task.run_spec or {}
+    value = spec.get(key)
     return str(value) if value is not None else None
 
 

@@ -8,7 +8,11 @@ Images are matched with `fnmatch.fnmatchcase` (``*``, ``?``, ``[...]``; case-sen
 references are). The most recently added rule that matches wins, so a test can narrow or override
 an earlier broad rule by adding a more specific one; `ContainerRules.clear` forgets them all.
 A task is affected when any of its essential containers matches; the first such container (in
-task-definition order) is the one that fails.
+task-definition order) is the one that fails. A ``crash`` or ``exit`` rule may also name a
+``command`` glob: it then matches only containers whose command (RunTask's container override,
+else the task definition's, its words joined by spaces) matches too, so that a migration run
+from a service's image (``"command": "./manage.py migrate*"``) can finish while the service's
+own tasks of that image keep running.
 
 An ``interruption`` rule is not decided at launch: it stops tasks that are RUNNING when it is
 added, and tasks that reach RUNNING while it is active, ``after`` seconds later, as ECS stops
@@ -83,8 +87,8 @@ maintenance for AWS Fargate on Amazon ECS")."""
 
 
 _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
-    Behavior.CRASH: frozenset({"image", "behavior", "exit_code", "after", "reason"}),
-    Behavior.EXIT: frozenset({"image", "behavior", "exit_code", "after", "reason"}),
+    Behavior.CRASH: frozenset({"image", "behavior", "exit_code", "after", "reason", "command"}),
+    Behavior.EXIT: frozenset({"image", "behavior", "exit_code", "after", "reason", "command"}),
     Behavior.PULL_ERROR: frozenset({"image", "behavior", "reason"}),
     Behavior.UNHEALTHY: frozenset({"image", "behavior"}),
     Behavior.SLOW_START: frozenset({"image", "behavior", "seconds"}),
@@ -113,11 +117,21 @@ class ContainerRule:
     stop_code: StopCode = StopCode.SPOT_INTERRUPTION
     count: int | None = None
     """For `interruption`: how many tasks it interrupts; None for all."""
+<<<<<<< HEAD
     code: int = 500
     """For `elb_unhealthy` with Target.ResponseCodeMismatch: the HTTP status health checks get."""
+=======
+    command: str | None = None
+    """For `crash` and `exit`: a glob the container's command (words joined by spaces) must
+    match too; None matches any command."""
+>>>>>>> h12d
 
-    def matches(self, image: str) -> bool:
-        return fnmatch.fnmatchcase(image, self.image)
+    def matches(self, image: str, command: str | None = None) -> bool:
+        """Whether the rule applies to a container of `image` running `command` (None: the
+        command is not known here, so only the image is compared)."""
+        if not fnmatch.fnmatchcase(image, self.image):
+            return False
+        return self.command is None or command is None or fnmatch.fnmatchcase(command, self.command)
 
     @classmethod
     def parse(cls, rule: Mapping[str, Any]) -> ContainerRule:
@@ -156,11 +170,17 @@ class ContainerRule:
             raise ContainerRuleError(
                 f"'stop_code' must be one of {codes}, not {raw_code!r}"
             ) from None
+<<<<<<< HEAD
         if behavior is Behavior.ELB_UNHEALTHY:
             reason = _elb_reason(reason)
         code = rule.get("code", 500)
         if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
             raise ContainerRuleError(f"'code' must be an HTTP status code, not {code!r}")
+=======
+        command = rule.get("command")
+        if command is not None and (not isinstance(command, str) or not command):
+            raise ContainerRuleError(f"'command' must be a non-empty glob string, not {command!r}")
+>>>>>>> h12d
         count = rule.get("count")
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 1
@@ -175,7 +195,11 @@ class ContainerRule:
             reason=reason,
             stop_code=stop_code,
             count=count,
+<<<<<<< HEAD
             code=code,
+=======
+            command=command,
+>>>>>>> h12d
         )
 
     @property
@@ -265,9 +289,9 @@ class ContainerRules:
     def is_active(self, interruption: Interruption) -> bool:
         return not interruption.spent and any(i is interruption for i in self._interruptions)
 
-    def match(self, image: str) -> ContainerRule | None:
-        """The newest rule whose glob matches `image`."""
+    def match(self, image: str, command: str = "") -> ContainerRule | None:
+        """The newest rule whose globs match `image` and the container's `command`."""
         for rule in self._rules:
-            if rule.matches(image):
+            if rule.matches(image, command):
                 return rule
         return None
