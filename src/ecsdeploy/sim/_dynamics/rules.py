@@ -117,14 +117,11 @@ class ContainerRule:
     stop_code: StopCode = StopCode.SPOT_INTERRUPTION
     count: int | None = None
     """For `interruption`: how many tasks it interrupts; None for all."""
-<<<<<<< HEAD
     code: int = 500
     """For `elb_unhealthy` with Target.ResponseCodeMismatch: the HTTP status health checks get."""
-=======
     command: str | None = None
     """For `crash` and `exit`: a glob the container's command (words joined by spaces) must
     match too; None matches any command."""
->>>>>>> h12d
 
     def matches(self, image: str, command: str | None = None) -> bool:
         """Whether the rule applies to a container of `image` running `command` (None: the
@@ -170,17 +167,14 @@ class ContainerRule:
             raise ContainerRuleError(
                 f"'stop_code' must be one of {codes}, not {raw_code!r}"
             ) from None
-<<<<<<< HEAD
         if behavior is Behavior.ELB_UNHEALTHY:
             reason = _elb_reason(reason)
         code = rule.get("code", 500)
         if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
             raise ContainerRuleError(f"'code' must be an HTTP status code, not {code!r}")
-=======
         command = rule.get("command")
         if command is not None and (not isinstance(command, str) or not command):
             raise ContainerRuleError(f"'command' must be a non-empty glob string, not {command!r}")
->>>>>>> h12d
         count = rule.get("count")
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 1
@@ -195,11 +189,8 @@ class ContainerRule:
             reason=reason,
             stop_code=stop_code,
             count=count,
-<<<<<<< HEAD
             code=code,
-=======
             command=command,
->>>>>>> h12d
         )
 
     @property
