@@ -259,6 +259,7 @@ def test_a_cancelled_job_rolls_back_and_exits_3(runner: Runner, simulated: Simul
     assert run.outputs["exit-code"] == "3"
 
 
+@pytest.mark.packaging
 @pytest.mark.timeout(300)
 def test_the_whole_action_installs_deploys_and_leaves_the_jobs_path_alone(
     tmp_path: Path, simulated: SimulatedEcs
