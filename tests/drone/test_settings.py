@@ -93,9 +93,10 @@ def test_disable_rollbacks_is_a_boolean(value: str, rollback: bool) -> None:
         ({"aws_region": "<unset>"}, "aws_region is required"),
         ({"cluster": "<unset>"}, "cluster is required"),
         ({"service": " , "}, "service is required"),
-        ({"image": "<unset>"}, "image is required"),
+        ({"image": "<unset>"}, "setting image is required with container and image"),
+        ({"container": "<unset>"}, "setting container is required with container and image"),
         ({"container": "<unset>", "image": "<unset>"}, "nothing to deploy"),
-        ({"images": "sidecar"}, "images:"),
+        ({"images": "sidecar"}, "setting images: "),
     ],
 )
 def test_bad_settings_are_errors_that_name_the_setting(

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
-from ecsdeploy._front.values import boolean
+from ecsdeploy._front.values import boolean, image_changes
 from ecsdeploy._region import region_from_environment
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
+from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["DEFAULT_MAX_DEPLOY_CHECKS", "PluginSettings", "PluginSettingsError", "parse_bool"]
@@ -91,19 +91,13 @@ def _log_format(value: str) -> LogFormat:
 
 
 def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
-    changes: list[ImageChange] = []
-    container, image = _setting(environ, "container"), _setting(environ, "image")
-    if container or image:
-        if not (container and image):
-            missing = "container" if image else "image"
-            raise PluginSettingsError(f"setting {missing} is required with container and image")
-        changes.append(ImageChange(container, image))
-    for item in _listed(_setting(environ, "images")):
-        try:
-            changes.append(parse_image_change(item))
-        except InputError as exc:
-            raise PluginSettingsError(f"setting images: {exc}") from exc
-    return tuple(changes)
+    return image_changes(
+        container=("container", _setting(environ, "container")),
+        image=("image", _setting(environ, "image")),
+        images=("images", _listed(_setting(environ, "images"))),
+        kind="setting",
+        error=PluginSettingsError,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ from typing import Any
 from botocore.exceptions import InvalidRegionError
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
-from ecsdeploy._front.values import boolean
+from ecsdeploy._front.values import boolean, image_changes
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
+from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["ActionInputError", "ActionInputs"]
@@ -64,19 +64,13 @@ def _seconds(environ: Mapping[str, str], name: str, *, zero_ok: bool = False) ->
 
 
 def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
-    changes: list[ImageChange] = []
-    container, image = _input(environ, "container-name"), _input(environ, "image")
-    if container or image:
-        if not (container and image):
-            missing = "container-name" if image else "image"
-            raise ActionInputError(f"input {missing} is required with container-name and image")
-        changes.append(ImageChange(container, image))
-    for item in _listed(_input(environ, "images")):
-        try:
-            changes.append(parse_image_change(item))
-        except InputError as exc:
-            raise ActionInputError(f"input images: {exc}") from exc
-    return tuple(changes)
+    return image_changes(
+        container=("container-name", _input(environ, "container-name")),
+        image=("image", _input(environ, "image")),
+        images=("images", _listed(_input(environ, "images"))),
+        kind="input",
+        error=ActionInputError,
+    )
 
 
 def _region(environ: Mapping[str, str]) -> str:
