@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ecsdeploy.cli import main
-from tests.cli.simulator_process import (
+from tests._fixtures.simulator_process import (
     CLUSTER,
     ECSDEPLOY,
     FAST,

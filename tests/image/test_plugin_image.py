@@ -13,7 +13,7 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, results
+from tests._fixtures.simulator_process import CLUSTER, REGION, SimulatedEcs, results
 from tests.image.podman import PODMAN, ImageUnderTest
 
 #: `uname -m` for each image architecture.
