@@ -153,7 +153,7 @@ async def test_the_rollback_is_sent_while_reads_fail(
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "DescribeServices", "error": "ServerException"}
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     ecs_simulator.clear_rules()
     assert result.outcome is Outcome.ROLLBACK_FAILED
@@ -170,7 +170,7 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "UpdateService", "error": "ServerException"}
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED
     assert result.exit_code == 3
