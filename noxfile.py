@@ -13,23 +13,38 @@ import nox
 nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "packaging", "lint", "typecheck"]
 
 SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+#: Most tests wait on a simulator rather than compute, so one worker per core (pytest-xdist)
+#: overlaps the waits; worksteal evens out files whose tests take very different times.
+PARALLEL = ["--numprocesses=auto", "--dist=worksteal"]
+#: The tests that build the distribution or pip-install it run in their own session.
+NOT_PACKAGING = ["-m", "not packaging"]
 
 
 @nox.session(python=None)
 def tests(session: nox.Session) -> None:
     """Run the test suite on the current interpreter (`--force-python 3.12` for another)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs)
 
 
 @nox.session(python=SUPPORTED_PYTHONS)
 def tests_all(session: nox.Session) -> None:
     """Run the test suite on every supported Python this machine has."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs)
+
+
+@nox.session(python=None)
+def packaging(session: nox.Session) -> None:
+    """The tests that build the sdist and the wheel or pip-install the package (about a minute,
+    mostly pip): the release artifacts and the GitHub Action's own install step."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *PARALLEL, "-m", "packaging", *session.posargs)
 
 
 @nox.session(python=None)

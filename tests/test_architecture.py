@@ -66,6 +66,49 @@ def test_no_front_imports_another_fronts_modules() -> None:
     assert crossings == []
 
 
+#: What the front layer does once for every front, by what doing it again would import.
+DONE_BY_THE_FRONT_LAYER = {
+    "botocore.utils.validate_region_name": "region checks (_front.aws)",
+    "botocore.utils.is_valid_endpoint_url": "endpoint checks (_front.aws)",
+    "ecsdeploy._region.region_from_environment": "region resolution (_front.aws)",
+    "ecsdeploy._result.exit_code_of": "exit codes (_result.exit_code_of_all, _front.errors)",
+    "ecsdeploy._taskdef.changes.parse_image_change": "CI image settings (_front.values)",
+}
+
+
+def _front_imports() -> Iterator[tuple[str, str]]:
+    """(front module, what it imports at its top level) for every module of every front."""
+    for path in SOURCE.rglob("*.py"):
+        module = _module_name(path)
+        if any(_inside(module, front) for front in FRONTS):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for target in _top_level_imports(tree, module, is_package=path.name == "__init__.py"):
+                yield module, target
+
+
+def test_no_front_redoes_what_the_front_layer_does() -> None:
+    """Region and endpoint checks, exit codes and CI image settings live in _front alone (the
+    CLI's --image goes through click to the library's parser: no CI settings to read)."""
+    redone = sorted(
+        (module, DONE_BY_THE_FRONT_LAYER[target])
+        for module, target in _front_imports()
+        if target in DONE_BY_THE_FRONT_LAYER
+        and not (module == "ecsdeploy.cli._deploy" and target.endswith("parse_image_change"))
+    )
+    assert redone == []
+
+
+def test_every_front_maps_errors_to_exit_codes_through_the_front_layer() -> None:
+    """The CLI, the Drone plugin and the GitHub Action each import _front.errors."""
+    users = {
+        front
+        for module, target in _front_imports()
+        for front in FRONTS
+        if _inside(module, front) and _inside(target, "ecsdeploy._front.errors")
+    }
+    assert users == set(FRONTS)
+
+
 def test_the_library_imports_no_front_and_no_simulator() -> None:
     """Deployer and everything under it import neither a front nor the simulator."""
     library = {

@@ -1,5 +1,6 @@
-"""CI runs the README's test command, then the clients, lint, typecheck and the image, and stops
-at the first failing step. .ci/run is run for real, with `pip` and `nox` replaced by recorders."""
+"""CI runs the README's test command, then the packaging tests, the clients, lint, typecheck and
+the image, and stops at the first failing step. .ci/run is run for real, with `pip` and `nox`
+replaced by recorders."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def run_ci(tmp_path: Path, *, fail: str = "") -> tuple[int, list[str]]:
     return completed.returncode, ran
 
 
-def test_ci_runs_the_readme_test_command_then_clients_lint_typecheck_and_image(
+def test_ci_runs_the_readme_test_command_then_packaging_clients_lint_typecheck_and_image(
     tmp_path: Path,
 ) -> None:
     """The README's `pip install nox && nox -s tests` runs first, then the other sessions."""
@@ -44,6 +45,7 @@ def test_ci_runs_the_readme_test_command_then_clients_lint_typecheck_and_image(
     assert ran == [
         "pip install nox",
         "nox -s tests",
+        "nox -s packaging",
         "nox -s clients",
         "nox -s lint typecheck",
         "nox -s image",

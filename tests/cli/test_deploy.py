@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ecsdeploy.cli import main
-from tests.cli.simulator_process import (
+from tests._fixtures.simulator_process import (
     CLUSTER,
     ECSDEPLOY,
     FAST,
@@ -236,7 +236,10 @@ def test_a_service_that_cannot_roll_exits_2_and_names_the_setting(
 
 @pytest.mark.parametrize(
     ("option", "value", "complaint"),
-    [("--endpoint-url", "notaurl", "Invalid endpoint"), ("--region", "us east", "region_name")],
+    [
+        ("--endpoint-url", "notaurl", "--endpoint-url: 'notaurl' is not an http(s) URL"),
+        ("--region", "us east", "--region: 'us east' is not an AWS region name"),
+    ],
 )
 def test_a_malformed_endpoint_or_region_is_bad_input(
     simulated: SimulatedEcs, option: str, value: str, complaint: str

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from ecsdeploy._iam import iam_policy
-from tests.cli.simulator_process import ECSDEPLOY, results
+from tests._fixtures.simulator_process import ECSDEPLOY, results
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.cli.simulator_process import CLUSTER, ECSDEPLOY, SimulatedEcs
+from tests._fixtures.simulator_process import CLUSTER, ECSDEPLOY, SimulatedEcs
 
 
 def deploy_that_never_gets_ready(simulated: SimulatedEcs) -> tuple[str, str, subprocess.Popen[str]]:

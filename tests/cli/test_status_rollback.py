@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner, Result
 
 from ecsdeploy.cli import main
-from tests.cli.simulator_process import CLUSTER, FAST, SimulatedEcs, results
+from tests._fixtures.simulator_process import CLUSTER, FAST, SimulatedEcs, results
 
 
 def invoke(simulated: SimulatedEcs, *args: str) -> Result:

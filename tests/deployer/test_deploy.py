@@ -219,11 +219,11 @@ async def test_a_rollback_that_fails_is_rollback_failed(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
     )
-    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=3)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-4"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
     assert "not back on" in result.reason
-    assert "within 3s" in result.reason
+    assert "within 1s" in result.reason
     assert result.exit_code == 3
     assert result.needs_attention
     assert old in result.reason

@@ -20,9 +20,16 @@ from ecsdeploy import (
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
+from ecsdeploy.testing import (
+    CLUSTER,
+    POLL_INTERVAL,
+    REGION,
+    SPEED,
+    EcsServices,
+    offline_session,
+)
 from tests.deployer.lossy_proxy import lossy_proxy
-from tests.deployer.scenario import CRASH, once_in, to
+from tests.deployer.scenario import CRASH, Lockstep, once_in, to
 
 pytestmark = pytest.mark.anyio
 
@@ -31,8 +38,9 @@ pytestmark = pytest.mark.anyio
     "fault",
     [
         {"operation": "DescribeServices", "error": "missing", "count": 1},
-        # Several polls of MISSING in a row are still eventual consistency, not a deleted service.
-        {"operation": "DescribeServices", "error": "missing", "count": 6},
+        # More MISSING reads in a row than confirm an ending are still eventual consistency, not
+        # a deleted service, while they span fewer than MISSING_POLLS poll intervals.
+        {"operation": "DescribeServices", "error": "missing", "count": 4},
         {"operation": "DescribeServices", "error": "stale", "seconds": 600, "count": 2},
     ],
     ids=["missing", "missing-for-several-polls", "stale"],
@@ -47,7 +55,10 @@ async def test_one_bad_read_during_watch_does_not_end_a_crashing_deployment(
     old = await ecs_services.create()
     ecs_simulator.add_rule(CRASH)
     ecs_deployer.subscribe(once_in(Phase.WATCH, lambda: ecs_simulator.add_rule(fault)))
-    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
+    # Polls far apart next to a request's time, however busy the machine: four MISSING reads
+    # span about three intervals, well short of the twelve that make a service gone.
+    settings = DeploySettings(timeout=30, poll_interval=0.05, rollback_timeout=30)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert await ecs_services.task_definition() == old
@@ -142,7 +153,7 @@ async def test_the_rollback_is_sent_while_reads_fail(
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "DescribeServices", "error": "ServerException"}
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     ecs_simulator.clear_rules()
     assert result.outcome is Outcome.ROLLBACK_FAILED
@@ -159,7 +170,7 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "UpdateService", "error": "ServerException"}
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
-    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=2)
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED
     assert result.exit_code == 3
@@ -286,24 +297,34 @@ async def test_a_scale_in_to_zero_mid_watch_says_what_crashed(
     await ecs_services.create(desired=2)
     # Replacements take another 30 s to crash: the scale-in lands before a third failure.
     ecs_simulator.add_rule({**CRASH, "after": 30})
+    # Simulated time moves 5 s per poll and stops when the deployer sees the first crash, so
+    # the scale-in lands a known simulated moment after it, however busy the machine is.
+    clock = Lockstep(ecs_simulator)
     crashed = anyio.Event()
-    ecs_deployer.subscribe(lambda e: crashed.set() if e.kind == "stopped_task" else None)
+
+    def on_crash(event: DeployEvent) -> None:
+        if event.kind == "stopped_task":
+            clock.hold()
+            crashed.set()
+
+    ecs_deployer.subscribe(on_crash)
     results = []
 
     async def deploy() -> None:
         results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
 
     async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
         group.start_soon(deploy)
         await crashed.wait()
-        # Simulated time stands still while the scale-in is sent, however busy the machine.
-        speed, ecs_simulator.clock.speed = ecs_simulator.clock.speed, 0
         await ecs_services.ecs.update_service(cluster=CLUSTER, service="webapp", desiredCount=0)
-        ecs_simulator.clock.speed = speed
+        ecs_simulator.clock.speed = SPEED
     (result,) = results
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert "desired count is 0" in result.reason
     assert "that started failed" in result.reason
+    crashes = [t for t in result.stopped_tasks if t.stop_code == "EssentialContainerExited"]
+    assert len(crashes) == 2  # the first two; their replacements were stopped by the scale-in
 
 
 async def test_a_manual_rollback_is_superseded_not_ecs(

@@ -3,17 +3,37 @@ watch/rollback logic, end to end on the simulator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import anyio
 import pytest
 
 from ecsdeploy import Deployer, DeploySettings, Outcome, Phase
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, EcsServices
+from ecsdeploy.testing import CLUSTER, REGION, EcsServices
 from tests.deployer.scenario import CRASH, once_in, to
 
 pytestmark = pytest.mark.anyio
 
 BLIND = {"operation": "DescribeServices", "error": "ServerException"}
+#: WATCH gives up after one and a half polls: it reads a hotfix at most twice, never the three
+#: agreeing reads that would confirm it, whatever the machine's load (a late poll reads less).
+UNCONFIRMED = DeploySettings(timeout=0.3, poll_interval=0.2, rollback_timeout=30)
+
+
+def hotfix_lands(simulator: Simulator, hotfix: str) -> Callable[[], None]:
+    """A human's UpdateService to `hotfix`, applied at once inside a phase hook: it lands before
+    WATCH's first read, however busy the machine is."""
+
+    def land() -> None:
+        simulator.backend.handle(
+            REGION,
+            "UpdateService",
+            {"cluster": CLUSTER, "service": "webapp", "taskDefinition": hotfix},
+        )
+
+    return land
 
 
 async def register(ecs_services: EcsServices, image: str) -> str:
@@ -124,26 +144,12 @@ async def test_a_timed_out_watch_that_saw_someone_else_never_rolls_back_blind(
     await ecs_services.create()
     ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     hotfix = await register(ecs_services, "myorg/nginx:hotfix")
-    watching = anyio.Event()
-    ecs_deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    ecs_deployer.subscribe(once_in(Phase.WATCH, hotfix_lands(ecs_simulator, hotfix)))
     # More failures than one read's retry budget (8 attempts): the rollback's first read fails.
     ecs_deployer.subscribe(
         once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule({**BLIND, "count": 12}))
     )
-
-    settings = DeploySettings(timeout=1.5, poll_interval=1.0, rollback_timeout=30)
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow"), settings=settings))
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(deploy)
-        await watching.wait()
-        await ecs_services.ecs.update_service(
-            cluster=CLUSTER, service="webapp", taskDefinition=hotfix
-        )
-    (result,) = results
+    result = await ecs_deployer.deploy(to("myorg/nginx:slow"), settings=UNCONFIRMED)
     assert result.outcome is Outcome.SUPERSEDED, result.reason
     assert result.rolled_back_by is None
     assert await ecs_services.task_definition() == hotfix
@@ -157,23 +163,11 @@ async def test_a_rollback_that_cannot_rule_out_someone_else_fails_at_its_deadlin
     await ecs_services.create()
     ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     hotfix = await register(ecs_services, "myorg/nginx:hotfix")
-    watching = anyio.Event()
-    ecs_deployer.subscribe(once_in(Phase.WATCH, watching.set))
+    ecs_deployer.subscribe(once_in(Phase.WATCH, hotfix_lands(ecs_simulator, hotfix)))
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(BLIND)))
-    settings = DeploySettings(timeout=1.5, poll_interval=1.0, rollback_timeout=2)
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow"), settings=settings))
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(deploy)
-        await watching.wait()
-        await ecs_services.ecs.update_service(
-            cluster=CLUSTER, service="webapp", taskDefinition=hotfix
-        )
+    settings = replace(UNCONFIRMED, rollback_timeout=0.5)
+    result = await ecs_deployer.deploy(to("myorg/nginx:slow"), settings=settings)
     ecs_simulator.clear_rules()
-    (result,) = results
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
     assert "the rollback was not sent" in result.reason
     assert "UpdateService to the rollback target was accepted" not in result.reason

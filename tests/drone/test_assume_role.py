@@ -9,7 +9,7 @@ import pytest
 from ecsdeploy._front.assume_role import AssumeRoleError, assumed_session
 from ecsdeploy.drone import main
 from ecsdeploy.exceptions import NothingChangedError
-from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
+from tests._fixtures.simulator_process import CLUSTER, REGION, SimulatedEcs
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ecsdeploy.drone import main
-from tests.cli.simulator_process import (
+from tests._fixtures.simulator_process import (
     CLUSTER,
     ECSDEPLOY_DRONE,
     REGION,

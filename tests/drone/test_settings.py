@@ -91,11 +91,14 @@ def test_disable_rollbacks_is_a_boolean(value: str, rollback: bool) -> None:
         ({"log_format": "xml"}, "log_format: 'xml'"),
         ({"mode": "blue-green"}, "mode: 'blue-green' is not supported"),
         ({"aws_region": "<unset>"}, "aws_region is required"),
+        ({"aws_region": "us east"}, "setting aws_region: 'us east' is not an AWS region name"),
+        ({"endpoint_url": "localhost:4566"}, "setting endpoint_url: 'localhost:4566' is not"),
         ({"cluster": "<unset>"}, "cluster is required"),
         ({"service": " , "}, "service is required"),
-        ({"image": "<unset>"}, "image is required"),
+        ({"image": "<unset>"}, "setting image is required with container and image"),
+        ({"container": "<unset>"}, "setting container is required with container and image"),
         ({"container": "<unset>", "image": "<unset>"}, "nothing to deploy"),
-        ({"images": "sidecar"}, "images:"),
+        ({"images": "sidecar"}, "setting images: "),
     ],
 )
 def test_bad_settings_are_errors_that_name_the_setting(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cli.simulator_process import SimulatedEcs, simulator_process
+from tests._fixtures.simulator_process import SimulatedEcs, simulator_process
 from tests.image.podman import ImageUnderTest, images_from
 
 if not os.environ.get("ECSDEPLOY_TEST_IMAGES"):

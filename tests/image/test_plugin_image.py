@@ -13,7 +13,7 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, results
+from tests._fixtures.simulator_process import CLUSTER, REGION, SimulatedEcs, results
 from tests.image.podman import PODMAN, ImageUnderTest
 
 #: `uname -m` for each image architecture.
@@ -87,7 +87,8 @@ def test_a_stopped_container_rolls_back_and_exits_3(
     image: ImageUnderTest, simulated: SimulatedEcs
 ) -> None:
     """`podman stop` (SIGTERM, as a Kubernetes runner's pod deletion) mid-watch: the plugin, PID 1,
-    rolls the service back before it exits 3. (Drone's docker runner cancels with SIGKILL.)"""
+    rolls the service back before it exits 3."""
+    # Drone's docker runner cancels with SIGKILL instead, which nothing can outlive.
     service = simulated.create_service(f"img-stop-{image.arch}")
     never_ready = f"myorg/nginx:never-ready-{image.arch}"
     simulated.add_rule({"image": never_ready, "behavior": "slow_start", "seconds": 36000})

@@ -27,7 +27,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.packaging, pytest.mark.timeout(300)]
 
 
 def build(hook: str, source: Path, destination: Path) -> Path:

@@ -257,6 +257,7 @@ def build_context(ignore_patterns: list[str], destination: Path) -> None:
                 shutil.copy2(Path(directory) / name, destination / prefix / name)
 
 
+@pytest.mark.packaging
 def test_build_context_builds_a_pure_python_wheel_with_the_plugin_command(
     tmp_path: Path, ignore_patterns: list[str]
 ) -> None:

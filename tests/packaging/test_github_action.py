@@ -12,14 +12,13 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
 from ecsdeploy import github
-from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs, simulator_process
+from tests._fixtures.simulator_process import CLUSTER, REGION, SimulatedEcs
 from tests.packaging.github_runner import (
     RUNNER_TEMP,
     ActionRun,
@@ -31,12 +30,6 @@ from tests.packaging.github_runner import (
 INSTALL_STEP = "Install ecsdeploy"
 #: drone-deploy-ecs / amazon-ecs-deploy-task-definition users' input names, kept.
 AWS_ACTION_INPUTS = {"cluster", "service", "wait-for-service-stability", "wait-for-minutes"}
-
-
-@pytest.fixture(scope="module")
-def simulated() -> Iterator[SimulatedEcs]:
-    with simulator_process() as url:
-        yield SimulatedEcs(url)
 
 
 @pytest.fixture
@@ -259,6 +252,7 @@ def test_a_cancelled_job_rolls_back_and_exits_3(runner: Runner, simulated: Simul
     assert run.outputs["exit-code"] == "3"
 
 
+@pytest.mark.packaging
 @pytest.mark.timeout(300)
 def test_the_whole_action_installs_deploys_and_leaves_the_jobs_path_alone(
     tmp_path: Path, simulated: SimulatedEcs

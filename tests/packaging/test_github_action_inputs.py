@@ -57,6 +57,20 @@ def test_image_without_container_name_is_refused() -> None:
         ActionInputs.from_environ(BASE | {"INPUT_IMAGE": "myorg/web:3"})
 
 
+def test_container_name_without_image_is_refused() -> None:
+    """`container-name` alone says no image: an error naming the missing input."""
+    with pytest.raises(
+        ActionInputError, match=r"^input image is required with container-name and image$"
+    ):
+        ActionInputs.from_environ(BASE | {"INPUT_CONTAINER_NAME": "web"})
+
+
+def test_an_images_item_that_does_not_parse_names_the_input() -> None:
+    """An `images` item without CONTAINER= is refused, naming the input and the item."""
+    with pytest.raises(ActionInputError, match=r"^input images: .*'sidecar'"):
+        ActionInputs.from_environ(BASE | {"INPUT_IMAGES": "web=a:1\nsidecar"})
+
+
 def test_rollback_false_keeps_a_failed_deployment() -> None:
     """`rollback: false` turns rollback off; a value that is not a boolean is an error."""
     assert (

@@ -1,18 +1,14 @@
-"""Fixtures for the simulator's tests: an in-process simulator, clients to it, and moto's server.
-
-The moto fixture is named ``moto_ecs_url`` so it cannot clash with a project-wide moto fixture.
-"""
+"""Fixtures for the simulator's tests: an in-process simulator and clients to it (moto's server,
+`moto_ecs_url`, comes from the suite's plugin, tests/_fixtures)."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import aioboto3
 import pytest
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from ecsdeploy.sim import Simulator
 
@@ -23,13 +19,6 @@ if TYPE_CHECKING:
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 FAST = 100.0
 """Simulated seconds per wall second for fixtures: a one-minute rollout takes 0.6 s."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -50,15 +39,3 @@ async def ecs(sim: Simulator) -> AsyncIterator[ECSClient]:
     """An aioboto3 ECS client to `sim`, retries off."""
     async with aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as client:
         yield client
-
-
-@pytest.fixture(scope="session")
-def moto_ecs_url() -> Iterator[str]:
-    """moto's server on a free loopback port, for the conformance suite's second opinion."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecsdeploy.sim import Simulator
-from tests.sim.test_control import call
+from tests.sim.control_api import call
 
 pytestmark = pytest.mark.anyio
 

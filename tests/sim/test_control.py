@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import aiohttp
 import pytest
 
 from ecsdeploy.sim import Simulator
+from tests.sim.control_api import call
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
 
 pytestmark = pytest.mark.anyio
-
-
-async def call(
-    sim: Simulator, method: str, path: str, body: object = None, *, raw: bytes | None = None
-) -> tuple[int, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(
-            method, sim.endpoint_url + path, json=None if raw is not None else body, data=raw
-        ) as response,
-    ):
-        return response.status, await response.json(content_type=None)
 
 
 async def test_health_is_ok_once_listening(sim: Simulator) -> None:

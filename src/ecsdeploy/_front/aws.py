@@ -3,10 +3,13 @@ them: one resolution for the CLI, the Drone plugin and the GitHub Action."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aioboto3
+from botocore.exceptions import InvalidRegionError
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._front.assume_role import assumed_session
@@ -15,10 +18,30 @@ from ecsdeploy._result import DeployEvent
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["AwsOptions"]
+__all__ = ["AwsOptions", "checked_endpoint_url", "checked_region"]
 
 #: How a front tells its user to name a region, when neither it nor the environment does.
 CLI_REGION_HINT = "pass --region REGION or set AWS_REGION (or AWS_DEFAULT_REGION)"
+
+
+# botocore refuses a malformed region or endpoint only when the first client is made, deep in a
+# deployment (or a release's later stage): checked up front, the error names where it came from.
+
+
+def checked_region(region: str, source: str) -> str:
+    """`region`, or InputError naming `source` when botocore would refuse it."""
+    try:
+        validate_region_name(region)
+    except InvalidRegionError as exc:
+        raise InputError(f"{source}: {region!r} is not an AWS region name") from exc
+    return region
+
+
+def checked_endpoint_url(url: str, source: str) -> str:
+    """`url`, or InputError naming `source` when botocore would refuse it as an endpoint."""
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise InputError(f"{source}: {url!r} is not an http(s) URL (e.g. http://localhost:4566)")
+    return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +56,46 @@ class AwsOptions:
     endpoint_url: str | None = None
     role_arn: str | None = None
     region_hint: str = CLI_REGION_HINT
+    #: What the front calls its region and endpoint settings, in error messages.
+    region_source: str = "--region"
+    endpoint_source: str = "--endpoint-url"
 
     def resolve_region(
         self, environ: Mapping[str, str] | None = None, *, fallback: str | None = None
     ) -> str:
-        """The region: the given one, AWS_REGION, AWS_DEFAULT_REGION, then `fallback`."""
-        region = region_from_environment(self.region, environ) or fallback
+        """The region: the given one, AWS_REGION, AWS_DEFAULT_REGION, then `fallback`;
+        InputError naming where it came from when it is no region name."""
+        environ = os.environ if environ is None else environ
+        region = region_from_environment(self.region, environ)
         if not region:
+            if fallback:
+                return fallback
             raise InputError(f"no AWS region: {self.region_hint}")
-        return region
+        if self.region:
+            source = self.region_source
+        else:
+            source = "AWS_REGION" if environ.get("AWS_REGION") else "AWS_DEFAULT_REGION"
+        return checked_region(region, source)
+
+    def checked_endpoint_url(self) -> str | None:
+        """The explicit endpoint, if any; InputError naming it when it is no http(s) URL."""
+        if not self.endpoint_url:
+            return None
+        return checked_endpoint_url(self.endpoint_url, self.endpoint_source)
+
+    def checked(
+        self, environ: Mapping[str, str] | None = None, *, error: type[InputError] = InputError
+    ) -> AwsOptions:
+        """These options with the region resolved and the region and endpoint checked, before
+        any AWS call; a problem is raised as `error` (the front's own InputError)."""
+        try:
+            return replace(
+                self, region=self.resolve_region(environ), endpoint_url=self.checked_endpoint_url()
+            )
+        except InputError as exc:
+            if isinstance(exc, error):
+                raise
+            raise error(str(exc)) from exc
 
     async def session(self, *, fallback_region: str | None = None) -> aioboto3.Session | None:
         """The assumed role's session, or None for the default credential chain."""
@@ -61,7 +115,7 @@ class AwsOptions:
         return Deployer(
             session=await self.session(fallback_region=fallback_region),
             region=self.resolve_region(fallback=fallback_region),
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.checked_endpoint_url(),
             settings=settings,
             listeners=listeners,
         )

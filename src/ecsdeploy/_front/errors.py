@@ -31,7 +31,9 @@ from ecsdeploy.exceptions import (
 
 __all__ = [
     "FRONT_ERRORS",
+    "FrontError",
     "exit_for_error",
+    "explain_error",
     "report_deploys",
     "report_release",
     "run_async",
@@ -40,19 +42,24 @@ __all__ = [
 
 #: The errors a front turns into an exit code; anything else is a bug and keeps its traceback.
 FRONT_ERRORS = (Interrupted, InputError, NothingChangedError, AwsError)
+FrontError = Interrupted | InputError | NothingChangedError | AwsError
 
 
 def error_line(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
 
 
-def exit_for_error(
-    exc: Interrupted | InputError | NothingChangedError | AwsError,
-    *,
-    mutating: bool,
-    status_hint: str = "",
-) -> ExitCode:
-    """Print the error's line on stderr and return its exit code.
+def exit_for_error(exc: FrontError, *, mutating: bool, status_hint: str = "") -> ExitCode:
+    """Print the error's line on stderr and return its exit code (see `explain_error`)."""
+    code, message = explain_error(exc, mutating=mutating, status_hint=status_hint)
+    error_line(message)
+    return code
+
+
+def explain_error(
+    exc: FrontError, *, mutating: bool, status_hint: str = ""
+) -> tuple[ExitCode, str]:
+    """The exit code of an error that reached a front, and the one line that tells its user.
 
     `status_hint` says how this front's user checks a service (`ecsdeploy status`).
     """
@@ -71,8 +78,7 @@ def exit_for_error(
         code, message = ExitCode.FAILED, f"{exc}; nothing changed"
     else:
         code, message = ExitCode.BAD_INPUT, f"{exc} (check credentials, region and endpoint)"
-    error_line(message)
-    return code
+    return code, message
 
 
 def run_front(

@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from functools import partial
 
-from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.errors import exit_for_error, report_deploys, report_release, run_front
 from ecsdeploy._front.logs import configure_library_logging, lines
 from ecsdeploy._front.presenter import LogPresenter
@@ -23,9 +22,6 @@ from ecsdeploy.drone._settings import PluginSettings
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["PluginSettings", "main", "run"]
-
-#: How the plugin's user names a region.
-REGION_HINT = "setting aws_region is required (e.g. aws_region: us-east-2)"
 
 
 async def run(
@@ -38,10 +34,9 @@ async def run(
         if settings.release_file
         else None
     )
-    aws = AwsOptions(
-        settings.region, settings.endpoint_url, settings.role_arn, region_hint=REGION_HINT
+    deployer = await settings.aws().deployer(
+        settings=settings.deploy_settings(), listeners=[presenter]
     )
-    deployer = await aws.deployer(settings=settings.deploy_settings(), listeners=[presenter])
     async with deployer:
         if release is not None:
             return report_release(presenter, await deployer.release(release))

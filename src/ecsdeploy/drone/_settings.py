@@ -14,18 +14,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
-from ecsdeploy._front.values import boolean
-from ecsdeploy._region import region_from_environment
+from ecsdeploy._front.values import boolean, image_changes
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
+from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["DEFAULT_MAX_DEPLOY_CHECKS", "PluginSettings", "PluginSettingsError", "parse_bool"]
+__all__ = [
+    "DEFAULT_MAX_DEPLOY_CHECKS",
+    "REGION_HINT",
+    "PluginSettings",
+    "PluginSettingsError",
+    "parse_bool",
+]
 
 #: drone-deploy-ecs: "10 second between checks + 60 checks = 600 seconds = 10 minutes".
 DEFAULT_MAX_DEPLOY_CHECKS = 60
 CHECK_INTERVAL = 10.0
+#: How the plugin's user names a region.
+REGION_HINT = "setting aws_region is required (e.g. aws_region: us-east-2)"
 
 
 class PluginSettingsError(InputError):
@@ -82,6 +90,17 @@ def _listed(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _aws_options(region: str | None, endpoint_url: str | None, role_arn: str | None) -> AwsOptions:
+    return AwsOptions(
+        region,
+        endpoint_url,
+        role_arn,
+        region_hint=REGION_HINT,
+        region_source="setting aws_region",
+        endpoint_source="setting endpoint_url",
+    )
+
+
 def _log_format(value: str) -> LogFormat:
     lowered = value.lower() or "json"
     for known in LOG_FORMATS:
@@ -91,19 +110,13 @@ def _log_format(value: str) -> LogFormat:
 
 
 def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
-    changes: list[ImageChange] = []
-    container, image = _setting(environ, "container"), _setting(environ, "image")
-    if container or image:
-        if not (container and image):
-            missing = "container" if image else "image"
-            raise PluginSettingsError(f"setting {missing} is required with container and image")
-        changes.append(ImageChange(container, image))
-    for item in _listed(_setting(environ, "images")):
-        try:
-            changes.append(parse_image_change(item))
-        except InputError as exc:
-            raise PluginSettingsError(f"setting images: {exc}") from exc
-    return tuple(changes)
+    return image_changes(
+        container=("container", _setting(environ, "container")),
+        image=("image", _setting(environ, "image")),
+        images=("images", _listed(_setting(environ, "images"))),
+        kind="setting",
+        error=PluginSettingsError,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +146,12 @@ class PluginSettings:
                 f"setting mode: {mode!r} is not supported; ecsdeploy does rolling deployments "
                 "(omit mode or set it to rolling)"
             )
-        region = region_from_environment(_setting(environ, "aws_region"), environ)
-        if not region:
-            raise PluginSettingsError("setting aws_region is required (e.g. aws_region: us-east-2)")
+        aws = _aws_options(
+            _setting(environ, "aws_region") or None,
+            _setting(environ, "endpoint_url") or None,
+            _setting(environ, "aws_role_arn") or None,
+        ).checked(environ, error=PluginSettingsError)
+        assert aws.region is not None
         log_format = _log_format(_setting(environ, "log_format"))
         release_file = _setting(environ, "release_file") or None
         cluster = _setting(environ, "cluster") or None
@@ -150,7 +166,7 @@ class PluginSettings:
                     "nothing to deploy: set container and image (or images: ctr=img,ctr2=img2)"
                 )
         return cls(
-            region=region,
+            region=aws.region,
             cluster=cluster,
             services=services,
             changes=changes,
@@ -158,14 +174,18 @@ class PluginSettings:
                 "max_deploy_checks", _setting(environ, "max_deploy_checks")
             ),
             rollback=not parse_bool("disable_rollbacks", _setting(environ, "disable_rollbacks")),
-            role_arn=_setting(environ, "aws_role_arn") or None,
+            role_arn=aws.role_arn,
             timeout=_positive_float("timeout", _setting(environ, "timeout")),
             poll_interval=_positive_float("poll_interval", _setting(environ, "poll_interval")),
             bake=_non_negative_float("bake", _setting(environ, "bake")),
             release_file=release_file,
             log_format=log_format,
-            endpoint_url=_setting(environ, "endpoint_url") or None,
+            endpoint_url=aws.endpoint_url,
         )
+
+    def aws(self) -> AwsOptions:
+        """Where the deployment goes and as whom, for `AwsOptions.deployer`."""
+        return _aws_options(self.region, self.endpoint_url, self.role_arn)
 
     def deploy_settings(self) -> DeploySettings:
         """The original's watch budget: max_deploy_checks looks (60), one every poll_interval

@@ -16,14 +16,13 @@ from collections.abc import Mapping, Sequence
 
 import anyio
 
-from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.errors import FRONT_ERRORS, FrontError, explain_error
 from ecsdeploy._front.logs import configure_library_logging, lines
 from ecsdeploy._front.presenter import LogPresenter
 from ecsdeploy._front.signals import Interrupted, run_until_signalled
 from ecsdeploy._models import Target
 from ecsdeploy._release.file import load_release
-from ecsdeploy._result import DeployResult, exit_code_of
-from ecsdeploy.exceptions import AwsError, InputError, NothingChangedError
+from ecsdeploy._result import DeployResult, ExitCode, exit_code_of_all
 from ecsdeploy.github._inputs import ActionInputError, ActionInputs
 from ecsdeploy.github._report import Report, rows_of_deploys, rows_of_release
 
@@ -38,8 +37,7 @@ async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[st
         if inputs.release_file
         else None
     )
-    aws = AwsOptions(inputs.region, inputs.endpoint_url, inputs.role_arn)
-    deployer = await aws.deployer(settings=inputs.deploy_settings(), listeners=[presenter])
+    deployer = await inputs.aws().deployer(settings=inputs.deploy_settings(), listeners=[presenter])
     async with deployer:
         if release is not None:
             released = await deployer.release(release)
@@ -57,19 +55,28 @@ async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[st
         return Report(*_overall(results), rows_of_deploys(results))
 
 
+#: How the step's author checks a service whose state the action could not tell.
+STATUS_HINT = "`aws ecs describe-services` (or `ecsdeploy status`)"
+
+
 def _overall(results: Sequence[DeployResult]) -> tuple[int, str]:
     """The run's exit code and outcome, combined as a release's are: exit 2 only when nothing
     changed (a missing service beside a deployed one is 1), else the worst service's outcome."""
-    code = exit_code_of(
-        succeeded=all(r.succeeded for r in results),
-        needs_attention=any(r.needs_attention for r in results),
-        bad_input=any(r.input_error for r in results),
-        changed=any(r.changed for r in results),
-    )
-    if code == 2:
+    code = exit_code_of_all(results)
+    if code is ExitCode.BAD_INPUT:
         return code, "BAD_INPUT"
     worst = max(results, key=lambda r: (not r.succeeded, r.needs_attention, r.exit_code))
     return code, worst.outcome.value
+
+
+def _error_report(exc: FrontError) -> Report:
+    """The front layer's exit code and line for `exc`, with the outcome the step outputs."""
+    code, message = explain_error(exc, mutating=True, status_hint=STATUS_HINT)
+    if isinstance(exc, Interrupted):
+        outcome = "INTERRUPTED"
+    else:
+        outcome = {ExitCode.BAD_INPUT: "BAD_INPUT", ExitCode.FAILED: "FAILED"}.get(code, "UNKNOWN")
+    return Report(code, outcome, (), message)
 
 
 def _report(environ: Mapping[str, str]) -> Report:
@@ -84,21 +91,14 @@ def _report(environ: Mapping[str, str]) -> Report:
 
         anyio.run(run_until_signalled, deploy)
         return reports[-1]
-    except Interrupted as exc:
-        return Report(3, "INTERRUPTED", (), f"{exc}; the service's state is unknown, check it")
-    except InputError as exc:
-        return Report(2, "BAD_INPUT", (), str(exc))
-    except NothingChangedError as exc:
-        # AWS failed before any change (an STS outage): exit 1 as in every front, not 3.
-        return Report(1, "FAILED", (), str(exc))
-    except AwsError as exc:
-        return Report(3, "UNKNOWN", (), f"{exc}; the service's state is unknown, check it")
+    except FRONT_ERRORS as exc:
+        return _error_report(exc)
     except Exception as exc:
         # A bug of ours, maybe mid-deployment: Python's own exit 1 would claim "rolled back" and
         # leave the step without outputs. The traceback is for the bug report.
         traceback.print_exc()
         error = f"{type(exc).__name__}: {exc}; the service's state is unknown, check it"
-        return Report(3, "UNKNOWN", (), error)
+        return Report(ExitCode.NEEDS_ATTENTION, "UNKNOWN", (), error)
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:

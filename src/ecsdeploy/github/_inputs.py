@@ -14,12 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import InvalidRegionError
-from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
-
-from ecsdeploy._front.values import boolean
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy._front.values import boolean, image_changes
 from ecsdeploy._settings import DeploySettings
-from ecsdeploy._taskdef.changes import ImageChange, parse_image_change
+from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["ActionInputError", "ActionInputs"]
@@ -64,50 +62,32 @@ def _seconds(environ: Mapping[str, str], name: str, *, zero_ok: bool = False) ->
 
 
 def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
-    changes: list[ImageChange] = []
-    container, image = _input(environ, "container-name"), _input(environ, "image")
-    if container or image:
-        if not (container and image):
-            missing = "container-name" if image else "image"
-            raise ActionInputError(f"input {missing} is required with container-name and image")
-        changes.append(ImageChange(container, image))
-    for item in _listed(_input(environ, "images")):
-        try:
-            changes.append(parse_image_change(item))
-        except InputError as exc:
-            raise ActionInputError(f"input images: {exc}") from exc
-    return tuple(changes)
-
-
-def _region(environ: Mapping[str, str]) -> str:
-    for source, region in (
-        ("input aws-region", _input(environ, "aws-region")),
-        ("AWS_REGION", environ.get("AWS_REGION", "")),
-        ("AWS_DEFAULT_REGION", environ.get("AWS_DEFAULT_REGION", "")),
-    ):
-        if region:
-            # botocore refuses it only when the first client is made, deep in the deployment.
-            try:
-                validate_region_name(region)
-            except InvalidRegionError as exc:
-                raise ActionInputError(f"{source}: {region!r} is not an AWS region name") from exc
-            return region
-    raise ActionInputError(
-        "input aws-region is required (or AWS_REGION, as aws-actions/"
-        "configure-aws-credentials sets it)"
+    return image_changes(
+        container=("container-name", _input(environ, "container-name")),
+        image=("image", _input(environ, "image")),
+        images=("images", _listed(_input(environ, "images"))),
+        kind="input",
+        error=ActionInputError,
     )
 
 
-def _endpoint_url(environ: Mapping[str, str]) -> str | None:
-    url = _input(environ, "endpoint-url")
-    if not url:
-        return None
-    # The check botocore makes when the first client is made, deep in the deployment.
-    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
-        raise ActionInputError(
-            f"input endpoint-url: {url!r} is not an http(s) URL (e.g. http://localhost:4566)"
-        )
-    return url
+#: How the step's author names a region.
+REGION_HINT = (
+    "input aws-region is required (or AWS_REGION, as aws-actions/configure-aws-credentials sets it)"
+)
+
+
+def _aws(environ: Mapping[str, str]) -> AwsOptions:
+    """The region (input, then the job's AWS_REGION), endpoint and role, checked."""
+    given = AwsOptions(
+        _input(environ, "aws-region") or None,
+        _input(environ, "endpoint-url") or None,
+        _input(environ, "role-to-assume") or None,
+        region_hint=REGION_HINT,
+        region_source="input aws-region",
+        endpoint_source="input endpoint-url",
+    )
+    return given.checked(environ, error=ActionInputError)
 
 
 def _timeout(environ: Mapping[str, str]) -> float | None:
@@ -142,7 +122,7 @@ class ActionInputs:
                 "input wait-for-service-stability: false is not supported; ecsdeploy always "
                 "watches its deployment to the end (omit the input or set it to true)"
             )
-        region = _region(environ)
+        aws = _aws(environ)
         release_file = _input(environ, "release-file") or None
         cluster = _input(environ, "cluster") or None
         services = tuple(dict.fromkeys(_listed(_input(environ, "service"))))
@@ -160,8 +140,9 @@ class ActionInputs:
                 "input release-file names its own services and images; drop service, "
                 "container-name, image and images"
             )
+        assert aws.region is not None
         return cls(
-            region=region,
+            region=aws.region,
             cluster=cluster,
             services=services,
             changes=changes,
@@ -170,8 +151,19 @@ class ActionInputs:
             poll_interval=_seconds(environ, "poll-interval"),
             bake=_seconds(environ, "bake", zero_ok=True),
             rollback=_boolean(environ, "rollback", True),
-            role_arn=_input(environ, "role-to-assume") or None,
-            endpoint_url=_endpoint_url(environ),
+            role_arn=aws.role_arn,
+            endpoint_url=aws.endpoint_url,
+        )
+
+    def aws(self) -> AwsOptions:
+        """Where the deployment goes and as whom, for `AwsOptions.deployer`."""
+        return AwsOptions(
+            self.region,
+            self.endpoint_url,
+            self.role_arn,
+            region_hint=REGION_HINT,
+            region_source="input aws-region",
+            endpoint_source="input endpoint-url",
         )
 
     def deploy_settings(self) -> DeploySettings:

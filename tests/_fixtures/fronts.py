@@ -1,5 +1,5 @@
-"""Fixtures for the Drone plugin tests: one simulator process for the session (each test makes
-its own services); structlog restored after each test (the plugin configures it)."""
+"""Fixtures for the tests that run a front (the CLI, the Drone plugin, the GitHub Action) as a
+user does: one `ecsdeploy sim` process per session, each test making its own services."""
 
 from __future__ import annotations
 
@@ -8,17 +8,21 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from tests.cli.simulator_process import SimulatedEcs, simulator_process
+from tests._fixtures.simulator_process import SimulatedEcs, simulator_process
+
+__all__ = ["simulated"]
 
 
 @pytest.fixture(scope="session")
 def simulated() -> Iterator[SimulatedEcs]:
+    """`ecsdeploy sim` as a process, and the means to arrange and read state in it."""
     with simulator_process() as url:
         yield SimulatedEcs(url)
 
 
 @pytest.fixture(autouse=True)
 def _structlog_defaults() -> Iterator[None]:
+    """A front configures structlog for its process; the next test starts from the defaults."""
     yield
     structlog.reset_defaults()
 
