@@ -9,9 +9,7 @@ shortened to one second through AWS_DATA_PATH (botocore's own waiter data, one n
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,28 +18,12 @@ import botocore
 import pytest
 
 from ecsdeploy.sim import Simulator
+from tests.sim.aws_cli import AWS, aws_env
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
 
 pytestmark = pytest.mark.anyio
-
-AWS = str(Path(sys.executable).with_name("aws"))
-
-
-def aws_env(sim: Simulator) -> dict[str, str]:
-    """The CLI's environment: endpoint and dummy credentials, no user config leaking in."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL_ECS=sim.endpoint_url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
 
 
 async def create_service(ecs: ECSClient, *, desired: int = 2) -> None:

@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecsdeploy.sim import Simulator, Timings
+from tests.sim.aws_cli import AWS, aws_env
 from tests.sim.conftest import NO_RETRIES
-from tests.sim.test_awscli import AWS, aws_env
 
 pytestmark = pytest.mark.anyio
 
