@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ECS_ACTIONS", "iam_policy"]
+__all__ = ["ALARMS_ACTIONS", "ECS_ACTIONS", "TARGET_HEALTH_ACTIONS", "iam_policy"]
 
 #: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
 #: revision's tags, and tagging on create is authorized as ecs:TagResource.
@@ -23,8 +23,22 @@ ECS_ACTIONS: tuple[str, ...] = (
     "ecs:UpdateService",
 )
 
+#: What the TargetHealth check reads: its targets' health, and for bridge/host tasks the EC2 id
+#: of their container instance (tasks are already read with ECS_ACTIONS).
+TARGET_HEALTH_ACTIONS: tuple[str, ...] = (
+    "ecs:DescribeContainerInstances",
+    "elasticloadbalancing:DescribeTargetHealth",
+)
+#: What the Alarms check reads.
+ALARMS_ACTIONS: tuple[str, ...] = ("cloudwatch:DescribeAlarms",)
 
-def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
+
+def iam_policy(
+    *,
+    assume_role_arn: str | None = None,
+    target_health: bool = False,
+    alarms: bool = False,
+) -> dict[str, Any]:
     """An IAM policy document granting what a deployment needs, and nothing else.
 
     Task-definition actions do not support resource-level permissions, hence `"*"`. PassRole is
@@ -47,6 +61,14 @@ def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
     ]
+    checks = [
+        *(TARGET_HEALTH_ACTIONS if target_health else ()),
+        *(ALARMS_ACTIONS if alarms else ()),
+    ]
+    if checks:
+        statements.append(
+            {"Sid": "HealthCheckReads", "Effect": "Allow", "Action": checks, "Resource": "*"}
+        )
     if assume_role_arn is not None:
         statements.append(
             {

@@ -98,14 +98,14 @@ class HttpProbe:
         """The URL without credentials, for verdicts and logs."""
         return str(URL(self.url).with_user(None))
 
-    async def bind(self, context: CheckContext) -> ConsecutiveProbe:
-        """A probe with counters of its own for one deployment."""
+    async def bind(self, context: CheckContext | None = None) -> ConsecutiveProbe:
+        """A probe with counters of its own for one deployment (it needs nothing of `context`)."""
         return ConsecutiveProbe(self)
 
     async def evaluate(self, observation: Observation) -> Verdict:
         raise RuntimeError(
             "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
-            "PREFLIGHT (or call `await probe.bind(context)`)"
+            "PREFLIGHT (or call `await probe.bind()`)"
         )
 
 

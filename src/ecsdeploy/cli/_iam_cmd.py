@@ -18,6 +18,19 @@ __all__ = ["iam_policy_command"]
     metavar="ROLE_ARN",
     help="Also allow sts:AssumeRole on this role (cross-account deploys, Drone's aws_role_arn).",
 )
-def iam_policy_command(*, assume_role: str | None) -> None:
+@click.option(
+    "--check-target-health",
+    "target_health",
+    is_flag=True,
+    help="Also allow the reads of the target-health check (ELBv2 target health).",
+)
+@click.option(
+    "--check-alarms",
+    "alarms",
+    is_flag=True,
+    help="Also allow the reads of the alarm check (cloudwatch:DescribeAlarms).",
+)
+def iam_policy_command(*, assume_role: str | None, target_health: bool, alarms: bool) -> None:
     """Print the IAM policy (JSON) that ecsdeploy needs to deploy."""
-    click.echo(json.dumps(iam_policy(assume_role_arn=assume_role), indent=2))
+    policy = iam_policy(assume_role_arn=assume_role, target_health=target_health, alarms=alarms)
+    click.echo(json.dumps(policy, indent=2))
