@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._models import Observation, Status, Verdict
 from ecsdeploy.checks._bind import CheckContext
 from ecsdeploy.exceptions import InputError
-
-if TYPE_CHECKING:
-    from ecsdeploy._aws_reads import AwsReads
 
 __all__ = ["Alarms", "alarm_verdict"]
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import anyio
 
+from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._models import Target
 from ecsdeploy.checks._healthcheck import HealthCheck
-
-if TYPE_CHECKING:
-    from ecsdeploy._aws_reads import AwsReads
 
 __all__ = ["BindableCheck", "CheckContext", "bind_checks"]
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._models import Observation, Verdict, epoch
 from ecsdeploy.checks._bind import CheckContext
 from ecsdeploy.exceptions import InputError
-
-if TYPE_CHECKING:
-    from ecsdeploy._aws_reads import AwsReads
 
 __all__ = ["OurTarget", "TargetHealth", "TargetLook", "look_at_targets", "targets_of_task"]
 
