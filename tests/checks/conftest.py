@@ -11,7 +11,6 @@ from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.testing import REGION, offline_session
-
 from tests.checks.http_server import Endpoint, http_endpoint
 
 
