@@ -26,6 +26,7 @@ from ecsdeploy.exceptions import InputError
 __all__ = [
     "BUILTIN_CHECKS",
     "CHANGE_KEYS",
+    "CHECK_FIELDS",
     "CHECK_KEYS",
     "DEFAULTS_FIELDS",
     "LOCATION_KEYS",
@@ -220,13 +221,13 @@ def _http_checks(value: Any) -> tuple[HttpProbe, ...]:
 
 
 #: The keys that add the AWS- and HTTP-reading checks of `ecsdeploy.checks`.
-_CHECK_FIELDS: dict[str, Reader] = {
+CHECK_FIELDS: Mapping[str, Reader] = {
     "target_health": _flag,
     "alarms": _alarm_names,
     "alarm_prefix": _text,
     "http_checks": _http_checks,
 }
-CHECK_KEYS = tuple(_CHECK_FIELDS)
+CHECK_KEYS = tuple(CHECK_FIELDS)
 
 
 def build_extra_checks(values: Mapping[str, Any]) -> tuple[HealthCheck, ...]:
@@ -253,7 +254,7 @@ _SETTINGS: dict[str, Reader] = {
     "deregister_failed": _flag,
     "checks": _check_names,
     "stopped_tasks_threshold": _count,
-    **_CHECK_FIELDS,
+    **CHECK_FIELDS,
 }
 SETTING_KEYS = tuple(_SETTINGS)
 _LOCATION: dict[str, Reader] = {"region": _text, "cluster": _text}

@@ -15,7 +15,7 @@ import click
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
-from ecsdeploy._release.file_fields import build_extra_checks
+from ecsdeploy._release.file_fields import CHECK_FIELDS, build_extra_checks
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import Change
 from ecsdeploy.checks import HttpProbe
@@ -79,7 +79,8 @@ class DeployOptions:
     @property
     def settings(self) -> DeploySettings:
         """The library's defaults with the given options on top."""
-        extra = build_extra_checks(self._given_checks())
+        given = {k: CHECK_FIELDS[k](v) for k, v in self._given_checks().items() if v is not None}
+        extra = build_extra_checks(given)
         return DeploySettings().with_overrides(**self._given_settings(), extra_checks=extra)
 
     def overrides(self) -> dict[str, Any]:
