@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdeploy import DeployEvent, Deployer, Outcome, Status
+from ecsdeploy import Deployer, DeployEvent, Outcome, Status
 from ecsdeploy.checks import HttpProbe
 from ecsdeploy.testing import EcsServices
 from tests.checks.http_server import Endpoint

@@ -55,8 +55,10 @@ def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
     """--check-http without http(s):// exits 2 with the probe's own explanation."""
     result = CliRunner().invoke(
         main,
-        ["deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"]
-        + ["--region", "us-east-2", "--check-http", "web.example.com/health"],
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "web.example.com/health"),
+        ],
     )
     assert result.exit_code == 2
     assert "http:// or https://" in result.output
