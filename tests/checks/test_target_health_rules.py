@@ -12,10 +12,12 @@ from ecsdeploy.checks._target_health import (
     BoundTargetHealth,
     OurTarget,
     TargetLook,
+    aws_now,
     look_at_targets,
     targets_of_task,
 )
 from ecsdeploy.exceptions import InputError
+from ecsdeploy.testing import deployment, observation
 
 TG = "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/web-tg/73e2d6bc24d8a067"
 API_TG = "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/api-tg/0123456789abcdef"
@@ -187,3 +189,10 @@ def test_a_threshold_below_one_is_an_input_error() -> None:
     """TargetHealth(threshold=0) could never be met sensibly."""
     with pytest.raises(InputError, match="at least 1"):
         TargetHealth(threshold=0)
+
+
+def test_the_grace_periods_now_is_the_newest_time_aws_reported_when_later() -> None:
+    """A clock behind AWS's (or the simulator's fast one) does not stretch the grace period."""
+    tick = observation(deployment(rollout="IN_PROGRESS"))
+    assert aws_now(tick, [{"startedAt": tick.observed_at + 4000}]) == tick.observed_at + 4000
+    assert aws_now(tick, [{"startedAt": 500.0}]) == tick.observed_at

@@ -18,7 +18,14 @@ from ecsdeploy._models import Observation, Verdict, epoch
 from ecsdeploy.checks._bind import CheckContext
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["OurTarget", "TargetHealth", "TargetLook", "look_at_targets", "targets_of_task"]
+__all__ = [
+    "OurTarget",
+    "TargetHealth",
+    "TargetLook",
+    "aws_now",
+    "look_at_targets",
+    "targets_of_task",
+]
 
 JSON = Mapping[str, Any]
 
@@ -104,6 +111,16 @@ def _host_port(task: JSON, container: Any, container_port: int) -> int | None:
             if int(binding.get("containerPort") or 0) == container_port:
                 return int(binding.get("hostPort") or container_port)
     return None
+
+
+def aws_now(observation: Observation, tasks: Sequence[JSON]) -> float:
+    """Now, for the grace period: our clock, or the newest time AWS itself reported if that is
+    later (a clock behind AWS's, or the simulator's sped-up clock, must not stretch the grace
+    period: it is counted in AWS's time, from the task's `startedAt`)."""
+    stamps = [epoch(t.get("startedAt")) or 0.0 for t in tasks]
+    stamps += [event.created_at for event in observation.events]
+    stamps += [epoch(d.get("updatedAt")) or 0.0 for d in observation.service.get("deployments", ())]
+    return max([observation.observed_at, *stamps])
 
 
 def look_at_targets(
@@ -256,7 +273,8 @@ class BoundTargetHealth:
         async with anyio.create_task_group() as group:
             for arn in self._groups:
                 group.start_soon(read, arn)
-        looks = look_at_targets(ours, health, now=observation.observed_at, grace=self.grace)
+        now = aws_now(observation, tasks)
+        looks = look_at_targets(ours, health, now=now, grace=self.grace)
         return self.judge(looks, running=len(tasks), desired=desired)
 
     def judge(self, looks: Sequence[TargetLook], *, running: int, desired: int) -> Verdict:
