@@ -9,7 +9,7 @@ these checks never needs their endpoints or permissions.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 import anyio
@@ -137,13 +137,24 @@ class AwsReads:
 
     # -- ECS ----------------------------------------------------------------------------------
 
-    async def running_tasks(self, cluster: str, deployment_id: str) -> list[JSON]:
-        """Our deployment's RUNNING tasks, described (its tasks are startedBy its id)."""
+    async def running_tasks(
+        self,
+        cluster: str,
+        deployment_id: str,
+        *,
+        known: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """Our deployment's tasks that should run (its tasks are startedBy its id), described;
+        those in `known` (by ARN) are not described again."""
+        known = known or {}
         try:
             arns = await self.ecs.list_tasks(cluster, started_by=deployment_id)
-            return await self.ecs.describe_tasks(cluster, arns) if arns else []
+            new = [arn for arn in arns if arn not in known]
+            described = await self.ecs.describe_tasks(cluster, new) if new else []
         except AccessDeniedError as exc:
             raise _denied(exc.operation, str(exc), exc.code) from exc
+        by_arn: dict[str, Mapping[str, Any]] = {str(t["taskArn"]): t for t in described}
+        return [task for arn in arns if (task := by_arn.get(arn) or known.get(arn)) is not None]
 
     async def instance_ids(
         self, cluster: str, container_instances: Sequence[str]

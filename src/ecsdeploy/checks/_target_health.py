@@ -239,15 +239,17 @@ class BoundTargetHealth:
         self._balancers = load_balancers
         self._groups = tuple(dict.fromkeys(str(lb["targetGroupArn"]) for lb in load_balancers))
         self._instances: dict[str, str] = {}
+        self._running: dict[str, JSON] = {}
 
     async def evaluate(self, observation: Observation) -> Verdict:
         if not self._groups:
             return Verdict.unknown("the service has no target group")
-        tasks = [
-            t
-            for t in await self._aws.running_tasks(self._cluster, observation.deployment_id)
-            if t.get("lastStatus") == "RUNNING"
-        ]
+        listed = await self._aws.running_tasks(
+            self._cluster, observation.deployment_id, known=self._running
+        )
+        tasks = [t for t in listed if t.get("lastStatus") == "RUNNING"]
+        # A RUNNING task's address and ports do not change: it is not described again.
+        self._running = {str(t["taskArn"]): t for t in tasks}
         unknown_instances = [
             str(t["containerInstanceArn"])
             for t in tasks
