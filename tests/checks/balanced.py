@@ -36,6 +36,7 @@ class Balanced:
             VpcId=VPC,
             TargetType="ip",
             HealthCheckIntervalSeconds=5,
+            HealthCheckTimeoutSeconds=2,
             HealthyThresholdCount=2,
             UnhealthyThresholdCount=2,
         )

@@ -48,16 +48,24 @@ async def test_healthy_targets_let_the_deployment_succeed(
 async def test_unhealthy_targets_roll_back_with_the_reason_code(
     ecs_deployer: Deployer, lb: Balanced, ecs_simulator: Simulator
 ) -> None:
-    """The new version fails its ELB health checks: ROLLED_BACK by ecsdeploy, the reason naming
-    our target, ELB's reason code and description; the service on its old revision."""
-    old = await lb.create()
+    """The new version fails its ELB health checks: no failure inside the grace period, then
+    ROLLED_BACK by ecsdeploy, the reason naming our target, ELB's reason code and description;
+    the service on its old revision."""
+    old = await lb.create(grace=60)
     ecs_simulator.add_rule({"image": "myorg/nginx:2", "behavior": "elb_unhealthy"})
+    verdicts: list[DeployEvent] = []
+    ecs_deployer.subscribe(lambda e: verdicts.append(e) if e.kind == "verdict" else None)
     result = await ecs_deployer.deploy(
         to("myorg/nginx:2"), settings=with_checks(ecs_deployer, TargetHealth(threshold=2))
     )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
-    assert "in webapp-tg is unhealthy (Target.ResponseCodeMismatch: " in result.reason
+    assert "in webapp-tg is unhealthy (Target.ResponseCodeMismatch: Health checks failed" in (
+        result.reason
+    )
+    assert "ECS stopped the task; 2/2 unhealthy sightings" in result.reason
+    in_grace = [e for e in verdicts if "(in the grace period)" in e.message]
+    assert in_grace, "the unhealthy targets were seen inside the grace period first"
     assert await lb.task_definition() == old
 
 

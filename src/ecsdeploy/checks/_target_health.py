@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import anyio
-
 from ecsdeploy._aws_reads import AwsReads
+from ecsdeploy._gateway import concurrently
 from ecsdeploy._models import Observation, Verdict, epoch
 from ecsdeploy.checks._bind import CheckContext
 from ecsdeploy.exceptions import InputError
@@ -189,9 +189,8 @@ class TargetHealth:
         service = context.service
         balancers = [lb for lb in service.get("loadBalancers", ()) if lb.get("targetGroupArn")]
         aws = context.aws
-        async with anyio.create_task_group() as group:
-            for arn in dict.fromkeys(str(lb["targetGroupArn"]) for lb in balancers):
-                group.start_soon(aws.describe_target_health, arn)
+        groups = dict.fromkeys(str(lb["targetGroupArn"]) for lb in balancers)
+        await concurrently([partial(aws.describe_target_health, arn) for arn in groups])
         awsvpc = bool((service.get("networkConfiguration") or {}).get("awsvpcConfiguration"))
         if balancers and not awsvpc:
             await _probe_instances(aws, context.target.cluster, str(service.get("serviceName")))
@@ -240,10 +239,15 @@ class BoundTargetHealth:
         self._groups = tuple(dict.fromkeys(str(lb["targetGroupArn"]) for lb in load_balancers))
         self._instances: dict[str, str] = {}
         self._running: dict[str, JSON] = {}
+        #: The last look at each task's target that found it unhealthy (by task id).
+        self._last_unhealthy: dict[str, TargetLook] = {}
+        #: Tasks of ours whose stop for failed ELB health checks was counted.
+        self._stops_counted: set[str] = set()
 
     async def evaluate(self, observation: Observation) -> Verdict:
         if not self._groups:
             return Verdict.unknown("the service has no target group")
+        stopped = self._stopped_by_elb(observation)
         listed = await self._aws.running_tasks(
             self._cluster, observation.deployment_id, known=self._running
         )
@@ -264,34 +268,73 @@ class BoundTargetHealth:
         ]
         desired = int((observation.deployment or {}).get("desiredCount", 0) or 0)
         if not ours:
+            if stopped:
+                return self.judge([], running=len(tasks), desired=desired, stopped=stopped)
             if desired == 0:
                 return Verdict.unknown("our deployment runs no task")
             return Verdict.progressing("no task of our deployment runs yet")
-        health: dict[str, list[dict[str, Any]]] = {}
-
-        async def read(group: str) -> None:
-            health[group] = await self._aws.describe_target_health(group)
-
-        async with anyio.create_task_group() as group:
-            for arn in self._groups:
-                group.start_soon(read, arn)
+        described = await concurrently(
+            [partial(self._aws.describe_target_health, arn) for arn in self._groups]
+        )
+        health = dict(zip(self._groups, described, strict=True))
         now = aws_now(observation, tasks)
         looks = look_at_targets(ours, health, now=now, grace=self.grace)
-        return self.judge(looks, running=len(tasks), desired=desired)
+        for look in looks:
+            if look.state == "unhealthy":
+                self._last_unhealthy[look.target.task_id] = look
+        return self.judge(looks, running=len(tasks), desired=desired, stopped=stopped)
 
-    def judge(self, looks: Sequence[TargetLook], *, running: int, desired: int) -> Verdict:
-        """The verdict on one look, counting unhealthy sightings towards the threshold."""
+    def _stopped_by_elb(self, observation: Observation) -> list[str]:
+        """Our tasks ECS stopped for failing their ELB health checks since the last look.
+
+        ECS stops such a task once the grace period is over, possibly between two looks: each
+        stop is a sighting, described with what the last look at its target saw (or, if no
+        look caught it unhealthy, with ECS's own event about it).
+        """
+        found: list[str] = []
+        for task in observation.stopped_tasks:
+            if task.task_id in self._stops_counted:
+                continue
+            if "elb health checks" not in task.stopped_reason.lower():
+                continue
+            self._stops_counted.add(task.task_id)
+            look = self._last_unhealthy.get(task.task_id)
+            if look is not None:
+                found.append(f"{look.describe()}; ECS stopped the task")
+                continue
+            said = next(
+                (
+                    e.message
+                    for e in reversed(observation.events)
+                    if f"(task {task.task_id})" in e.message and "is unhealthy in" in e.message
+                ),
+                task.stopped_reason,
+            )
+            found.append(f"task {task.task_id} failed its ELB health checks: {said}")
+        return found
+
+    def judge(
+        self,
+        looks: Sequence[TargetLook],
+        *,
+        running: int,
+        desired: int,
+        stopped: Sequence[str] = (),
+    ) -> Verdict:
+        """The verdict on one look, counting unhealthy sightings towards the threshold:
+        unhealthy targets past the grace period, and tasks ECS stopped for failing (`stopped`,
+        as `_stopped_by_elb` describes them)."""
         threshold = self.check.threshold
         failing = [k for k in looks if k.state == "unhealthy" and not k.in_grace]
         healthy = [k for k in looks if k.state == "healthy"]
-        if failing:
-            self.sightings += len(failing)
-            worst = failing[-1]
-            said = f"{worst.describe()}; {self.sightings}/{threshold} unhealthy sightings"
+        if failing or stopped:
+            self.sightings += len(failing) + len(stopped)
+            worst = failing[-1].describe() if failing else stopped[-1]
+            said = f"{worst}; {self.sightings}/{threshold} unhealthy sightings"
             if self.sightings >= threshold:
                 return Verdict.failed(said)
             return Verdict.progressing(said)
-        if len(healthy) == len(looks) and running >= desired:
+        if looks and len(healthy) == len(looks) and running >= desired:
             self.sightings = 0
             return Verdict.healthy(
                 f"{len(healthy)} targets of {running} tasks healthy in "

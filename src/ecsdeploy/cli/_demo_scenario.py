@@ -119,6 +119,7 @@ async def create_balanced_service(ecs: ECSClient, elbv2: Any) -> None:
         TargetType="ip",
         HealthCheckPath="/health",
         HealthCheckIntervalSeconds=5,
+        HealthCheckTimeoutSeconds=2,
         HealthyThresholdCount=2,
         UnhealthyThresholdCount=2,
     )

@@ -8,6 +8,9 @@ ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
   for the query services.
 * ``ServerException`` — ECS's internal error (HTTP 500); ``InternalFailure`` for the query
   services.
+* ``AccessDenied`` — the caller's policy does not allow the action: ECS's
+  ``AccessDeniedException`` (HTTP 400), ``AccessDenied`` (HTTP 403) for the query services, the
+  message naming the IAM action (``elasticloadbalancing:DescribeTargetHealth``).
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.
@@ -35,6 +38,7 @@ from typing import Any
 class FaultKind(StrEnum):
     THROTTLING = "ThrottlingException"
     SERVER_ERROR = "ServerException"
+    ACCESS_DENIED = "AccessDenied"
     RESET = "reset"
     LATENCY = "latency"
     STALE = "stale"

@@ -28,6 +28,7 @@ from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.control import control_routes
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._wire.protocol import (
+    access_denied_error,
     access_key_from_authorization,
     error_response,
     json_response,
@@ -264,6 +265,8 @@ class EcsServer:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
+        if rule.kind is FaultKind.ACCESS_DENIED:
+            raise access_denied_error(_iam_action(key))
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
@@ -355,7 +358,18 @@ _QUERY_CODES: Mapping[str, tuple[str, str | None]] = {
         "The request processing has failed because of an unknown error, exception or failure.",
     ),
     "SerializationException": ("MalformedQueryString", None),
+    "AccessDeniedException": ("AccessDenied", None),
 }
+
+#: IAM's service prefixes where they differ from the simulator's service keys.
+_IAM_PREFIXES: Mapping[str, str] = {"elbv2": "elasticloadbalancing"}
+
+
+def _iam_action(key: str) -> str:
+    """``ecs:UpdateService`` for ECS's ``UpdateService``, ``elasticloadbalancing:…`` for
+    ``elbv2:…``: the action a denial names."""
+    service, _, operation = key.rpartition(":")
+    return f"{_IAM_PREFIXES.get(service, service or 'ecs')}:{operation}"
 
 
 def _query_error(error: EcsApiError) -> EcsApiError:
