@@ -70,6 +70,10 @@ ELB_UNHEALTHY_RULE: Mapping[str, Any] = {
 }
 
 _PORT = 8080
+#: ECS ignores storefront's failing health checks this long after a task starts; so does
+#: TargetHealth, which then fails once two of its targets were unhealthy past it.
+_GRACE_SECONDS = 20
+_UNHEALTHY_SIGHTINGS = 2
 _SUBNETS = ["subnet-0demo0a", "subnet-0demo0b"]
 
 #: payments 2.0 exits 1 five seconds after it starts, every time.
@@ -156,6 +160,7 @@ async def create_balanced_service(ecs: ECSClient, elbv2: Any) -> None:
             {"targetGroupArn": group, "containerName": BALANCED.name, "containerPort": _PORT}
         ],
         networkConfiguration={"awsvpcConfiguration": {"subnets": _SUBNETS}},
+        healthCheckGracePeriodSeconds=_GRACE_SECONDS,
         deploymentConfiguration={"minimumHealthyPercent": 100, "maximumPercent": 200},
     )
 
@@ -165,7 +170,8 @@ def demo_release(settings: DeploySettings | None = None) -> Release:
     back on its own and the ones that succeeded keep their new version. storefront also runs
     the TargetHealth check, on top of `settings`."""
     base = settings or DeploySettings()
-    checked = base.with_overrides(extra_checks=(*base.extra_checks, TargetHealth()))
+    health = TargetHealth(threshold=_UNHEALTHY_SIGHTINGS)
+    checked = base.with_overrides(extra_checks=(*base.extra_checks, health))
     targets = [
         Target(
             CLUSTER,
@@ -181,8 +187,13 @@ def demo_release(settings: DeploySettings | None = None) -> Release:
 def behaved(result: ReleaseResult) -> list[str]:
     """How the release strayed from the story; empty when it behaved as designed."""
     states = {s.target.service: s.state for s in result.services}
-    return [
+    problems = [
         f"{s.name} ended {states.get(s.name, 'missing')}, expected {s.expected}"
         for s in ALL_SERVICES
         if states.get(s.name) != s.expected
     ]
+    reasons = {s.target.service: s.reason for s in result.services}
+    balanced = reasons.get(BALANCED.name, "")
+    if "health check" not in balanced.lower():
+        problems.append(f"{BALANCED.name} did not fail its health checks: {balanced}")
+    return problems
