@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ecsdeploy.sim._api.backend import EcsBackend
+from ecsdeploy.sim._cloudwatch.backend import CloudWatchBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.timings import Timings
 from ecsdeploy.sim._elbv2.backend import ElbBackend
@@ -83,6 +84,7 @@ class Simulator:
             services={
                 "sts": StsBackend(self.identities, now=self.clock.now),
                 "elbv2": self.load_balancing,
+                "cloudwatch": CloudWatchBackend(self.backend),
             },
         )
         self._running = RunningServer(self._server, host=host, port=port)
@@ -139,7 +141,9 @@ class Simulator:
     def set_alarm(self, name: str, state: str, reason: str = "") -> None:
         """Set CloudWatch alarm `name` to ``OK``, ``ALARM`` or ``INSUFFICIENT_DATA``: a
         deployment whose ``deploymentConfiguration.alarms`` names it fails while it is in ALARM
-        (and ECS rolls it back with ``rollback``). ValueError for an unknown state."""
+        (and ECS rolls it back with ``rollback``). ValueError for an unknown state. CloudWatch's
+        own SetAlarmState over the wire does the same for an alarm created with PutMetricAlarm
+        (or set here before), and DescribeAlarms shows the state either way."""
         self.add_rule({"alarm": name, "state": state, "reason": reason})
 
     def create_target_group(
