@@ -4,13 +4,23 @@ PREFLIGHT with nothing changed, and a failure during the bake time rolling back.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import AsyncIterator
 
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, DeploySettings, ExitCode, Outcome, Status
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    DeploySettings,
+    ExitCode,
+    Outcome,
+    Status,
+    parse_release,
+)
 from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
+from ecsdeploy.testing import CLUSTER
 from tests.checks.balanced import Balanced, balanced
 from tests.deployer.scenario import to
 
@@ -120,3 +130,33 @@ async def test_an_alarm_firing_during_the_bake_time_rolls_back(
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.reason == f"alarm {ALARM} is in ALARM: Threshold Crossed: 5xx > 10"
     assert await lb.task_definition() == old
+
+
+async def test_a_release_files_check_keys_run_the_checks(
+    ecs_deployer: Deployer, lb: Balanced
+) -> None:
+    """`target_health = true` and `alarms = [...]` in [defaults] judge the release's service."""
+    await lb.create()
+    await lb.alarm(ALARM)
+    release = parse_release(
+        textwrap.dedent(f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        target_health = true
+        alarms = ["{ALARM}"]
+        [[stage]]
+        [[stage.service]]
+        service = "webapp"
+        images = {{ nginx = "myorg/nginx:2" }}
+        """),
+        source="release.toml",
+        environ={},
+        settings=ecs_deployer.settings,
+    )
+    result = await ecs_deployer.release(release)
+    (service,) = result.services
+    assert service.state == "SUCCEEDED", service.reason
+    assert service.result is not None
+    verdicts = {v.check: v.status for v in service.result.checks}
+    assert verdicts["target-health"] is Status.HEALTHY
+    assert verdicts["alarms"] is Status.HEALTHY
