@@ -61,7 +61,9 @@ async def test_unhealthy_targets_roll_back_with_the_reason_code(
     """The new version fails its ELB health checks: no failure inside the grace period, then
     ROLLED_BACK by ecsdeploy, the reason naming our target, ELB's reason code and description;
     the service on its old revision."""
-    old = await lb.create(grace=60)
+    # A long grace period (0.9 s of wall time at the test speed): the check sees the targets
+    # unhealthy inside it however loaded the machine, before ECS stops their tasks.
+    old = await lb.create(grace=900)
     ecs_simulator.add_rule({"image": "myorg/nginx:2", "behavior": "elb_unhealthy"})
     verdicts: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: verdicts.append(e) if e.kind == "verdict" else None)
