@@ -151,6 +151,7 @@ class Simulator:
         name: str,
         *,
         region_name: str = DEFAULT_REGION,
+        account: str = DEFAULT_ACCOUNT,
         port: int = 80,
         target_type: str = "ip",
         health_check_interval: int = 30,
@@ -158,16 +159,17 @@ class Simulator:
         unhealthy_threshold: int = 2,
         deregistration_delay: int = 300,
     ) -> str:
-        """A target group a service's ``loadBalancers`` can name at once: created behind a new
-        Application Load Balancer ``<name>-alb`` whose HTTP listener on `port` forwards to it
-        (as a test would through the ELBv2 API). Returns its ARN. Targets become healthy
+        """A target group a service's ``loadBalancers`` can name at once: created (its ARN in
+        `account`) behind a new Application Load Balancer ``<name>-alb`` whose HTTP listener
+        on `port` forwards to it, as a test would through the ELBv2 API. Returns its ARN.
+        Targets become healthy
         `health_check_interval * healthy_threshold` simulated seconds after registration
         (unhealthy after `* unhealthy_threshold` under an ``elb_unhealthy`` rule) and drain
         for `deregistration_delay`."""
         return self.load_balancing.load_balanced_target_group(
             name,
             region=region_name,
-            account=DEFAULT_ACCOUNT,
+            account=account,
             port=port,
             target_type=target_type,
             health_check_interval=health_check_interval,

@@ -8,9 +8,9 @@ ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
   for the query services.
 * ``ServerException`` — ECS's internal error (HTTP 500); ``InternalFailure`` for the query
   services.
-* ``AccessDenied`` — the caller's policy does not allow the action: ECS's
-  ``AccessDeniedException`` (HTTP 400), ``AccessDenied`` (HTTP 403) for the query services, the
-  message naming the IAM action (``elasticloadbalancing:DescribeTargetHealth``).
+* ``AccessDenied`` — the caller lacks the IAM permission: ECS answers
+  ``AccessDeniedException`` (HTTP 400), the query services ``AccessDenied`` (HTTP 403), with
+  IAM's "User: ARN is not authorized to perform: service:Operation" message.
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.

@@ -90,15 +90,6 @@ def server_error(message: str = "Service encountered an unexpected error.") -> E
     return EcsApiError("ServerException", message, status=500)
 
 
-def access_denied_error(action: str) -> EcsApiError:
-    """ECS's answer when the caller's policy does not allow `action` (``ecs:UpdateService``)."""
-    return EcsApiError(
-        "AccessDeniedException",
-        f"User: arn:aws:iam::123456789012:user/testing is not authorized to perform: {action} "
-        f"because no identity-based policy allows the {action} action",
-    )
-
-
 def throttling_error() -> EcsApiError:
     """Body and status exactly as in "Request throttling for the Amazon ECS API"."""
     return EcsApiError("ThrottlingException", "Rate exceeded")

@@ -28,7 +28,6 @@ from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.control import control_routes
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._wire.protocol import (
-    access_denied_error,
     access_key_from_authorization,
     error_response,
     json_response,
@@ -191,7 +190,7 @@ class EcsServer:
         self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(region, key)
@@ -249,7 +248,7 @@ class EcsServer:
         self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(region, key)
@@ -278,7 +277,9 @@ class EcsServer:
             access_key_from_authorization(authorization), now=self.clock.now()
         )
 
-    async def _injected_fault(self, service: WireService, key: str) -> FaultRule | None:
+    async def _injected_fault(
+        self, service: WireService, key: str, caller: Caller
+    ) -> FaultRule | None:
         """Apply the fault rule that fires for this call: raise its error or delay it.
 
         Returns the rule when the caller still has to act on it (drop the connection, or
@@ -292,7 +293,7 @@ class EcsServer:
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
         if rule.kind is FaultKind.ACCESS_DENIED:
-            raise access_denied_error(_iam_action(key))
+            raise _access_denied(service, key, caller)
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
@@ -364,6 +365,19 @@ async def _read_body(request: web.Request) -> bytes:
         ) from exc
 
 
+def _access_denied(service: WireService, key: str, caller: Caller) -> EcsApiError:
+    """IAM's refusal as the service words it (its code differs between ECS and the query
+    services)."""
+    action = f"{service.iam_prefix}:{key.rpartition(':')[2]}"
+    message = (
+        f"User: {caller.arn} is not authorized to perform: {action} because no "
+        f"identity-based policy allows the {action} action"
+    )
+    if service.speaks_query:
+        return EcsApiError("AccessDenied", message, status=403)
+    return EcsApiError("AccessDeniedException", message)
+
+
 def _is_form(request: web.Request) -> bool:
     return request.content_type == query.FORM_CONTENT_TYPE
 
@@ -384,18 +398,7 @@ _QUERY_CODES: Mapping[str, tuple[str, str | None]] = {
         "The request processing has failed because of an unknown error, exception or failure.",
     ),
     "SerializationException": ("MalformedQueryString", None),
-    "AccessDeniedException": ("AccessDenied", None),
 }
-
-#: IAM's service prefixes where they differ from the simulator's service keys.
-_IAM_PREFIXES: Mapping[str, str] = {"elbv2": "elasticloadbalancing"}
-
-
-def _iam_action(key: str) -> str:
-    """``ecs:UpdateService`` for ECS's ``UpdateService``, ``elasticloadbalancing:…`` for
-    ``elbv2:…``: the action a denial names."""
-    service, _, operation = key.rpartition(":")
-    return f"{_IAM_PREFIXES.get(service, service or 'ecs')}:{operation}"
 
 
 def _query_error(error: EcsApiError) -> EcsApiError:

@@ -46,6 +46,8 @@ class Caller:
 
     access_key_id: str
     account: str
+    arn: str = ""
+    """The principal's ARN (an assumed-role session's or an IAM user's)."""
 
 
 class ServiceBackend(Protocol):
@@ -74,6 +76,11 @@ class WireService:
     @property
     def speaks_query(self) -> bool:
         return self.name != ECS
+
+    @property
+    def iam_prefix(self) -> str:
+        """The service's prefix in IAM actions (``elasticloadbalancing:DescribeTargetHealth``)."""
+        return "cloudwatch" if self.name == "cloudwatch" else self.signing_name
 
     @property
     def json_target_prefix(self) -> str | None:
