@@ -107,7 +107,7 @@ def test_a_release_without_check_keys_adds_no_check() -> None:
         ('alarms = ["ok", ""]', "alarms: alarm names are non-empty strings"),
         ('http_checks = { url = "http://x/" }', "http_checks: expected an array of tables"),
         ("http_checks = [{ expect = 200 }]", "http check 1: no 'url'"),
-        ('http_checks = [{ url = "http://x/", expec = 200 }]', "did you mean 'expect'"),
+        ('http_checks = [{ url = "http://x/", expectt = 200 }]', "did you mean 'expect'"),
         ('http_checks = [{ url = "x.test/health" }]', "http:// or https://"),
         ('http_checks = [{ url = "http://x/", expect = "200" }]', "expect: expected an HTTP"),
         ('http_checks = [{ url = "http://x/", headers = { Host = 1 } }]', "header 'Host'"),
