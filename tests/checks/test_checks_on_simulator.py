@@ -15,6 +15,7 @@ from ecsdeploy import (
     DeploySettings,
     ExitCode,
     Outcome,
+    Phase,
     Status,
     parse_release,
 )
@@ -22,7 +23,7 @@ from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
 from tests.checks.balanced import Balanced, balanced
-from tests.deployer.scenario import to
+from tests.deployer.scenario import once_in, to
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +163,20 @@ async def test_a_release_files_check_keys_run_the_checks(
     verdicts = {v.check: v.status for v in service.result.checks}
     assert verdicts["target-health"] is Status.HEALTHY
     assert verdicts["alarms"] is Status.HEALTHY
+
+
+async def test_an_elbv2_outage_during_watch_keeps_the_check_waiting(
+    ecs_deployer: Deployer, lb: Balanced, ecs_simulator: Simulator
+) -> None:
+    """DescribeTargetHealth failing past its retries is PROGRESSING, not a failure: once ELBv2
+    answers again the deployment succeeds."""
+    await lb.create()
+    outage = {"operation": "elbv2:DescribeTargetHealth", "error": "ServerException", "count": 20}
+    ecs_deployer.subscribe(once_in(Phase.WATCH, lambda: ecs_simulator.add_rule(outage)))
+    messages: list[str] = []
+    ecs_deployer.subscribe(lambda e: messages.append(e.message) if e.kind == "verdict" else None)
+    result = await ecs_deployer.deploy(
+        to("myorg/nginx:2"), settings=with_checks(ecs_deployer, TargetHealth())
+    )
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert any("target health could not be read: DescribeTargetHealth" in m for m in messages)

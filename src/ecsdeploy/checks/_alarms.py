@@ -9,7 +9,7 @@ from typing import Any
 from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._models import Observation, Status, Verdict
 from ecsdeploy.checks._bind import CheckContext
-from ecsdeploy.exceptions import InputError
+from ecsdeploy.exceptions import AwsUnavailableError, InputError, ThrottledError
 
 __all__ = ["Alarms", "alarm_verdict"]
 
@@ -90,4 +90,9 @@ class BoundAlarms:
         return await self._aws.describe_alarms(names=self.check.names, prefix=self.check.prefix)
 
     async def evaluate(self, observation: Observation) -> Verdict:
-        return alarm_verdict(await self.read())
+        try:
+            alarms = await self.read()
+        except (AwsUnavailableError, ThrottledError) as exc:
+            # A CloudWatch outage is no verdict on the deployment: keep waiting.
+            return Verdict.progressing(f"alarms could not be read: {exc}")
+        return alarm_verdict(alarms)

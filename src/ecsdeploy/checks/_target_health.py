@@ -16,7 +16,7 @@ from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._gateway import concurrently
 from ecsdeploy._models import Observation, Verdict, epoch
 from ecsdeploy.checks._bind import CheckContext
-from ecsdeploy.exceptions import InputError
+from ecsdeploy.exceptions import AwsUnavailableError, InputError, ThrottledError
 
 __all__ = [
     "OurTarget",
@@ -247,10 +247,32 @@ class BoundTargetHealth:
     async def evaluate(self, observation: Observation) -> Verdict:
         if not self._groups:
             return Verdict.unknown("the service has no target group")
+        try:
+            tasks, ours, health = await self._read(observation.deployment_id)
+        except (AwsUnavailableError, ThrottledError) as exc:
+            # An outage of ELBv2 (or ECS) is no verdict on the deployment: keep waiting, and
+            # let the watch's deadline decide if it lasts.
+            return Verdict.progressing(f"target health could not be read: {exc}")
         stopped = self._stopped_by_elb(observation)
-        listed = await self._aws.running_tasks(
-            self._cluster, observation.deployment_id, known=self._running
-        )
+        desired = int((observation.deployment or {}).get("desiredCount", 0) or 0)
+        if not ours:
+            if stopped:
+                return self.judge([], running=len(tasks), desired=desired, stopped=stopped)
+            if desired == 0:
+                return Verdict.unknown("our deployment runs no task")
+            return Verdict.progressing("no task of our deployment runs yet")
+        now = aws_now(observation, tasks)
+        looks = look_at_targets(ours, health, now=now, grace=self.grace)
+        for look in looks:
+            if look.state == "unhealthy":
+                self._last_unhealthy[look.target.task_id] = look
+        return self.judge(looks, running=len(tasks), desired=desired, stopped=stopped)
+
+    async def _read(
+        self, deployment_id: str
+    ) -> tuple[list[JSON], list[OurTarget], dict[str, list[dict[str, Any]]]]:
+        """Our RUNNING tasks, their targets, and each target group's target health."""
+        listed = await self._aws.running_tasks(self._cluster, deployment_id, known=self._running)
         tasks = [t for t in listed if t.get("lastStatus") == "RUNNING"]
         # A RUNNING task's address and ports do not change: it is not described again.
         self._running = {str(t["taskArn"]): t for t in tasks}
@@ -266,23 +288,12 @@ class BoundTargetHealth:
             for task in tasks
             for target in targets_of_task(task, self._balancers, self._instances)
         ]
-        desired = int((observation.deployment or {}).get("desiredCount", 0) or 0)
         if not ours:
-            if stopped:
-                return self.judge([], running=len(tasks), desired=desired, stopped=stopped)
-            if desired == 0:
-                return Verdict.unknown("our deployment runs no task")
-            return Verdict.progressing("no task of our deployment runs yet")
+            return tasks, ours, {}
         described = await concurrently(
             [partial(self._aws.describe_target_health, arn) for arn in self._groups]
         )
-        health = dict(zip(self._groups, described, strict=True))
-        now = aws_now(observation, tasks)
-        looks = look_at_targets(ours, health, now=now, grace=self.grace)
-        for look in looks:
-            if look.state == "unhealthy":
-                self._last_unhealthy[look.target.task_id] = look
-        return self.judge(looks, running=len(tasks), desired=desired, stopped=stopped)
+        return tasks, ours, dict(zip(self._groups, described, strict=True))
 
     def _stopped_by_elb(self, observation: Observation) -> list[str]:
         """Our tasks ECS stopped for failing their ELB health checks since the last look.
