@@ -33,8 +33,14 @@ from ecsdeploy import (
     load_release,
     parse_image_change,
 )
-from ecsdeploy.checks import default_checks
-from ecsdeploy.exceptions import EcsDeployError, InputError
+from ecsdeploy.checks import (
+    Alarms,
+    BindableCheck,
+    HttpProbe,
+    TargetHealth,
+    default_checks,
+)
+from ecsdeploy.exceptions import EcsDeployError, InputError, MissingPermissionError
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import EcsServices, deployment, observation, stopped_task
 
@@ -107,3 +113,21 @@ def classify(error: Exception) -> ExitCode:
     if isinstance(error, EcsDeployError):
         return ExitCode.NEEDS_ATTENTION
     return ExitCode.FAILED
+
+
+def checks_beyond_ecs() -> DeploySettings:
+    """The built-in checks that read ELBv2, CloudWatch and HTTP are HealthChecks to settings."""
+    extra: tuple[HealthCheck, ...] = (
+        TargetHealth(threshold=3),
+        Alarms("web-5xx", prefix="web-"),
+        HttpProbe("https://web.example.com/health", expect=200, times=3, headers={"Host": "x"}),
+    )
+    assert isinstance(extra[0], BindableCheck)
+    return DeploySettings(extra_checks=extra)
+
+
+def permission_of(error: Exception) -> str | None:
+    if isinstance(error, MissingPermissionError):
+        assert_type(error.permission, str)
+        return error.permission
+    return None

@@ -6,6 +6,7 @@ import enum
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -15,6 +16,7 @@ import structlog
 from anyio.abc import TaskGroup
 from botocore.config import Config
 
+from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Phase, Target, Transition
@@ -90,6 +92,8 @@ class Deployer:
         self._stack = AsyncExitStack()
         self._group: TaskGroup | None = None
         self._gateways: dict[str, EcsGateway] = {}
+        #: The health checks' reads beyond ECS, per region (their clients open on first use).
+        self._reads: dict[str, AwsReads] = {}
         self._gateway_lock = anyio.Lock()
         self._observers: dict[tuple[str, str], ClusterObserver] = {}
         self._registrar = Registrar()
@@ -149,22 +153,33 @@ class Deployer:
         async with self._gateway_lock:
             gateway = self._gateways.get(region)
             if gateway is None:
-                assert self._session is not None
-                options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
-                if self._endpoint_url:
-                    options["endpoint_url"] = self._endpoint_url
-                options.update(self._client_options)
-                try:
-                    client = await self._stack.enter_async_context(
-                        self._session.client("ecs", **options)
-                    )
-                except ValueError as exc:  # botocore's invalid endpoint URL or region name
-                    raise InputError(f"cannot make an ECS client for {region}: {exc}") from exc
+                client = await self._client(region, "ecs")
                 gateway = EcsGateway(
                     client, region=region, limiter=RateLimiter(self._rates), retry=self._retry
                 )
                 self._gateways[region] = gateway
+                self._reads[region] = AwsReads(
+                    gateway, partial(self._client, region), retry=self._retry
+                )
             return gateway
+
+    async def _client(self, region: str, service: str) -> Any:
+        """An open client of a botocore service ("ecs", "elbv2", "cloudwatch"), closed with the
+        Deployer. An explicit `endpoint_url` serves every service (one local emulator, such as
+        the simulator); without it botocore resolves each service's endpoint the AWS CLI's way
+        (AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
+        AWS_ENDPOINT_URL_CLOUDWATCH, then AWS_ENDPOINT_URL)."""
+        if self._state is not _State.OPEN:
+            raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
+        assert self._session is not None
+        options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
+        if self._endpoint_url:
+            options["endpoint_url"] = self._endpoint_url
+        options.update(self._client_options)
+        try:
+            return await self._stack.enter_async_context(self._session.client(service, **options))
+        except ValueError as exc:  # botocore's invalid endpoint URL or region name
+            raise InputError(f"cannot make an {service} client for {region}: {exc}") from exc
 
     def _observer(self, gateway: EcsGateway, cluster: str) -> ClusterObserver:
         key = (gateway.region, cluster)
@@ -275,6 +290,7 @@ class Deployer:
             registrar=self._registrar,
             emit=self._emit,
             only_over=only_over,
+            aws=self._reads[gateway.region],
         )
 
     async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:

@@ -369,3 +369,25 @@ class EcsGateway:
             partial(self._client.stop_task, cluster=cluster, task=task_arn, reason=reason),
         )
         return cast(JSON, response.get("task", {}))
+
+    async def describe_container_instances(
+        self, cluster: str, container_instance_arns: Sequence[str]
+    ) -> list[JSON]:
+        """The named container instances (EC2 launch type), in chunks of 100 issued concurrently:
+        a bridge- or host-mode task's load-balancer target is its instance's EC2 id."""
+        chunks = _chunks(list(dict.fromkeys(container_instance_arns)), DESCRIBE_TASKS_BATCH)
+        responses = await concurrently(
+            [
+                partial(
+                    self._call,
+                    "DescribeContainerInstances",
+                    partial(
+                        self._client.describe_container_instances,
+                        cluster=cluster,
+                        containerInstances=list(chunk),
+                    ),
+                )
+                for chunk in chunks
+            ]
+        )
+        return [i for r in responses for i in r.get("containerInstances", [])]

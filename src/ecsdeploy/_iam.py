@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ECS_ACTIONS", "RUN_TASK_ACTIONS", "iam_policy", "run_task_statement"]
+__all__ = [
+    "ALARMS_ACTIONS",
+    "ECS_ACTIONS",
+    "RUN_TASK_ACTIONS",
+    "TARGET_HEALTH_ACTIONS",
+    "iam_policy",
+    "run_task_statement",
+]
 
 #: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
 #: revision's tags, and tagging on create is authorized as ecs:TagResource.
@@ -23,8 +30,23 @@ ECS_ACTIONS: tuple[str, ...] = (
     "ecs:UpdateService",
 )
 
+#: What the TargetHealth check reads: its targets' health, and for bridge/host tasks the EC2 id
+#: of their container instance (tasks are already read with ECS_ACTIONS).
+TARGET_HEALTH_ACTIONS: tuple[str, ...] = (
+    "ecs:DescribeContainerInstances",
+    "elasticloadbalancing:DescribeTargetHealth",
+)
+#: What the Alarms check reads.
+ALARMS_ACTIONS: tuple[str, ...] = ("cloudwatch:DescribeAlarms",)
 
-def iam_policy(*, assume_role_arn: str | None = None, run_tasks: bool = False) -> dict[str, Any]:
+
+def iam_policy(
+    *,
+    assume_role_arn: str | None = None,
+    run_tasks: bool = False,
+    target_health: bool = False,
+    alarms: bool = False,
+) -> dict[str, Any]:
     """An IAM policy document granting what a deployment needs, and nothing else.
 
     Task-definition actions do not support resource-level permissions, hence `"*"`. PassRole is
@@ -50,6 +72,14 @@ def iam_policy(*, assume_role_arn: str | None = None, run_tasks: bool = False) -
     ]
     if run_tasks:
         statements.insert(1, run_task_statement())
+    checks = [
+        *(TARGET_HEALTH_ACTIONS if target_health else ()),
+        *(ALARMS_ACTIONS if alarms else ()),
+    ]
+    if checks:
+        statements.append(
+            {"Sid": "HealthCheckReads", "Effect": "Allow", "Action": checks, "Resource": "*"}
+        )
     if assume_role_arn is not None:
         statements.append(
             {

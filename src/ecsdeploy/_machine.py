@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 import structlog
 
+from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._history import History
 from ecsdeploy._models import (
@@ -71,10 +72,12 @@ from ecsdeploy._watch import (
     timed_out,
 )
 from ecsdeploy.checks import (
+    CheckContext,
     CircuitBreakerCheck,
     HealthCheck,
     RolloutStateCheck,
     SteadyStateCheck,
+    bind_checks,
     circuit_breaker_threshold,
     combine,
     evaluate_checks,
@@ -165,6 +168,7 @@ class DeploymentMachine:
         registrar: Registrar,
         emit: Listener,
         only_over: str | None = None,
+        aws: AwsReads,
     ) -> None:
         self.target = target
         self.settings = settings
@@ -177,6 +181,9 @@ class DeploymentMachine:
         self._observer = observer
         self._registrar = registrar
         self._emit_event = emit
+        self._aws = aws
+        #: The checks bound to this deployment in PREFLIGHT (see `ecsdeploy.checks.bind_checks`).
+        self._checks: list[HealthCheck] | None = None
         self.phase = Phase.PREFLIGHT
         self._transitions: list[Transition] = [Transition(Phase.PREFLIGHT, time.time())]
         self._log = logger.bind(cluster=target.cluster, service=target.service)
@@ -445,6 +452,10 @@ class DeploymentMachine:
             self._new_arn = str(described["taskDefinition"]["taskDefinitionArn"])
         new_input = self._register_input or to_register_input(described)
         self._diff = tuple(str(entry) for entry in diff_revisions(current, new_input))
+        # Checks that read AWS make their first (harmless) reads here: a denied one is bad input.
+        self._checks = await bind_checks(
+            self.settings.effective_checks, CheckContext(self.target, service, self._aws)
+        )
         self._log.info(
             "ecsdeploy.preflight.passed", rollback_to=target.task_definition, diff=self._diff
         )
@@ -621,7 +632,7 @@ class DeploymentMachine:
             poll_interval=self.settings.poll_interval,
             history=self._history,
         )
-        checks = self.settings.effective_checks
+        checks = self._checks if self._checks is not None else self.settings.effective_checks
         state = WatchState()
         try:
             with anyio.move_on_after(self.settings.timeout):

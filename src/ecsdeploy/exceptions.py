@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "InvalidChangeError",
     "InvalidImageError",
+    "MissingPermissionError",
     "NothingChangedError",
     "ReleaseFileError",
     "ServiceNotFoundError",
@@ -123,3 +124,17 @@ class AwsUnavailableError(AwsError):
 
 class AccessDeniedError(AwsError):
     """The credentials in use may not perform the operation."""
+
+
+class MissingPermissionError(AccessDeniedError, InputError):
+    """A health check's AWS call was denied: a configuration problem found before any change.
+
+    `permission` is the IAM action to grant, e.g. ``elasticloadbalancing:DescribeTargetHealth``
+    (PREFLIGHT probes every check's calls, so this exits 2, "nothing changed").
+    """
+
+    def __init__(
+        self, message: str, *, permission: str, code: str = "", operation: str = ""
+    ) -> None:
+        super().__init__(message, code=code, operation=operation)
+        self.permission = permission

@@ -6,6 +6,7 @@ import json
 
 from click.testing import CliRunner
 
+from ecsdeploy._aws_reads import IAM_ACTIONS
 from ecsdeploy._iam import iam_policy
 from ecsdeploy.cli import main
 
@@ -59,3 +60,23 @@ def test_run_tasks_adds_run_and_stop_task_only_when_asked() -> None:
     assert actions(policy) - actions(iam_policy()) == {"ecs:RunTask", "ecs:StopTask"}
     assert {"ecs:DescribeTasks", "iam:PassRole"} <= actions(policy)
     assert not {"ecs:RunTask", "ecs:StopTask"} & actions(iam_policy())
+
+
+def test_health_check_flags_add_exactly_their_reads() -> None:
+    """--check-target-health and --check-alarms add their reads; the plain policy has none."""
+    plain = actions(iam_policy())
+    result = CliRunner().invoke(main, ["iam-policy", "--check-target-health", "--check-alarms"])
+    assert result.exit_code == 0
+    assert actions(json.loads(result.stdout)) - plain == {
+        "elasticloadbalancing:DescribeTargetHealth",
+        "ecs:DescribeContainerInstances",
+        "cloudwatch:DescribeAlarms",
+    }
+    assert actions(iam_policy(alarms=True)) - plain == {"cloudwatch:DescribeAlarms"}
+    assert not any(a.startswith(("elasticloadbalancing:", "cloudwatch:")) for a in plain)
+
+
+def test_every_denied_check_read_names_an_action_the_policy_grants() -> None:
+    """What a MissingPermissionError asks to grant is in the policy with the check's flag."""
+    granted = actions(iam_policy(target_health=True, alarms=True))
+    assert set(IAM_ACTIONS.values()) <= granted

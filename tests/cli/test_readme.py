@@ -27,8 +27,9 @@ def test_the_documented_iam_policy_is_the_one_printed() -> None:
 
 
 def test_the_readmes_main_command_runs_the_demo_without_aws_and_exits_0() -> None:
-    """The <!-- main-command --> block's command runs: good services succeed, payments rolls
-    back, and the demo exits 0 (the installation before `&&` is the test run's own)."""
+    """The <!-- main-command --> block's command runs: good services succeed, payments and
+    storefront (its targets unhealthy) roll back, and the demo exits 0 (the installation before
+    `&&` is the test run's own)."""
     command = block_after("<!-- main-command -->").split("&&")[-1].split()
     assert command[0] == "ecsdeploy"
     completed = subprocess.run(
@@ -49,4 +50,12 @@ def test_the_readmes_main_command_runs_the_demo_without_aws_and_exits_0() -> Non
         "worker": "SUCCEEDED",
         "web": "SUCCEEDED",
         "payments": "ROLLED_BACK",
+        "storefront": "ROLLED_BACK",
     }
+    (storefront,) = [
+        line["reason"]
+        for line in results(completed.stdout, "ecsdeploy.release.service")
+        if line["service"] == "storefront"
+    ]
+    assert "storefront-tg" in storefront
+    assert "health check" in storefront.lower()

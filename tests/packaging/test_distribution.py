@@ -134,6 +134,7 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_the_demo(wheel: Path, tmp_path:
         "worker": "SUCCEEDED",
         "web": "SUCCEEDED",
         "payments": "ROLLED_BACK",
+        "storefront": "ROLLED_BACK",
     }
 
 

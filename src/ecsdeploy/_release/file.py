@@ -36,6 +36,7 @@ from typing import Any
 from ecsdeploy._models import Target
 from ecsdeploy._release.file_fields import (
     CHANGE_KEYS,
+    CHECK_KEYS,
     DEFAULTS_FIELDS,
     OVERRIDE_FIELDS,
     RELEASE_FIELDS,
@@ -49,6 +50,7 @@ from ecsdeploy._release.file_fields import (
     InvalidValueError,
     Reader,
     build_checks,
+    build_extra_checks,
     describe_type,
     unknown_key,
 )
@@ -75,7 +77,7 @@ _STAGE_KEYS = (*STAGE_FIELDS, "service", "task")
 _TASK_KEYS = (*TASK_FIELDS, *TASK_OVERRIDE_KEYS)
 _SERVICE_KEYS = (*SERVICE_FIELDS, *CHANGE_KEYS)
 _DEPLOY_SETTING_KEYS = tuple(
-    k for k in SETTING_KEYS if k not in ("checks", "stopped_tasks_threshold")
+    k for k in SETTING_KEYS if k not in ("checks", "stopped_tasks_threshold", *CHECK_KEYS)
 )
 
 _PER_SERVICE = "it is set per service, in a [[stage.service]]"
@@ -380,8 +382,13 @@ class _Parser:
             )
         checks = None if names is None and threshold is None else build_checks(names, threshold)
         plain = {k: values[k][0] for k in _DEPLOY_SETTING_KEYS if k in values}
+        extra = build_extra_checks({k: values[k][0] for k in CHECK_KEYS if k in values})
         try:
-            return self._base.with_overrides(**plain, checks=checks)
+            return self._base.with_overrides(
+                **plain,
+                checks=checks,
+                extra_checks=(*self._base.extra_checks, *extra) if extra else None,
+            )
         except InputError as exc:
             raise self.fail(path, str(exc)) from exc
 

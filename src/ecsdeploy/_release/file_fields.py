@@ -13,11 +13,21 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ecsdeploy.checks import HealthCheck, StoppedTasksCheck, default_checks
+from ecsdeploy.checks import (
+    Alarms,
+    HealthCheck,
+    HttpProbe,
+    StoppedTasksCheck,
+    TargetHealth,
+    default_checks,
+)
+from ecsdeploy.exceptions import InputError
 
 __all__ = [
     "BUILTIN_CHECKS",
     "CHANGE_KEYS",
+    "CHECK_FIELDS",
+    "CHECK_KEYS",
     "DEFAULTS_FIELDS",
     "LOCATION_KEYS",
     "OVERRIDE_FIELDS",
@@ -32,6 +42,7 @@ __all__ = [
     "InvalidValueError",
     "Reader",
     "build_checks",
+    "build_extra_checks",
     "describe_type",
     "unknown_key",
 ]
@@ -142,6 +153,97 @@ def unknown_key(
     return f"unknown {what} {key!r}; expected one of: {', '.join(known)}"
 
 
+def _alarm_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidValueError(f"expected an array of alarm names, got {describe_type(value)}")
+    names: list[str] = []
+    for name in value:
+        if not isinstance(name, str) or not name.strip():
+            shown = describe_type(name) if not isinstance(name, str) else "an empty string"
+            raise InvalidValueError(f"alarm names are non-empty strings, got {shown}")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def _status(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValueError(f"expected an HTTP status (an integer), got {describe_type(value)}")
+    return value
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"expected a table of header names, got {describe_type(value)}")
+    for name, text in value.items():
+        if not isinstance(text, str):
+            raise InvalidValueError(
+                f"header {name!r}: expected a string, got {describe_type(text)}"
+            )
+    return dict(value)
+
+
+_HTTP_CHECK_KEYS: Mapping[str, Reader] = {
+    "url": _text,
+    "expect": _status,
+    "times": _count,
+    "failures": _count,
+    "timeout": _seconds(),
+    "headers": _headers,
+}
+
+
+def _http_checks(value: Any) -> tuple[HttpProbe, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidValueError(
+            f'expected an array of tables such as [{{ url = "https://…", expect = 200 }}], got '
+            f"{describe_type(value)}"
+        )
+    probes: list[HttpProbe] = []
+    for number, table in enumerate(value, start=1):
+        where = f"http check {number}"
+        if not isinstance(table, Mapping):
+            raise InvalidValueError(f"{where}: expected a table, got {describe_type(table)}")
+        for key in table:
+            if key not in _HTTP_CHECK_KEYS:
+                raise InvalidValueError(f"{where}: " + unknown_key(key, _HTTP_CHECK_KEYS))
+        if "url" not in table:
+            raise InvalidValueError(f"{where}: no 'url'")
+        arguments: dict[str, Any] = {}
+        for key, reader in _HTTP_CHECK_KEYS.items():
+            if key in table:
+                try:
+                    arguments[key] = reader(table[key])
+                except InvalidValueError as exc:
+                    raise InvalidValueError(f"{where}: {key}: {exc}") from exc
+        try:
+            probes.append(HttpProbe(**arguments))
+        except InputError as exc:
+            raise InvalidValueError(f"{where}: {exc}") from exc
+    return tuple(probes)
+
+
+#: The keys that add the AWS- and HTTP-reading checks of `ecsdeploy.checks`.
+CHECK_FIELDS: Mapping[str, Reader] = {
+    "target_health": _flag,
+    "alarms": _alarm_names,
+    "alarm_prefix": _text,
+    "http_checks": _http_checks,
+}
+CHECK_KEYS = tuple(CHECK_FIELDS)
+
+
+def build_extra_checks(values: Mapping[str, Any]) -> tuple[HealthCheck, ...]:
+    """The checks the CHECK_KEYS among `values` ask for (already read), in a fixed order."""
+    checks: list[HealthCheck] = []
+    if values.get("target_health"):
+        checks.append(TargetHealth())
+    names, prefix = values.get("alarms") or (), values.get("alarm_prefix")
+    if names or prefix:
+        checks.append(Alarms(*names, prefix=prefix))
+    checks.extend(values.get("http_checks") or ())
+    return tuple(checks)
+
+
 #: Deployment settings, accepted in [defaults], per service and as overrides.
 _SETTINGS: dict[str, Reader] = {
     "timeout": _seconds(),
@@ -154,6 +256,7 @@ _SETTINGS: dict[str, Reader] = {
     "deregister_failed": _flag,
     "checks": _check_names,
     "stopped_tasks_threshold": _count,
+    **CHECK_FIELDS,
 }
 SETTING_KEYS = tuple(_SETTINGS)
 _LOCATION: dict[str, Reader] = {"region": _text, "cluster": _text}

@@ -23,7 +23,23 @@ __all__ = ["iam_policy_command"]
     is_flag=True,
     help="Also allow ecs:RunTask and ecs:StopTask (release files with [[stage.task]]).",
 )
-def iam_policy_command(*, assume_role: str | None, run_tasks: bool) -> None:
+@click.option(
+    "--check-target-health",
+    "target_health",
+    is_flag=True,
+    help="Also allow the reads of the target-health check (ELBv2 target health).",
+)
+@click.option(
+    "--check-alarms",
+    "alarms",
+    is_flag=True,
+    help="Also allow the reads of the alarm check (cloudwatch:DescribeAlarms).",
+)
+def iam_policy_command(
+    *, assume_role: str | None, run_tasks: bool, target_health: bool, alarms: bool
+) -> None:
     """Print the IAM policy (JSON) that ecsdeploy needs to deploy."""
-    policy = iam_policy(assume_role_arn=assume_role, run_tasks=run_tasks)
+    policy = iam_policy(
+        assume_role_arn=assume_role, run_tasks=run_tasks, target_health=target_health, alarms=alarms
+    )
     click.echo(json.dumps(policy, indent=2))

@@ -15,8 +15,10 @@ import click
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
+from ecsdeploy._release.file_fields import CHECK_FIELDS, build_extra_checks
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import Change
+from ecsdeploy.checks import HttpProbe
 from ecsdeploy.exceptions import InputError
 
 __all__ = ["DeployOptions", "aws_options", "change_parser", "deploy_options", "output_options"]
@@ -69,16 +71,31 @@ class DeployOptions:
     aws: AwsOptions
     log_format: LogFormat | None
     live: bool
+    check_target_health: bool = False
+    check_alarms: tuple[str, ...] = ()
+    check_alarm_prefix: str | None = None
+    check_http: tuple[str, ...] = ()
 
     @property
     def settings(self) -> DeploySettings:
         """The library's defaults with the given options on top."""
-        return DeploySettings().with_overrides(**self._given_settings())
+        given = {k: CHECK_FIELDS[k](v) for k, v in self._given_checks().items() if v is not None}
+        extra = build_extra_checks(given)
+        return DeploySettings().with_overrides(**self._given_settings(), extra_checks=extra)
 
     def overrides(self) -> dict[str, Any]:
         """Only what was given (a release file's own settings apply to the rest), with region."""
-        given = {**self._given_settings(), "region": self.aws.region}
+        given = {**self._given_settings(), **self._given_checks(), "region": self.aws.region}
         return {key: value for key, value in given.items() if value is not None}
+
+    def _given_checks(self) -> dict[str, Any]:
+        """The health-check options, as the release file's keys (`target_health`, ...)."""
+        return {
+            "target_health": True if self.check_target_health else None,
+            "alarms": list(self.check_alarms) or None,
+            "alarm_prefix": self.check_alarm_prefix,
+            "http_checks": [{"url": url} for url in self.check_http] or None,
+        }
 
     def _given_settings(self) -> dict[str, Any]:
         return {
@@ -91,7 +108,7 @@ class DeployOptions:
 
 
 def deploy_options(func: Callable[..., None]) -> Callable[..., None]:
-    """The nine options of deploy, release and rollback, handed to `func` as `options`."""
+    """The options of deploy, release and rollback, handed to `func` as `options`."""
 
     @functools.wraps(func)
     def command(**kwargs: Any) -> None:
@@ -104,11 +121,15 @@ def deploy_options(func: Callable[..., None]) -> Callable[..., None]:
             aws=AwsOptions(kwargs.pop("region"), kwargs.pop("endpoint_url")),
             log_format=kwargs.pop("log_format"),
             live=not kwargs.pop("no_live"),
+            check_target_health=kwargs.pop("check_target_health"),
+            check_alarms=kwargs.pop("check_alarms"),
+            check_alarm_prefix=kwargs.pop("check_alarm_prefix"),
+            check_http=kwargs.pop("check_http"),
         )
         func(options=options, **kwargs)
 
     decorated: Callable[..., None] = command
-    for option in reversed([*_SETTINGS_OPTIONS, *_AWS_OPTIONS, *_OUTPUT_OPTIONS]):
+    for option in reversed([*_SETTINGS_OPTIONS, *_CHECK_OPTIONS, *_AWS_OPTIONS, *_OUTPUT_OPTIONS]):
         decorated = option(decorated)
     return decorated
 
@@ -142,6 +163,45 @@ _SETTINGS_OPTIONS = [
         type=click.IntRange(min=1),
         metavar="N",
         help="Also give up after N looks (drone-deploy-ecs's max_deploy_checks).",
+    ),
+]
+
+
+def _http_urls(
+    _ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> tuple[str, ...]:
+    for url in values:
+        try:
+            HttpProbe(url)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param=param) from exc
+    return tuple(values)
+
+
+_CHECK_OPTIONS = [
+    click.option(
+        "--check-target-health",
+        is_flag=True,
+        help="Our tasks' targets must be healthy in the service's target groups (ELBv2).",
+    ),
+    click.option(
+        "--check-alarm",
+        "check_alarms",
+        multiple=True,
+        metavar="NAME",
+        help="This CloudWatch alarm must not go into ALARM (repeatable).",
+    ),
+    click.option(
+        "--check-alarm-prefix",
+        metavar="PREFIX",
+        help="No CloudWatch alarm whose name starts with PREFIX may go into ALARM.",
+    ),
+    click.option(
+        "--check-http",
+        multiple=True,
+        metavar="URL",
+        callback=_http_urls,
+        help="URL must answer 200 three times in a row (repeatable).",
     ),
 ]
 

@@ -1,0 +1,140 @@
+"""HttpProbe: an endpoint must answer the expected status several times in a row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import aiohttp
+from yarl import URL
+
+from ecsdeploy._models import Observation, Verdict
+from ecsdeploy.checks._bind import CheckContext
+from ecsdeploy.exceptions import InputError
+
+__all__ = ["HttpProbe", "ProbeAnswer", "probe_once"]
+
+#: Bytes of the body read for the verdict's excerpt; the rest is not downloaded.
+BODY_BYTES = 4096
+#: Characters of the body shown in a verdict.
+EXCERPT_CHARS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAnswer:
+    """What one request got: a status and the start of the body, or the error instead."""
+
+    status: int | None
+    body: str = ""
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.status is None:
+            return str(self.error)
+        excerpt = re.sub(r"\s+", " ", self.body).strip()
+        if len(excerpt) > EXCERPT_CHARS:
+            excerpt = excerpt[:EXCERPT_CHARS] + "…"
+        return f"status {self.status}" + (f": {excerpt!r}" if excerpt else "")
+
+
+async def probe_once(
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout: float,  # noqa: ASYNC109 - the per-request limit, handed to aiohttp
+    method: str = "GET",
+) -> ProbeAnswer:
+    """One request; a timeout or a connection error is an answer too (with no status)."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.request(method, url, headers=dict(headers), allow_redirects=False) as reply,
+        ):
+            body = await reply.content.read(BODY_BYTES)
+            return ProbeAnswer(reply.status, body.decode("utf-8", errors="replace"))
+    except TimeoutError:
+        return ProbeAnswer(None, error=f"no answer within {timeout:g}s")
+    except (aiohttp.ClientError, OSError) as exc:
+        return ProbeAnswer(None, error=f"connection failed: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpProbe:
+    """`url` must answer `expect` on `times` consecutive looks (one request per poll tick).
+
+    - `headers`: sent with every request (e.g. ``{"Host": "api.example.com"}`` to reach a
+      virtual host through the load balancer's DNS name). Never logged.
+    - A timeout (`timeout` seconds), a connection error or another status is a failed look;
+      `failures` failed looks in a row fail the deployment, with the last status and the start of
+      the body in the verdict. A good look resets the failures, a bad one the successes.
+    - Redirects are not followed: `expect=301` checks one.
+    """
+
+    url: str
+    expect: int = 200
+    times: int = 3
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    timeout: float = 5.0
+    failures: int = 3
+    name: str = "http"
+
+    def __post_init__(self) -> None:
+        parsed = URL(self.url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise InputError(f"HttpProbe needs an http:// or https:// URL, not {self.url!r}")
+        if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
+            raise InputError(f"HttpProbe's expected status must be 100-599, not {self.expect}")
+        for label, value in (("times", self.times), ("failures", self.failures)):
+            if isinstance(value, bool) or value < 1:
+                raise InputError(f"HttpProbe's {label} must be at least 1, not {value}")
+        if self.timeout <= 0:
+            raise InputError(f"HttpProbe's timeout must be positive, not {self.timeout}")
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without credentials, for verdicts and logs."""
+        return str(URL(self.url).with_user(None))
+
+    async def bind(self, context: CheckContext | None = None) -> ConsecutiveProbe:
+        """A probe with counters of its own for one deployment (it needs nothing of `context`)."""
+        return ConsecutiveProbe(self)
+
+    async def evaluate(self, observation: Observation) -> Verdict:
+        raise RuntimeError(
+            "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
+            "PREFLIGHT (or call `await probe.bind()`)"
+        )
+
+
+class ConsecutiveProbe:
+    """An `HttpProbe` bound to one deployment: it counts looks in a row."""
+
+    def __init__(self, probe: HttpProbe) -> None:
+        self.probe = probe
+        self.name = probe.name
+        self.successes = 0
+        self.failures = 0
+
+    async def evaluate(self, observation: Observation) -> Verdict:
+        probe = self.probe
+        answer = await probe_once(probe.url, headers=probe.headers, timeout=probe.timeout)
+        where = probe.shown_url
+        if answer.status == probe.expect:
+            self.successes += 1
+            self.failures = 0
+            said = f"{where} answered {answer.status} {self.successes}/{probe.times} times in a row"
+            if self.successes >= probe.times:
+                return Verdict.healthy(said)
+            return Verdict.progressing(said)
+        self.successes = 0
+        self.failures += 1
+        said = (
+            f"{where} expected {probe.expect}, got {answer.describe()} "
+            f"({self.failures}/{probe.failures} failures in a row)"
+        )
+        if self.failures >= probe.failures:
+            return Verdict.failed(said)
+        return Verdict.progressing(said)

@@ -1,0 +1,101 @@
+"""Alarms over CloudWatch's wire protocol (moto's server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecsdeploy import Status, Target
+from ecsdeploy._aws_reads import AwsReads
+from ecsdeploy.checks import Alarms, CheckContext
+from ecsdeploy.exceptions import InputError
+from ecsdeploy.testing import deployment, observation
+
+pytestmark = pytest.mark.anyio
+
+TICK = observation(deployment(rollout="COMPLETED"))
+
+
+def context(reads: AwsReads) -> CheckContext:
+    return CheckContext(Target("prod", "web"), {}, reads)
+
+
+async def alarm(reads: AwsReads, name: str, state: str = "OK", reason: str = "fine") -> None:
+    cloudwatch: Any = await reads._client("cloudwatch")
+    await cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    await cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+
+
+async def test_an_alarm_going_into_alarm_fails_naming_it_and_its_reason(
+    moto_reads: AwsReads,
+) -> None:
+    """OK alarms are healthy; one in ALARM fails with its name and StateReason."""
+    await alarm(moto_reads, "web-5xx")
+    await alarm(moto_reads, "web-p99")
+    check = await Alarms("web-5xx", "web-p99").bind(context(moto_reads))
+    assert (await check.evaluate(TICK)).status is Status.HEALTHY
+    await alarm(moto_reads, "web-p99", "ALARM", "Threshold Crossed: 1 datapoint [2.5] > 1.0")
+    verdict = await check.evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert verdict.reason == (
+        "alarm web-p99 is in ALARM: Threshold Crossed: 1 datapoint [2.5] > 1.0"
+    )
+
+
+async def test_a_prefix_watches_every_alarm_it_matches(moto_reads: AwsReads) -> None:
+    """Alarms(prefix=...) fails on any alarm whose name starts with it, and on no other."""
+    await alarm(moto_reads, "web-5xx")
+    await alarm(moto_reads, "api-5xx")
+    check = await Alarms(prefix="web-").bind(context(moto_reads))
+    await alarm(moto_reads, "api-5xx", "ALARM", "not ours")
+    assert (await check.evaluate(TICK)).status is Status.HEALTHY
+    await alarm(moto_reads, "web-5xx", "ALARM", "ours")
+    assert (await check.evaluate(TICK)).reason == "alarm web-5xx is in ALARM: ours"
+
+
+async def test_insufficient_data_is_not_a_failure(moto_reads: AwsReads) -> None:
+    """A new alarm without data is not in ALARM."""
+    await alarm(moto_reads, "web-new", "INSUFFICIENT_DATA", "no data yet")
+    check = await Alarms("web-new").bind(context(moto_reads))
+    assert (await check.evaluate(TICK)).status is Status.HEALTHY
+
+
+async def test_a_named_alarm_that_does_not_exist_is_bad_input(moto_reads: AwsReads) -> None:
+    """PREFLIGHT refuses a check on an alarm CloudWatch does not have (a typo)."""
+    await alarm(moto_reads, "web-5xx")
+    with pytest.raises(InputError, match="no alarm named web-5xxx"):
+        await Alarms("web-5xx", "web-5xxx").bind(context(moto_reads))
+
+
+async def test_a_prefix_matching_no_alarm_is_bad_input(moto_reads: AwsReads) -> None:
+    """A prefix that watches nothing would pass vacuously: refused."""
+    await alarm(moto_reads, "web-5xx")
+    with pytest.raises(InputError, match="starts with 'wbe-'"):
+        await Alarms(prefix="wbe-").bind(context(moto_reads))
+
+
+async def test_an_alarm_already_in_alarm_is_refused_before_deploying(
+    moto_reads: AwsReads,
+) -> None:
+    """A check that fails before the deployment starts stops it in PREFLIGHT."""
+    await alarm(moto_reads, "web-5xx", "ALARM", "already burning")
+    with pytest.raises(InputError, match="web-5xx is in ALARM: already burning before"):
+        await Alarms("web-5xx").bind(context(moto_reads))
+
+
+def test_alarms_needs_names_or_a_prefix() -> None:
+    """An Alarms check watching nothing is refused when made."""
+    with pytest.raises(InputError, match="names or a name prefix"):
+        Alarms()
+    with pytest.raises(InputError, match="non-empty"):
+        Alarms("ok", " ")

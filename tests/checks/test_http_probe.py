@@ -1,0 +1,130 @@
+"""HttpProbe against a real HTTP server on a loopback port."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ecsdeploy import Status
+from ecsdeploy.checks import HttpProbe
+from ecsdeploy.exceptions import InputError
+from ecsdeploy.testing import deployment, observation
+from tests.checks.http_server import Endpoint
+
+pytestmark = pytest.mark.anyio
+
+TICK = observation(deployment(rollout="COMPLETED"))
+
+
+async def test_expected_status_n_times_in_a_row_is_healthy(endpoint: Endpoint) -> None:
+    """Two answers of 200 are progressing, the third makes the probe healthy."""
+    probe = await HttpProbe(endpoint.url, times=3).bind()
+    verdicts = [await probe.evaluate(TICK) for _ in range(3)]
+    assert [v.status for v in verdicts] == [Status.PROGRESSING] * 2 + [Status.HEALTHY]
+    assert "answered 200 3/3 times in a row" in verdicts[-1].reason
+    assert endpoint.requests == 3
+
+
+async def test_a_wrong_status_resets_the_successes(endpoint: Endpoint) -> None:
+    """200, 503, 200 is one success in a row, not two."""
+    probe = await HttpProbe(endpoint.url, times=2, failures=5).bind()
+    await probe.evaluate(TICK)
+    endpoint.status = 503
+    await probe.evaluate(TICK)
+    endpoint.status = 200
+    verdict = await probe.evaluate(TICK)
+    assert verdict.status is Status.PROGRESSING
+    assert "1/2 times" in verdict.reason
+
+
+async def test_failures_in_a_row_fail_with_status_and_body_excerpt(endpoint: Endpoint) -> None:
+    """The verdict shows the last status and the start of the body."""
+    endpoint.status, endpoint.body = 500, "upstream   exploded\n" + "x" * 500
+    probe = await HttpProbe(endpoint.url, failures=2).bind()
+    first, second = [await probe.evaluate(TICK) for _ in range(2)]
+    assert first.status is Status.PROGRESSING
+    assert second.status is Status.FAILED
+    assert "expected 200, got status 500: 'upstream exploded xxx" in second.reason
+    assert "2/2 failures in a row" in second.reason
+    assert len(second.reason) < 300
+
+
+async def test_a_timeout_counts_as_a_failure(endpoint: Endpoint) -> None:
+    """A request with no answer within the timeout is a failed look."""
+    endpoint.hang = True
+    probe = await HttpProbe(endpoint.url, timeout=0.05, failures=1).bind()
+    verdict = await probe.evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert "no answer within 0.05s" in verdict.reason
+
+
+async def test_a_refused_connection_counts_as_a_failure() -> None:
+    """Nothing listening on the port is a failed look naming the connection error."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    probe = await HttpProbe(f"http://127.0.0.1:{port}/", failures=1).bind()
+    verdict = await probe.evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert "connection failed" in verdict.reason
+
+
+async def test_headers_are_sent_with_every_request(endpoint: Endpoint) -> None:
+    """A Host header reaches a virtual host through another name."""
+    probe = await HttpProbe(endpoint.url, headers={"Host": "api.example.com"}).bind()
+    await probe.evaluate(TICK)
+    await probe.evaluate(TICK)
+    assert endpoint.hosts == ["api.example.com", "api.example.com"]
+
+
+async def test_an_unexpected_expected_status_is_healthy_only_for_it(endpoint: Endpoint) -> None:
+    """`expect=204` is met by 204 and not by 200; redirects are not followed."""
+    endpoint.status = 204
+    probe = await HttpProbe(endpoint.url, expect=204, times=1).bind()
+    assert (await probe.evaluate(TICK)).status is Status.HEALTHY
+    endpoint.status = 200
+    assert (await probe.evaluate(TICK)).status is Status.PROGRESSING
+
+
+async def test_credentials_in_the_url_never_reach_the_verdict(endpoint: Endpoint) -> None:
+    """user:password@ is dropped from what a verdict shows."""
+    endpoint.status = 401
+    url = endpoint.url.replace("http://", "http://admin:hunter2@")
+    probe = await HttpProbe(url, failures=1).bind()
+    verdict = await probe.evaluate(TICK)
+    assert "hunter2" not in verdict.reason
+    assert "admin" not in verdict.reason
+    assert "127.0.0.1" in verdict.reason
+
+
+async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:
+    """One HttpProbe in a release's settings gives each deployment its own counters."""
+    check = HttpProbe(endpoint.url, times=2)
+    first, second = await check.bind(), await check.bind()
+    await first.evaluate(TICK)
+    assert (await first.evaluate(TICK)).status is Status.HEALTHY
+    assert (await second.evaluate(TICK)).status is Status.PROGRESSING
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ({"url": "ftp://example.com/"}, "http:// or https://"),
+        ({"url": "example.com/health"}, "http:// or https://"),
+        ({"url": "http://x/", "expect": 42}, "100-599"),
+        ({"url": "http://x/", "times": 0}, "times must be at least 1"),
+        ({"url": "http://x/", "failures": 0}, "failures must be at least 1"),
+        ({"url": "http://x/", "timeout": 0}, "timeout must be positive"),
+    ],
+)
+def test_bad_arguments_are_input_errors(arguments: dict[str, object], problem: str) -> None:
+    """A probe that could never work is refused when it is made."""
+    with pytest.raises(InputError, match=problem):
+        HttpProbe(**arguments)  # type: ignore[arg-type]
+
+
+async def test_an_unbound_probe_refuses_to_judge() -> None:
+    """Counting in a row needs a binding: evaluating the blueprint is a clear error."""
+    with pytest.raises(RuntimeError, match="bind"):
+        await HttpProbe("http://127.0.0.1/").evaluate(TICK)

@@ -1,0 +1,132 @@
+"""The --check-* options of deploy, release and rollback."""
+
+from __future__ import annotations
+
+import boto3
+from click.testing import CliRunner
+
+from ecsdeploy._front.aws import AwsOptions
+from ecsdeploy.checks import Alarms, HttpProbe, TargetHealth
+from ecsdeploy.cli import main
+from ecsdeploy.cli._options import DeployOptions
+from tests.cli.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs
+
+
+def options(**checks: object) -> DeployOptions:
+    return DeployOptions(
+        timeout=None,
+        poll_interval=None,
+        no_rollback=False,
+        bake=None,
+        max_checks=None,
+        aws=AwsOptions("us-east-2"),
+        log_format=None,
+        live=False,
+        **checks,  # type: ignore[arg-type]
+    )
+
+
+def test_check_options_become_extra_checks_of_a_deploy() -> None:
+    """deploy's settings carry the checks the options ask for, after the built-ins."""
+    given = options(
+        check_target_health=True,
+        check_alarms=("web-5xx", "web-p99"),
+        check_alarm_prefix="web-",
+        check_http=("https://web.example.com/health",),
+    )
+    assert given.settings.extra_checks == (
+        TargetHealth(),
+        Alarms("web-5xx", "web-p99", prefix="web-"),
+        HttpProbe("https://web.example.com/health"),
+    )
+
+
+def test_check_options_override_a_release_files_keys() -> None:
+    """release hands the options over as the release file's own keys; unset ones stay out."""
+    given = options(check_alarms=("web-5xx",), check_http=("http://x.test/",))
+    assert given.overrides() == {
+        "region": "us-east-2",
+        "alarms": ["web-5xx"],
+        "http_checks": [{"url": "http://x.test/"}],
+    }
+    assert "target_health" not in options().overrides()
+    assert options().settings.extra_checks == ()
+
+
+def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
+    """--check-http without http(s):// exits 2 with the probe's own explanation."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "web.example.com/health"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "http:// or https://" in result.output
+
+
+def balanced_service(simulated: SimulatedEcs) -> str:
+    """A steady awsvpc service whose tasks are targets of an ALB's target group."""
+    elbv2 = boto3.client(
+        "elbv2",
+        endpoint_url=simulated.url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    balancer = elbv2.create_load_balancer(Name="cli-alb", Subnets=["subnet-1", "subnet-2"])
+    group = elbv2.create_target_group(
+        Name="cli-tg", Protocol="HTTP", Port=8080, VpcId="vpc-1", TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )
+    simulated.ecs.create_cluster(clusterName=CLUSTER)
+    registered = simulated.ecs.register_task_definition(
+        family="balanced",
+        networkMode="awsvpc",
+        containerDefinitions=[
+            {
+                "name": "nginx",
+                "image": "myorg/nginx:1.0",
+                "essential": True,
+                "memory": 128,
+                "portMappings": [{"containerPort": 8080}],
+            }
+        ],
+    )
+    simulated.ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="balanced",
+        taskDefinition=registered["taskDefinition"]["taskDefinitionArn"],
+        desiredCount=1,
+        loadBalancers=[{"targetGroupArn": group, "containerName": "nginx", "containerPort": 8080}],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+    )
+    simulated.advance(600)
+    return "balanced"
+
+
+def test_a_denied_check_read_exits_2_naming_the_permission(simulated: SimulatedEcs) -> None:
+    """--check-target-health reaches ELBv2 at AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2; its
+    denied DescribeTargetHealth exits 2, names the permission, and changes nothing."""
+    service = balanced_service(simulated)
+    before = simulated.task_definition(service)
+    simulated.add_rule({"operation": "elbv2:DescribeTargetHealth", "error": "AccessDenied"})
+    env = {**simulated.environ(), "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2": simulated.url}
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", CLUSTER, *FAST, "--no-live", "--service", service),
+            *("--image", "nginx=myorg/nginx:2.0", "--check-target-health"),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 2, result.output
+    assert "elasticloadbalancing:DescribeTargetHealth" in result.stderr
+    assert simulated.task_definition(service) == before
+    assert simulated.revisions("balanced") == [before]
