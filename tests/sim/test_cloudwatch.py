@@ -209,8 +209,8 @@ async def test_aws_cli_sets_and_describes_alarms(sim: Simulator, cloudwatch: Any
 
 
 async def test_describe_alarms_agrees_with_moto(cloudwatch: Any, moto_ecs_url: str) -> None:
-    """The configuration DescribeAlarms echoes is moto's too. (Not the state: PutMetricAlarm's
-    reference says a new alarm is INSUFFICIENT_DATA; moto starts it OK.)"""
+    """The configuration DescribeAlarms echoes is moto's too (not the state: moto starts OK)."""
+    # PutMetricAlarm's reference says a new alarm is INSUFFICIENT_DATA; moto starts it OK.
     kwargs = {"config": NO_RETRIES, "region_name": "us-east-1"}
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     async with aioboto3.Session().client(
