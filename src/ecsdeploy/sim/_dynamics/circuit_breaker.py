@@ -155,6 +155,11 @@ def roll_back(
     record.rollback_started_at = now
     record.rollback_revision_arn = target.revision_arn
     record.updated_at = now
+    if record.shift is not None:
+        # Blue/green, linear, canary: all traffic goes back to blue at once, green drains.
+        record.shift.stage = "PRODUCTION_TRAFFIC_SHIFT"
+        record.shift.token += 1
+        record.shift.production_weight = record.shift.test_weight = 0.0
     _events.rolling_back(world, service, target.id)
     deployment.status = "ACTIVE"
     deployment.desired_count = 0

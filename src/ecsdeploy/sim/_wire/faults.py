@@ -11,6 +11,8 @@ A rule is ``{"operation": "DescribeServices" | "*", "error": <kind>, "probabilit
 * ``stale`` (DescribeServices only) — ECS's eventual consistency: each service is answered as
   the simulator described it ``seconds`` of *simulated* time earlier; if it did not exist then
   or was not described that long ago, as the oldest answer kept (see `_stale_answers`).
+* ``deny`` — IAM refuses the call: ``AccessDeniedException`` naming the ``ecs:<operation>``
+  action, as AWS answers a caller whose policy lacks it.
 * ``missing`` (DescribeServices only) — each existing service is answered under ``failures``
   with reason ``MISSING``, as ECS answers for a service it cannot find.
 
@@ -36,6 +38,7 @@ class FaultKind(StrEnum):
     LATENCY = "latency"
     STALE = "stale"
     MISSING = "missing"
+    DENY = "deny"
 
 
 _DESCRIBE_SERVICES_ONLY = frozenset({FaultKind.STALE, FaultKind.MISSING})

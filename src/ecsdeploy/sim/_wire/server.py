@@ -52,6 +52,8 @@ class Backend(Protocol):
     def catch_up(self) -> None: ...
     def add_container_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_container_rules(self) -> None: ...
+    def add_hook_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_hook_rules(self) -> None: ...
     def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_alarms(self) -> None: ...
     def reset(self) -> None: ...
@@ -128,6 +130,13 @@ class EcsServer:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
+        if rule.kind is FaultKind.DENY:
+            raise EcsApiError(
+                "AccessDeniedException",
+                f"User: arn:aws:iam::123456789012:user/ecsdeploy is not authorized to perform: "
+                f"ecs:{operation} because no identity-based policy allows the ecs:{operation} "
+                "action",
+            )
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
@@ -160,16 +169,19 @@ class EcsServer:
             self.backend.add_container_rule(rule)
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
+        elif "hook_stage" in rule:
+            self.backend.add_hook_rule(rule)
         elif "operation" in rule:
             self.faults.add(parse_fault_rule(rule, operations=self.validator.operations))
         else:
             raise ValueError(
-                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state) "
-                "or 'operation' (API fault)"
+                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
+                "'hook_stage' (lifecycle hook answer) or 'operation' (API fault)"
             )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
+        self.backend.clear_hook_rules()
         self.backend.clear_alarms()
         self.faults.clear()
 
