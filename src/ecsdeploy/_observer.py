@@ -24,6 +24,7 @@ import structlog
 from ecsdeploy._gateway import DESCRIBE_SERVICES_BATCH, EcsGateway, service_missing
 from ecsdeploy._history import History
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target, classify_stop
+from ecsdeploy._service_deployments import RecordTracker, refresh_records
 from ecsdeploy.exceptions import EcsDeployError
 
 __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
@@ -64,6 +65,8 @@ class Watch:
     stopping: set[str] = field(default_factory=set)
     #: Our deployment's (failed, running, pending) counts when stopped tasks were last fetched.
     fetched_counts: Counts | None = None
+    #: Our deployment's service-deployment record, described every tick (None: not followed).
+    records: RecordTracker | None = None
     _latest: Observation | None = None
     _fresh: bool = False
     _ready: anyio.Event = field(default_factory=anyio.Event)
@@ -132,8 +135,10 @@ class ClusterObserver:
         *,
         poll_interval: float,
         history: History | None = None,
+        records: RecordTracker | None = None,
     ) -> Watch:
         watch = Watch(self, target, deployment_id, poll_interval, history or History())
+        watch.records = records
         self._watches.append(watch)
         self._changed.set()
         return watch
@@ -240,6 +245,9 @@ class ClusterObserver:
         counts = {w: _counts(by_name.get(w.target.service), w.deployment_id) for w in watches}
         stale = [w for w in watches if counts[w] != w.fetched_counts or w.stopping]
         await self._refresh_stopped_tasks(stale, counts)
+        trackers = {w.records: w.target.service for w in watches if w.records is not None}
+        if trackers:
+            await refresh_records(self._gateway, self.cluster, trackers)
         now = time.time()
         for watch in watches:
             service = by_name.get(watch.target.service)
@@ -326,6 +334,7 @@ class ClusterObserver:
             observed_at=now,
             watch_started_at=watch.started_at,
             failure=failure,
+            service_deployment=watch.records.record if watch.records is not None else None,
         )
 
 
