@@ -254,9 +254,15 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     # human's (or another tool's) rollback, even right after ECS failed ours: someone else's.
     if same_deployment_again:
         trigger = ecs_rollback_trigger(observation)
+        record = observation.service_deployment
+        why = (
+            f": {ecs_rollback_reason(record)}"
+            if record is not None and record.get("status") in ROLLBACK_STATUSES
+            else ""
+        )
         return WatchEnd(
             EndKind.FAILED,
-            f"ECS rolled the deployment back ({trigger})",
+            f"ECS rolled the deployment back ({trigger}){why}",
             ecs_rolling_back=True,
             trigger=trigger,
         )
