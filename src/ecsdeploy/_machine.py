@@ -139,8 +139,10 @@ class _RollbackLog:
 
     def describe(self) -> str:
         parts = []
-        if self.sent:
-            parts.append(f"{self.method} to the rollback target was accepted")
+        if self.sent and self.method == "StopServiceDeployment":
+            parts.append("StopServiceDeployment(ROLLBACK) of our service deployment was accepted")
+        elif self.sent:
+            parts.append("UpdateService to the rollback target was accepted")
         elif self.send_errors:
             parts.append(
                 f"UpdateService to the rollback target failed {len(self.send_errors)} times "
@@ -854,7 +856,8 @@ class DeploymentMachine:
         """Ask ECS to roll our service deployment back; False when the API, the permission or
         the record is missing, or ECS refused (then UpdateService does it)."""
         records = self._records
-        if records is None or not records.usable:
+        if records is None or not records.usable or self._copy_arn is not None:
+            # ECS would go back to the deregistered revision, not to the copy we registered.
             return False
         if records.arn is None:
             try:
