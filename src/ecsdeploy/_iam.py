@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ECS_ACTIONS", "iam_policy"]
+__all__ = ["ECS_ACTIONS", "SERVICE_DEPLOYMENT_ACTIONS", "iam_policy"]
 
 #: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
 #: revision's tags, and tagging on create is authorized as ecs:TagResource.
@@ -21,6 +21,18 @@ ECS_ACTIONS: tuple[str, ...] = (
     "ecs:RegisterTaskDefinition",
     "ecs:TagResource",
     "ecs:UpdateService",
+)
+
+
+#: ECS's service-deployment API: ListServiceDeployments finds our deployment's record,
+#: DescribeServiceDeployments follows it (lifecycle stages of BLUE_GREEN / LINEAR / CANARY, the
+#: circuit breaker's count, alarms, ECS's rollback), StopServiceDeployment(ROLLBACK) is our
+#: rollback. Without them a deployment still works: it is watched through DescribeServices and
+#: rolled back with UpdateService.
+SERVICE_DEPLOYMENT_ACTIONS: tuple[str, ...] = (
+    "ecs:DescribeServiceDeployments",
+    "ecs:ListServiceDeployments",
+    "ecs:StopServiceDeployment",
 )
 
 
@@ -37,6 +49,12 @@ def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
             "Sid": "EcsDeploy",
             "Effect": "Allow",
             "Action": list(ECS_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "EcsServiceDeployments",
+            "Effect": "Allow",
+            "Action": list(SERVICE_DEPLOYMENT_ACTIONS),
             "Resource": "*",
         },
         {
