@@ -85,7 +85,9 @@ def test_an_ecs_rollback_in_the_record_is_decided_only_on_agreeing_reads() -> No
         ends.append(end)
     assert ends[:-1] == [None] * (CONFIRM_READS - 1)
     final = ends[-1]
-    assert final is not None and final.kind is EndKind.FAILED and final.ecs_rolling_back
+    assert final is not None
+    assert final.kind is EndKind.FAILED
+    assert final.ecs_rolling_back
     assert "hook failed" in final.reason
 
 
@@ -99,13 +101,16 @@ def test_native_deployment_is_not_over_before_its_record_is_successful() -> None
     assert end is None
     done = with_record(seen, {"status": "SUCCESSFUL", "lifecycleStage": "CLEAN_UP"}, at=5.0)
     state, end = conclude(state, CONTEXT, done, Verdict.healthy("steady"))
-    assert end is not None and end.kind is EndKind.SUCCEEDED
+    assert end is not None
+    assert end.kind is EndKind.SUCCEEDED
 
 
 def test_without_a_record_a_native_deployment_needs_completed() -> None:
     """No record (API denied): only rolloutState COMPLETED ends a BLUE_GREEN deployment."""
     seen = observation(deployment(rollout="IN_PROGRESS"))
-    seen = replace(seen, service={**seen.service, "deploymentConfiguration": {"strategy": "LINEAR"}})
+    seen = replace(
+        seen, service={**seen.service, "deploymentConfiguration": {"strategy": "LINEAR"}}
+    )
     assert not_done(seen) == "rollout IN_PROGRESS"
     completed = replace(seen, deployment=deployment(rollout="COMPLETED"))
     assert not_done(completed) is None

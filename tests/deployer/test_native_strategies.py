@@ -26,7 +26,7 @@ async def native(ecs_services: EcsServices, strategy: str, **config: Any) -> str
     await ecs_services.ecs.update_service(
         cluster=CLUSTER,
         service="webapp",
-        deploymentConfiguration={"strategy": strategy, **config},  # type: ignore[typeddict-item]
+        deploymentConfiguration={"strategy": strategy, **config},  # type: ignore[arg-type]
     )
     return old
 
@@ -98,7 +98,7 @@ async def test_linear_shifts_traffic_in_steps_seen_in_events(
         for e in stages.events
         if e.data["lifecycle_stage"] == "PRODUCTION_TRAFFIC_SHIFT"
     ]
-    assert shifts and shifts[0] == 50.0, stages.names
+    assert shifts[:1] == [50.0], stages.names
     assert _in_order(stages.names, ["PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"])
     assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
 
@@ -138,7 +138,8 @@ async def test_a_failing_hook_is_rolled_back_by_ecs_with_the_reason(
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert (result.rolled_back_by, result.rollback_trigger) == ("ecs", "lifecycle hook")
     assert result.rollback_method == "ecs"
-    assert HOOK in result.reason and "POST_SCALE_UP" in result.reason
+    assert HOOK in result.reason
+    assert "POST_SCALE_UP" in result.reason
     assert await ecs_services.task_definition() == old
     assert (await _record(ecs_services))["status"] == "ROLLBACK_SUCCESSFUL"
 

@@ -48,9 +48,13 @@ async def test_our_rollback_stops_the_service_deployment(
     ecs_simulator.add_rule(CRASH)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert (result.rolled_back_by, result.rollback_method) == ("ecsdeploy", "stop-service-deployment")
+    assert (result.rolled_back_by, result.rollback_method) == (
+        "ecsdeploy",
+        "stop-service-deployment",
+    )
     ours = next(
-        r for r in await _records(ecs_services)
+        r
+        for r in await _records(ecs_services)
         if r["serviceDeploymentArn"] == result.service_deployment_arn
     )
     assert ours["status"] == "ROLLBACK_SUCCESSFUL"

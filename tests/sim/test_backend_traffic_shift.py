@@ -82,7 +82,8 @@ def test_blue_green_goes_through_every_stage_and_keeps_blue_until_clean_up() -> 
     assert seen[-1][0] == "SUCCESSFUL"
     assert _record(sim)["sourceServiceRevisions"][0]["runningTaskCount"] == 0
     deployment = sim.deployment(deployment_id)
-    assert deployment is not None and deployment["rolloutState"] == "COMPLETED"
+    assert deployment is not None
+    assert deployment["rolloutState"] == "COMPLETED"
 
 
 def test_blue_green_bake_time_is_honoured() -> None:
@@ -138,9 +139,13 @@ def test_a_failing_hook_rolls_back_to_blue() -> None:
     """A hook a rule makes fail: the deployment FAILED, the record ROLLBACK_* naming the hook and
     its stage, traffic back on blue, blue PRIMARY again, green drained."""
     sim = Sim()
-    hooks = [{"hookTargetArn": HOOK, "roleArn": "arn:aws:iam::1:role/h", "lifecycleStages": [
-        "POST_TEST_TRAFFIC_SHIFT"
-    ]}]
+    hooks = [
+        {
+            "hookTargetArn": HOOK,
+            "roleArn": "arn:aws:iam::1:role/h",
+            "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+        }
+    ]
     new = _blue_green(sim, lifecycleHooks=hooks, bakeTimeInMinutes=1)
     sim.backend.add_hook_rule({"hook_stage": "POST_TEST_TRAFFIC_SHIFT", "hook": HOOK})
     old_id = sim.service()["deployments"][0]["id"]

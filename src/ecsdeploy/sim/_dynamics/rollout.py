@@ -118,7 +118,10 @@ def _evaluate_shifting(world: World, service: Service, primary: Deployment) -> N
     primary.desired_count = desired
     primary_alive = [t for t in primary.tasks.values() if t.desired_status == "RUNNING"]
     older_alive = [
-        t for d in service.deployments[1:] for t in d.tasks.values() if t.desired_status == "RUNNING"
+        t
+        for d in service.deployments[1:]
+        for t in d.tasks.values()
+        if t.desired_status == "RUNNING"
     ]
     to_stop: list[Task] = []
     if len(primary_alive) > desired:

@@ -106,7 +106,7 @@ class ServiceRevision:
 
 @dataclass(slots=True, eq=False)
 class TrafficShift:
-    """A BLUE_GREEN, LINEAR or CANARY service deployment's lifecycle (`sim._dynamics.traffic_shift`).
+    """A BLUE_GREEN, LINEAR or CANARY deployment's lifecycle (`sim._dynamics.traffic_shift`).
 
     Weights are the green (target) revision's share in percent; the blue (source) revisions
     have the rest.

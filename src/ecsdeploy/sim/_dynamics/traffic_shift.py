@@ -121,9 +121,9 @@ def begin(world: World, deployment: Deployment) -> None:
 
 
 def _hooks_at(shift: TrafficShift, stage: str) -> list[str]:
-    stages = {stage, "PRE_PRODUCTION_TRAFFIC_SHIFT"} if stage == "PRODUCTION_TRAFFIC_SHIFT" else {
-        stage
-    }
+    stages = (
+        {stage, "PRE_PRODUCTION_TRAFFIC_SHIFT"} if stage == "PRODUCTION_TRAFFIC_SHIFT" else {stage}
+    )
     return [
         str(hook.get("hookTargetArn") or "")
         for hook in shift.hooks
