@@ -45,6 +45,8 @@ class ObserverStats:
     watched_services: int = 0
     #: DescribeServices calls made for one-off reads (PREFLIGHT, rollback), batched.
     batched_reads: int = 0
+    #: Ticks that also read service-deployment records (one DescribeServiceDeployments per 20).
+    record_ticks: int = 0
 
 
 @dataclass(eq=False)
@@ -247,6 +249,7 @@ class ClusterObserver:
         await self._refresh_stopped_tasks(stale, counts)
         trackers = {w.records: w.target.service for w in watches if w.records is not None}
         if trackers:
+            self.stats.record_ticks += 1
             await refresh_records(self._gateway, self.cluster, trackers)
         now = time.time()
         for watch in watches:

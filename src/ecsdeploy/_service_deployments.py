@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import structlog
 
 from ecsdeploy._models import Observation, epoch
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MATCH_WINDOW",
+    "MAX_LOOKUPS",
     "NATIVE_STRATEGIES",
     "ROLLBACK_STATUSES",
     "RecordTracker",
@@ -53,6 +55,9 @@ NATIVE_STRATEGIES = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})
 ROLLBACK_STATUSES = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"})
 #: Seconds between our deployment's createdAt and its record's createdAt at most.
 MATCH_WINDOW = 60.0
+#: ListServiceDeployments calls that may come back without our record before it is given up
+#: (a minute at the default 5 s poll): ECS lists a new record within seconds.
+MAX_LOOKUPS = 12
 #: Error codes meaning "this endpoint has no such operation".
 _NO_SUCH_OPERATION = frozenset(
     {"InvalidAction", "UnknownOperationException", "UnknownOperation", "UnsupportedOperation"}
@@ -160,6 +165,8 @@ class RecordTracker:
     record: Mapping[str, Any] | None = None
     #: Why the API cannot be used (permission or operation missing): DescribeServices only.
     unavailable: str | None = None
+    #: ListServiceDeployments calls that did not list our record.
+    lookups: int = 0
 
     @property
     def usable(self) -> bool:
@@ -178,17 +185,10 @@ async def refresh_records(
     service), then describe every known record in one batch. Errors are logged and the old
     answers kept; a missing permission or operation retires the tracker for good."""
     usable = {tracker: service for tracker, service in trackers.items() if tracker.usable}
-    for tracker, service in usable.items():
-        if tracker.arn is not None or tracker.created_at is None:
-            continue
-        try:
-            briefs = await gateway.list_service_deployments(
-                cluster, service, created_after=tracker.created_at - MATCH_WINDOW
-            )
-        except EcsDeployError as exc:
-            _failed(tracker, exc, cluster)
-            continue
-        tracker.arn = pick_record(briefs, tracker.created_at)
+    async with anyio.create_task_group() as group:
+        for tracker, service in usable.items():
+            if tracker.arn is None and tracker.created_at is not None:
+                group.start_soon(_look_up, gateway, cluster, tracker, service)
     known = {tracker.arn: tracker for tracker in usable if tracker.arn is not None}
     if not known:
         return
@@ -210,6 +210,22 @@ def _older(record: Mapping[str, Any], than: Mapping[str, Any] | None) -> bool:
         return False
     seen = epoch(than.get("updatedAt")) or 0.0
     return (epoch(record.get("updatedAt")) or seen) < seen
+
+
+async def _look_up(gateway: EcsGateway, cluster: str, tracker: RecordTracker, service: str) -> None:
+    assert tracker.created_at is not None
+    try:
+        briefs = await gateway.list_service_deployments(
+            cluster, service, created_after=tracker.created_at - MATCH_WINDOW
+        )
+    except EcsDeployError as exc:
+        _failed(tracker, exc, cluster)
+        return
+    tracker.arn = pick_record(briefs, tracker.created_at)
+    if tracker.arn is None:
+        tracker.lookups += 1
+        if tracker.lookups >= MAX_LOOKUPS:
+            tracker.give_up(f"no service deployment listed after {tracker.lookups} lookups")
 
 
 def _failed(tracker: RecordTracker, exc: EcsDeployError, cluster: str) -> None:

@@ -229,3 +229,46 @@ def test_first_deployment_of_a_blue_green_service_is_rolling() -> None:
     record = _record(sim)
     assert record["status"] == "SUCCESSFUL"
     assert "lifecycleStage" not in record
+
+
+def test_circuit_breaker_during_production_traffic_shift_rolls_back() -> None:
+    """With resetOnHealthyTask off, green tasks that crash after becoming healthy trip the
+    breaker while LINEAR shifts production traffic: traffic goes back to blue, rollback."""
+    sim = Sim()
+    sim.backend.add_container_rule(
+        {"image": "myorg/web:late-crash", "behavior": "crash", "exit_code": 1, "after": 90}
+    )
+    sim.create_service(sim.register("myorg/web:1"), desired=2, circuit_breaker=True, rollback=True)
+    sim.advance(120)
+    breaker = {"enable": True, "rollback": True, "resetOnHealthyTask": False}
+    sim.update(
+        deploymentConfiguration={
+            "strategy": "LINEAR",
+            "linearConfiguration": {"stepPercent": 20.0, "stepBakeTimeInMinutes": 1},
+            "deploymentCircuitBreaker": breaker,
+        }
+    )
+    sim.update(taskDefinition=sim.register("myorg/web:late-crash"))
+    seen = _stages(sim)
+    shifting = [entry for entry in seen if entry[1] == "PRODUCTION_TRAFFIC_SHIFT"]
+    assert shifting, seen
+    assert shifting[0][2] > 0.0  # some production traffic had gone to green
+    assert seen[-1][0] == "ROLLBACK_SUCCESSFUL"
+    record = _record(sim)
+    assert record["deploymentCircuitBreaker"]["status"] == "TRIGGERED"
+    assert record["targetServiceRevision"]["requestedProductionTrafficWeight"] == 0.0
+    assert sim.service()["taskDefinition"].endswith("web:1")
+
+
+def test_reconcile_service_comes_first_with_two_active_revisions() -> None:
+    """A deployment started while an earlier one still has tasks begins with RECONCILE_SERVICE."""
+    sim = Sim()
+    new = _blue_green(sim, bakeTimeInMinutes=10)
+    sim.update(taskDefinition=new)
+    for _ in sim.steps(300):
+        if _record(sim).get("lifecycleStage") == "BAKE_TIME":
+            break
+    sim.update(taskDefinition=sim.register("myorg/web:3"))
+    assert _record(sim)["lifecycleStage"] == "RECONCILE_SERVICE"
+    assert _stages(sim)[-1][0] == "SUCCESSFUL"
+    assert sim.service()["taskDefinition"].endswith("web:3")
