@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ecsdeploy import Observation, Verdict
+from ecsdeploy._preflight import roll_room_problem
 from ecsdeploy._service_deployments import not_done, pick_record, record_trigger
 from ecsdeploy._watch import (
     CONFIRM_READS,
@@ -120,3 +121,15 @@ def test_rolling_deployments_are_not_held_by_the_record() -> None:
     """A rolling deployment's success does not wait for its record."""
     seen = with_record(observation(deployment(rollout="COMPLETED")), {"status": "IN_PROGRESS"})
     assert not_done(seen) is None
+
+
+def test_preflight_lets_native_strategies_roll_whatever_the_percentages() -> None:
+    """A BLUE_GREEN service at 100/100 percent can deploy (green is launched beside blue); the
+    same service rolling cannot."""
+    service: dict[str, Any] = {
+        "desiredCount": 2,
+        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 100},
+    }
+    assert roll_room_problem(service) is not None
+    service["deploymentConfiguration"]["strategy"] = "BLUE_GREEN"
+    assert roll_room_problem(service) is None

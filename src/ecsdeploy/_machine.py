@@ -465,7 +465,8 @@ class DeploymentMachine:
             if controller != "ECS":
                 raise UnsupportedServiceError(
                     f"{target}: the service uses the {controller} deployment controller; ecsdeploy "
-                    "drives ECS rolling updates only"
+                    "drives the ECS controller's deployments only (rolling, blue/green, linear, "
+                    "canary)"
                     + (
                         " (deploy CODE_DEPLOY services with AWS CodeDeploy)"
                         if controller == "CODE_DEPLOY"
