@@ -680,11 +680,16 @@ class DeploymentMachine:
                 )
         self._publish_stage(observation)
         deployment = observation.deployment or {}
+        record = observation.service_deployment or {}
+        breaker = record.get("deploymentCircuitBreaker") or {}
         self._emit(
             "progress",
             str(deployment.get("rolloutState") or ""),
             rollout_state=deployment.get("rolloutState"),
             lifecycle_stage=self._stage,
+            service_deployment_status=record.get("status"),
+            breaker_failures=breaker.get("failureCount"),
+            breaker_threshold=breaker.get("threshold"),
             running=deployment.get("runningCount"),
             desired=deployment.get("desiredCount"),
             pending=deployment.get("pendingCount"),

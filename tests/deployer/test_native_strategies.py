@@ -233,3 +233,21 @@ async def test_without_the_record_the_watch_waits_for_completed(
     assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
     service = await ecs_services.describe()
     assert [d["rolloutState"] for d in service["deployments"][:1]] == ["COMPLETED"]
+
+
+async def test_denied_stop_on_blue_green_falls_back_to_update_service(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """StopServiceDeployment denied: our rollback of a BLUE_GREEN deployment is an UpdateService
+    to the previous revision, which ECS deploys blue/green in turn; the denial itself fails
+    nothing."""
+    old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "deny"})
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")])
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rollback_method == "update-service"
+    assert await ecs_services.task_definition() == old
+    ecs_simulator.clear_rules()
+    newest = await _record(ecs_services)
+    assert newest["serviceDeploymentArn"] != result.service_deployment_arn
+    assert newest["status"] == "SUCCESSFUL"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, Outcome
+from ecsdeploy import Deployer, DeployEvent, Outcome
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests.deployer.scenario import CRASH, to
@@ -30,10 +30,20 @@ async def test_a_rolling_deployment_follows_its_own_record(
     ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """The result names our service deployment: the record created by our UpdateService, which
-    ends SUCCESSFUL."""
-    await ecs_services.create()
+    ends SUCCESSFUL; progress events carry its status and circuit-breaker threshold."""
+    await ecs_services.create(breaker=True)
+    progress: list[DeployEvent] = []
+    ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
+    followed = [e.data for e in progress if e.data.get("service_deployment_status")]
+    assert followed, "no progress event showed the service deployment"
+    assert {d["service_deployment_status"] for d in followed} <= {
+        "PENDING",
+        "IN_PROGRESS",
+        "SUCCESSFUL",
+    }
+    assert followed[-1]["breaker_threshold"] == 3
     newest = (await _records(ecs_services))[0]
     assert result.service_deployment_arn == newest["serviceDeploymentArn"]
     assert newest["status"] == "SUCCESSFUL"
