@@ -35,6 +35,7 @@ __all__ = [
     "MATCH_WINDOW",
     "MAX_LOOKUPS",
     "NATIVE_STRATEGIES",
+    "ONGOING_STATUSES",
     "ROLLBACK_STATUSES",
     "RecordTracker",
     "ecs_rollback_reason",
@@ -43,6 +44,7 @@ __all__ = [
     "not_done",
     "pick_record",
     "record_trigger",
+    "record_wanted",
     "refresh_records",
     "unavailable",
 ]
@@ -51,6 +53,8 @@ logger = structlog.get_logger("ecsdeploy")
 
 #: Strategies whose deployments go through lifecycle stages and end with a bake time.
 NATIVE_STRATEGIES = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})
+#: The service deployment neither finished nor was stopped or rolled back.
+ONGOING_STATUSES = frozenset({"PENDING", "IN_PROGRESS"})
 #: ECS (its circuit breaker, an alarm, a lifecycle hook, a stop request) rolls the deployment back.
 ROLLBACK_STATUSES = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"})
 #: Seconds between our deployment's createdAt and its record's createdAt at most.
@@ -136,6 +140,16 @@ def ecs_rollback_reason(record: Mapping[str, Any]) -> str:
     )
 
 
+def record_wanted(service: Mapping[str, Any], ours: Mapping[str, Any] | None) -> bool:
+    """Whether the record is worth a read this round: always for BLUE_GREEN / LINEAR / CANARY
+    (their stages); for a rolling deployment only when DescribeServices shows something the
+    record explains (ours FAILED, not PRIMARY or not listed, the service not answered), which
+    keeps a healthy rollout's calls to DescribeServices' own."""
+    if not service or is_native(service):
+        return True
+    return ours is None or ours.get("status") != "PRIMARY" or ours.get("rolloutState") == "FAILED"
+
+
 def not_done(observation: Observation) -> str | None:
     """Why a BLUE_GREEN / LINEAR / CANARY deployment is not over although the checks find it
     healthy: only a SUCCESSFUL record (after the bake time and CLEAN_UP) ends it; without the
@@ -167,6 +181,8 @@ class RecordTracker:
     unavailable: str | None = None
     #: ListServiceDeployments calls that did not list our record.
     lookups: int = 0
+    #: The latest DescribeServices answer makes the record worth reading (`record_wanted`).
+    wanted: bool = False
 
     @property
     def usable(self) -> bool:
@@ -182,14 +198,16 @@ async def refresh_records(
     gateway: EcsGateway, cluster: str, trackers: Mapping[RecordTracker, str]
 ) -> None:
     """Find the records of trackers that have none yet (ListServiceDeployments of their
-    service), then describe every known record in one batch. Errors are logged and the old
+    service), then describe every known record that is `wanted` in one batch. Errors are logged and the old
     answers kept; a missing permission or operation retires the tracker for good."""
     usable = {tracker: service for tracker, service in trackers.items() if tracker.usable}
     async with anyio.create_task_group() as group:
         for tracker, service in usable.items():
             if tracker.arn is None and tracker.created_at is not None:
                 group.start_soon(_look_up, gateway, cluster, tracker, service)
-    known = {tracker.arn: tracker for tracker in usable if tracker.arn is not None}
+    known = {
+        tracker.arn: tracker for tracker in usable if tracker.arn is not None and tracker.wanted
+    }
     if not known:
         return
     try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ecsdeploy._models import Observation, Status, Verdict, epoch
 from ecsdeploy._service_deployments import (
+    ONGOING_STATUSES,
     ROLLBACK_STATUSES,
     ecs_rollback_reason,
     not_done,
@@ -233,6 +234,11 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     """The irreversible ending this read suggests, if our deployment is not PRIMARY in it."""
     service = observation.service
     if observation.failure is not None or not service:
+        record = observation.service_deployment
+        if record is not None and record.get("status") in ONGOING_STATUSES:
+            # Our service deployment still goes on: DescribeServices' MISSING is ECS's eventual
+            # consistency, not a deleted service (whose deployment would have stopped).
+            return None
         why = observation.failure or "MISSING"
         return WatchEnd(
             EndKind.GONE, f"DescribeServices reports the service {why}", unanswered=True

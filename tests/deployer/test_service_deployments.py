@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, Outcome
+from ecsdeploy import Deployer, Outcome
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests.deployer.scenario import CRASH, to
@@ -30,20 +30,10 @@ async def test_a_rolling_deployment_follows_its_own_record(
     ecs_deployer: Deployer, ecs_services: EcsServices
 ) -> None:
     """The result names our service deployment: the record created by our UpdateService, which
-    ends SUCCESSFUL; progress events carry its status and circuit-breaker threshold."""
+    ends SUCCESSFUL."""
     await ecs_services.create(breaker=True)
-    progress: list[DeployEvent] = []
-    ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    followed = [e.data for e in progress if e.data.get("service_deployment_status")]
-    assert followed, "no progress event showed the service deployment"
-    assert {d["service_deployment_status"] for d in followed} <= {
-        "PENDING",
-        "IN_PROGRESS",
-        "SUCCESSFUL",
-    }
-    assert followed[-1]["breaker_threshold"] == 3
     newest = (await _records(ecs_services))[0]
     assert result.service_deployment_arn == newest["serviceDeploymentArn"]
     assert newest["status"] == "SUCCESSFUL"
@@ -90,12 +80,15 @@ async def test_denied_stop_falls_back_to_update_service(
 async def test_denied_record_reads_fall_back_to_update_service(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
-    """DescribeServiceDeployments denied: the watch goes on with DescribeServices, a healthy
-    deployment succeeds, and a failing one is rolled back with UpdateService."""
+    """Service-deployment reads denied: the watch goes on with DescribeServices, a healthy
+    deployment succeeds, and a failing one is rolled back with UpdateService (no record to
+    stop)."""
     old = await ecs_services.create()
-    ecs_simulator.add_rule({"operation": "DescribeServiceDeployments", "error": "deny"})
+    for operation in ("ListServiceDeployments", "DescribeServiceDeployments"):
+        ecs_simulator.add_rule({"operation": operation, "error": "deny"})
     good = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert good.outcome is Outcome.SUCCEEDED, good.reason
+    assert good.service_deployment_arn is None
     ecs_simulator.add_rule(CRASH)
     bad = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
     assert bad.outcome is Outcome.ROLLED_BACK, bad.reason
