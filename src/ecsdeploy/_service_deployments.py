@@ -198,8 +198,9 @@ async def refresh_records(
     gateway: EcsGateway, cluster: str, trackers: Mapping[RecordTracker, str]
 ) -> None:
     """Find the records of trackers that have none yet (ListServiceDeployments of their
-    service), then describe every known record that is `wanted` in one batch. Errors are logged and the old
-    answers kept; a missing permission or operation retires the tracker for good."""
+    service), then describe every known record that is `wanted` in one batch. Errors are
+    logged and the old answers kept; a missing permission or operation retires the tracker for
+    good."""
     usable = {tracker: service for tracker, service in trackers.items() if tracker.usable}
     async with anyio.create_task_group() as group:
         for tracker, service in usable.items():
