@@ -3,7 +3,8 @@
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
 whole cluster, and stopped tasks are listed only for deployments whose task counts changed since
 the last successful look, then described together in chunks of 100. One-off reads (PREFLIGHT,
-rollback) are batched the same way.
+rollback) are batched the same way. Service-deployment records (`ecsdeploy._service_deployments`)
+are read on a second loop beside the ticks, so their calls never delay one.
 
 If the loop is gone (its task group was cancelled while a shielded rollback still needs to
 watch), watches and reads fall back to calling AWS directly, so a rollback never waits on a

@@ -5,9 +5,11 @@ deployment is one service deployment, with a status (PENDING, IN_PROGRESS, SUCCE
 ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED …), the circuit
 breaker's failure count and threshold, the deployment alarms' status, the rollback (reason,
 revision) and, for BLUE_GREEN / LINEAR / CANARY, its `lifecycleStage`. ListServiceDeployments
-finds ours (the record created when our UpdateService was, `MATCH_WINDOW`), and every poll tick
-describes the records of all watched deployments of a cluster in one DescribeServiceDeployments
-call.
+finds ours (the record created when our UpdateService was, `MATCH_WINDOW`); the cluster's
+observer then describes the records of its watched deployments in one DescribeServiceDeployments
+call per 20, on a loop beside its DescribeServices ticks: every poll for BLUE_GREEN / LINEAR /
+CANARY, and for a rolling deployment only when DescribeServices shows something the record
+explains (`record_wanted`).
 
 Where the API is missing (an older region or endpoint) or not allowed (AccessDenied), the watch
 goes on with DescribeServices alone: that is not a deployment failure.
