@@ -19,6 +19,7 @@ from ecsdeploy import (
     HealthCheck,
     ImageChange,
     Observation,
+    OneOffTask,
     Outcome,
     Release,
     ReleaseResult,
@@ -26,6 +27,8 @@ from ecsdeploy import (
     ServiceState,
     Stage,
     Target,
+    TaskOutcome,
+    TaskState,
     Verdict,
     load_release,
     parse_image_change,
@@ -73,6 +76,14 @@ async def deploy_and_release(services: EcsServices) -> int:
         for service in outcome.services:
             assert_type(service, ServiceOutcome)
             assert_type(service.state, ServiceState)
+        migrate = OneOffTask(
+            "migrate", cluster="prod", task_definition_of="web", command={"web": ["migrate"]}
+        )
+        gated = await deployer.release(Release([Stage("apps", [target], tasks=[migrate])]))
+        for task in gated.tasks:
+            assert_type(task, TaskOutcome)
+            assert_type(task.state, TaskState)
+            assert_type(task.exit_codes["web"], int | None)
         from_file = load_release("release.toml")
         assert_type(from_file, Release)
     return int(max(result.exit_code, outcome.exit_code))

@@ -22,6 +22,7 @@ from ecsdeploy._public import publish as _publish
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._release.file import load_release, parse_release
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, ServiceState, Stage
+from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, EventKind, ExitCode
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -68,6 +69,7 @@ __all__ = [  # noqa: RUF022
     "ImageReference",
     "load_release",
     "Observation",
+    "OneOffTask",
     "Outcome",
     "parse_env_change",
     "parse_image_change",
@@ -92,6 +94,8 @@ __all__ = [  # noqa: RUF022
     "Status",
     "StoppedTask",
     "Target",
+    "TaskOutcome",
+    "TaskState",
     "Transition",
     "UnsetEnv",
     "UnsetSecret",

@@ -24,6 +24,7 @@ from ecsdeploy._region import region_from_environment
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._release.model import Release, ReleaseResult
 from ecsdeploy._release.runner import run_release
+from ecsdeploy._release.tasks import TaskOutcome
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, Listener
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -94,6 +95,7 @@ class Deployer:
         self._registrar = Registrar()
         self._machines: list[DeploymentMachine] = []
         self._refused: list[DeployResult] = []
+        self._task_results: list[TaskOutcome] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -242,6 +244,17 @@ class Deployer:
         """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
         return await run_release(self, release)
 
+    async def _register_ahead(self, target: Target, *, user: object) -> tuple[str, bool]:
+        """The revision `target`'s deployment will deploy, registered now and held for `user`
+        (see `DeploymentMachine.register_ahead`); `_abandon_revision` lets it go."""
+        machine = await self._machine(target, self._settings_for(target, None))
+        return await machine.register_ahead(user=user)
+
+    async def _abandon_revision(self, region: str | None, arn: str, *, user: object) -> None:
+        """`user` no longer needs `arn`: deregistered unless a deployment uses it."""
+        gateway = await self._gateway(region)
+        await self._registrar.abandon(gateway, arn, user=user)
+
     async def plan(self, target: Target) -> DeployPlan:
         """Validate `target` and return the diff its deployment would make (a dry run).
 
@@ -281,6 +294,15 @@ class Deployer:
         """Results of every finished deployment, including ones whose caller was cancelled."""
         ran = [m.result for m in self._machines if m.result is not None]
         return sorted([*ran, *self._refused], key=lambda r: r.started_at)
+
+    @property
+    def task_results(self) -> list[TaskOutcome]:
+        """How every one-off task of a release ended, in order, including tasks stopped because
+        the release was cancelled (whose `ReleaseResult` never came)."""
+        return list(self._task_results)
+
+    def _record_task(self, outcome: TaskOutcome) -> None:
+        self._task_results.append(outcome)
 
     def _emit(self, event: DeployEvent) -> None:
         for listener in self._listeners:

@@ -335,15 +335,20 @@ class EcsGateway:
                 return arns
             kwargs["nextToken"] = token
 
-    async def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[JSON]:
+    async def describe_tasks(
+        self, cluster: str, task_arns: Sequence[str], *, include_tags: bool = False
+    ) -> list[JSON]:
         """All named tasks, in chunks of 100 issued concurrently."""
         chunks = _chunks(list(dict.fromkeys(task_arns)), DESCRIBE_TASKS_BATCH)
+        include: JSON = {"include": ["TAGS"]} if include_tags else {}
         responses = await concurrently(
             [
                 partial(
                     self._call,
                     "DescribeTasks",
-                    partial(self._client.describe_tasks, cluster=cluster, tasks=list(chunk)),
+                    partial(
+                        self._client.describe_tasks, cluster=cluster, tasks=list(chunk), **include
+                    ),
                 )
                 for chunk in chunks
             ]
@@ -403,3 +408,25 @@ class EcsGateway:
                 stopType=stop_type,  # type: ignore[arg-type]
             ),
         )
+
+    # -- one-off tasks (a release's migrations) -------------------------------------------------
+
+    async def run_task(self, request: JSON) -> JSON:
+        """RunTask with `request` (which must carry its own `clientToken`): the whole answer,
+        `tasks` and `failures`.
+
+        Retried like a read: ECS answers a repeated request with the same client token with the
+        original result, so a lost answer never starts a second task. botocore would make up a
+        new token per attempt, which is why the caller's token is required.
+        """
+        if not request.get("clientToken"):
+            raise ValueError("RunTask needs a clientToken, so that a retry cannot start a twin")
+        return await self._call("RunTask", partial(self._client.run_task, **request))
+
+    async def stop_task(self, cluster: str, task_arn: str, *, reason: str) -> JSON:
+        """StopTask (idempotent: stopping a stopping task changes nothing)."""
+        response = await self._call(
+            "StopTask",
+            partial(self._client.stop_task, cluster=cluster, task=task_arn, reason=reason),
+        )
+        return cast(JSON, response.get("task", {}))

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ECS_ACTIONS", "SERVICE_DEPLOYMENT_ACTIONS", "iam_policy"]
+__all__ = [
+    "ECS_ACTIONS",
+    "RUN_TASK_ACTIONS",
+    "SERVICE_DEPLOYMENT_ACTIONS",
+    "iam_policy",
+    "run_task_statement",
+]
 
 #: Every ECS action the Deployer's gateway calls. RegisterTaskDefinition copies the current
 #: revision's tags, and tagging on create is authorized as ecs:TagResource.
@@ -36,13 +42,14 @@ SERVICE_DEPLOYMENT_ACTIONS: tuple[str, ...] = (
 )
 
 
-def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
+def iam_policy(*, assume_role_arn: str | None = None, run_tasks: bool = False) -> dict[str, Any]:
     """An IAM policy document granting what a deployment needs, and nothing else.
 
     Task-definition actions do not support resource-level permissions, hence `"*"`. PassRole is
     needed because registering a revision re-passes its task and execution roles; the condition
     lets those roles be passed to ECS tasks only. With `assume_role_arn`, the caller may also
-    assume that role (cross-account deploys, the Drone plugin's `aws_role_arn`).
+    assume that role (cross-account deploys, the Drone plugin's `aws_role_arn`). With
+    `run_tasks`, it may also run and stop a release's one-off tasks (see `run_task_statement`).
     """
     statements: list[dict[str, Any]] = [
         {
@@ -65,6 +72,8 @@ def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
     ]
+    if run_tasks:
+        statements.insert(1, run_task_statement())
     if assume_role_arn is not None:
         statements.append(
             {
@@ -75,3 +84,21 @@ def iam_policy(*, assume_role_arn: str | None = None) -> dict[str, Any]:
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# -- one-off tasks of releases ([[stage.task]]) -------------------------------------------------
+
+#: What running a release's one-off tasks adds: RunTask (tagged on create, which the base
+#: statement's ecs:TagResource covers) and StopTask for a task that times out or is cancelled.
+#: DescribeTasks, and iam:PassRole for the task and execution roles RunTask passes to ECS tasks,
+#: are in the base policy already.
+RUN_TASK_ACTIONS: tuple[str, ...] = ("ecs:RunTask", "ecs:StopTask")
+
+
+def run_task_statement() -> dict[str, Any]:
+    return {
+        "Sid": "RunReleaseTasks",
+        "Effect": "Allow",
+        "Action": list(RUN_TASK_ACTIONS),
+        "Resource": "*",
+    }

@@ -342,6 +342,21 @@ class DeploymentMachine:
             diff=self._diff,
         )
 
+    async def register_ahead(self, *, user: object) -> tuple[str, bool]:
+        """PREFLIGHT, then the revision this deployment will deploy, registered now for `user`
+        (a release's migration runs the new code before the service deploys it): the
+        deployment's own REGISTER builds the same input and shares the revision through the
+        registrar. Returns (ARN, whether it was registered for `user`); raises InputError."""
+        try:
+            await self._inspect(wait=False)
+        except _NotChanged as stop:
+            raise InputError(f"{self.target}: {stop.reason}") from None
+        if not self._register_input:
+            assert self._new_arn is not None
+            return self._new_arn, False
+        arn = await self._registrar.register(self._gateway, self._register_input, user=user)
+        return arn, True
+
     def _finish(self) -> DeployResult:
         result = DeployResult(
             target=self.target,

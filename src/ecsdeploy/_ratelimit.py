@@ -50,6 +50,7 @@ _GROUPS: Mapping[str, tuple[str, ...]] = {
     ),
     "task_definition_write": ("RegisterTaskDefinition", "DeregisterTaskDefinition"),
     "task_read": ("DescribeTasks", "ListTasks"),
+    "task_write": ("RunTask", "StopTask"),
 }
 
 DEFAULT_RATES: Mapping[str, Rate] = {
@@ -60,6 +61,8 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     "task_definition_read": Rate(burst=50, per_second=20),
     "task_definition_write": Rate(burst=20, per_second=1),
     "task_read": Rate(burst=100, per_second=20),
+    # The page's "cluster resource modification" bucket (RunTask, StopTask, ...).
+    "task_write": Rate(burst=100, per_second=40),
     "other": Rate(burst=20, per_second=5),
 }
 

@@ -58,6 +58,9 @@ class EventKind(enum.StrEnum):
     PROGRESS = "progress"
     #: A BLUE_GREEN / LINEAR / CANARY deployment entered a lifecycle stage (`lifecycle_stage`).
     LIFECYCLE_STAGE = "lifecycle_stage"
+    #: A release's one-off task (a migration) started, changed status or ended; its `target`
+    #: names it ``cluster/task:NAME`` and `data` has `task`, `stage`, `status`, `task_arn`.
+    TASK = "task"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,3 +51,14 @@ def test_assume_role_adds_sts_on_that_role_only() -> None:
     (assume,) = [s for s in policy["Statement"] if s["Action"] == "sts:AssumeRole"]
     assert assume["Resource"] == role
     assert "sts:AssumeRole" not in actions(iam_policy())
+
+
+def test_run_tasks_adds_run_and_stop_task_only_when_asked() -> None:
+    """--run-tasks (release files with [[stage.task]]) adds ecs:RunTask and ecs:StopTask; the
+    task reads and PassRole are already there."""
+    result = CliRunner().invoke(main, ["iam-policy", "--run-tasks"])
+    assert result.exit_code == 0
+    policy = json.loads(result.stdout)
+    assert actions(policy) - actions(iam_policy()) == {"ecs:RunTask", "ecs:StopTask"}
+    assert {"ecs:DescribeTasks", "iam:PassRole"} <= actions(policy)
+    assert not {"ecs:RunTask", "ecs:StopTask"} & actions(iam_policy())

@@ -242,7 +242,7 @@ async def test_without_the_record_the_watch_waits_for_completed(
     DescribeServices shows it COMPLETED (after the bake time), and nothing is credited to a
     record."""
     await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
-    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "deny"})
+    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "AccessDenied"})
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert result.service_deployment_arn is None
@@ -259,7 +259,7 @@ async def test_denied_stop_on_blue_green_falls_back_to_update_service(
     to the previous revision, which ECS deploys blue/green in turn; the denial itself fails
     nothing."""
     old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
-    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "deny"})
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")])
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rollback_method == "update-service"

@@ -68,7 +68,7 @@ async def test_denied_stop_falls_back_to_update_service(
     the denial is not a failure of its own (the deployment is ROLLED_BACK, not worse)."""
     old = await ecs_services.create()
     ecs_simulator.add_rule(CRASH)
-    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "deny"})
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rollback_method == "update-service"
@@ -85,7 +85,7 @@ async def test_denied_record_reads_fall_back_to_update_service(
     stop)."""
     old = await ecs_services.create()
     for operation in ("ListServiceDeployments", "DescribeServiceDeployments"):
-        ecs_simulator.add_rule({"operation": operation, "error": "deny"})
+        ecs_simulator.add_rule({"operation": operation, "error": "AccessDenied"})
     good = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert good.outcome is Outcome.SUCCEEDED, good.reason
     assert good.service_deployment_arn is None

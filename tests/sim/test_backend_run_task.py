@@ -113,3 +113,48 @@ def test_run_task_refuses_a_count_of_zero() -> None:
         sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=0)
     assert refused.value.code == "InvalidParameterException"
     assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+
+
+def test_a_retried_run_task_with_its_client_token_starts_nothing_more() -> None:
+    """ "Ensuring idempotency": the same client token and parameters answer with the original
+    task; no second task starts."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    first = sim.call("RunTask", cluster="prod", taskDefinition=taskdef, clientToken="tok-1")
+    sim.advance(30)
+    again = sim.call("RunTask", cluster="prod", taskDefinition=taskdef, clientToken="tok-1")
+    assert [t["taskArn"] for t in again["tasks"]] == [t["taskArn"] for t in first["tasks"]]
+    assert again["tasks"][0]["lastStatus"] == "RUNNING"
+    assert len(sim.call("ListTasks", cluster="prod")["taskArns"]) == 1
+
+
+def test_a_client_token_reused_with_other_parameters_is_a_conflict() -> None:
+    """ "Ensuring idempotency": the same token with changed parameters is a ConflictException."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    sim.call("RunTask", cluster="prod", taskDefinition=taskdef, clientToken="tok-1")
+    with pytest.raises(EcsApiError) as refused:
+        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, clientToken="tok-1", count=2)
+    assert refused.value.code == "ConflictException"
+    assert len(sim.call("ListTasks", cluster="prod")["taskArns"]) == 1
+
+
+def test_a_command_rule_finishes_only_the_task_running_that_command() -> None:
+    """An exit rule with a `command` glob ends the migration run from an image, not the
+    tasks of the same image that run its usual command."""
+    sim = Sim()
+    sim.backend.add_container_rule(
+        {"image": "myorg/app:*", "behavior": "exit", "command": "migrate *", "exit_code": 4}
+    )
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/app:2", family="app")
+    overrides = {"containerOverrides": [{"name": "app", "command": ["migrate", "--up"]}]}
+    [migration] = sim.call("RunTask", cluster="prod", taskDefinition=taskdef, overrides=overrides)[
+        "tasks"
+    ]
+    [plain] = sim.call("RunTask", cluster="prod", taskDefinition=taskdef)["tasks"]
+    sim.advance(120)
+    assert _describe(sim, migration)["containers"][0]["exitCode"] == 4
+    assert _describe(sim, plain)["lastStatus"] == "RUNNING"

@@ -58,6 +58,9 @@ class ServiceRow:
         if self.started_at is None:
             self.started_at = event.at
         self.phase = event.phase
+        if event.kind == "task":
+            self._absorb_task(event)
+            return
         if event.kind == "progress":
             data = event.data
             self.rollout_state = str(data.get("rollout_state") or self.rollout_state)
@@ -78,6 +81,25 @@ class ServiceRow:
             return
         if event.message and event.message != event.phase.value:
             self.latest = event.message
+
+    def _absorb_task(self, event: DeployEvent) -> None:
+        """A one-off task's row: its status while it runs, then its exit codes."""
+        exits = event.data.get("exit_codes")
+        if event.phase.is_terminal:
+            self.finished_at = event.at
+            self.rollout_state = _exits(exits) if isinstance(exits, dict) and exits else ""
+            self.rollout_state = self.rollout_state or str(event.data.get("status") or "")
+        else:
+            self.rollout_state = str(event.data.get("status") or self.rollout_state)
+        self.latest = event.message
+
+
+def _exits(codes: dict[str, object]) -> str:
+    """``exit 0``, or ``migrate: exit 1, sidecar: exit ?`` for several essential containers."""
+    shown = {name: "?" if code is None else str(code) for name, code in codes.items()}
+    if len(shown) == 1:
+        return f"exit {next(iter(shown.values()))}"
+    return ", ".join(f"{name}: exit {code}" for name, code in sorted(shown.items()))
 
 
 def _count(value: object, previous: int | None) -> int | None:

@@ -20,6 +20,7 @@ from ecsdeploy._front.logs import LogFormat, configure_library_logging, default_
 from ecsdeploy._front.summary import deploy_summary, release_summary
 from ecsdeploy._models import Target
 from ecsdeploy._release.model import ReleaseResult
+from ecsdeploy._release.task_runner import task_target
 from ecsdeploy._result import DeployEvent, DeployResult
 
 __all__ = ["LivePresenter", "LogPresenter", "Presenter", "choose_presenter"]
@@ -121,6 +122,20 @@ class LogPresenter:
                 stage=service.stage,
                 outcome=service.state.value,
                 reason=service.reason,
+            )
+        for task in result.tasks:
+            self._log.info(
+                "ecsdeploy.release.task",
+                **_where(task_target(task.task)),
+                stage=task.stage,
+                outcome=task.state.value,
+                reason=task.reason,
+                task_arn=task.task_arn,
+                task_definition=task.task_definition_arn,
+                exit_codes=dict(task.exit_codes),
+                stop_code=task.stop_code,
+                stopped_reason=task.stopped_reason,
+                stopped_by_ecsdeploy=task.stopped_by_ecsdeploy,
             )
         self._log.info(
             "ecsdeploy.release.result",

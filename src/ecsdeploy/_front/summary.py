@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecsdeploy._release.model import ReleaseResult
+from ecsdeploy._release.tasks import TaskState
 from ecsdeploy._result import DeployResult
 
 __all__ = ["deploy_summary", "release_summary"]
@@ -19,6 +20,7 @@ _OUTCOME_STYLES = {
     "ROLLBACK_FAILED": "bold white on red",
     "SUPERSEDED": "magenta",
     "SKIPPED": "dim",
+    "STOPPED": "bold red",
 }
 
 
@@ -55,13 +57,24 @@ def release_summary(result: ReleaseResult) -> Table:
         f"release {result.release.name}: {result.outcome.value} in {result.duration:.1f}s",
         with_stage=True,
     )
-    for service in result.services:
-        deployed = service.rollback or service.result
-        table.add_row(
-            str(service.target),
-            service.stage,
-            _outcome(service.state, service.result.rolled_back_by if service.result else None),
-            f"{deployed.duration:.1f}s" if deployed else "-",
-            service.reason or "-",
-        )
+    for stage in result.release.stages:
+        # A stage's one-off tasks (``cluster/task:NAME``) ran before its services.
+        for task in (t for t in result.tasks if t.stage == stage.name):
+            ran = task.state is not TaskState.SKIPPED
+            table.add_row(
+                str(task.task),
+                task.stage,
+                _outcome(task.state.value),
+                f"{task.duration:.1f}s" if ran else "-",
+                task.reason or "-",
+            )
+        for service in (s for s in result.services if s.stage == stage.name):
+            deployed = service.rollback or service.result
+            table.add_row(
+                str(service.target),
+                service.stage,
+                _outcome(service.state, service.result.rolled_back_by if service.result else None),
+                f"{deployed.duration:.1f}s" if deployed else "-",
+                service.reason or "-",
+            )
     return table

@@ -11,6 +11,10 @@ Layout (the README has the full reference)::
     [defaults]                     # settings every service starts from
     [[stage]]                      # stages deploy in order
     name = "apps"
+    [[stage.task]]                 # one-off tasks (migrations) run first, in order
+    name = "migrate"
+    task_definition_of = "api"     # the revision this release deploys to "api"
+    command = { api = ["./manage.py", "migrate"] }
     [[stage.service]]              # the services of the stage deploy concurrently
     service = "api"
     images = { api = "myorg/app:${DRONE_TAG}" }
@@ -40,6 +44,8 @@ from ecsdeploy._release.file_fields import (
     SETTING_KEYS,
     STAGE_FIELDS,
     STOPPED_TASKS,
+    TASK_FIELDS,
+    TASK_OVERRIDE_KEYS,
     InvalidValueError,
     Reader,
     build_checks,
@@ -49,6 +55,7 @@ from ecsdeploy._release.file_fields import (
 from ecsdeploy._release.file_interpolation import InterpolationError, interpolate
 from ecsdeploy._release.file_lines import KeyPath, TomlLines, format_key_path
 from ecsdeploy._release.model import Release, Stage
+from ecsdeploy._release.tasks import OneOffTask
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import (
     _CONTAINER_NAME,
@@ -64,7 +71,8 @@ from ecsdeploy.exceptions import InputError, ReleaseFileError
 __all__ = ["load_release", "parse_release"]
 
 _TOP_KEYS = ("release", "defaults", "stage")
-_STAGE_KEYS = (*STAGE_FIELDS, "service")
+_STAGE_KEYS = (*STAGE_FIELDS, "service", "task")
+_TASK_KEYS = (*TASK_FIELDS, *TASK_OVERRIDE_KEYS)
 _SERVICE_KEYS = (*SERVICE_FIELDS, *CHANGE_KEYS)
 _DEPLOY_SETTING_KEYS = tuple(
     k for k in SETTING_KEYS if k not in ("checks", "stopped_tasks_threshold")
@@ -93,6 +101,14 @@ _HINTS: Mapping[KeyPath, Mapping[str, str]] = {
         **dict.fromkeys(("atomic", "max_concurrency"), _PER_RELEASE),
         "name": "a service is named by 'service' ('name' names a stage)",
     },
+}
+
+_TASK_HINTS: Mapping[str, str] = {
+    "service": "a task runs a task definition: name the service in 'task_definition_of'",
+    "images": "a task runs its task definition's images; override 'command' or 'env'",
+    **dict.fromkeys(
+        ("secrets", "unset_env", "unset_secrets"), "a task overrides 'command' and 'env' only"
+    ),
 }
 
 #: What a change table's entries must be, by the Python type tomllib gives them.
@@ -295,7 +311,11 @@ class _Parser:
                 first = format_key_path(("stage", stage_names[name]))
                 raise self.fail((*path, "name"), f"stage name {name!r} is already used by {first}")
             stage_names[name] = index
+            tasks = self._tasks(stage, path, defaults, stage_name=name)
             services = stage.get("service")
+            if (services is None or services == []) and tasks:
+                stages.append(Stage(name, tasks=tasks))
+                continue
             if services is None or services == []:
                 raise self.fail(
                     path, f"stage {name!r} has no services: add a [[stage.service]] after it"
@@ -318,7 +338,7 @@ class _Parser:
                     )
                 seen[target.key] = service_path
                 targets.append(target)
-            stages.append(Stage(name, targets))
+            stages.append(Stage(name, targets, tasks=tasks))
         return stages
 
     def _target(
@@ -362,6 +382,86 @@ class _Parser:
         plain = {k: values[k][0] for k in _DEPLOY_SETTING_KEYS if k in values}
         try:
             return self._base.with_overrides(**plain, checks=checks)
+        except InputError as exc:
+            raise self.fail(path, str(exc)) from exc
+
+    # -- one-off tasks: [[stage.task]] ------------------------------------------------------
+
+    def _tasks(
+        self,
+        stage: Mapping[str, Any],
+        path: KeyPath,
+        defaults: Mapping[str, _Sourced],
+        *,
+        stage_name: str,
+    ) -> list[OneOffTask]:
+        raw = stage.get("task")
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            raise self.fail(
+                (*path, "task"),
+                f"expected an array of tables ([[stage.task]] headers), got {describe_type(raw)}",
+            )
+        return [
+            self._task(
+                table,
+                (*path, "task", number),
+                defaults,
+                default_name=f"{stage_name}-task-{number + 1}",
+            )
+            for number, table in enumerate(raw)
+        ]
+
+    def _task(
+        self,
+        table: Mapping[str, Any],
+        path: KeyPath,
+        defaults: Mapping[str, _Sourced],
+        *,
+        default_name: str,
+    ) -> OneOffTask:
+        self._check_keys(table, path, _TASK_KEYS, hints=_TASK_HINTS)
+        own = self._values(table, path, TASK_FIELDS)
+        # A task's timeout is its own (a deployment's watch is no measure of a migration).
+        where = {k: v for k, v in defaults.items() if k in ("cluster", "region", "poll_interval")}
+        values = {**where, **own}
+        if "cluster" not in values:
+            raise self.fail(path, "no cluster: set 'cluster' here or in [defaults]")
+        given = [k for k in ("task_definition", "task_definition_of") if k in own]
+        if len(given) != 1:
+            raise self.fail(
+                (*path, given[1]) if len(given) == 2 else path,
+                "give either task_definition (family, family:revision or ARN) or "
+                "task_definition_of (a service whose task definition it runs), "
+                + ("not both" if given else "one of the two"),
+            )
+        command: dict[str, list[str]] = {}
+        for container, argv, at in self._per_container(table, path, "command", list):
+            if not argv:
+                raise self.fail(at, "the command is empty")
+            for index, word in enumerate(argv):
+                self._expect((*at, index), word, str, "a string")
+            command[container] = argv
+        env: dict[str, dict[str, str]] = {}
+        for container, pairs, at in self._per_container(table, path, "env", dict):
+            for name, value in pairs.items():
+                self._expect((*at, name), value, str, "a string (quote it)")
+            env[container] = pairs
+        name = values.get("name", (default_name,))[0]
+        try:
+            return OneOffTask(
+                name,
+                cluster=values["cluster"][0],
+                task_definition=values.get("task_definition", (None,))[0],
+                task_definition_of=values.get("task_definition_of", (None,))[0],
+                network_from=values.get("network_from", (None,))[0],
+                command=command,
+                env=env,
+                region=values.get("region", (None,))[0],
+                poll_interval=values.get("poll_interval", (None,))[0],
+                **({"timeout": values["timeout"][0]} if "timeout" in values else {}),
+            )
         except InputError as exc:
             raise self.fail(path, str(exc)) from exc
 

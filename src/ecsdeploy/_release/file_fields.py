@@ -27,6 +27,8 @@ __all__ = [
     "SETTING_KEYS",
     "STAGE_FIELDS",
     "STOPPED_TASKS",
+    "TASK_FIELDS",
+    "TASK_OVERRIDE_KEYS",
     "InvalidValueError",
     "Reader",
     "build_checks",
@@ -175,3 +177,19 @@ SERVICE_FIELDS: Mapping[str, Reader] = {
 STAGE_FIELDS: Mapping[str, Reader] = {"name": _text}
 #: Per-service change tables; their shapes are read by the parser.
 CHANGE_KEYS = ("images", "env", "unset_env", "secrets", "unset_secrets")
+
+
+# -- one-off tasks: [[stage.task]] ------------------------------------------------------------
+
+#: The plain keys of a [[stage.task]]; `command` and `env` (per-container tables) are read by
+#: the parser. `cluster` and `region` default to [defaults]'.
+TASK_FIELDS: Mapping[str, Reader] = {
+    "name": _text,
+    "task_definition": _text,
+    "task_definition_of": _text,
+    "network_from": _text,
+    "timeout": _seconds(),
+    "poll_interval": _seconds(),
+    **_LOCATION,
+}
+TASK_OVERRIDE_KEYS = ("command", "env")

@@ -4,6 +4,10 @@ A stage's services deploy concurrently; a stage starts only when the previous on
 With `atomic=True`, a failure anywhere rolls back every service the release changed, in this
 stage and earlier ones, concurrently. Every target is validated (PREFLIGHT without waiting)
 before the first stage starts, so a bad target in stage 3 changes nothing in stage 1.
+
+A stage may also hold one-off tasks (`OneOffTask`, e.g. a database migration), run with RunTask
+one after the other before the stage's services; a task that fails fails its stage, and none of
+the stage's services is deployed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecsdeploy._models import Outcome, Target
+from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployResult, ExitCode, exit_code_of
 from ecsdeploy.exceptions import InputError
 
@@ -23,14 +28,21 @@ __all__ = ["Release", "ReleaseResult", "ServiceOutcome", "ServiceState", "Stage"
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """Targets that deploy together."""
+    """Targets that deploy together, after the stage's one-off `tasks` (run in order) succeeded.
+
+    A stage may hold only tasks (a migration stage) or only targets.
+    """
 
     name: str
     targets: tuple[Target, ...]
+    tasks: tuple[OneOffTask, ...] = ()
 
-    def __init__(self, name: str, targets: Sequence[Target]) -> None:
+    def __init__(
+        self, name: str, targets: Sequence[Target] = (), *, tasks: Sequence[OneOffTask] = ()
+    ) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "targets", tuple(targets))
+        object.__setattr__(self, "tasks", tuple(tasks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +78,29 @@ class Release:
     def targets(self) -> tuple[Target, ...]:
         return tuple(t for stage in self.stages for t in stage.targets)
 
+    @property
+    def tasks(self) -> tuple[OneOffTask, ...]:
+        return tuple(t for stage in self.stages for t in stage.tasks)
+
     def validate(self) -> None:
         """Raise InputError for a release that cannot be run as given."""
         if not self.stages:
             raise InputError(f"release {self.name!r} has no stages")
         for stage in self.stages:
-            if not stage.targets:
-                raise InputError(f"stage {stage.name!r} of release {self.name!r} has no services")
+            if not stage.targets and not stage.tasks:
+                raise InputError(
+                    f"stage {stage.name!r} of release {self.name!r} has no services and no tasks"
+                )
         if self.max_concurrency < 1:
             raise InputError(f"max_concurrency must be at least 1, not {self.max_concurrency}")
         names = Counter(stage.name for stage in self.stages)
         repeated_stages = sorted(name for name, n in names.items() if n > 1)
         if repeated_stages:
             raise InputError(f"stage names must be unique; repeated: {repeated_stages}")
+        task_names = Counter(task.name for task in self.tasks)
+        repeated_tasks = sorted(name for name, n in task_names.items() if n > 1)
+        if repeated_tasks:
+            raise InputError(f"one-off task names must be unique; repeated: {repeated_tasks}")
         keys = Counter(t.key for t in self.targets)
         repeated = sorted(
             str(t) for t in {t.key: t for t in self.targets}.values() if keys[t.key] > 1
@@ -112,6 +134,8 @@ class ServiceOutcome:
     #: Someone else's deployment that replaced the release's before the release rolled back:
     #: the service was left alone.
     superseded_by: str | None = None
+    #: Why the service's stage did not deploy it, when that was its own stage's one-off task.
+    skipped_because: str | None = None
 
     @property
     def state(self) -> ServiceState:
@@ -129,7 +153,7 @@ class ServiceOutcome:
     @property
     def reason(self) -> str:
         if self.result is None:
-            return "not started: an earlier stage failed"
+            return f"not started: {self.skipped_because or 'an earlier stage failed'}"
         if self.superseded_by is not None:
             return (
                 f"superseded by {self.superseded_by} after the release deployed it; "
@@ -153,17 +177,23 @@ class ReleaseResult:
     error: str | None = None
     #: Whether `error` is bad input (exit 2) rather than AWS failing before any change (exit 1).
     error_is_input: bool = True
+    #: Each one-off task of the release, in stage order, and where it ended.
+    tasks: tuple[TaskOutcome, ...] = ()
 
     @property
     def outcome(self) -> Outcome:
         states = [s.state for s in self.services]
         if self.error is not None:
             return Outcome.FAILED
-        if ServiceState.ROLLBACK_FAILED in states or any(
-            s.result is not None and s.result.needs_attention for s in self.services
+        if (
+            ServiceState.ROLLBACK_FAILED in states
+            or any(s.result is not None and s.result.needs_attention for s in self.services)
+            or any(t.needs_attention for t in self.tasks)
         ):
             return Outcome.ROLLBACK_FAILED
-        if all(state is ServiceState.SUCCEEDED for state in states):
+        if all(state is ServiceState.SUCCEEDED for state in states) and all(
+            t.state is TaskState.SUCCEEDED for t in self.tasks
+        ):
             return Outcome.SUCCEEDED
         changed_and_kept = [
             s

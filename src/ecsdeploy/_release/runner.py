@@ -1,4 +1,5 @@
-"""Running a Release on a Deployer: validation, stages, atomic rollback, cancellation."""
+"""Running a Release on a Deployer: validation, stages (one-off tasks, then services), atomic
+rollback, cancellation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Target
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
+from ecsdeploy._release.task_runner import TaskHost, TaskRunner, check_task
+from ecsdeploy._release.tasks import OneOffTask
 from ecsdeploy._result import DeployPlan, DeployResult
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
@@ -23,7 +26,7 @@ __all__ = ["Deployments", "run_release"]
 logger = structlog.get_logger("ecsdeploy")
 
 
-class Deployments(Protocol):
+class Deployments(TaskHost, Protocol):
     """What a release needs from whoever runs deployments (the Deployer). The runner depends on
     this, never on the Deployer itself: the Deployer calls the runner, not the other way round."""
 
@@ -55,12 +58,23 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
             started,
             error=error,
             error_is_input=bool(problems),
+            tasks=TaskRunner(deployer, release, deployed=lambda _: None).outcomes(
+                not_run="the release did not start"
+            ),
         )
     run = _ReleaseRun(deployer, release)
+    tasks = TaskRunner(deployer, release, deployed=run.deployed_revision)
     try:
         for stage in release.stages:
             log.info("ecsdeploy.release.stage_started", stage=stage.name)
-            if not await run.stage(stage):
+            if stage.tasks and not await tasks.run_stage(stage):
+                failure = tasks.failure() or "a one-off task failed"
+                log.warning("ecsdeploy.release.stage_failed", stage=stage.name, reason=failure)
+                run.skip(stage, failure)
+                if release.atomic:
+                    await run.roll_back_succeeded(f"stage {stage.name!r}: {failure}")
+                break
+            if stage.targets and not await run.stage(stage):
                 log.warning("ecsdeploy.release.stage_failed", stage=stage.name)
                 if release.atomic:
                     await run.roll_back_succeeded(f"{run.first_failure()} failed")
@@ -75,8 +89,10 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
         )
         with anyio.CancelScope(shield=True):
             await run.roll_back_succeeded(why)
+            await tasks.let_go()
         raise
-    result = ReleaseResult(release, run.outcomes(), started)
+    await tasks.let_go()
+    result = ReleaseResult(release, run.outcomes(), started, tasks=tasks.outcomes())
     log.info(
         "ecsdeploy.release.finished",
         outcome=result.outcome.value,
@@ -100,9 +116,20 @@ async def _validate(deployer: Deployments, release: Release) -> tuple[list[str],
             except EcsDeployError as exc:
                 aws_problems.append(f"{target}: {exc}")
 
+    async def check_one_off(task: OneOffTask) -> None:
+        async with limiter:
+            try:
+                await check_task(deployer, task)
+            except InputError as exc:
+                problems.append(f"{task}: {exc}")
+            except EcsDeployError as exc:
+                aws_problems.append(f"{task}: {exc}")
+
     async with anyio.create_task_group() as group:
         for target in release.targets:
             group.start_soon(check, target)
+        for task in release.tasks:
+            group.start_soon(check_one_off, task)
     return sorted(problems), sorted(aws_problems)
 
 
@@ -114,6 +141,8 @@ class _ReleaseRun:
         self._machines: dict[tuple[str | None, str, str], DeploymentMachine] = {}
         self._rollbacks: dict[tuple[str | None, str, str], DeployResult] = {}
         self._superseded: dict[tuple[str | None, str, str], str] = {}
+        #: Services a stage's failed one-off task kept from deploying, and why.
+        self._skipped: dict[tuple[str | None, str, str], str] = {}
 
     async def stage(self, stage: Stage) -> bool:
         """Deploy a stage's targets concurrently; True if all succeeded."""
@@ -133,6 +162,18 @@ class _ReleaseRun:
             and m.result.succeeded
             for t in stage.targets
         )
+
+    def skip(self, stage: Stage, why: str) -> None:
+        """The stage's services are not deployed: its one-off task failed."""
+        for target in stage.targets:
+            self._skipped[target.key] = why
+
+    def deployed_revision(self, target: Target) -> str | None:
+        """The revision the release deployed to `target`, once its deployment succeeded."""
+        machine = self._machines.get(target.key)
+        if machine is None or machine.result is None or not machine.result.succeeded:
+            return None
+        return machine.result.task_definition_arn
 
     def first_failure(self) -> str:
         for stage in self._release.stages:
@@ -268,6 +309,7 @@ class _ReleaseRun:
                         machine.result if machine else None,
                         self._rollbacks.get(target.key),
                         superseded_by=self._superseded.get(target.key),
+                        skipped_because=self._skipped.get(target.key),
                     )
                 )
         return tuple(outcomes)

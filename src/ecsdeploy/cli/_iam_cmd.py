@@ -18,6 +18,12 @@ __all__ = ["iam_policy_command"]
     metavar="ROLE_ARN",
     help="Also allow sts:AssumeRole on this role (cross-account deploys, Drone's aws_role_arn).",
 )
-def iam_policy_command(*, assume_role: str | None) -> None:
+@click.option(
+    "--run-tasks",
+    is_flag=True,
+    help="Also allow ecs:RunTask and ecs:StopTask (release files with [[stage.task]]).",
+)
+def iam_policy_command(*, assume_role: str | None, run_tasks: bool) -> None:
     """Print the IAM policy (JSON) that ecsdeploy needs to deploy."""
-    click.echo(json.dumps(iam_policy(assume_role_arn=assume_role), indent=2))
+    policy = iam_policy(assume_role_arn=assume_role, run_tasks=run_tasks)
+    click.echo(json.dumps(policy, indent=2))

@@ -8,14 +8,19 @@ import click
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
+from ecsdeploy._release.task_runner import check_task
+from ecsdeploy._release.tasks import OneOffTask
 
 __all__ = ["print_plans"]
 
 
-async def print_plans(deployer: Deployer, targets: Sequence[Target]) -> int:
-    """Plan every target and print its diff (secrets redacted by the planner); exit code 0.
+async def print_plans(
+    deployer: Deployer, targets: Sequence[Target], tasks: Sequence[OneOffTask] = ()
+) -> int:
+    """Plan every target and print its diff (secrets redacted by the planner), then check every
+    one-off task and say what it would run; exit code 0.
 
-    A bad target raises its InputError, which the command boundary turns into exit 2.
+    A bad target or task raises its InputError, which the command boundary turns into exit 2.
     """
     for target in targets:
         plan = await deployer.plan(target)
@@ -26,5 +31,21 @@ async def print_plans(deployer: Deployer, targets: Sequence[Target]) -> int:
             click.echo(f"  would deploy {plan.task_definition_arn} as it is:")
         for line in plan.diff or ("(no differences)",):
             click.echo(f"    {line}")
+    for task in tasks:
+        await check_task(deployer, task)
+        click.echo(f"{task}: would run {_revision_of(task, targets)} before its stage")
+        for container, argv in task.command.items():
+            click.echo(f"    {container}: command {list(argv)}")
+        for container, env in task.env.items():
+            # Names only: values may be secrets, and a dry run's output ends up in CI logs.
+            click.echo(f"    {container}: environment {sorted(env)}")
     click.echo("dry run: nothing was changed")
     return 0
+
+
+def _revision_of(task: OneOffTask, targets: Sequence[Target]) -> str:
+    if task.task_definition is not None:
+        return task.task_definition
+    deployed = any(t.key == (task.region, task.cluster, task.task_definition_of) for t in targets)
+    whose = "the revision this release deploys to" if deployed else "the current revision of"
+    return f"{whose} {task.task_definition_of}"

@@ -37,7 +37,7 @@ def release(*, file: Path, dry_run: bool, options: DeployOptions) -> None:
         if dry_run:
             configure_library_logging(options.log_format or default_log_format())
             async with await aws.deployer(fallback_region=fallback) as deployer:
-                return await print_plans(deployer, the_release.targets)
+                return await print_plans(deployer, the_release.targets, the_release.tasks)
         presenter = choose_presenter(
             the_release.targets, live=options.live, log_format=options.log_format
         )

@@ -11,7 +11,9 @@ the deployment circuit breaker and ECS's rollback to the last COMPLETED deployme
 (`_circuit_breaker`), the service throttle logic (`_launch_throttle`), service events in ECS's
 wording (`_events`), stopped tasks with stop codes and exit codes, service-deployment records
 and StopServiceDeployment (`_deployments`, `_service_deployment_ops`), RunTask/StopTask
-(`_task_ops`), awsvpc ENI attachments, target-group registration events and draining delay,
+(`_task_ops`), awsvpc ENI attachments, tasks registered as ELBv2 targets with their health
+on the target group's timing, ELB-failed tasks stopped and draining for the deregistration
+delay (`_load_balancers`, `ecsdeploy.sim._elbv2`),
 tags, container rules that make images fail, stop them as Spot interruption or retirement
 does, or leave them without capacity (`_rules`), and deployment failure detection by CloudWatch
 alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
@@ -19,7 +21,7 @@ alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
 
 Not simulated: container instances, capacity providers and real placement (every task finds
 room unless a `no_capacity` rule says otherwise), StartTask, task sets (CODE_DEPLOY and
-EXTERNAL services are stored but run nothing), load balancer health checks, Service Connect,
+EXTERNAL services are stored but run nothing), classic load balancers, Service Connect,
 CloudWatch itself (alarms have no metrics: their state is set by hand) and the 6-hourly
 repetition of steady-state events.
 """
@@ -41,6 +43,7 @@ from ecsdeploy.sim._dynamics.alarms import AlarmStore, parse_alarm_rule
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.deployment_alarms import check as check_alarms
 from ecsdeploy.sim._dynamics.deployment_alarms import names_alarm
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID as DEFAULT_ACCOUNT
 from ecsdeploy.sim._dynamics.ids import IdFactory
 from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
 from ecsdeploy.sim._dynamics.rollout import evaluate
@@ -93,6 +96,11 @@ class EcsBackend:
         evaluate(world, service)
 
     @property
+    def world(self) -> World:
+        """The simulated state and its event heap (replaced on `reset`)."""
+        return self._world
+
+    @property
     def alarms(self) -> AlarmStore:
         """CloudWatch alarm states the services' deployment alarms read."""
         return self._alarms
@@ -110,9 +118,18 @@ class EcsBackend:
         """Names of the ECS operations this backend implements."""
         return frozenset(_OPERATIONS)
 
-    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run one ECS API operation in `region`.
+    def handle(
+        self,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, Any]:
+        """Run one ECS API operation in `region` for `account` (the account of the request's
+        credentials: an STS role session's, else the default one).
 
+        The state is not kept per account yet: every account sees the same clusters.
         `params` is the parsed JSON request body, already validated against botocore's input
         shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
         time). Raises `EcsApiError` as ECS would answer; an operation this backend does not
@@ -150,11 +167,13 @@ class EcsBackend:
                     for task in list(cluster.tasks.values()):
                         watch_for_interruption(self._world, task, interruption)
 
-    def set_alarm(self, name: str, state: str, reason: str = "") -> None:
+    def set_alarm(
+        self, name: str, state: str, reason: str = "", *, reason_data: str | None = None
+    ) -> None:
         """Set CloudWatch alarm `name` to `state` (OK, ALARM, INSUFFICIENT_DATA) now; the
         deployments it watches react at once (see `ecsdeploy.sim._dynamics.deployment_alarms`)."""
         self.catch_up()
-        self._alarms.set(name, state, reason, now=self._world.now)
+        self._alarms.set(name, state, reason, now=self._world.now, reason_data=reason_data)
         for region in self._world.regions.values():
             for cluster in region.clusters.values():
                 for service in cluster.services.values():
@@ -183,7 +202,7 @@ class EcsBackend:
         self._alarms.clear()
 
     def reset(self) -> None:
-        """Forget every region's state, all container rules and alarm states."""
+        """Forget every region's state, all container rules and alarms."""
         self._rules.clear()
-        self._alarms.clear()
+        self._alarms.forget()
         self._world = self._new_world()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ecsdeploy.sim._api.operation import tags_to
 from ecsdeploy.sim._dynamics.deployment_alarms import record_alarms_view
+from ecsdeploy.sim._dynamics.lifecycle import targets_healthy
 from ecsdeploy.sim._dynamics.state import (
     Cluster,
     Container,
@@ -95,9 +96,10 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
 
 def _platform(task: Task, key: str) -> str | None:
     """Fargate tasks report their deployment's resolved platform version and family."""
-    if task.launch_type != "FARGATE" or task.deployment is None:
+    if task.launch_type != "FARGATE":
         return None
-    value = task.deployment.spec.get(key)
+    spec = task.deployment.spec if task.deployment is not None else task.run_spec or {}
+    value = spec.get(key)
     return str(value) if value is not None else None
 
 
@@ -276,9 +278,15 @@ def _revision_summary(
     requested = running = pending = 0
     for deployment in service.deployments:
         if deployment.revision_arn == revision_arn:
-            r, p = deployment_counts(deployment)
+            _, p = deployment_counts(deployment)
             requested += deployment.desired_count
-            running += r
+            # A service deployment waits for load balancer health: a RUNNING task whose
+            # targets are not healthy yet is not counted running.
+            running += sum(
+                1
+                for task in deployment.tasks.values()
+                if task.last_status == "RUNNING" and targets_healthy(task)
+            )
             pending += p
     summary: dict[str, Any] = {
         "arn": revision_arn,

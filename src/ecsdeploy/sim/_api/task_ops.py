@@ -8,8 +8,10 @@ one that fails), their containers' exit codes reported by DescribeTasks.
 from __future__ import annotations
 
 import copy
+import json
+from typing import Any
 
-from ecsdeploy.sim._api.errors import client_error, invalid_parameter
+from ecsdeploy.sim._api.errors import EcsApiError, client_error, invalid_parameter
 from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
@@ -23,6 +25,7 @@ from ecsdeploy.sim._api.pagination import page
 from ecsdeploy.sim._api.render import task_view
 from ecsdeploy.sim._api.service_ops import lookup_service
 from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics.deployments import FARGATE_PLATFORM_VERSION
 from ecsdeploy.sim._dynamics.ids import name_of
 from ecsdeploy.sim._dynamics.lifecycle import (
     EC2_NO_INSTANCE,
@@ -31,7 +34,7 @@ from ecsdeploy.sim._dynamics.lifecycle import (
     new_task,
     placement_failure,
 )
-from ecsdeploy.sim._dynamics.state import Region, Task
+from ecsdeploy.sim._dynamics.state import Cluster, Region, RunTaskToken, Task
 from ecsdeploy.sim._dynamics.world import World
 
 MAX_DESCRIBE_TASKS = 100
@@ -96,8 +99,47 @@ def describe_tasks(world: World, region: Region, params: Params) -> Response:
 MAX_RUN_TASK_COUNT = 10
 
 
+CLIENT_TOKEN_TTL = 24 * 3600.0
+"""How long ECS remembers a RunTask client token ("Ensuring idempotency", API reference)."""
+
+
 def run_task(world: World, region: Region, params: Params) -> Response:
+    """RunTask, idempotent per client token and cluster ("Ensuring idempotency"): a retry with
+    the same token and parameters answers with the original tasks and starts nothing; the same
+    token with other parameters is a ConflictException."""
     cluster = cluster_param(region, params)
+    token = params.get("clientToken")
+    if not token:
+        return _run_task(world, region, cluster, params)
+    fingerprint = json.dumps(
+        {k: v for k, v in params.items() if k != "clientToken"}, sort_keys=True, default=str
+    )
+    earlier = cluster.run_task_tokens.get(token)
+    if earlier is not None and world.now - earlier.at < CLIENT_TOKEN_TTL:
+        if earlier.fingerprint != fingerprint:
+            raise EcsApiError(
+                "ConflictException",
+                "The specified client token has already been used in another request with "
+                "different parameters.",
+            )
+        return {
+            "tasks": [task_view(task) for task in earlier.tasks],
+            "failures": copy.deepcopy(earlier.failures),
+        }
+    response, tasks = _run_task_and_keep(world, region, cluster, params)
+    cluster.run_task_tokens[token] = RunTaskToken(
+        fingerprint, world.now, tasks, copy.deepcopy(response["failures"])
+    )
+    return response
+
+
+def _run_task(world: World, region: Region, cluster: Cluster, params: Params) -> Response:
+    return _run_task_and_keep(world, region, cluster, params)[0]
+
+
+def _run_task_and_keep(
+    world: World, region: Region, cluster: Cluster, params: Params
+) -> tuple[Response, list[Task]]:
     taskdef = lookup_taskdef(region, params["taskDefinition"])
     if taskdef is None:
         raise client_error("TaskDefinition not found.")
@@ -118,7 +160,7 @@ def run_task(world: World, region: Region, params: Params) -> Response:
         raise invalid_parameter(EC2_NO_INSTANCE)
     if unplaceable is not None:
         # "API failure reasons": placement problems come back as failures, not errors.
-        return {"tasks": [], "failures": [{"reason": unplaceable} for _ in range(count)]}
+        return {"tasks": [], "failures": [{"reason": unplaceable} for _ in range(count)]}, []
     tags = tags_from(params.get("tags"))
     if params.get("propagateTags") == "TASK_DEFINITION":
         tags = {**taskdef.tags, **tags}
@@ -131,12 +173,12 @@ def run_task(world: World, region: Region, params: Params) -> Response:
             spec=spec,
             started_by=params.get("startedBy"),
             group=params.get("group") or f"family:{taskdef.family}",
+            overrides=params.get("overrides") or None,
         )
         task.tags = dict(tags)
-        if params.get("overrides"):
-            task.overrides = copy.deepcopy(params["overrides"])
+        task.run_spec = _resolved(spec)
         tasks.append(task)
-    return {"tasks": [task_view(task) for task in tasks], "failures": []}
+    return {"tasks": [task_view(task) for task in tasks], "failures": []}, tasks
 
 
 _RUN_SPEC_KEYS = (
@@ -145,6 +187,16 @@ _RUN_SPEC_KEYS = (
     "platformVersion",
     "networkConfiguration",
 )
+
+
+def _resolved(spec: dict[str, Any]) -> dict[str, Any]:
+    """RunTask's launch settings as DescribeTasks reports them: Fargate's LATEST resolved."""
+    resolved = copy.deepcopy(spec)
+    if resolved.get("launchType") == "FARGATE":
+        if resolved.get("platformVersion", "LATEST") == "LATEST":
+            resolved["platformVersion"] = FARGATE_PLATFORM_VERSION
+        resolved.setdefault("platformFamily", "Linux")
+    return resolved
 
 
 def stop_task(world: World, region: Region, params: Params) -> Response:

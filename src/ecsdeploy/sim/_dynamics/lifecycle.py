@@ -11,6 +11,7 @@ by the scheduler or by StopTask) does nothing.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ecsdeploy.sim._dynamics import events as _events
@@ -67,15 +68,24 @@ def new_task(
     group: str,
     service: Service | None = None,
     deployment: Deployment | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Task:
-    """A PROVISIONING task in `cluster` (of a service, or standalone from RunTask), its way to
-    RUNNING scheduled; the container rules that match its essential images decide its fate."""
+    """A PROVISIONING task in `cluster` (of a service, or standalone from RunTask with its
+    `overrides`), its way to RUNNING scheduled; the container rules that match its essential
+    images (and commands) decide its fate."""
     task_id = world.ids.task_id()
     containers: list[Container] = []
     rule = None
+    commands = {
+        str(o.get("name")): o["command"]
+        for o in (overrides or {}).get("containerOverrides") or ()
+        if o.get("command")
+    }
     for definition in taskdef.containers:
         image = str(definition.get("image", ""))
         essential = bool(definition.get("essential", True))
+        name = str(definition.get("name", ""))
+        command = " ".join(str(w) for w in commands.get(name) or definition.get("command") or ())
         check = definition.get("healthCheck")
         containers.append(
             Container(
@@ -92,10 +102,11 @@ def new_task(
                     if check
                     else None
                 ),
+                command=command,
             )
         )
         if rule is None and essential:
-            rule = world.rules.match(image)
+            rule = world.rules.match(image, command)
     task = Task(
         task_id=task_id,
         arn=arn(cluster.region, f"task/{cluster.name}/{task_id}"),
@@ -109,6 +120,7 @@ def new_task(
         group=group,
         launch_type=spec.get("launchType"),
         rule=rule,
+        overrides=copy.deepcopy(overrides) if overrides else None,
     )
     task.eni = network_interface(world, taskdef, spec)
     cluster.tasks[task_id] = task
@@ -319,8 +331,16 @@ def _became_healthy(world: World, task: Task) -> None:
                 container.health_status = "HEALTHY"
         task.health_status = "HEALTHY"
         task.version += 1
-    record_healthy(world, task)
+    if targets_healthy(task):
+        # Behind a load balancer the task runs successfully once its targets are healthy too
+        # (`ecsdeploy.sim._dynamics.load_balancers` records it then).
+        record_healthy(world, task)
     _touch(world, task)
+
+
+def targets_healthy(task: Task) -> bool:
+    """Every load balancer target of the task is healthy (true without any)."""
+    return all(target.state == "healthy" for _, target in task.targets)
 
 
 def _essential_container_exited(world: World, task: Task) -> None:
@@ -388,7 +408,9 @@ def _failing_container(task: Task) -> Container:
     """The essential container the task's rule applies to."""
     rule = task.rule
     for container in task.containers:
-        if container.essential and (rule is None or rule.matches(container.image)):
+        if container.essential and (
+            rule is None or rule.matches(container.image, container.command)
+        ):
             return container
     return task.containers[0]
 
@@ -412,9 +434,17 @@ def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed:
         record_failure(world, task)
     draining = task.registered and task.service is not None
     timings = world.timings
-    delay = timings.deregistration_delay if draining else timings.deactivating
+    delay = _draining_time(world, task) if draining else timings.deactivating
     world.schedule(delay, _to_stopping, task)
     _touch(world, task)
+
+
+def _draining_time(world: World, task: Task) -> float:
+    """How long a registered task stays DEACTIVATING: its target groups' deregistration delay
+    (the longest), or `Timings.deregistration_delay` behind a classic load balancer."""
+    if task.targets:
+        return max(group.deregistration_delay for group, _ in task.targets)
+    return world.timings.deregistration_delay
 
 
 def _to_stopping(world: World, task: Task) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ecsdeploy.sim._dynamics.ids import NetworkInterface
 from ecsdeploy.sim._dynamics.rules import ContainerRule
+from ecsdeploy.sim._elbv2.state import LoadBalancing, Target, TargetGroup
 
 MAX_SERVICE_EVENTS = 100
 """DescribeServices returns at most the 100 latest service events."""
@@ -48,6 +49,9 @@ class Container:
     exit_code: int | None = None
     reason: str | None = None
     health_status: str = "UNKNOWN"
+    command: str = ""
+    """The command it runs (RunTask's override, else the task definition's), words joined by
+    spaces: what a container rule's `command` glob is matched against."""
 
 
 @dataclass(slots=True, eq=False)
@@ -88,6 +92,10 @@ class Task:
     """The task's elastic network interface when its task definition uses awsvpc."""
     overrides: dict[str, Any] | None = None
     """RunTask's `overrides`, reported back as given."""
+    targets: list[tuple[TargetGroup, Target]] = field(default_factory=list)
+    """The ELB targets it is registered as, one per load balancer of its service."""
+    run_spec: dict[str, Any] | None = None
+    """A standalone task's launch settings from RunTask (launch type, platform version...)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -245,6 +253,19 @@ class Cluster:
     tasks: dict[str, Task] = field(default_factory=dict)
     """Every task ListTasks can still return, by task id (STOPPED ones until they expire)."""
     tags: dict[str, str] = field(default_factory=dict)
+    run_task_tokens: dict[str, RunTaskToken] = field(default_factory=dict)
+    """RunTask's client tokens in this cluster (ECS scopes them per cluster)."""
+
+
+@dataclass(slots=True, eq=False)
+class RunTaskToken:
+    """What one RunTask with a client token did, to answer its retries the same way."""
+
+    fingerprint: str
+    """The request without its token: a retry must send the same parameters."""
+    at: float
+    tasks: list[Task]
+    failures: list[dict[str, Any]]
 
 
 @dataclass(slots=True, eq=False)
@@ -253,3 +274,5 @@ class Region:
     clusters: dict[str, Cluster] = field(default_factory=dict)
     families: dict[str, list[TaskDefinition]] = field(default_factory=dict)
     """Revisions by family; index `revision - 1`."""
+    load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
+    """The region's ELBv2 load balancers, listeners and target groups."""

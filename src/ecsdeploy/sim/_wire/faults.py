@@ -1,18 +1,22 @@
 """API fault rules: make chosen operations fail the ways real networks and AWS fail.
 
-A rule is ``{"operation": "DescribeServices" | "*", "error": <kind>, "probability": p,
-"count": n, "seconds": s}``. Kinds:
+A rule is ``{"operation": "DescribeServices" | "elbv2:DescribeTargetHealth" | "*", "error":
+<kind>, "probability": p, "count": n, "seconds": s}``: ECS operations by their bare names,
+ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
 
-* ``ThrottlingException`` — ECS's throttling answer (HTTP 400, "Rate exceeded").
-* ``ServerException`` — ECS's internal error (HTTP 500).
+* ``ThrottlingException`` — ECS's throttling answer (HTTP 400, "Rate exceeded"); ``Throttling``
+  for the query services.
+* ``ServerException`` — ECS's internal error (HTTP 500); ``InternalFailure`` for the query
+  services.
+* ``AccessDenied`` — the caller lacks the IAM permission: ECS answers
+  ``AccessDeniedException`` (HTTP 400), the query services ``AccessDenied`` (HTTP 403), with
+  IAM's "User: ARN is not authorized to perform: service:Operation" message.
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.
 * ``stale`` (DescribeServices only) — ECS's eventual consistency: each service is answered as
   the simulator described it ``seconds`` of *simulated* time earlier; if it did not exist then
   or was not described that long ago, as the oldest answer kept (see `_stale_answers`).
-* ``deny`` — IAM refuses the call: ``AccessDeniedException`` naming the ``ecs:<operation>``
-  action, as AWS answers a caller whose policy lacks it.
 * ``missing`` (DescribeServices only) — each existing service is answered under ``failures``
   with reason ``MISSING``, as ECS answers for a service it cannot find.
 
@@ -34,11 +38,11 @@ from typing import Any
 class FaultKind(StrEnum):
     THROTTLING = "ThrottlingException"
     SERVER_ERROR = "ServerException"
+    ACCESS_DENIED = "AccessDenied"
     RESET = "reset"
     LATENCY = "latency"
     STALE = "stale"
     MISSING = "missing"
-    DENY = "deny"
 
 
 _DESCRIBE_SERVICES_ONLY = frozenset({FaultKind.STALE, FaultKind.MISSING})
@@ -66,7 +70,10 @@ def parse_fault_rule(rule: Mapping[str, Any], *, operations: frozenset[str]) -> 
         raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
     operation = rule.get("operation")
     if not isinstance(operation, str) or (operation != "*" and operation not in operations):
-        raise ValueError(f"'operation' must be '*' or an ECS operation name, not {operation!r}")
+        raise ValueError(
+            "'operation' must be '*', an ECS operation name or '<service>:<Operation>' of "
+            f"elbv2, cloudwatch or sts, not {operation!r}"
+        )
     try:
         kind = FaultKind(str(rule.get("error")))
     except ValueError:

@@ -1,10 +1,14 @@
-"""The simulator's HTTP server: ECS's JSON 1.1 API on ``POST /`` and the control API beside it.
+"""The simulator's HTTP server: ECS, ELBv2, CloudWatch and STS on ``POST /``, and the control
+API beside it.
 
-One request goes: operation from ``X-Amz-Target`` → counted → fault rules → throttling →
-body read and validated against botocore's model → backend (dynamics caught up first) → the
-answer kept for stale reads (and made stale or MISSING if a rule says so) → JSON.
-Every failure a client can cause is an ECS error with a 4xx status; a 500 is either an injected
-``ServerException`` or a bug, which is logged with its traceback.
+One request goes: service from the SigV4 scope, ``X-Amz-Target`` or the form's ``Version``
+(`ecsdeploy.sim._wire.services`) → operation → counted → the signer's credentials checked
+(expired STS sessions are refused) → fault rules → throttling → body parsed (JSON 1.1 for ECS,
+the query protocol for the others) and validated against the service's botocore model →
+backend (dynamics caught up first) → for ECS, the answer kept for stale reads (and made stale or
+MISSING if a rule says so) → JSON or XML.
+Every failure a client can cause is an error of the service's own protocol with a 4xx status; a
+500 is either an injected server error or a bug, which is logged with its traceback.
 """
 
 from __future__ import annotations
@@ -20,17 +24,26 @@ from aiohttp import web
 
 from ecsdeploy.sim._api.errors import EcsApiError
 from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.control import control_routes
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._wire.protocol import (
+    access_key_from_authorization,
     error_response,
     json_response,
-    operation_from_target,
     parse_body,
     region_from_authorization,
     server_error,
+    service_from_authorization,
     throttling_error,
     unknown_operation,
+)
+from ecsdeploy.sim._wire.services import (
+    Caller,
+    ServiceDirectory,
+    UnservedOperations,
+    WireService,
+    wire_service,
 )
 from ecsdeploy.sim._wire.stale_answers import ServiceAnswerHistory, missing
 from ecsdeploy.sim._wire.stats import CallStats
@@ -48,7 +61,9 @@ class Backend(Protocol):
 
     @property
     def operations(self) -> frozenset[str]: ...
-    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+    def handle(
+        self, region: str, operation: str, params: dict[str, Any], *, account: str = ...
+    ) -> dict[str, Any]: ...
     def catch_up(self) -> None: ...
     def add_container_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_container_rules(self) -> None: ...
@@ -59,21 +74,61 @@ class Backend(Protocol):
     def reset(self) -> None: ...
 
 
+class Identities(Protocol):
+    """Who signed a request (``ecsdeploy.sim._sts.identities.IdentityRegistry``)."""
+
+    def caller(self, access_key_id: str | None, *, now: float) -> Caller: ...
+    def add_role_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_roles(self) -> None: ...
+    def reset(self) -> None: ...
+
+
+class _EcsService:
+    """ECS behind the `ServiceBackend` interface; looks the backend's `handle` up per call, so
+    a test can still replace it on the backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    @property
+    def operations(self) -> frozenset[str]:
+        return self._backend.operations
+
+    def handle(
+        self, region: str, operation: str, params: dict[str, Any], *, caller: Caller
+    ) -> dict[str, Any]:
+        return self._backend.handle(region, operation, params, account=caller.account)
+
+
 class EcsServer:
-    """Owns everything behind the port except the ECS state: faults, throttling, counters."""
+    """Owns everything behind the port except the simulated state: routing, faults,
+    throttling, counters."""
 
     def __init__(
         self,
         backend: Backend,
         *,
         clock: SimClock,
+        identities: Identities,
         seed: int | None = None,
         throttle: bool = False,
         validator: RequestValidator | None = None,
+        services: Mapping[str, Any] | None = None,
     ) -> None:
         self.backend = backend
         self.clock = clock
-        self.validator = validator if validator is not None else RequestValidator()
+        self.identities = identities
+        others = dict(services or {})
+        self.directory = ServiceDirectory(
+            [
+                wire_service("ecs", _EcsService(backend)),
+                *(
+                    wire_service(name, others.get(name) or UnservedOperations())
+                    for name in ("elbv2", "cloudwatch", "sts")
+                ),
+            ]
+        )
+        self.validator = validator if validator is not None else self.directory.ecs.validator
         self.faults = FaultInjector(random.Random(seed))
         self.throttle = Throttle() if throttle else None
         self.call_stats = CallStats()
@@ -85,72 +140,178 @@ class EcsServer:
         app.router.add_routes(control_routes(self))
         return app
 
-    # -- the ECS API ----------------------------------------------------------------------
+    # -- the AWS APIs ---------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        operation = operation_from_target(request.headers.get("X-Amz-Target"))
-        if operation is None or operation not in self.validator.operations:
-            return error_response(unknown_operation())
-        region = region_from_authorization(request.headers.get("Authorization"))
-        self.call_stats.record_call(operation)
+        authorization = request.headers.get("Authorization")
+        service = self.directory.by_signing_name(service_from_authorization(authorization))
+        target = request.headers.get("X-Amz-Target")
+        json_service = self.directory.by_target(target)
         try:
-            fault = await self._injected_fault(operation)
+            raw = await _read_body(request)
+        except EcsApiError as error:
+            return self._error(service or json_service or self.directory.ecs, error)
+        if json_service is not None and service in (None, json_service):
+            return await self._handle_json(request, json_service, raw, target, authorization)
+        if (service is None or service.speaks_query) and _is_form(request):
+            try:
+                form = query.parse_form(raw)
+            except EcsApiError as error:
+                return self._error(service or self.directory.ecs, error)
+            service = service or self.directory.by_api_version(form.get("Version"))
+            if service is not None:
+                return await self._handle_query(request, service, form, authorization)
+        if service is None or not service.speaks_query:
+            return error_response(unknown_operation())
+        return self._error(
+            service,
+            EcsApiError(
+                "InvalidAction",
+                f"{service.signing_name} speaks the query protocol"
+                f"{' or AWS JSON 1.0' if service.json_target_prefix else ''}: POST a "
+                "form-encoded body"
+                f"{' or an X-Amz-Target' if service.json_target_prefix else ''}.",
+            ),
+        )
+
+    async def _handle_json(
+        self,
+        request: web.Request,
+        service: WireService,
+        raw: bytes,
+        target: str | None,
+        authorization: str | None,
+    ) -> web.StreamResponse:
+        """ECS (JSON 1.1), or CloudWatch as current SDKs call it (JSON 1.0, query-compatible)."""
+        operation = service.operation_from_target(target)
+        if operation is None or operation not in service.validator.operations:
+            return self._json_error(service, unknown_operation())
+        key = service.key(operation)
+        is_ecs = not service.speaks_query
+        region = region_from_authorization(authorization)
+        self.call_stats.record_call(key)
+        try:
+            caller = self._caller(authorization)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(region, operation)
-            params = parse_body(await _read_body(request))
-            self.validator.validate(operation, params)
+            self._check_throttle(region, key)
+            params = parse_body(raw)
+            (self.validator if is_ecs else service.validator).validate(operation, params)
             self.backend.catch_up()
-            response = self.backend.handle(region, operation, params)
-            now = self.clock.now()
-            self.answers.record(operation, response, now=now)
-            if fault is not None and fault.kind is FaultKind.STALE:
-                response = self.answers.stale(response, seconds=fault.seconds, now=now)
-            elif fault is not None and fault.kind is FaultKind.MISSING:
-                response = missing(response)
-            return json_response(response)
+            response = service.backend.handle(region, operation, params, caller=caller)
+            if is_ecs:
+                now = self.clock.now()
+                self.answers.record(operation, response, now=now)
+                if fault is not None and fault.kind is FaultKind.STALE:
+                    response = self.answers.stale(response, seconds=fault.seconds, now=now)
+                elif fault is not None and fault.kind is FaultKind.MISSING:
+                    response = missing(response)
+            return json_response(response, content_type=service.json_content_type)
         except EcsApiError as error:
             if error.code == "ThrottlingException":
-                self.call_stats.record_throttled(operation)
-            return error_response(error)
+                self.call_stats.record_throttled(key)
+            return self._json_error(service, error)
         except Exception:
-            logger.exception("ecsdeploy.sim.unexpected_error", operation=operation, region=region)
-            return error_response(server_error())
+            logger.exception("ecsdeploy.sim.unexpected_error", operation=key, region=region)
+            return self._json_error(service, server_error())
 
-    async def _injected_fault(self, operation: str) -> FaultRule | None:
+    def _json_error(self, service: WireService, error: EcsApiError) -> web.Response:
+        """ECS's own error body; for a query-compatible service also its query error code in
+        ``x-amzn-query-error``, which botocore takes as the code."""
+        if not service.speaks_query:
+            return error_response(error)
+        renamed = _query_error(error)
+        kind = "Receiver" if renamed.status >= 500 else "Sender"
+        response = error_response(renamed, content_type=service.json_content_type)
+        response.headers["x-amzn-query-error"] = f"{renamed.code};{kind}"
+        return response
+
+    async def _handle_query(
+        self,
+        request: web.Request,
+        service: WireService,
+        form: dict[str, str],
+        authorization: str | None,
+    ) -> web.StreamResponse:
+        if not _is_form(request):
+            return self._error(
+                service,
+                EcsApiError(
+                    "InvalidAction",
+                    f"{service.signing_name} speaks the query protocol: POST a form-encoded body.",
+                ),
+            )
+        operation = form.get("Action", "")
+        if operation not in service.validator.operations:
+            return self._error(service, _unknown_query_action(service, operation))
+        key = service.key(operation)
+        region = region_from_authorization(authorization)
+        self.call_stats.record_call(key)
+        try:
+            caller = self._caller(authorization)
+            fault = await self._injected_fault(service, key, caller)
+            if fault is not None and fault.kind is FaultKind.RESET:
+                return _drop_connection(request)
+            self._check_throttle(region, key)
+            model = service.model.operation_model(operation)
+            params = query.parse_params(model, form)
+            service.validator.validate(operation, params)
+            self.backend.catch_up()
+            response = service.backend.handle(region, operation, params, caller=caller)
+            return query.xml_response(model, response)
+        except EcsApiError as error:
+            if error.code in ("ThrottlingException", "Throttling"):
+                self.call_stats.record_throttled(key)
+            return self._error(service, error)
+        except Exception:
+            logger.exception("ecsdeploy.sim.unexpected_error", operation=key, region=region)
+            return self._error(service, server_error())
+
+    def _error(self, service: WireService, error: EcsApiError) -> web.Response:
+        """`error` in the service's protocol; ECS's own codes become their query equivalents."""
+        if not service.speaks_query:
+            return error_response(error)
+        return query.xml_error(_query_error(error), namespace=service.xml_namespace)
+
+    def _caller(self, authorization: str | None) -> Caller:
+        return self.identities.caller(
+            access_key_from_authorization(authorization), now=self.clock.now()
+        )
+
+    async def _injected_fault(
+        self, service: WireService, key: str, caller: Caller
+    ) -> FaultRule | None:
         """Apply the fault rule that fires for this call: raise its error or delay it.
 
         Returns the rule when the caller still has to act on it (drop the connection, or
         rewrite the answer), else None.
         """
-        rule = self.faults.fire(operation)
+        rule = self.faults.fire(key)
         if rule is None:
             return None
         if rule.kind is FaultKind.THROTTLING:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
-        if rule.kind is FaultKind.DENY:
-            raise EcsApiError(
-                "AccessDeniedException",
-                f"User: arn:aws:iam::123456789012:user/ecsdeploy is not authorized to perform: "
-                f"ecs:{operation} because no identity-based policy allows the ecs:{operation} "
-                "action",
-            )
+        if rule.kind is FaultKind.ACCESS_DENIED:
+            raise _access_denied(service, key, caller)
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
         return rule
 
-    def _check_throttle(self, region: str, operation: str) -> None:
-        if self.throttle is not None and not self.throttle.allow(region, operation):
+    def _check_throttle(self, region: str, key: str) -> None:
+        if self.throttle is not None and not self.throttle.allow(region, key):
             raise throttling_error()
 
     # -- the controls (SimulatorControls) --------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all ECS state, rules of both kinds, counters and throttle buckets."""
+        """Forget all simulated state and identities, rules of every kind, counters and
+        throttle buckets."""
         self.backend.reset()
+        self.identities.reset()
         self.backend.clear_container_rules()
         self.faults.clear()
         self.call_stats.reset()
@@ -164,25 +325,30 @@ class EcsServer:
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
         """A container rule (has ``image``) or an alarm state (has ``alarm``) goes to the
-        backend; an API fault rule stays here."""
+        backend, a role setting (has ``role``) to the identities; an API fault rule stays
+        here."""
         if "image" in rule:
             self.backend.add_container_rule(rule)
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
         elif "hook_stage" in rule:
             self.backend.add_hook_rule(rule)
+        elif "role" in rule:
+            self.identities.add_role_rule(rule)
         elif "operation" in rule:
-            self.faults.add(parse_fault_rule(rule, operations=self.validator.operations))
+            self.faults.add(parse_fault_rule(rule, operations=self.directory.operation_keys()))
         else:
             raise ValueError(
                 "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
-                "'hook_stage' (lifecycle hook answer) or 'operation' (API fault)"
+                "'hook_stage' (lifecycle hook answer), 'role' (STS role settings) or 'operation' "
+                "(API fault)"
             )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
         self.backend.clear_hook_rules()
         self.backend.clear_alarms()
+        self.identities.clear_roles()
         self.faults.clear()
 
     def set_speed(self, speed: float) -> None:
@@ -203,6 +369,50 @@ async def _read_body(request: web.Request) -> bytes:
             f"Request body exceeds {MAX_BODY_BYTES} bytes.",
             status=413,
         ) from exc
+
+
+def _access_denied(service: WireService, key: str, caller: Caller) -> EcsApiError:
+    """IAM's refusal as the service words it (its code differs between ECS and the query
+    services)."""
+    action = f"{service.iam_prefix}:{key.rpartition(':')[2]}"
+    message = (
+        f"User: {caller.arn} is not authorized to perform: {action} because no "
+        f"identity-based policy allows the {action} action"
+    )
+    if service.speaks_query:
+        return EcsApiError("AccessDenied", message, status=403)
+    return EcsApiError("AccessDeniedException", message)
+
+
+def _is_form(request: web.Request) -> bool:
+    return request.content_type == query.FORM_CONTENT_TYPE
+
+
+def _unknown_query_action(service: WireService, operation: str) -> EcsApiError:
+    """What query services answer for an Action they do not have."""
+    return EcsApiError(
+        "InvalidAction",
+        f"Could not find operation {operation} for version {service.api_version}",
+    )
+
+
+_QUERY_CODES: Mapping[str, tuple[str, str | None]] = {
+    # ECS's codes for the common errors, and what query services call them ("Common Errors").
+    "ThrottlingException": ("Throttling", None),
+    "ServerException": (
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+    ),
+    "SerializationException": ("MalformedQueryString", None),
+}
+
+
+def _query_error(error: EcsApiError) -> EcsApiError:
+    renamed = _QUERY_CODES.get(error.code)
+    if renamed is None:
+        return error
+    code, message = renamed
+    return EcsApiError(code, message or error.message, status=error.status)
 
 
 def _drop_connection(request: web.Request) -> web.StreamResponse:
