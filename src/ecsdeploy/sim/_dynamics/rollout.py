@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim._dynamics import events as _events
-from ecsdeploy.sim._dynamics import traffic_shift
+from ecsdeploy.sim._dynamics import listener_weights, traffic_shift
 from ecsdeploy.sim._dynamics.deployment_alarms import bake_done
 from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._dynamics.launch_throttle import launch_allowed
@@ -250,6 +250,10 @@ def _complete(world: World, service: Service, primary: Deployment) -> None:
     if record.shift is not None:
         record.shift.stage = "CLEAN_UP"
         record.shift.token += 1
+        if not primary.is_rollback:
+            # Green serves production now; the next deployment's green goes to the other group.
+            listener_weights.swap(service)
+            listener_weights.set_weights(world, service, production=0.0, test=0.0)
     if record.circuit_breaker_status == "MONITORING":
         record.circuit_breaker_status = "MONITORING_COMPLETE"
     record.finished_at = record.updated_at = now

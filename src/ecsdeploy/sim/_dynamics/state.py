@@ -230,6 +230,9 @@ class Service:
     launch_not_before: float = 0.0
     """The throttled scheduler launches no task before this instant."""
     tags: dict[str, str] = field(default_factory=dict)
+    production_groups: dict[str, str] = field(default_factory=dict)
+    """Blue/green with an alternate target group: the configured `targetGroupArn` → the group
+    serving production now (they swap at every successful deployment; `listener_weights`)."""
 
     @property
     def controller(self) -> str:

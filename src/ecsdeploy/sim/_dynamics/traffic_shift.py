@@ -21,10 +21,11 @@ step. Hooks are not run again during a rollback (AWS runs the traffic-shift hook
 The circuit breaker, deployment alarms and StopServiceDeployment fail and roll back a deployment
 in any of these stages the same way as a rolling one.
 
-Traffic lives in the service-deployment record (`requestedProductionTrafficWeight` and
-`requestedTestTrafficWeight` of its revisions): there is no load balancer whose listener rules
-would carry it. The first deployment of a service (nothing completed yet, so no blue) is a
-plain rolling one, and so is a rollback.
+Traffic shows in the service-deployment record (`requestedProductionTrafficWeight` and
+`requestedTestTrafficWeight` of its revisions) and, for `loadBalancers` entries with an
+`advancedConfiguration`, in the weights of their production and test listener rules between
+the blue and the green target group (`sim._dynamics.listener_weights`). The first deployment of
+a service (nothing completed yet, so no blue) is a plain rolling one, and so is a rollback.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.circuit_breaker import roll_back
 from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
+from ecsdeploy.sim._dynamics.listener_weights import set_weights
 from ecsdeploy.sim._dynamics.state import Deployment, Service, TrafficShift
 from ecsdeploy.sim._dynamics.world import World
 
@@ -116,6 +118,8 @@ def begin(world: World, deployment: Deployment) -> None:
         return
     config: dict[str, Any] = service.spec["deploymentConfiguration"]
     deployment.record.shift = plan(config)
+    # Preparation: both target groups behind the listener rules, all traffic on blue.
+    set_weights(world, service, production=0.0, test=0.0)
     live = [d for d in service.deployments[1:] if d.status == "ACTIVE" and d.tasks]
     _enter(world, deployment, "RECONCILE_SERVICE" if len(live) > 1 else "PRE_SCALE_UP")
 
@@ -142,6 +146,13 @@ def _enter(world: World, deployment: Deployment, stage: str) -> None:
         shift.test_weight = 100.0
     elif stage == "PRODUCTION_TRAFFIC_SHIFT":
         shift.production_weight = shift.steps[shift.step]
+    if stage in ("TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"):
+        set_weights(
+            world,
+            deployment.service,
+            production=shift.production_weight,
+            test=shift.test_weight,
+        )
     hooks = _hooks_at(shift, stage)
     if hooks:
         world.schedule(world.timings.lifecycle_hook, _hooks_answered, (deployment, shift.token))
