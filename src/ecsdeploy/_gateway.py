@@ -41,10 +41,17 @@ from ecsdeploy.exceptions import (
 if TYPE_CHECKING:
     from types_aiobotocore_ecs.client import ECSClient
 
-__all__ = ["DESCRIBE_SERVICES_BATCH", "DESCRIBE_TASKS_BATCH", "EcsGateway", "concurrently"]
+__all__ = [
+    "DESCRIBE_SERVICES_BATCH",
+    "DESCRIBE_SERVICE_DEPLOYMENTS_BATCH",
+    "DESCRIBE_TASKS_BATCH",
+    "EcsGateway",
+    "concurrently",
+]
 
 DESCRIBE_SERVICES_BATCH = 10
 DESCRIBE_TASKS_BATCH = 100
+DESCRIBE_SERVICE_DEPLOYMENTS_BATCH = 20
 TASK_DEFINITION_CACHE_SECONDS = 60.0
 
 T = TypeVar("T")
@@ -347,6 +354,60 @@ class EcsGateway:
             ]
         )
         return [t for r in responses for t in r.get("tasks", [])]
+
+    # -- service deployments ------------------------------------------------------------------
+
+    async def list_service_deployments(
+        self, cluster: str, service: str, *, created_after: float | None = None
+    ) -> list[JSON]:
+        """The service's deployments (ListServiceDeployments briefs), newest first, following
+        nextToken; only those created at or after `created_after` (epoch seconds) if given."""
+        kwargs: JSON = {"cluster": cluster, "service": service, "maxResults": 100}
+        if created_after is not None:
+            kwargs["createdAt"] = {"after": created_after}
+        briefs: list[JSON] = []
+        while True:
+            response = await self._call(
+                "ListServiceDeployments", partial(self._client.list_service_deployments, **kwargs)
+            )
+            briefs.extend(response.get("serviceDeployments", []))
+            token = response.get("nextToken")
+            if not token:
+                return briefs
+            kwargs["nextToken"] = token
+
+    async def describe_service_deployments(
+        self, arns: Sequence[str]
+    ) -> tuple[list[JSON], list[JSON]]:
+        """The named service deployments, in chunks of 20 issued concurrently: (found,
+        failures)."""
+        chunks = _chunks(list(dict.fromkeys(arns)), DESCRIBE_SERVICE_DEPLOYMENTS_BATCH)
+        responses = await concurrently(
+            [
+                partial(
+                    self._call,
+                    "DescribeServiceDeployments",
+                    partial(
+                        self._client.describe_service_deployments,
+                        serviceDeploymentArns=list(chunk),
+                    ),
+                )
+                for chunk in chunks
+            ]
+        )
+        found = [d for r in responses for d in r.get("serviceDeployments", [])]
+        failures = [f for r in responses for f in r.get("failures", [])]
+        return found, failures
+
+    async def stop_service_deployment(self, arn: str, *, stop_type: str = "ROLLBACK") -> JSON:
+        """StopServiceDeployment: with ROLLBACK, ECS rolls the deployment back itself."""
+        return await self._call(
+            "StopServiceDeployment",
+            lambda: self._client.stop_service_deployment(
+                serviceDeploymentArn=arn,
+                stopType=stop_type,  # type: ignore[arg-type]
+            ),
+        )
 
     # -- one-off tasks (a release's migrations) -------------------------------------------------
 

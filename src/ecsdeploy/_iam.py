@@ -12,6 +12,7 @@ __all__ = [
     "ALARMS_ACTIONS",
     "ECS_ACTIONS",
     "RUN_TASK_ACTIONS",
+    "SERVICE_DEPLOYMENT_ACTIONS",
     "TARGET_HEALTH_ACTIONS",
     "iam_policy",
     "run_task_statement",
@@ -39,6 +40,17 @@ TARGET_HEALTH_ACTIONS: tuple[str, ...] = (
 #: What the Alarms check reads.
 ALARMS_ACTIONS: tuple[str, ...] = ("cloudwatch:DescribeAlarms",)
 
+#: ECS's service-deployment API: ListServiceDeployments finds our deployment's record,
+#: DescribeServiceDeployments follows it (lifecycle stages of BLUE_GREEN / LINEAR / CANARY, the
+#: circuit breaker's count, alarms, ECS's rollback), StopServiceDeployment(ROLLBACK) is our
+#: rollback. Without them a deployment still works: it is watched through DescribeServices and
+#: rolled back with UpdateService.
+SERVICE_DEPLOYMENT_ACTIONS: tuple[str, ...] = (
+    "ecs:DescribeServiceDeployments",
+    "ecs:ListServiceDeployments",
+    "ecs:StopServiceDeployment",
+)
+
 
 def iam_policy(
     *,
@@ -60,6 +72,12 @@ def iam_policy(
             "Sid": "EcsDeploy",
             "Effect": "Allow",
             "Action": list(ECS_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "EcsServiceDeployments",
+            "Effect": "Allow",
+            "Action": list(SERVICE_DEPLOYMENT_ACTIONS),
             "Resource": "*",
         },
         {

@@ -51,8 +51,10 @@ from ecsdeploy._result import (
     DeployResult,
     EventKind,
     Listener,
+    RollbackMethod,
     RolledBackBy,
 )
+from ecsdeploy._service_deployments import RecordTracker, lifecycle_stage, refresh_records
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.revision import build_revision, diff_revisions, to_register_input
 from ecsdeploy._watch import (
@@ -132,13 +134,17 @@ class _RollbackLog:
     """What a rollback attempted, for a ROLLBACK_FAILED reason a human can act on."""
 
     sent: bool = False
+    #: The call that sent the rollback.
+    method: str = "UpdateService"
     send_errors: list[str] = field(default_factory=list)
     read_errors: list[str] = field(default_factory=list)
     problem: str = ""
 
     def describe(self) -> str:
         parts = []
-        if self.sent:
+        if self.sent and self.method == "StopServiceDeployment":
+            parts.append("StopServiceDeployment(ROLLBACK) of our service deployment was accepted")
+        elif self.sent:
             parts.append("UpdateService to the rollback target was accepted")
         elif self.send_errors:
             parts.append(
@@ -206,6 +212,12 @@ class DeploymentMachine:
         #: The copy we registered as the rollback target, if any.
         self._copy_arn: str | None = None
         self._rollback_deployment_id: str | None = None
+        #: How our rollback went back: "stop-service-deployment", "update-service" or "ecs".
+        self._rollback_method: RollbackMethod | None = None
+        #: Our deployment's service-deployment record, followed where the API answers.
+        self._records: RecordTracker | None = None
+        #: The record's latest lifecycle stage (BLUE_GREEN, LINEAR, CANARY).
+        self._stage: str | None = None
         #: Rollback deployments of ours that a later one of ours replaced.
         self._left_behind: set[str] = set()
         #: WATCH's latest fresh reads showed someone else's deployment, not yet confirmed.
@@ -290,6 +302,8 @@ class DeploymentMachine:
             self._end(Phase.FAILED, f"{end.reason}; rollback disabled")
         else:
             self._rolled_back_by = "ecs" if end.ecs_rolling_back else "ecsdeploy"
+            if end.ecs_rolling_back:
+                self._rollback_method = "ecs"
             self._trigger = end.trigger
             self._transition(Phase.ROLLBACK, reason=end.reason, by=self._rolled_back_by)
             try:
@@ -298,6 +312,7 @@ class DeploymentMachine:
                 )
             except _SomeoneElse as other:
                 self._rolled_back_by = None
+                self._rollback_method = None
                 self._end(Phase.SUPERSEDED, f"{end.reason}; {other.reason}; left alone")
                 return
             if problem is None:
@@ -364,6 +379,9 @@ class DeploymentMachine:
             previous_task_definition_arn=self._previous_arn,
             rollback_task_definition_arn=self._rollback_arn if self._rollback else None,
             rollback_deployment_id=self._rollback_deployment_id,
+            rollback_method=self._rollback_method,
+            service_deployment_arn=self._records.arn if self._records is not None else None,
+            lifecycle_stage=self._stage,
             changed=self._changed,
             input_error=self._input_error,
             state_unknown=self._state_unknown,
@@ -379,6 +397,7 @@ class DeploymentMachine:
             outcome=result.outcome.value,
             reason=result.reason,
             rolled_back_by=result.rolled_back_by,
+            rollback_method=result.rollback_method,
             deployment_id=result.deployment_id,
             duration=round(result.duration, 3),
         )
@@ -472,7 +491,8 @@ class DeploymentMachine:
             if controller != "ECS":
                 raise UnsupportedServiceError(
                     f"{target}: the service uses the {controller} deployment controller; ecsdeploy "
-                    "drives ECS rolling updates only"
+                    "drives the ECS controller's deployments only (rolling, blue/green, linear, "
+                    "canary)"
                     + (
                         " (deploy CODE_DEPLOY services with AWS CodeDeploy)"
                         if controller == "CODE_DEPLOY"
@@ -574,6 +594,7 @@ class DeploymentMachine:
             raise _NotChanged("UpdateService answered without our deployment")
         self._deployment_id = str(primary["id"])
         self._created_at = epoch(primary.get("createdAt"))
+        self._records = RecordTracker(self._created_at)
 
     async def _read_back(self, error: EcsDeployError) -> dict[str, Any] | None:
         """After a failed UpdateService: the service if our deployment is its PRIMARY, None
@@ -631,6 +652,7 @@ class DeploymentMachine:
             context.deployment_id,
             poll_interval=self.settings.poll_interval,
             history=self._history,
+            records=self._records,
         )
         checks = self._checks if self._checks is not None else self.settings.effective_checks
         state = WatchState()
@@ -682,15 +704,46 @@ class DeploymentMachine:
                     stop_code=task.stop_code,
                     stop_kind=classify_stop(task),
                 )
+        self._publish_stage(observation)
         deployment = observation.deployment or {}
+        record = observation.service_deployment or {}
+        breaker = record.get("deploymentCircuitBreaker") or {}
         self._emit(
             "progress",
             str(deployment.get("rolloutState") or ""),
             rollout_state=deployment.get("rolloutState"),
+            lifecycle_stage=self._stage,
+            service_deployment_status=record.get("status"),
+            breaker_failures=breaker.get("failureCount"),
+            breaker_threshold=breaker.get("threshold"),
             running=deployment.get("runningCount"),
             desired=deployment.get("desiredCount"),
             pending=deployment.get("pendingCount"),
             failed=deployment.get("failedTasks"),
+        )
+
+    def _publish_stage(self, observation: Observation) -> None:
+        """A BLUE_GREEN / LINEAR / CANARY deployment entered a new lifecycle stage."""
+        record = observation.service_deployment
+        stage = lifecycle_stage(record)
+        if stage is None or stage == self._stage or record is None:
+            return
+        self._stage = stage
+        green = record.get("targetServiceRevision") or {}
+        weight = green.get("requestedProductionTrafficWeight")
+        self._log.info(
+            "ecsdeploy.watch.lifecycle_stage",
+            deployment_id=self._deployment_id,
+            lifecycle_stage=stage,
+            status=record.get("status"),
+            production_traffic=weight,
+        )
+        self._emit(
+            "lifecycle_stage",
+            f"lifecycle stage {stage}",
+            lifecycle_stage=stage,
+            status=record.get("status"),
+            production_traffic=weight,
         )
 
     # -- ROLLBACK -----------------------------------------------------------------------------
@@ -714,10 +767,11 @@ class DeploymentMachine:
             primary = primary_of(current) if current is not None else None
             if primary is None or primary.get("id") == self._deployment_id:
                 # A failed read does not stop the rollback: we know where to go back to.
-                await self._send_rollback(log)
+                await self._request_rollback(log)
             elif self._is_ecs_rollback(primary, current or {}):
                 # ECS got there first; a second rollback would race it.
                 self._rolled_back_by = "ecs"
+                self._rollback_method = "ecs"
                 self._log.info("ecsdeploy.rollback.ecs_first", deployment_id=primary.get("id"))
             else:
                 raise _SomeoneElse(
@@ -821,6 +875,46 @@ class DeploymentMachine:
         previous = self._rollback.deployment_id if self._rollback else None
         return ecs_rolls_back(service) and primary.get("id") != previous
 
+    async def _request_rollback(self, log: _RollbackLog) -> None:
+        """ECS's own rollback of our service deployment where it can be asked for
+        (StopServiceDeployment with ROLLBACK), else UpdateService to the rollback target."""
+        if await self._stop_service_deployment(log):
+            self._rollback_method = "stop-service-deployment"
+            return
+        await self._send_rollback(log)
+        self._rollback_method = "update-service"
+
+    async def _stop_service_deployment(self, log: _RollbackLog) -> bool:
+        """Ask ECS to roll our service deployment back; False when the API, the permission or
+        the record is missing, or ECS refused (then UpdateService does it)."""
+        records = self._records
+        if records is None or not records.usable or self._copy_arn is not None:
+            # ECS would go back to the deregistered revision, not to the copy we registered.
+            return False
+        if records.arn is None:
+            try:
+                await refresh_records(
+                    self._gateway, self.target.cluster, {records: self.target.service}
+                )
+            except EcsDeployError as exc:
+                self._log.warning("ecsdeploy.rollback.record_unknown", error=str(exc))
+        if records.arn is None or not records.usable:
+            return False
+        try:
+            await self._gateway.stop_service_deployment(records.arn, stop_type="ROLLBACK")
+        except EcsDeployError as exc:
+            self._log.warning(
+                "ecsdeploy.rollback.stop_service_deployment_failed",
+                error=str(exc),
+                service_deployment=records.arn,
+            )
+            self._emit("progress", f"StopServiceDeployment failed ({exc}); using UpdateService")
+            return False
+        log.sent = True
+        log.method = "StopServiceDeployment"
+        self._log.info("ecsdeploy.rollback.stop_service_deployment", service_deployment=records.arn)
+        return True
+
     async def _send_rollback(self, log: _RollbackLog, *, force: bool = False) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""
         extra = {"forceNewDeployment": True} if force else {}
@@ -838,6 +932,7 @@ class DeploymentMachine:
                 await anyio.sleep(self.settings.poll_interval)
                 continue
             log.sent = True
+            log.method = "UpdateService"
             primary = primary_of(service)
             if self._rollback_deployment_id is not None:
                 self._left_behind.add(self._rollback_deployment_id)

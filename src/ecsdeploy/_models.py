@@ -300,6 +300,9 @@ class Observation:
     watch_started_at: float
     #: DescribeServices' `failures` reason for the service (e.g. MISSING) when it was not listed.
     failure: str | None = None
+    #: Our deployment's service-deployment record (DescribeServiceDeployments), None when it is
+    #: not known (yet), or the API is missing or not allowed.
+    service_deployment: Mapping[str, Any] | None = None
 
     @property
     def elapsed(self) -> float:

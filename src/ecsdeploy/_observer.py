@@ -3,7 +3,8 @@
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
 whole cluster, and stopped tasks are listed only for deployments whose task counts changed since
 the last successful look, then described together in chunks of 100. One-off reads (PREFLIGHT,
-rollback) are batched the same way.
+rollback) are batched the same way. Service-deployment records (`ecsdeploy._service_deployments`)
+are read on a second loop beside the ticks, so their calls never delay one.
 
 If the loop is gone (its task group was cancelled while a shielded rollback still needs to
 watch), watches and reads fall back to calling AWS directly, so a rollback never waits on a
@@ -24,6 +25,7 @@ import structlog
 from ecsdeploy._gateway import DESCRIBE_SERVICES_BATCH, EcsGateway, service_missing
 from ecsdeploy._history import History
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target, classify_stop
+from ecsdeploy._service_deployments import RecordTracker, record_wanted, refresh_records
 from ecsdeploy.exceptions import EcsDeployError
 
 __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
@@ -44,6 +46,9 @@ class ObserverStats:
     watched_services: int = 0
     #: DescribeServices calls made for one-off reads (PREFLIGHT, rollback), batched.
     batched_reads: int = 0
+    #: Rounds of service-deployment reads (one DescribeServiceDeployments per 20 watches, and
+    #: a ListServiceDeployments for each watch whose record is not found yet).
+    record_ticks: int = 0
 
 
 @dataclass(eq=False)
@@ -64,6 +69,8 @@ class Watch:
     stopping: set[str] = field(default_factory=set)
     #: Our deployment's (failed, running, pending) counts when stopped tasks were last fetched.
     fetched_counts: Counts | None = None
+    #: Our deployment's service-deployment record, described every tick (None: not followed).
+    records: RecordTracker | None = None
     _latest: Observation | None = None
     _fresh: bool = False
     _ready: anyio.Event = field(default_factory=anyio.Event)
@@ -118,6 +125,7 @@ class ClusterObserver:
         self.cluster = cluster
         self._watches: list[Watch] = []
         self._changed = anyio.Event()
+        self._records_wanted = anyio.Event()
         self._requests: dict[str, _Request] = {}
         self._in_flight: dict[str, _Request] = {}
         self._requested = anyio.Event()
@@ -132,10 +140,14 @@ class ClusterObserver:
         *,
         poll_interval: float,
         history: History | None = None,
+        records: RecordTracker | None = None,
     ) -> Watch:
         watch = Watch(self, target, deployment_id, poll_interval, history or History())
+        watch.records = records
         self._watches.append(watch)
         self._changed.set()
+        if records is not None:
+            self._records_wanted.set()
         return watch
 
     def unwatch(self, watch: Watch) -> None:
@@ -161,6 +173,7 @@ class ClusterObserver:
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._poll)
+                group.start_soon(self._poll_records)
                 group.start_soon(self._batch_reads)
         finally:
             self.stopped = True
@@ -175,6 +188,7 @@ class ClusterObserver:
     async def poll_directly(self, watch: Watch) -> None:
         """One tick for one watch without the loop (it stopped); errors are logged, not raised."""
         try:
+            await self._refresh_records([watch])
             await self._tick([watch])
         except EcsDeployError as exc:
             logger.warning("ecsdeploy.observe.tick_failed", cluster=self.cluster, error=str(exc))
@@ -224,6 +238,32 @@ class ClusterObserver:
                 logger.exception("ecsdeploy.observe.tick_crashed", cluster=self.cluster)
             await anyio.sleep(interval)
 
+    async def _poll_records(self) -> None:
+        """Service-deployment records on a loop of their own, beside the ticks: their calls
+        never make a tick (and so the news it brings) later."""
+        while True:
+            tracked = [w for w in self._watches if w.records is not None and w.records.usable]
+            if not tracked:
+                await self._records_wanted.wait()
+                self._records_wanted = anyio.Event()
+                continue
+            due = [w for w in tracked if w.records and (w.records.wanted or not w.records.arn)]
+            try:
+                await self._refresh_records(due)
+            except Exception:
+                logger.exception("ecsdeploy.observe.records_crashed", cluster=self.cluster)
+            await anyio.sleep(min(w.poll_interval for w in tracked))
+
+    async def _refresh_records(self, watches: Sequence[Watch]) -> None:
+        trackers = {
+            w.records: w.target.service
+            for w in watches
+            if w.records is not None and (w.records.wanted or not w.records.arn)
+        }
+        if trackers:
+            self.stats.record_ticks += 1
+            await refresh_records(self._gateway, self.cluster, trackers)
+
     async def tick(self) -> None:
         """Observe every watch once."""
         await self._tick(list(self._watches))
@@ -243,6 +283,9 @@ class ClusterObserver:
         now = time.time()
         for watch in watches:
             service = by_name.get(watch.target.service)
+            if watch.records is not None:
+                ours = _find_deployment(service or {}, watch.deployment_id)
+                watch.records.wanted = record_wanted(service or {}, ours)
             failure = None if service else _failure_reason(failures, watch.target.service)
             watch.publish(self._observe(watch, service or {}, now, failure))
 
@@ -326,6 +369,7 @@ class ClusterObserver:
             observed_at=now,
             watch_started_at=watch.started_at,
             failure=failure,
+            service_deployment=watch.records.record if watch.records is not None else None,
         )
 
 

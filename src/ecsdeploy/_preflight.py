@@ -129,6 +129,9 @@ def roll_room_problem(service: Mapping[str, Any]) -> str | None:
     """
     if service.get("schedulingStrategy") == "DAEMON":
         return None
+    strategy = (service.get("deploymentConfiguration") or {}).get("strategy")
+    if strategy in ("BLUE_GREEN", "LINEAR", "CANARY"):
+        return None  # green is launched at full size beside blue, whatever the percentages say
     desired = int(service.get("desiredCount", 0) or 0)
     if desired == 0:
         return None

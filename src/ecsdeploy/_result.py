@@ -24,12 +24,14 @@ __all__ = [
     "EventKind",
     "ExitCode",
     "Listener",
+    "RollbackMethod",
     "RolledBackBy",
     "exit_code_of",
     "exit_code_of_all",
 ]
 
 RolledBackBy = Literal["ecsdeploy", "ecs"]
+RollbackMethod = Literal["stop-service-deployment", "update-service", "ecs"]
 
 
 class ExitCode(enum.IntEnum):
@@ -54,6 +56,8 @@ class EventKind(enum.StrEnum):
     SERVICE_EVENT = "service_event"
     STOPPED_TASK = "stopped_task"
     PROGRESS = "progress"
+    #: A BLUE_GREEN / LINEAR / CANARY deployment entered a lifecycle stage (`lifecycle_stage`).
+    LIFECYCLE_STAGE = "lifecycle_stage"
     #: A release's one-off task (a migration) started, changed status or ended; its `target`
     #: names it ``cluster/task:NAME`` and `data` has `task`, `stage`, `status`, `task_arn`.
     TASK = "task"
@@ -79,6 +83,14 @@ class DeployResult:
     #: COMPLETED one after a failure left in place; a copy when that one was deregistered.
     rollback_task_definition_arn: str | None = None
     rollback_deployment_id: str | None = None
+    #: How the service went back: "stop-service-deployment" (we asked ECS to roll our service
+    #: deployment back), "update-service" (we deployed the rollback target: the service-deployment
+    #: API, its permission or our record was missing) or "ecs" (ECS rolled back on its own).
+    rollback_method: RollbackMethod | None = None
+    #: Our deployment's service-deployment record, when ECS's service-deployment API answered.
+    service_deployment_arn: str | None = None
+    #: The last lifecycle stage seen (BLUE_GREEN, LINEAR and CANARY deployments).
+    lifecycle_stage: str | None = None
     #: True once UpdateService was sent: the service was touched.
     changed: bool = False
     #: The request itself was wrong (exit code 2); nothing was changed.

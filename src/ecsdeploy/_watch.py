@@ -22,6 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ecsdeploy._models import Observation, Status, Verdict, epoch
+from ecsdeploy._service_deployments import (
+    ONGOING_STATUSES,
+    ROLLBACK_STATUSES,
+    ecs_rollback_reason,
+    not_done,
+    record_trigger,
+)
 
 __all__ = [
     "CONFIRM_POLLS",
@@ -162,10 +169,18 @@ def reading_of(state: WatchState, context: WatchContext, observation: Observatio
 
 
 def ecs_rollback_trigger(observation: Observation) -> str:
-    """What made ECS fail our deployment: its circuit breaker or a CloudWatch alarm (named)."""
+    """What made ECS fail our deployment: its circuit breaker, a CloudWatch alarm (named), a
+    lifecycle hook or a stop request. The service-deployment record says it best; without it,
+    the rolloutStateReason and our deployment's service events."""
+    record = observation.service_deployment
+    from_record = record_trigger(record) if record is not None else None
+    if from_record is not None and from_record != "alarm":
+        return from_record
     texts = [str((observation.deployment or {}).get("rolloutStateReason") or "")]
     ours = f"(deployment {observation.deployment_id})"
     texts += [e.message for e in observation.events if ours in e.message]
+    if any("lifecycle hook" in t.lower() for t in texts):
+        return "lifecycle hook"
     alarmed = [t for t in texts if "alarm" in t.lower()]
     if not alarmed:
         return "circuit breaker"
@@ -194,9 +209,16 @@ def ecs_will_roll_back(observation: Observation) -> bool:
     config = observation.service.get("deploymentConfiguration") or {}
     breaker = config.get("deploymentCircuitBreaker") or {}
     alarms = config.get("alarms") or {}
+    record = observation.service_deployment
+    if record is not None and record.get("status") in ROLLBACK_STATUSES:
+        return True
     if (observation.deployment or {}).get("rolloutState") != "FAILED":
         return False
-    if ecs_rollback_trigger(observation).startswith("alarm"):
+    trigger = ecs_rollback_trigger(observation)
+    if trigger == "lifecycle hook":
+        # "Lifecycle hooks for Amazon ECS service deployments": a hook that fails rolls back.
+        return True
+    if trigger.startswith("alarm"):
         return bool(alarms.get("enable") and alarms.get("rollback"))
     return bool(breaker.get("enable") and breaker.get("rollback"))
 
@@ -212,6 +234,11 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     """The irreversible ending this read suggests, if our deployment is not PRIMARY in it."""
     service = observation.service
     if observation.failure is not None or not service:
+        record = observation.service_deployment
+        if record is not None and record.get("status") in ONGOING_STATUSES:
+            # Our service deployment still goes on: DescribeServices' MISSING is ECS's eventual
+            # consistency, not a deleted service (whose deployment would have stopped).
+            return None
         why = observation.failure or "MISSING"
         return WatchEnd(
             EndKind.GONE, f"DescribeServices reports the service {why}", unanswered=True
@@ -233,9 +260,15 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
     # human's (or another tool's) rollback, even right after ECS failed ours: someone else's.
     if same_deployment_again:
         trigger = ecs_rollback_trigger(observation)
+        record = observation.service_deployment
+        why = (
+            f": {ecs_rollback_reason(record)}"
+            if record is not None and record.get("status") in ROLLBACK_STATUSES
+            else ""
+        )
         return WatchEnd(
             EndKind.FAILED,
-            f"ECS rolled the deployment back ({trigger})",
+            f"ECS rolled the deployment back ({trigger}){why}",
             ecs_rolling_back=True,
             trigger=trigger,
         )
@@ -287,6 +320,9 @@ def assess(
     if candidate is None and observation.is_ours_primary and ecs_will_roll_back(observation):
         trigger = ecs_rollback_trigger(observation)
         reason = str((observation.deployment or {}).get("rolloutStateReason") or "rollout failed")
+        record = observation.service_deployment
+        if record is not None and record.get("status") in ROLLBACK_STATUSES:
+            reason = ecs_rollback_reason(record)
         candidate = WatchEnd(
             EndKind.FAILED,
             f"ECS failed the deployment ({trigger}): {reason}",
@@ -308,6 +344,10 @@ def conclude(
     state: WatchState, context: WatchContext, observation: Observation, verdict: Verdict
 ) -> tuple[WatchState, WatchEnd | None]:
     """Second look, with the checks' combined verdict on a fresh read of our PRIMARY deployment."""
+    waiting = not_done(observation) if verdict.status is Status.HEALTHY else None
+    if waiting is not None:
+        # Blue/green, linear, canary: over only once ECS's own bake time and clean-up are.
+        verdict = Verdict(Status.PROGRESSING, waiting, check="service-deployment")
     state = replace(state, last_verdict=verdict)
     if verdict.status is Status.FAILED:
         return state, WatchEnd(EndKind.FAILED, verdict.reason)

@@ -88,6 +88,9 @@ def test_a_rollback_that_fails_exits_3(simulated: SimulatedEcs) -> None:
     simulated.add_rule(
         {"image": "myorg/nginx:crash-both", "behavior": "crash", "exit_code": 1, "after": 5}
     )
+    # ECS's own rollback (StopServiceDeployment) would keep the old tasks that still run; the
+    # rollback that must fail is a redeployment of the old revision, whose image is gone.
+    simulated.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     # The rollback keeps trying until its deadline (the same as --timeout): keep it short.
     result = deploy(
         simulated,

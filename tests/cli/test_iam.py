@@ -32,6 +32,9 @@ def test_the_policy_grants_what_a_deployment_calls_and_no_more() -> None:
         "ecs:ListTasks",
         "ecs:DescribeTasks",
         "ecs:TagResource",
+        "ecs:ListServiceDeployments",
+        "ecs:DescribeServiceDeployments",
+        "ecs:StopServiceDeployment",
         "iam:PassRole",
     }
     (pass_role,) = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]

@@ -135,3 +135,16 @@ async def test_a_real_deployment_drives_the_view_and_the_summary(
     assert "ROLLED_BACK (by ecsdeploy)" in summary
     assert "tasks failed (threshold 3)" in summary
     assert "SUCCEEDED" in summary
+
+
+def test_the_lifecycle_stage_of_a_blue_green_deployment_is_shown() -> None:
+    """A lifecycle_stage event puts the stage next to the rollout state."""
+    view = LiveView([WEB], clock=lambda: 100.0)
+    view(event("progress", Phase.WATCH, "IN_PROGRESS", rollout_state="IN_PROGRESS"))
+    view(
+        event(
+            "lifecycle_stage", Phase.WATCH, "lifecycle stage BAKE_TIME", lifecycle_stage="BAKE_TIME"
+        )
+    )
+    assert view.row(f"{CLUSTER}/web").lifecycle_stage == "BAKE_TIME"
+    assert "IN_PROGRESS · BAKE_TIME" in render(view)

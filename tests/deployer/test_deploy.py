@@ -219,6 +219,9 @@ async def test_a_rollback_that_fails_is_rollback_failed(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash*", "behavior": "crash", "exit_code": 1, "after": 5}
     )
+    # ECS's own rollback (StopServiceDeployment) would keep the old tasks still running; the
+    # rollback that must fail is a redeployment of the old revision, whose image cannot be pulled.
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(nginx_to("myorg/nginx:crash-4"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason

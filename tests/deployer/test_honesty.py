@@ -148,7 +148,8 @@ async def test_the_rollback_persists_through_faults(
 async def test_the_rollback_is_sent_while_reads_fail(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
-    """A DescribeServices outage through the whole rollback: UpdateService is still sent."""
+    """A DescribeServices outage through the whole rollback: the rollback is still sent
+    (StopServiceDeployment, which needs no read of the service)."""
     old = await ecs_services.create()
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "DescribeServices", "error": "ServerException"}
@@ -157,7 +158,9 @@ async def test_the_rollback_is_sent_while_reads_fail(
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     ecs_simulator.clear_rules()
     assert result.outcome is Outcome.ROLLBACK_FAILED
-    assert "UpdateService to the rollback target was accepted" in result.reason
+    assert "StopServiceDeployment(ROLLBACK) of our service deployment was accepted" in (
+        result.reason
+    )
     assert "reads of the service failed" in result.reason
     assert await ecs_services.task_definition() == old
 
@@ -169,7 +172,9 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
     old = await ecs_services.create()
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "UpdateService", "error": "ServerException"}
+    stop_outage = {"operation": "StopServiceDeployment", "error": "ServerException"}
     ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
+    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(stop_outage)))
     settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
     assert result.outcome is Outcome.ROLLBACK_FAILED

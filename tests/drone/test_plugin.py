@@ -167,6 +167,9 @@ def test_a_failed_rollback_exits_3(simulated: SimulatedEcs) -> None:
     simulated.add_rule(
         {"image": "myorg/nginx:crash-both-drone", "behavior": "crash", "exit_code": 1, "after": 5}
     )
+    # Without ECS's own rollback (which would keep the old tasks still running), the rollback is
+    # a redeployment of the old revision, whose image is gone.
+    simulated.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     assert main(plugin(simulated, service, "myorg/nginx:crash-both-drone")) == 3
 
 

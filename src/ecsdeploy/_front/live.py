@@ -37,6 +37,8 @@ class ServiceRow:
     service: str
     phase: Phase = Phase.PREFLIGHT
     rollout_state: str = ""
+    #: The lifecycle stage of a BLUE_GREEN / LINEAR / CANARY deployment.
+    lifecycle_stage: str = ""
     running: int | None = None
     desired: int | None = None
     pending: int | None = None
@@ -62,11 +64,14 @@ class ServiceRow:
         if event.kind == "progress":
             data = event.data
             self.rollout_state = str(data.get("rollout_state") or self.rollout_state)
+            self.lifecycle_stage = str(data.get("lifecycle_stage") or self.lifecycle_stage)
             self.running = _count(data.get("running"), self.running)
             self.desired = _count(data.get("desired"), self.desired)
             self.pending = _count(data.get("pending"), self.pending)
             self.failed = _count(data.get("failed"), self.failed)
             return
+        if event.kind == "lifecycle_stage":
+            self.lifecycle_stage = str(event.data.get("lifecycle_stage") or "")
         if event.kind == "phase":
             self.history.append(event.phase.value)
             if event.phase.is_terminal:
@@ -146,7 +151,7 @@ class LiveView:
             table.add_row(
                 row.service,
                 Text(row.phase.value, style=_PHASE_STYLES.get(row.phase, "cyan")),
-                row.rollout_state or "-",
+                _rollout(row),
                 _counts(row),
                 f"{row.elapsed(now):.1f}s",
                 row.latest,
@@ -155,6 +160,12 @@ class LiveView:
 
     def __rich__(self) -> Table:
         return self.table()
+
+
+def _rollout(row: ServiceRow) -> str:
+    if row.lifecycle_stage:
+        return f"{row.rollout_state or '-'} · {row.lifecycle_stage}"
+    return row.rollout_state or "-"
 
 
 def _counts(row: ServiceRow) -> str:

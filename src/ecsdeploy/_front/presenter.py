@@ -155,6 +155,8 @@ class LogPresenter:
             reason=result.reason,
             rolled_back_by=result.rolled_back_by,
             rollback_trigger=result.rollback_trigger,
+            rollback_method=result.rollback_method,
+            lifecycle_stage=result.lifecycle_stage,
             deployment_id=result.deployment_id,
             task_definition=result.task_definition_arn,
             previous_task_definition=result.previous_task_definition_arn,

@@ -188,6 +188,15 @@ class EcsBackend:
     def clear_container_rules(self) -> None:
         self._rules.clear()
 
+    def add_hook_rule(self, rule: Mapping[str, Any]) -> None:
+        """A control-API hook rule ``{"hook_stage": STAGE, "hook": ARN, …}``: the lifecycle hooks
+        it matches answer FAILED (see `ecsdeploy.sim._dynamics.hook_rules`)."""
+        self.catch_up()
+        self._world.hook_rules.add(rule)
+
+    def clear_hook_rules(self) -> None:
+        self._world.hook_rules.clear()
+
     def clear_alarms(self) -> None:
         """Every alarm back to INSUFFICIENT_DATA (no deployment fails on that)."""
         self._alarms.clear()

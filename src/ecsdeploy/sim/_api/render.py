@@ -272,7 +272,9 @@ def cluster_view(cluster: Cluster, *, include: frozenset[str] = frozenset()) -> 
     return view
 
 
-def _revision_summary(service: Service, revision_arn: str) -> dict[str, Any]:
+def _revision_summary(
+    service: Service, revision_arn: str, *, weights: tuple[float, float] | None = None
+) -> dict[str, Any]:
     requested = running = pending = 0
     for deployment in service.deployments:
         if deployment.revision_arn == revision_arn:
@@ -286,12 +288,16 @@ def _revision_summary(service: Service, revision_arn: str) -> dict[str, Any]:
                 if task.last_status == "RUNNING" and targets_healthy(task)
             )
             pending += p
-    return {
+    summary: dict[str, Any] = {
         "arn": revision_arn,
         "requestedTaskCount": requested,
         "runningTaskCount": running,
         "pendingTaskCount": pending,
     }
+    if weights is not None:
+        summary["requestedProductionTrafficWeight"] = weights[0]
+        summary["requestedTestTrafficWeight"] = weights[1]
+    return summary
 
 
 def record_brief(record: ServiceDeploymentRecord) -> dict[str, Any]:
@@ -323,11 +329,15 @@ def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
             "stoppedAt": record.stopped_at,
             "updatedAt": record.updated_at,
             "sourceServiceRevisions": [
-                _revision_summary(service, arn) for arn in record.source_revision_arns
+                _revision_summary(service, arn, weights=_weights(record, green=False))
+                for arn in record.source_revision_arns
             ],
-            "targetServiceRevision": _revision_summary(service, record.target_revision_arn),
+            "targetServiceRevision": _revision_summary(
+                service, record.target_revision_arn, weights=_weights(record, green=True)
+            ),
             "status": record.status,
             "statusReason": record.status_reason,
+            "lifecycleStage": record.shift.stage if record.shift is not None else None,
             "deploymentConfiguration": copy.deepcopy(record.deployment_configuration),
             "deploymentCircuitBreaker": {
                 "status": record.circuit_breaker_status,
@@ -346,6 +356,17 @@ def record_view(record: ServiceDeploymentRecord) -> dict[str, Any]:
             }
         )
     return view
+
+
+def _weights(record: ServiceDeploymentRecord, *, green: bool) -> tuple[float, float] | None:
+    """(production, test) traffic weights of the target (green) or a source (blue) revision
+    of a BLUE_GREEN / LINEAR / CANARY deployment; None for a rolling one."""
+    shift = record.shift
+    if shift is None:
+        return None
+    if green:
+        return shift.production_weight, shift.test_weight
+    return 100.0 - shift.production_weight, 100.0 - shift.test_weight
 
 
 def revision_view(service: Service, revision: ServiceRevision) -> dict[str, Any]:

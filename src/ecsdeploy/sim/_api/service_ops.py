@@ -1,8 +1,9 @@
 """CreateService, UpdateService, DescribeServices, ListServices, DeleteService.
 
-Only the rolling-update (`ECS`) deployment controller is simulated. CODE_DEPLOY and EXTERNAL
-services are created, described and deleted like any other, but no task set is ever created
-for them, so they run no tasks and never change on their own.
+Only the `ECS` deployment controller is simulated, with its ROLLING strategy and the
+BLUE_GREEN, LINEAR and CANARY lifecycles (`sim._dynamics.traffic_shift`). CODE_DEPLOY and
+EXTERNAL services are created, described and deleted like any other, but no task set is ever
+created for them, so they run no tasks and never change on their own.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ecsdeploy.sim._api.operation import (
 from ecsdeploy.sim._api.pagination import page
 from ecsdeploy.sim._api.render import service_view
 from ecsdeploy.sim._api.taskdef_ops import lookup_taskdef
+from ecsdeploy.sim._dynamics import traffic_shift
 from ecsdeploy.sim._dynamics.circuit_breaker import check_threshold
 from ecsdeploy.sim._dynamics.deployments import failure_threshold, start_deployment
 from ecsdeploy.sim._dynamics.ids import arn, name_of
@@ -218,7 +220,7 @@ def update_service(world: World, region: Region, params: Params) -> Response:
         service.steady = False
     if redeploy and controller == "ECS":
         taskdef = new_taskdef or _current_taskdef(region, service)
-        start_deployment(world, service, taskdef)
+        traffic_shift.begin(world, start_deployment(world, service, taskdef))
     world.touch(service)
     return {"service": service_view(service)}
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.deployments import circuit_breaker, reset_on_healthy_task
 from ecsdeploy.sim._dynamics.launch_throttle import reset as reset_launch_throttle
+from ecsdeploy.sim._dynamics.listener_weights import set_weights
 from ecsdeploy.sim._dynamics.state import Deployment, Task
 from ecsdeploy.sim._dynamics.world import World
 
@@ -155,6 +156,12 @@ def roll_back(
     record.rollback_started_at = now
     record.rollback_revision_arn = target.revision_arn
     record.updated_at = now
+    if record.shift is not None:
+        # Blue/green, linear, canary: all traffic goes back to blue at once, green drains.
+        record.shift.stage = "PRODUCTION_TRAFFIC_SHIFT"
+        record.shift.token += 1
+        record.shift.production_weight = record.shift.test_weight = 0.0
+        set_weights(world, service, production=0.0, test=0.0)
     _events.rolling_back(world, service, target.id)
     deployment.status = "ACTIVE"
     deployment.desired_count = 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.circuit_breaker import record_healthy
 from ecsdeploy.sim._dynamics.lifecycle import begin_stop, targets_healthy
+from ecsdeploy.sim._dynamics.listener_weights import target_group_for
 from ecsdeploy.sim._dynamics.rules import Behavior
 from ecsdeploy.sim._dynamics.state import Service, Task
 from ecsdeploy.sim._dynamics.world import World
@@ -43,7 +44,7 @@ def register(world: World, task: Task) -> None:
     rule = task.rule
     failing = rule is not None and rule.behavior is Behavior.ELB_UNHEALTHY
     for entry in service.spec.get("loadBalancers") or ():
-        group = balancing.target_groups.get(str(entry.get("targetGroupArn") or ""))
+        group = balancing.target_groups.get(target_group_for(task, entry))
         if group is None:
             continue
         port = int(entry.get("containerPort") or 0)

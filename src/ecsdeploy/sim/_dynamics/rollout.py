@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics import listener_weights, traffic_shift
 from ecsdeploy.sim._dynamics.deployment_alarms import bake_done
 from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._dynamics.launch_throttle import launch_allowed
@@ -38,6 +39,9 @@ def evaluate(world: World, service: Service) -> None:
     primary = service.primary
     if service.controller != "ECS" or primary is None:
         # CODE_DEPLOY and EXTERNAL services are driven by task sets nobody here creates.
+        return
+    if traffic_shift.shifting(primary):
+        _evaluate_shifting(world, service, primary)
         return
     desired = service.desired_count
     config = service.spec["deploymentConfiguration"]
@@ -111,6 +115,63 @@ def evaluate(world: World, service: Service) -> None:
                 _retire(world, deployment)
 
 
+def _evaluate_shifting(world: World, service: Service, primary: Deployment) -> None:
+    """A BLUE_GREEN / LINEAR / CANARY deployment (`sim._dynamics.traffic_shift`): green is
+    launched at its full desired count from SCALE_UP on, whatever `maximumPercent` says; blue
+    keeps every task until CLEAN_UP, then drains at once."""
+    desired = service.desired_count
+    primary.desired_count = desired
+    primary_alive = [t for t in primary.tasks.values() if t.desired_status == "RUNNING"]
+    older_alive = [
+        t
+        for d in service.deployments[1:]
+        for t in d.tasks.values()
+        if t.desired_status == "RUNNING"
+    ]
+    to_stop: list[Task] = []
+    if len(primary_alive) > desired:
+        ranked = sorted(primary_alive, key=_usefulness)
+        to_stop.extend(ranked[: len(primary_alive) - desired])
+        primary_alive = ranked[len(primary_alive) - desired :]
+    shift = primary.record.shift
+    cleaning_up = shift is not None and shift.stage == "CLEAN_UP"
+    if cleaning_up:
+        to_stop.extend(older_alive)
+    for task in to_stop:
+        begin_stop(
+            world,
+            task,
+            stop_code="ServiceSchedulerInitiated",
+            reason=SCALING_ACTIVITY.format(deployment_id=primary.id),
+            failed=False,
+        )
+    if to_stop:
+        draining = sum(1 for task in to_stop if task.registered)
+        if draining:
+            _events.draining(world, service, draining)
+        _events.tasks_stopped(world, service, to_stop)
+    _update_target_groups(world, service)
+    if (
+        primary.rollout_state == "IN_PROGRESS"
+        and traffic_shift.scaled_up(primary)
+        and launch_allowed(world, service)
+    ):
+        started = [launch_task(world, primary) for _ in range(desired - len(primary_alive))]
+        if started:
+            _events.tasks_started(world, service, started)
+    for deployment in service.deployments[1:]:
+        deployment.desired_count = sum(
+            1 for t in deployment.tasks.values() if t.desired_status == "RUNNING"
+        )
+    traffic_shift.on_evaluate(world, primary)
+    if cleaning_up:
+        _maybe_complete(world, service, primary)
+    if primary.rollout_state != "IN_PROGRESS":
+        for deployment in service.deployments[1:]:
+            if deployment.status == "ACTIVE" and not deployment.tasks:
+                _retire(world, deployment)
+
+
 def _update_target_groups(world: World, service: Service) -> None:
     """Register tasks that reached RUNNING with the service's target groups and deregister
     tasks that are stopping, one event per target group and batch, as ECS reports them
@@ -161,7 +222,11 @@ def _maybe_complete(world: World, service: Service, primary: Deployment) -> None
     if not steady or world.now < primary.completes_not_before:
         service.steady = False
         return
-    if primary.rollout_state == "IN_PROGRESS" and not bake_done(world, primary):
+    if (
+        primary.rollout_state == "IN_PROGRESS"
+        and not traffic_shift.shifting(primary)
+        and not bake_done(world, primary)
+    ):
         return
     if primary.rollout_state == "IN_PROGRESS" and world.now >= primary.completes_not_before:
         _complete(world, service, primary)
@@ -182,6 +247,13 @@ def _complete(world: World, service: Service, primary: Deployment) -> None:
         record.status_reason = None
     elif record.status == "ROLLBACK_IN_PROGRESS":
         record.status = "ROLLBACK_SUCCESSFUL"
+    if record.shift is not None:
+        record.shift.stage = "CLEAN_UP"
+        record.shift.token += 1
+        if not primary.is_rollback:
+            # Green serves production now; the next deployment's green goes to the other group.
+            listener_weights.swap(service)
+            listener_weights.set_weights(world, service, production=0.0, test=0.0)
     if record.circuit_breaker_status == "MONITORING":
         record.circuit_breaker_status = "MONITORING_COMPLETE"
     record.finished_at = record.updated_at = now

@@ -113,6 +113,31 @@ class ServiceRevision:
 
 
 @dataclass(slots=True, eq=False)
+class TrafficShift:
+    """A BLUE_GREEN, LINEAR or CANARY deployment's lifecycle (`sim._dynamics.traffic_shift`).
+
+    Weights are the green (target) revision's share in percent; the blue (source) revisions
+    have the rest.
+    """
+
+    strategy: str
+    steps: list[float]
+    """Green's production weight after each PRODUCTION_TRAFFIC_SHIFT step; the last is 100."""
+    step_bake: float
+    """Seconds between two production traffic steps (LINEAR, CANARY)."""
+    bake: float
+    """Seconds of BAKE_TIME once all production traffic went to green."""
+    hooks: list[dict[str, Any]]
+    """`deploymentConfiguration.lifecycleHooks` as the deployment started."""
+    stage: str = "PRE_SCALE_UP"
+    step: int = 0
+    production_weight: float = 0.0
+    test_weight: float = 0.0
+    token: int = 0
+    """Bumped at every stage change: an action scheduled for an earlier stage does nothing."""
+
+
+@dataclass(slots=True, eq=False)
 class ServiceDeploymentRecord:
     """What ListServiceDeployments/DescribeServiceDeployments report for one service deployment.
 
@@ -141,6 +166,8 @@ class ServiceDeploymentRecord:
     threshold: int = 0
     triggered_alarm_names: list[str] = field(default_factory=list)
     """Deployment alarms that were in ALARM and failed the deployment."""
+    shift: TrafficShift | None = None
+    """The lifecycle of a BLUE_GREEN, LINEAR or CANARY deployment; None for a rolling one."""
 
 
 @dataclass(slots=True, eq=False)
@@ -203,6 +230,9 @@ class Service:
     launch_not_before: float = 0.0
     """The throttled scheduler launches no task before this instant."""
     tags: dict[str, str] = field(default_factory=dict)
+    production_groups: dict[str, str] = field(default_factory=dict)
+    """Blue/green with an alternate target group: the configured `targetGroupArn` → the group
+    serving production now (they swap at every successful deployment; `listener_weights`)."""
 
     @property
     def controller(self) -> str:

@@ -53,6 +53,13 @@ class Timings:
     """How long a steady deployment with `deploymentConfiguration.alarms` enabled stays
     IN_PROGRESS while ECS keeps watching its alarms ("How CloudWatch alarms detect Amazon ECS
     deployment failures": ECS computes the bake time from the alarms' configuration)."""
+    lifecycle_stage: float = 2.0
+    """How long a BLUE_GREEN / LINEAR / CANARY lifecycle stage without hooks and without work
+    of its own (waiting for tasks, a bake time) lasts (AWS documents the stages, not their
+    length)."""
+    lifecycle_hook: float = 5.0
+    """How long a lifecycle hook's Lambda takes to answer (the simulator runs no Lambda: the
+    answer is SUCCEEDED unless a hook rule makes it FAILED)."""
     drained_deployment_retention: float = 5.0
     """How long a drained deployment stays in the service's `deployments` as INACTIVE once the
     PRIMARY deployment is no longer IN_PROGRESS (until then it stays ACTIVE)."""

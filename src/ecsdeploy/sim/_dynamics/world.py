@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from ecsdeploy.sim._dynamics.hook_rules import HookRules
 from ecsdeploy.sim._dynamics.ids import IdFactory
 from ecsdeploy.sim._dynamics.rules import ContainerRules
 from ecsdeploy.sim._dynamics.state import Region, Service
@@ -32,6 +33,7 @@ class World:
         "_heap",
         "_jitter",
         "_seq",
+        "hook_rules",
         "ids",
         "now",
         "regions",
@@ -53,6 +55,7 @@ class World:
         self.ids = ids
         self.timings = timings
         self.rules = rules
+        self.hook_rules = HookRules()
         self.regions: dict[str, Region] = {}
         self._evaluate = evaluate
         self._heap: list[tuple[float, int, Action, Any]] = []

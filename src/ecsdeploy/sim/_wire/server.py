@@ -67,6 +67,8 @@ class Backend(Protocol):
     def catch_up(self) -> None: ...
     def add_container_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_container_rules(self) -> None: ...
+    def add_hook_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_hook_rules(self) -> None: ...
     def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_alarms(self) -> None: ...
     def reset(self) -> None: ...
@@ -329,6 +331,8 @@ class EcsServer:
             self.backend.add_container_rule(rule)
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
+        elif "hook_stage" in rule:
+            self.backend.add_hook_rule(rule)
         elif "role" in rule:
             self.identities.add_role_rule(rule)
         elif "operation" in rule:
@@ -336,11 +340,13 @@ class EcsServer:
         else:
             raise ValueError(
                 "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
-                "'role' (STS role settings) or 'operation' (API fault)"
+                "'hook_stage' (lifecycle hook answer), 'role' (STS role settings) or 'operation' "
+                "(API fault)"
             )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
+        self.backend.clear_hook_rules()
         self.backend.clear_alarms()
         self.identities.clear_roles()
         self.faults.clear()

@@ -1,0 +1,97 @@
+"""Service deployments on rolling services, end to end: our record is followed, our rollback
+asks ECS for it with StopServiceDeployment, and a missing permission falls back to
+UpdateService without failing anything by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecsdeploy import Deployer, Outcome
+from ecsdeploy.sim import Simulator
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.scenario import CRASH, to
+
+pytestmark = pytest.mark.anyio
+
+
+async def _records(ecs_services: EcsServices) -> list[dict[str, Any]]:
+    """Every service deployment of the service, newest first, described."""
+    ecs = ecs_services.ecs
+    briefs = await ecs.list_service_deployments(cluster=CLUSTER, service="webapp")
+    arns = [b["serviceDeploymentArn"] for b in briefs["serviceDeployments"]]
+    described = await ecs.describe_service_deployments(serviceDeploymentArns=arns)
+    by_arn = {d["serviceDeploymentArn"]: dict(d) for d in described["serviceDeployments"]}
+    return [by_arn[arn] for arn in arns]
+
+
+async def test_a_rolling_deployment_follows_its_own_record(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
+    """The result names our service deployment: the record created by our UpdateService, which
+    ends SUCCESSFUL."""
+    await ecs_services.create(breaker=True)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    newest = (await _records(ecs_services))[0]
+    assert result.service_deployment_arn == newest["serviceDeploymentArn"]
+    assert newest["status"] == "SUCCESSFUL"
+
+
+async def test_our_rollback_stops_the_service_deployment(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """A crash-looping revision without ECS's breaker: we roll back with
+    StopServiceDeployment(ROLLBACK); ECS's rollback shows in our record."""
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert (result.rolled_back_by, result.rollback_method) == (
+        "ecsdeploy",
+        "stop-service-deployment",
+    )
+    ours = next(
+        r
+        for r in await _records(ecs_services)
+        if r["serviceDeploymentArn"] == result.service_deployment_arn
+    )
+    assert ours["status"] == "ROLLBACK_SUCCESSFUL"
+    assert await ecs_services.task_definition() == old
+
+
+async def test_denied_stop_falls_back_to_update_service(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """StopServiceDeployment denied: the rollback is UpdateService to the previous revision, and
+    the denial is not a failure of its own (the deployment is ROLLED_BACK, not worse)."""
+    old = await ecs_services.create()
+    ecs_simulator.add_rule(CRASH)
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rollback_method == "update-service"
+    assert result.service_deployment_arn is not None
+    assert await ecs_services.task_definition() == old
+    assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) >= 1
+
+
+async def test_denied_record_reads_fall_back_to_update_service(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Service-deployment reads denied: the watch goes on with DescribeServices, a healthy
+    deployment succeeds, and a failing one is rolled back with UpdateService (no record to
+    stop)."""
+    old = await ecs_services.create()
+    for operation in ("ListServiceDeployments", "DescribeServiceDeployments"):
+        ecs_simulator.add_rule({"operation": operation, "error": "AccessDenied"})
+    good = await ecs_deployer.deploy(to("myorg/nginx:2"))
+    assert good.outcome is Outcome.SUCCEEDED, good.reason
+    assert good.service_deployment_arn is None
+    ecs_simulator.add_rule(CRASH)
+    bad = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=0.3)
+    assert bad.outcome is Outcome.ROLLED_BACK, bad.reason
+    assert bad.rollback_method == "update-service"
+    assert await ecs_services.task_definition() == good.task_definition_arn != old
+    assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 0
