@@ -9,7 +9,7 @@ import pytest
 from ecsdeploy import Deployer, Outcome, Phase
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import EcsServices
-from tests.deployer.scenario import once_in, to
+from tests._fixtures.scenario import once_in, to
 
 pytestmark = pytest.mark.anyio
 

@@ -28,8 +28,8 @@ from ecsdeploy.testing import (
     EcsServices,
     offline_session,
 )
+from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
 from tests.deployer.lossy_proxy import lossy_proxy
-from tests.deployer.scenario import CRASH, Lockstep, once_in, to
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, Verdict
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests.deployer.scenario import CRASH, to
+from tests._fixtures.scenario import CRASH, to
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests.deployer.scenario import to
+from tests._fixtures.scenario import to
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import pytest
 from ecsdeploy import Deployer, Outcome
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests.deployer.scenario import CRASH, to
+from tests._fixtures.scenario import CRASH, to
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ import pytest
 from ecsdeploy import Deployer, DeploySettings, Outcome, Phase
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, REGION, EcsServices
-from tests.deployer.scenario import CRASH, once_in, to
+from tests._fixtures.scenario import CRASH, once_in, to
 
 pytestmark = pytest.mark.anyio
 
