@@ -53,6 +53,8 @@ JSON = dict[str, Any]
 _THROTTLING_CODES = frozenset(
     {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 )
+#: The credentials' session token expired (ECS says ...Exception, STS says ExpiredToken).
+_EXPIRED_CODES = frozenset({"ExpiredTokenException", "ExpiredToken"})
 _SERVER_CODES = frozenset({"ServerException", "InternalFailure", "ServiceUnavailable"})
 _CONNECTION_ERRORS = (
     ConnectionClosedError,
@@ -182,10 +184,16 @@ class EcsGateway:
         region: str,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        renew_credentials: Callable[[], Awaitable[None]] | None = None,
+        account: str | None = None,
     ) -> None:
         self._client = client
         self.region = region
+        #: The account of the gateway's role; None for the caller's own credentials.
+        self.account = account
         self._limiter = limiter or RateLimiter()
+        #: Called when AWS says the session token expired; the call is then sent again.
+        self._renew_credentials = renew_credentials
         self._retry = retry or RetryPolicy()
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
         self._task_definition_locks: dict[str, anyio.Lock] = {}
@@ -195,12 +203,25 @@ class EcsGateway:
     ) -> JSON:
         async def attempt() -> Any:
             await self._limiter.acquire(operation)
-            return await func()
+            try:
+                return await func()
+            except ClientError as exc:
+                if self._renew_credentials is not None and _error_code(exc) in _EXPIRED_CODES:
+                    await self._renew_credentials()
+                raise
+
+        def worth_retrying(exc: BaseException) -> bool:
+            # An expired token is refused before anything is done: resend it with new ones.
+            if (
+                self._renew_credentials is not None
+                and isinstance(exc, ClientError)
+                and _error_code(exc) in _EXPIRED_CODES
+            ):
+                return True
+            return is_transient(exc) if retry else is_rejected(exc)
 
         try:
-            response = await self._retry.call(
-                operation, attempt, is_transient=is_transient if retry else is_rejected
-            )
+            response = await self._retry.call(operation, attempt, is_transient=worth_retrying)
         except (ClientError, BotoCoreError, *_CONNECTION_ERRORS) as exc:
             raise map_error(exc, operation) from exc
         return cast(JSON, response)

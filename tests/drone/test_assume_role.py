@@ -1,14 +1,17 @@
-"""`aws_role_arn`: STS AssumeRole first (moto's STS stands in for AWS's), then deploy."""
+"""`aws_role_arn`: the Deployer assumes the role (moto's STS stands in for AWS's), then deploys."""
 
 from __future__ import annotations
 
 import socket
+from contextlib import AsyncExitStack
 
+import aioboto3
 import pytest
 
-from ecsdeploy._front.assume_role import AssumeRoleError, assumed_session
+from ecsdeploy._credentials import Role, RoleSession, RoleSessions
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.drone import main
-from ecsdeploy.exceptions import NothingChangedError
+from ecsdeploy.exceptions import AssumeRoleError, NothingChangedError
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
@@ -26,11 +29,20 @@ def sts_at(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.mark.anyio
 @pytest.mark.usefixtures("sts_at")
 async def test_the_session_carries_the_roles_credentials() -> None:
-    """Calls made with the returned session are the assumed role's."""
-    session = await assumed_session(ROLE, region=REGION)
-    async with session.client("sts", region_name=REGION) as sts:
-        identity = await sts.get_caller_identity()
+    """Calls made with the role's session are the assumed role's, named after the label."""
+    async with AsyncExitStack() as stack:
+        sessions = RoleSessions(aioboto3.Session(), stack)
+        role = await sessions.session(Role(ROLE), REGION, label="drone")
+        assert role.session is not None
+        async with role.session.client("sts", region_name=REGION) as sts:
+            identity = await sts.get_caller_identity()
     assert ":assumed-role/deploy/ecsdeploy-drone" in identity["Arn"]
+
+
+async def _assume(role_arn: str) -> RoleSession:
+    async with AsyncExitStack() as stack:
+        sessions = RoleSessions(aioboto3.Session(), stack, retry=RetryPolicy.fast())
+        return await sessions.session(Role(role_arn), REGION, label="drone")
 
 
 def _unreachable_sts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,16 +62,16 @@ async def test_an_unreachable_sts_is_an_aws_failure_before_any_change(
     """STS cannot be reached: NothingChangedError (exit 1 at the front), naming the role."""
     _unreachable_sts(monkeypatch)
     with pytest.raises(NothingChangedError, match=ROLE) as raised:
-        await assumed_session(ROLE, region=REGION)
+        await _assume(ROLE)
     assert "nothing changed" in str(raised.value)
 
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("sts_at")
 async def test_a_role_sts_refuses_is_an_assume_role_error() -> None:
-    """STS refuses the request (a malformed role ARN): AssumeRoleError, bad settings (exit 2)."""
+    """A malformed role ARN: AssumeRoleError, bad settings (exit 2), before asking STS."""
     with pytest.raises(AssumeRoleError, match="not-an-arn"):
-        await assumed_session("not-an-arn", region=REGION)
+        await _assume("not-an-arn")
 
 
 def test_the_plugin_exits_1_when_sts_is_unreachable(

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ecsdeploy._models import Target
+from ecsdeploy._models import Target, TargetKey
 from ecsdeploy._release.file_fields import (
     CHANGE_KEYS,
     DEFAULTS_FIELDS,
@@ -286,7 +286,7 @@ class _Parser:
             )
         stages: list[Stage] = []
         stage_names: dict[str, int] = {}
-        seen: dict[tuple[str | None, str, str], KeyPath] = {}
+        seen: dict[TargetKey, KeyPath] = {}
         for index, stage in enumerate(raw):
             path: KeyPath = ("stage", index)
             self._check_keys(stage, path, _STAGE_KEYS, hints=_HINTS[("stage",)])

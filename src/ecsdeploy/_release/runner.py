@@ -10,7 +10,7 @@ import anyio
 import structlog
 
 from ecsdeploy._machine import DeploymentMachine
-from ecsdeploy._models import Outcome, Target
+from ecsdeploy._models import Outcome, Target, TargetKey
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._result import DeployPlan, DeployResult
@@ -111,9 +111,9 @@ class _ReleaseRun:
         self._deployer = deployer
         self._release = release
         self._limiter = anyio.CapacityLimiter(release.max_concurrency)
-        self._machines: dict[tuple[str | None, str, str], DeploymentMachine] = {}
-        self._rollbacks: dict[tuple[str | None, str, str], DeployResult] = {}
-        self._superseded: dict[tuple[str | None, str, str], str] = {}
+        self._machines: dict[TargetKey, DeploymentMachine] = {}
+        self._rollbacks: dict[TargetKey, DeployResult] = {}
+        self._superseded: dict[TargetKey, str] = {}
 
     async def stage(self, stage: Stage) -> bool:
         """Deploy a stage's targets concurrently; True if all succeeded."""
@@ -173,6 +173,9 @@ class _ReleaseRun:
                 task_definition=machine.result.rollback_task_definition_arn
                 or machine.result.previous_task_definition_arn,
                 settings=original.settings,
+                # Each account's rollback with that account's own (refreshed) credentials.
+                role_arn=original.role_arn,
+                external_id=original.external_id,
             )
             settings = machine.settings.with_overrides(rollback=False)
             timeout = machine.settings.effective_rollback_timeout
