@@ -41,7 +41,7 @@ from ecsdeploy.sim._dynamics.alarms import AlarmStore, parse_alarm_rule
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.deployment_alarms import check as check_alarms
 from ecsdeploy.sim._dynamics.deployment_alarms import names_alarm
-from ecsdeploy.sim._dynamics.ids import IdFactory
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, IdFactory
 from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
 from ecsdeploy.sim._dynamics.rollout import evaluate
 from ecsdeploy.sim._dynamics.rules import Behavior, ContainerRules
@@ -62,7 +62,7 @@ _OPERATIONS: dict[str, Operation] = {
 
 
 class EcsBackend:
-    """A whole simulated ECS account: one independent state per region, one simulated clock.
+    """Simulated ECS: one independent state per (account, region), one simulated clock.
 
     `seed` makes every generated id reproducible; `timings` sets how long lifecycle steps take.
     """
@@ -110,8 +110,16 @@ class EcsBackend:
         """Names of the ECS operations this backend implements."""
         return frozenset(_OPERATIONS)
 
-    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run one ECS API operation in `region`.
+    def handle(
+        self,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        account: str = ACCOUNT_ID,
+    ) -> dict[str, Any]:
+        """Run one ECS API operation in `account`'s `region` (the caller's credentials say which
+        account: see the STS side of the simulator).
 
         `params` is the parsed JSON request body, already validated against botocore's input
         shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
@@ -125,7 +133,7 @@ class EcsBackend:
                 f"The action {operation} is not valid for this web service.",
             )
         self.catch_up()
-        response = implementation(self._world, self._world.region(region), params)
+        response = implementation(self._world, self._world.region(region, account), params)
         # The operation may have touched services (new deployment, desired count); let the
         # scheduler react at this same instant so the next call already sees launched tasks.
         self._world.settle()

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsdeploy.sim._dynamics.ids import NetworkInterface
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, NetworkInterface
 from ecsdeploy.sim._dynamics.rules import ContainerRule
 
 MAX_SERVICE_EVENTS = 100
@@ -218,11 +218,15 @@ class Cluster:
     tasks: dict[str, Task] = field(default_factory=dict)
     """Every task ListTasks can still return, by task id (STOPPED ones until they expire)."""
     tags: dict[str, str] = field(default_factory=dict)
+    account: str = ACCOUNT_ID
 
 
 @dataclass(slots=True, eq=False)
 class Region:
+    """One account's ECS state in one region: accounts, like regions, share nothing."""
+
     name: str
+    account: str = ACCOUNT_ID
     clusters: dict[str, Cluster] = field(default_factory=dict)
     families: dict[str, list[TaskDefinition]] = field(default_factory=dict)
     """Revisions by family; index `revision - 1`."""
