@@ -39,9 +39,16 @@ class Deployments(Protocol):
 
     async def read_service(self, target: Target) -> dict[str, Any]: ...
 
+    @property
+    def default_region(self) -> str: ...
+
 
 async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
     started = time.time()
+    try:
+        default_region: str | None = deployer.default_region
+    except InputError:  # every target names its region
+        default_region = None
     log = logger.bind(release=release.name)
     log.info("ecsdeploy.release.started", services=len(release.targets), stages=len(release.stages))
     problems, aws_problems = await _validate(deployer, release)
@@ -55,6 +62,7 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
             started,
             error=error,
             error_is_input=bool(problems),
+            default_region=default_region,
         )
     run = _ReleaseRun(deployer, release)
     try:
@@ -76,7 +84,7 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
         with anyio.CancelScope(shield=True):
             await run.roll_back_succeeded(why)
         raise
-    result = ReleaseResult(release, run.outcomes(), started)
+    result = ReleaseResult(release, run.outcomes(), started, default_region=default_region)
     log.info(
         "ecsdeploy.release.finished",
         outcome=result.outcome.value,
