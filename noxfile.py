@@ -114,18 +114,23 @@ def clients(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def sim_model(session: nox.Session) -> None:
-    """Refresh the simulator's ECS service model from the newest botocore on PyPI."""
+    """Refresh the simulator's service models (ECS, ELBv2, CloudWatch, STS) from the newest
+    botocore on PyPI."""
     session.install("--upgrade", "botocore")
-    session.run("python", "-c", _COPY_ECS_MODEL)
+    session.run("python", "-c", _COPY_SIM_MODELS)
 
 
-_COPY_ECS_MODEL = """
+_COPY_SIM_MODELS = """
 import pathlib, shutil, botocore
-source = pathlib.Path(botocore.__file__).parent / "data/ecs/2014-11-13/service-2.json.gz"
 target = pathlib.Path("src/ecsdeploy/sim/model")
-shutil.copyfile(source, target / "ecs-2014-11-13.json.gz")
+for service, version in [
+    ("ecs", "2014-11-13"), ("elbv2", "2015-12-01"), ("cloudwatch", "2010-08-01"),
+    ("sts", "2011-06-15"),
+]:
+    source = pathlib.Path(botocore.__file__).parent / f"data/{service}/{version}/service-2.json.gz"
+    shutil.copyfile(source, target / f"{service}-{version}.json.gz")
 (target / "SOURCE").write_text(f"botocore {botocore.__version__}\\n")
-print(f"ECS model of botocore {botocore.__version__} -> {target}")
+print(f"ECS, ELBv2, CloudWatch and STS models of botocore {botocore.__version__} -> {target}")
 """
 
 

@@ -113,8 +113,8 @@ async def test_services_stable_waits_until_the_service_is_steady(
     first_poll = anyio.Event()
     handle = sim.backend.handle
 
-    def spy(region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        answer = handle(region, operation, params)
+    def spy(region: str, operation: str, params: dict[str, Any], **context: Any) -> dict[str, Any]:
+        answer = handle(region, operation, params, **context)
         if operation == "DescribeServices":
             first_poll.set()
         return answer

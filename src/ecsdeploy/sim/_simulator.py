@@ -13,6 +13,8 @@ from typing import Any, Self
 from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._sts.identities import DEFAULT_SESSION_SECONDS, IdentityRegistry, RoleConfig
+from ecsdeploy.sim._sts.operations import StsBackend
 from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
 from ecsdeploy.sim._wire.server import EcsServer, RunningServer
 
@@ -64,7 +66,15 @@ class Simulator:
             raise ValueError(f"start_behind must be >= 0, not {start_behind}")
         self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
-        self._server = EcsServer(self.backend, clock=self.clock, seed=seed, throttle=throttle)
+        self.identities = IdentityRegistry(seed=seed)
+        self._server = EcsServer(
+            self.backend,
+            clock=self.clock,
+            identities=self.identities,
+            seed=seed,
+            throttle=throttle,
+            services={"sts": StsBackend(self.identities, now=self.clock.now)},
+        )
         self._running = RunningServer(self._server, host=host, port=port)
         self._state = _State.UNOPENED
 
@@ -97,7 +107,8 @@ class Simulator:
         )
 
     def client_kwargs(self, *, region_name: str = DEFAULT_REGION) -> dict[str, str]:
-        """Keyword arguments for ``boto3``/``aioboto3`` ``client("ecs", ...)``."""
+        """Keyword arguments for ``boto3``/``aioboto3`` ``client(...)`` of any service the
+        simulator serves (``ecs``, ``elbv2``, ``cloudwatch``, ``sts``)."""
         return {
             "endpoint_url": self.endpoint_url,
             "region_name": region_name,
@@ -110,8 +121,9 @@ class Simulator:
         self._server.advance(seconds)
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
-        """A container rule (``image``), a CloudWatch alarm state (``alarm``) or an API fault
-        rule (``operation``); ValueError if bad."""
+        """A container rule (``image``), a CloudWatch alarm state (``alarm``), STS role
+        settings (``role``, see `configure_role`) or an API fault rule (``operation``);
+        ValueError if bad."""
         self._server.add_rule(rule)
 
     def set_alarm(self, name: str, state: str, reason: str = "") -> None:
@@ -120,12 +132,42 @@ class Simulator:
         (and ECS rolls it back with ``rollback``). ValueError for an unknown state."""
         self.add_rule({"alarm": name, "state": state, "reason": reason})
 
+    def account_of(self, access_key_id: str | None) -> str:
+        """The account whose credentials `access_key_id` is: the role's account for keys STS
+        AssumeRole handed out (expired ones too), else the default ``123456789012``."""
+        return self.identities.account_of(access_key_id)
+
+    def configure_role(
+        self,
+        role_arn: str,
+        *,
+        assumable: bool = True,
+        external_id: str | None = None,
+        max_session_duration: int = DEFAULT_SESSION_SECONDS,
+    ) -> None:
+        """How STS AssumeRole treats `role_arn` (every role is assumable until configured):
+        `assumable=False` answers AccessDenied; with `external_id` only that ExternalId is
+        accepted (AccessDenied otherwise); DurationSeconds above `max_session_duration` is a
+        ValidationError. ``clear_rules`` and ``reset`` forget these settings."""
+        self.identities.configure_role(
+            role_arn, RoleConfig(assumable, external_id, max_session_duration)
+        )
+
+    def set_session_lifetime(self, seconds: float | None) -> None:
+        """Make every STS session AssumeRole hands out from now on last `seconds` of simulated
+        time, whatever DurationSeconds asked for (None: as asked, default 3600 s)."""
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"a session lifetime must be > 0, not {seconds}")
+        self.identities.session_lifetime = seconds
+
     def clear_rules(self) -> None:
-        """Forget container and fault rules; every alarm goes back to INSUFFICIENT_DATA."""
+        """Forget container, fault and role rules; every alarm goes back to
+        INSUFFICIENT_DATA."""
         self._server.clear_rules()
 
     def reset(self) -> None:
-        """Forget all ECS state, rules and counters (the clock keeps running)."""
+        """Forget all simulated state, STS sessions and role settings, rules and counters (the
+        clock keeps running)."""
         self._server.reset()
 
     def stats(self) -> dict[str, Any]:

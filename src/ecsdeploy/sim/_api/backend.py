@@ -118,9 +118,8 @@ class EcsBackend:
         *,
         account: str = ACCOUNT_ID,
     ) -> dict[str, Any]:
-        """Run one ECS API operation in `account`'s `region` (the caller's credentials say which
-        account: see the STS side of the simulator).
-
+        """Run one ECS API operation in `account`'s `region` (the account of the request's
+        credentials: an STS role session's, else the default one); accounts share nothing.
         `params` is the parsed JSON request body, already validated against botocore's input
         shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
         time). Raises `EcsApiError` as ECS would answer; an operation this backend does not

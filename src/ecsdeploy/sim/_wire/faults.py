@@ -1,10 +1,13 @@
 """API fault rules: make chosen operations fail the ways real networks and AWS fail.
 
-A rule is ``{"operation": "DescribeServices" | "*", "error": <kind>, "probability": p,
-"count": n, "seconds": s}``. Kinds:
+A rule is ``{"operation": "DescribeServices" | "elbv2:DescribeTargetHealth" | "*", "error":
+<kind>, "probability": p, "count": n, "seconds": s}``: ECS operations by their bare names,
+ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
 
-* ``ThrottlingException`` — ECS's throttling answer (HTTP 400, "Rate exceeded").
-* ``ServerException`` — ECS's internal error (HTTP 500).
+* ``ThrottlingException`` — ECS's throttling answer (HTTP 400, "Rate exceeded"); ``Throttling``
+  for the query services.
+* ``ServerException`` — ECS's internal error (HTTP 500); ``InternalFailure`` for the query
+  services.
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.
@@ -63,7 +66,10 @@ def parse_fault_rule(rule: Mapping[str, Any], *, operations: frozenset[str]) -> 
         raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
     operation = rule.get("operation")
     if not isinstance(operation, str) or (operation != "*" and operation not in operations):
-        raise ValueError(f"'operation' must be '*' or an ECS operation name, not {operation!r}")
+        raise ValueError(
+            "'operation' must be '*', an ECS operation name or '<service>:<Operation>' of "
+            f"elbv2, cloudwatch or sts, not {operation!r}"
+        )
     try:
         kind = FaultKind(str(rule.get("error")))
     except ValueError:

@@ -24,7 +24,7 @@ DEFAULT_REGION: Final = "us-east-1"
 
 # SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-2/ecs/aws4_request, SignedHeaders=..."
 _CREDENTIAL_SCOPE = re.compile(
-    r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/[^/,\s]+/aws4_request"
+    r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[^/,\s]+)/aws4_request"
 )
 
 
@@ -39,6 +39,19 @@ def region_from_authorization(authorization: str | None) -> str:
     """The region of the SigV4 credential scope; ECS state is kept per region like AWS does."""
     match = _CREDENTIAL_SCOPE.search(authorization or "")
     return match.group("region") if match else DEFAULT_REGION
+
+
+def service_from_authorization(authorization: str | None) -> str | None:
+    """The signing name in the SigV4 credential scope (``ecs``, ``elasticloadbalancing``,
+    ``monitoring``, ``sts``…), or None for an unsigned request."""
+    match = _CREDENTIAL_SCOPE.search(authorization or "")
+    return match.group("service") if match else None
+
+
+def access_key_from_authorization(authorization: str | None) -> str | None:
+    """The access key id the request was signed with, or None for an unsigned request."""
+    match = _CREDENTIAL_SCOPE.search(authorization or "")
+    return match.group("key") if match else None
 
 
 def new_request_id() -> str:
@@ -78,6 +91,13 @@ def server_error(message: str = "Service encountered an unexpected error.") -> E
 def throttling_error() -> EcsApiError:
     """Body and status exactly as in "Request throttling for the Amazon ECS API"."""
     return EcsApiError("ThrottlingException", "Rate exceeded")
+
+
+def expired_token_error() -> EcsApiError:
+    """ "Common Errors" of the AWS API references: credentials past their expiration."""
+    return EcsApiError(
+        "ExpiredTokenException", "The security token included in the request is expired", status=403
+    )
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

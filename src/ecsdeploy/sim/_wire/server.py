@@ -1,10 +1,14 @@
-"""The simulator's HTTP server: ECS's JSON 1.1 API on ``POST /`` and the control API beside it.
+"""The simulator's HTTP server: ECS, ELBv2, CloudWatch and STS on ``POST /``, and the control
+API beside it.
 
-One request goes: operation from ``X-Amz-Target`` → counted → fault rules → throttling →
-body read and validated against botocore's model → backend (dynamics caught up first) → the
-answer kept for stale reads (and made stale or MISSING if a rule says so) → JSON.
-Every failure a client can cause is an ECS error with a 4xx status; a 500 is either an injected
-``ServerException`` or a bug, which is logged with its traceback.
+One request goes: service from the SigV4 scope, ``X-Amz-Target`` or the form's ``Version``
+(`ecsdeploy.sim._wire.services`) → operation → counted → the signer's credentials checked
+(expired STS sessions are refused) → fault rules → throttling → body parsed (JSON 1.1 for ECS,
+the query protocol for the others) and validated against the service's botocore model →
+backend (dynamics caught up first) → for ECS, the answer kept for stale reads (and made stale or
+MISSING if a rule says so) → JSON or XML.
+Every failure a client can cause is an error of the service's own protocol with a 4xx status; a
+500 is either an injected server error or a bug, which is logged with its traceback.
 """
 
 from __future__ import annotations
@@ -20,17 +24,27 @@ from aiohttp import web
 
 from ecsdeploy.sim._api.errors import EcsApiError
 from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.control import control_routes
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._wire.protocol import (
+    access_key_from_authorization,
     error_response,
     json_response,
     operation_from_target,
     parse_body,
     region_from_authorization,
     server_error,
+    service_from_authorization,
     throttling_error,
     unknown_operation,
+)
+from ecsdeploy.sim._wire.services import (
+    Caller,
+    ServiceDirectory,
+    UnservedOperations,
+    WireService,
+    wire_service,
 )
 from ecsdeploy.sim._wire.stale_answers import ServiceAnswerHistory, missing
 from ecsdeploy.sim._wire.stats import CallStats
@@ -48,7 +62,9 @@ class Backend(Protocol):
 
     @property
     def operations(self) -> frozenset[str]: ...
-    def handle(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+    def handle(
+        self, region: str, operation: str, params: dict[str, Any], *, account: str = ...
+    ) -> dict[str, Any]: ...
     def catch_up(self) -> None: ...
     def add_container_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_container_rules(self) -> None: ...
@@ -57,21 +73,61 @@ class Backend(Protocol):
     def reset(self) -> None: ...
 
 
+class Identities(Protocol):
+    """Who signed a request (``ecsdeploy.sim._sts.identities.IdentityRegistry``)."""
+
+    def caller(self, access_key_id: str | None, *, now: float) -> Caller: ...
+    def add_role_rule(self, rule: Mapping[str, Any]) -> None: ...
+    def clear_roles(self) -> None: ...
+    def reset(self) -> None: ...
+
+
+class _EcsService:
+    """ECS behind the `ServiceBackend` interface; looks the backend's `handle` up per call, so
+    a test can still replace it on the backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    @property
+    def operations(self) -> frozenset[str]:
+        return self._backend.operations
+
+    def handle(
+        self, region: str, operation: str, params: dict[str, Any], *, caller: Caller
+    ) -> dict[str, Any]:
+        return self._backend.handle(region, operation, params, account=caller.account)
+
+
 class EcsServer:
-    """Owns everything behind the port except the ECS state: faults, throttling, counters."""
+    """Owns everything behind the port except the simulated state: routing, faults,
+    throttling, counters."""
 
     def __init__(
         self,
         backend: Backend,
         *,
         clock: SimClock,
+        identities: Identities,
         seed: int | None = None,
         throttle: bool = False,
         validator: RequestValidator | None = None,
+        services: Mapping[str, Any] | None = None,
     ) -> None:
         self.backend = backend
         self.clock = clock
-        self.validator = validator if validator is not None else RequestValidator()
+        self.identities = identities
+        others = dict(services or {})
+        self.directory = ServiceDirectory(
+            [
+                wire_service("ecs", _EcsService(backend)),
+                *(
+                    wire_service(name, others.get(name) or UnservedOperations())
+                    for name in ("elbv2", "cloudwatch", "sts")
+                ),
+            ]
+        )
+        self.validator = validator if validator is not None else self.directory.ecs.validator
         self.faults = FaultInjector(random.Random(seed))
         self.throttle = Throttle() if throttle else None
         self.call_stats = CallStats()
@@ -83,23 +139,51 @@ class EcsServer:
         app.router.add_routes(control_routes(self))
         return app
 
-    # -- the ECS API ----------------------------------------------------------------------
+    # -- the AWS APIs ---------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        operation = operation_from_target(request.headers.get("X-Amz-Target"))
-        if operation is None or operation not in self.validator.operations:
+        authorization = request.headers.get("Authorization")
+        service = self.directory.by_signing_name(service_from_authorization(authorization))
+        target = request.headers.get("X-Amz-Target")
+        if service is None and operation_from_target(target) is not None:
+            service = self.directory.ecs
+        try:
+            raw = await _read_body(request)
+        except EcsApiError as error:
+            return self._error(service or self.directory.ecs, error)
+        form: dict[str, str] = {}
+        if (service is None or service.speaks_query) and _is_form(request):
+            try:
+                form = query.parse_form(raw)
+            except EcsApiError as error:
+                return self._error(service or self.directory.ecs, error)
+            if service is None:
+                service = self.directory.by_api_version(form.get("Version"))
+        if service is None:
             return error_response(unknown_operation())
-        region = region_from_authorization(request.headers.get("Authorization"))
+        if service.speaks_query:
+            return await self._handle_query(request, service, form, authorization)
+        return await self._handle_ecs(request, raw, target, authorization)
+
+    async def _handle_ecs(
+        self, request: web.Request, raw: bytes, target: str | None, authorization: str | None
+    ) -> web.StreamResponse:
+        service = self.directory.ecs
+        operation = operation_from_target(target)
+        if operation is None or operation not in service.validator.operations:
+            return error_response(unknown_operation())
+        region = region_from_authorization(authorization)
         self.call_stats.record_call(operation)
         try:
-            fault = await self._injected_fault(operation)
+            caller = self._caller(authorization)
+            fault = await self._injected_fault(service, operation)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(region, operation)
-            params = parse_body(await _read_body(request))
+            self._check_throttle(caller.account, region, operation)
+            params = parse_body(raw)
             self.validator.validate(operation, params)
             self.backend.catch_up()
-            response = self.backend.handle(region, operation, params)
+            response = service.backend.handle(region, operation, params, caller=caller)
             now = self.clock.now()
             self.answers.record(operation, response, now=now)
             if fault is not None and fault.kind is FaultKind.STALE:
@@ -115,13 +199,65 @@ class EcsServer:
             logger.exception("ecsdeploy.sim.unexpected_error", operation=operation, region=region)
             return error_response(server_error())
 
-    async def _injected_fault(self, operation: str) -> FaultRule | None:
+    async def _handle_query(
+        self,
+        request: web.Request,
+        service: WireService,
+        form: dict[str, str],
+        authorization: str | None,
+    ) -> web.StreamResponse:
+        if not _is_form(request):
+            return self._error(
+                service,
+                EcsApiError(
+                    "InvalidAction",
+                    f"{service.signing_name} speaks the query protocol: POST a form-encoded body.",
+                ),
+            )
+        operation = form.get("Action", "")
+        if operation not in service.validator.operations:
+            return self._error(service, _unknown_query_action(service, operation))
+        key = service.key(operation)
+        region = region_from_authorization(authorization)
+        self.call_stats.record_call(key)
+        try:
+            caller = self._caller(authorization)
+            fault = await self._injected_fault(service, key)
+            if fault is not None and fault.kind is FaultKind.RESET:
+                return _drop_connection(request)
+            self._check_throttle(caller.account, region, key)
+            model = service.model.operation_model(operation)
+            params = query.parse_params(model, form)
+            service.validator.validate(operation, params)
+            self.backend.catch_up()
+            response = service.backend.handle(region, operation, params, caller=caller)
+            return query.xml_response(model, response)
+        except EcsApiError as error:
+            if error.code in ("ThrottlingException", "Throttling"):
+                self.call_stats.record_throttled(key)
+            return self._error(service, error)
+        except Exception:
+            logger.exception("ecsdeploy.sim.unexpected_error", operation=key, region=region)
+            return self._error(service, server_error())
+
+    def _error(self, service: WireService, error: EcsApiError) -> web.Response:
+        """`error` in the service's protocol; ECS's own codes become their query equivalents."""
+        if not service.speaks_query:
+            return error_response(error)
+        return query.xml_error(_query_error(error), namespace=service.xml_namespace)
+
+    def _caller(self, authorization: str | None) -> Caller:
+        return self.identities.caller(
+            access_key_from_authorization(authorization), now=self.clock.now()
+        )
+
+    async def _injected_fault(self, service: WireService, key: str) -> FaultRule | None:
         """Apply the fault rule that fires for this call: raise its error or delay it.
 
         Returns the rule when the caller still has to act on it (drop the connection, or
         rewrite the answer), else None.
         """
-        rule = self.faults.fire(operation)
+        rule = self.faults.fire(key)
         if rule is None:
             return None
         if rule.kind is FaultKind.THROTTLING:
@@ -133,15 +269,18 @@ class EcsServer:
             return None
         return rule
 
-    def _check_throttle(self, region: str, operation: str) -> None:
-        if self.throttle is not None and not self.throttle.allow(region, operation):
+    def _check_throttle(self, account: str, region: str, key: str) -> None:
+        # ECS's quotas are per account and Region.
+        if self.throttle is not None and not self.throttle.allow(region, key, account=account):
             raise throttling_error()
 
     # -- the controls (SimulatorControls) --------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all ECS state, rules of both kinds, counters and throttle buckets."""
+        """Forget all simulated state and identities, rules of every kind, counters and
+        throttle buckets."""
         self.backend.reset()
+        self.identities.reset()
         self.backend.clear_container_rules()
         self.faults.clear()
         self.call_stats.reset()
@@ -155,22 +294,26 @@ class EcsServer:
 
     def add_rule(self, rule: Mapping[str, Any]) -> None:
         """A container rule (has ``image``) or an alarm state (has ``alarm``) goes to the
-        backend; an API fault rule stays here."""
+        backend, a role setting (has ``role``) to the identities; an API fault rule stays
+        here."""
         if "image" in rule:
             self.backend.add_container_rule(rule)
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
+        elif "role" in rule:
+            self.identities.add_role_rule(rule)
         elif "operation" in rule:
-            self.faults.add(parse_fault_rule(rule, operations=self.validator.operations))
+            self.faults.add(parse_fault_rule(rule, operations=self.directory.operation_keys()))
         else:
             raise ValueError(
-                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state) "
-                "or 'operation' (API fault)"
+                "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
+                "'role' (STS role settings) or 'operation' (API fault)"
             )
 
     def clear_rules(self) -> None:
         self.backend.clear_container_rules()
         self.backend.clear_alarms()
+        self.identities.clear_roles()
         self.faults.clear()
 
     def set_speed(self, speed: float) -> None:
@@ -191,6 +334,37 @@ async def _read_body(request: web.Request) -> bytes:
             f"Request body exceeds {MAX_BODY_BYTES} bytes.",
             status=413,
         ) from exc
+
+
+def _is_form(request: web.Request) -> bool:
+    return request.content_type == query.FORM_CONTENT_TYPE
+
+
+def _unknown_query_action(service: WireService, operation: str) -> EcsApiError:
+    """What query services answer for an Action they do not have."""
+    return EcsApiError(
+        "InvalidAction",
+        f"Could not find operation {operation} for version {service.api_version}",
+    )
+
+
+_QUERY_CODES: Mapping[str, tuple[str, str | None]] = {
+    # ECS's codes for the common errors, and what query services call them ("Common Errors").
+    "ThrottlingException": ("Throttling", None),
+    "ServerException": (
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+    ),
+    "SerializationException": ("MalformedQueryString", None),
+}
+
+
+def _query_error(error: EcsApiError) -> EcsApiError:
+    renamed = _QUERY_CODES.get(error.code)
+    if renamed is None:
+        return error
+    code, message = renamed
+    return EcsApiError(code, message or error.message, status=error.status)
 
 
 def _drop_connection(request: web.Request) -> web.StreamResponse:

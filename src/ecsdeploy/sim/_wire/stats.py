@@ -1,4 +1,4 @@
-"""Per-operation call counters, so tests and benchmarks can see how hard a client hits ECS."""
+"""Per-operation call counters, so tests and benchmarks can see how hard a client hits AWS."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 class CallStats:
     """Counts API calls received and calls answered with ThrottlingException, per operation.
 
-    Every request naming a known ECS operation counts as a call, whatever its answer; a call is
+    Keys are operations: bare names for ECS, ``<service>:<Operation>`` for ELBv2, CloudWatch
+    and STS (``elbv2:DescribeTargetHealth``; see `ecsdeploy.sim._wire.services`).
+    Every request naming a known operation counts as a call, whatever its answer; a call is
     also counted as throttled when it was answered with ``ThrottlingException``, whether the
     token buckets or a fault rule said so.
     """

@@ -71,20 +71,32 @@ BATCH_LIMITS: Final[Mapping[tuple[str, str], BatchLimit]] = {
 
 
 MODEL_FILE: Final = "ecs-2014-11-13.json.gz"
+MODEL_FILES: Final[Mapping[str, str]] = {
+    "ecs": MODEL_FILE,
+    "elbv2": "elbv2-2015-12-01.json.gz",
+    "cloudwatch": "cloudwatch-2010-08-01.json.gz",
+    "sts": "sts-2011-06-15.json.gz",
+}
+"""Bundled botocore models by botocore service name (`nox -s sim_model` refreshes them all)."""
 
 
 @functools.cache
-def load_ecs_model() -> ServiceModel:
-    """The bundled (newest known) ECS service model: the contract we validate.
+def load_model(service: str) -> ServiceModel:
+    """The bundled (newest known) model of `service` (a key of `MODEL_FILES`).
 
     Loaded once per process (it is read-only), so each new simulator starts fast.
     """
-    packed = resources.files("ecsdeploy.sim.model").joinpath(MODEL_FILE).read_bytes()
-    return ServiceModel(json.loads(gzip.decompress(packed)), service_name="ecs")
+    packed = resources.files("ecsdeploy.sim.model").joinpath(MODEL_FILES[service]).read_bytes()
+    return ServiceModel(json.loads(gzip.decompress(packed)), service_name=service)
 
 
-def _constraint(value: object, path: str, constraint: str) -> EcsApiError:
-    return invalid_parameter(
+def load_ecs_model() -> ServiceModel:
+    """The bundled (newest known) ECS service model: the contract we validate."""
+    return load_model("ecs")
+
+
+def _constraint(value: object, path: str, constraint: str, *, query: bool = False) -> EcsApiError:
+    return (_query_constraint if query else invalid_parameter)(
         f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy "
         f"constraint: {constraint}"
     )
@@ -110,12 +122,30 @@ def _json_type(value: object) -> str:
     return "object"
 
 
-class RequestValidator:
-    """Validates request bodies of ECS operations; raises `EcsApiError` as ECS would answer."""
+def _query_constraint(message: str) -> EcsApiError:
+    return EcsApiError("ValidationError", message)
 
-    def __init__(self, model: ServiceModel | None = None) -> None:
+
+def _query_missing(path: str) -> str:
+    """Coral's wording for a required member a query service did not get."""
+    return (
+        f"1 validation error detected: Value null at '{path[:1].lower()}{path[1:]}' failed to "
+        "satisfy constraint: Member must not be null"
+    )
+
+
+class RequestValidator:
+    """Validates request bodies of ECS operations; raises `EcsApiError` as ECS would answer.
+
+    `query=True` validates the already typed parameters of a query-protocol service (ELBv2,
+    CloudWatch, STS) and words errors as those services do: ``ValidationError`` with Coral's
+    "1 validation error detected" message, for missing members too.
+    """
+
+    def __init__(self, model: ServiceModel | None = None, *, query: bool = False) -> None:
         self._model = model if model is not None else load_ecs_model()
         self.operations: frozenset[str] = frozenset(self._model.operation_names)
+        self._query = query
 
     def validate(self, operation: str, params: Mapping[str, Any]) -> None:
         """Raise for the first problem found; reading problems come before constraint ones."""
@@ -194,6 +224,8 @@ class RequestValidator:
             assert isinstance(value, dict)
             for name in shape.required_members:
                 if value.get(name) is None:
+                    if self._query:
+                        raise _query_constraint(_query_missing(_join(path, name)))
                     raise invalid_parameter(_missing_message(_join(path, name)))
             for name, member_value in value.items():
                 self._check(shape.members[name], member_value, _join(path, name))
@@ -213,21 +245,30 @@ class RequestValidator:
             enum: list[str] = shape.metadata.get("enum", [])
             if enum and value not in enum:
                 raise _constraint(
-                    value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]"
+                    value,
+                    path,
+                    f"Member must satisfy enum value set: [{', '.join(enum)}]",
+                    query=self._query,
                 )
             self._check_size(shape, value, len(value), path, "have length")
         elif shape.type_name in ("integer", "long"):
             assert isinstance(value, int)
             self._check_size(shape, value, value, path, "have value")
 
-    @staticmethod
-    def _check_size(shape: Shape, value: object, size: float, path: str, what: str) -> None:
+    def _check_size(self, shape: Shape, value: object, size: float, path: str, what: str) -> None:
         low = shape.metadata.get("min")
         high = shape.metadata.get("max")
         if low is not None and size < low:
-            raise _constraint(value, path, f"Member must {what} greater than or equal to {low}")
+            raise _constraint(
+                value,
+                path,
+                f"Member must {what} greater than or equal to {low}",
+                query=self._query,
+            )
         if high is not None and size > high:
-            raise _constraint(value, path, f"Member must {what} less than or equal to {high}")
+            raise _constraint(
+                value, path, f"Member must {what} less than or equal to {high}", query=self._query
+            )
 
     @staticmethod
     def _check_batch_limits(operation: str, params: Mapping[str, Any]) -> None:

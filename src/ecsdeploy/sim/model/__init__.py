@@ -1,1 +1,2 @@
-"""The ECS service model the simulator validates against (data; read by `sim._wire.validation`)."""
+"""The service models the simulator validates against and serializes with (data; read by
+`sim._wire.validation`): ECS, ELBv2, CloudWatch and STS, all from the botocore in SOURCE."""

@@ -1,0 +1,1 @@
+"""Simulated STS: who signs each request, and the sessions AssumeRole hands out."""

@@ -1,0 +1,184 @@
+"""ELBv2, CloudWatch and STS share the simulator's port over the AWS query protocol: routing,
+form parameters, XML answers and errors as botocore reads them, faults and call counting."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import aioboto3
+import aiohttp
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.parsers import QueryParser
+from botocore.serialize import QuerySerializer
+
+from ecsdeploy.sim import Simulator
+from ecsdeploy.sim._wire import query
+from ecsdeploy.sim._wire.validation import load_model
+
+pytestmark = pytest.mark.anyio
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+async def raw_post(sim: Simulator, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            sim.endpoint_url + "/", data=io.BytesIO(body.encode()), headers=headers
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+def round_trip_params(service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`params` serialized by botocore's query serializer, then parsed by the simulator."""
+    model = load_model(service).operation_model(operation)
+    serialized = QuerySerializer().serialize_to_request(params, model)
+    form = {key: str(value) for key, value in serialized["body"].items()}
+    return query.parse_params(model, form)
+
+
+def round_trip_answer(service: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`body` rendered as the simulator's XML answer, then parsed by botocore's query parser."""
+    model = load_model(service).operation_model(operation)
+    response = query.xml_response(model, body)
+    assert response.body is not None
+    assert model.output_shape is not None
+    parsed: dict[str, Any] = QueryParser().parse(
+        {"body": response.body, "headers": dict(response.headers), "status_code": 200},
+        model.output_shape,
+    )
+    parsed.pop("ResponseMetadata", None)
+    return parsed
+
+
+def test_query_parameters_read_lists_maps_and_nested_structures() -> None:
+    """What botocore serializes (member lists, nested structures, numbers, booleans) reads back
+    as the same typed values."""
+    params = {
+        "Name": "web",
+        "Protocol": "HTTP",
+        "Port": 80,
+        "VpcId": "vpc-1",
+        "HealthCheckEnabled": True,
+        "HealthCheckIntervalSeconds": 10,
+        "Matcher": {"HttpCode": "200-299"},
+        "Tags": [{"Key": "team", "Value": "web"}, {"Key": "env", "Value": "prod"}],
+    }
+    assert round_trip_params("elbv2", "CreateTargetGroup", params) == params
+
+
+def test_query_parameters_read_timestamps_doubles_and_empty_lists() -> None:
+    """ISO 8601 timestamps become epoch seconds, doubles stay doubles, an empty list stays
+    an empty list."""
+    params = {
+        "AlarmName": "web-5xx",
+        "Threshold": 1.5,
+        "EvaluationPeriods": 2,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "AlarmActions": [],
+        "Dimensions": [{"Name": "LoadBalancer", "Value": "app/web/1"}],
+    }
+    assert round_trip_params("cloudwatch", "PutMetricAlarm", params) == params
+    history = round_trip_params(
+        "cloudwatch",
+        "DescribeAlarmHistory",
+        {"StartDate": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)},
+    )
+    assert history == {"StartDate": 1_767_225_600.0}
+
+
+def test_xml_answers_parse_back_through_botocore() -> None:
+    """Nested lists, structures, timestamps, doubles and booleans survive the XML answer."""
+    body = {
+        "MetricAlarms": [
+            {
+                "AlarmName": "web-5xx",
+                "ActionsEnabled": True,
+                "StateValue": "ALARM",
+                "StateReason": "5xx > 1% <now>",
+                "StateUpdatedTimestamp": 1_767_225_600.0,
+                "Threshold": 1.5,
+                "Dimensions": [{"Name": "LoadBalancer", "Value": "app/web/1"}],
+                "AlarmActions": [],
+            }
+        ],
+        "NextToken": "t1",
+    }
+    parsed = round_trip_answer("cloudwatch", "DescribeAlarms", body)
+    [alarm] = parsed["MetricAlarms"]
+    assert alarm["StateUpdatedTimestamp"] == datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    assert (alarm["Threshold"], alarm["ActionsEnabled"]) == (1.5, True)
+    assert alarm["StateReason"] == "5xx > 1% <now>"
+    assert alarm["Dimensions"] == [{"Name": "LoadBalancer", "Value": "app/web/1"}]
+    assert parsed["NextToken"] == "t1"
+
+
+async def test_operation_not_simulated_is_an_xml_invalid_action(sim: Simulator) -> None:
+    """An ELBv2 action the simulator lacks reaches ELBv2 by the signing name and is refused
+    with an error botocore parses from the XML."""
+    async with aioboto3.Session().client(
+        "elbv2", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
+    ) as elbv2:
+        with pytest.raises(ClientError) as raised:
+            await elbv2.describe_ssl_policies()
+    assert raised.value.response["Error"]["Code"] == "InvalidAction"
+    assert sim.stats()["calls"] == {"elbv2:DescribeSSLPolicies": 1}
+
+
+async def test_unsigned_form_is_routed_by_its_api_version(sim: Simulator) -> None:
+    """Without a signature the form's Version picks the service; an Action it does not have
+    is InvalidAction in an <ErrorResponse> of that service's namespace."""
+    status, body = await raw_post(sim, "Action=LaunchRocket&Version=2011-06-15", FORM)
+    assert status == 400
+    assert "<Code>InvalidAction</Code>" in body
+    assert 'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"' in body
+    assert "Could not find operation LaunchRocket for version 2011-06-15" in body
+
+
+async def test_missing_required_parameter_is_a_validation_error(sim: Simulator) -> None:
+    """A required member left out is ValidationError in Coral's words, before any backend."""
+    status, body = await raw_post(sim, "Action=DescribeTargetHealth&Version=2015-12-01", FORM)
+    assert status == 400
+    assert "<Code>ValidationError</Code>" in body
+    assert "Value null at 'targetGroupArn' failed to satisfy constraint" in body
+
+
+async def test_throttling_fault_is_query_throttling_and_counted(sim: Simulator) -> None:
+    """An injected ThrottlingException reaches a query client as Throttling and is counted
+    under the service-qualified operation."""
+    sim.add_rule({"operation": "elbv2:DescribeSSLPolicies", "error": "ThrottlingException"})
+    async with aioboto3.Session().client(
+        "elbv2", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
+    ) as elbv2:
+        with pytest.raises(ClientError) as raised:
+            await elbv2.describe_ssl_policies()
+    assert raised.value.response["Error"] == {
+        "Type": "Sender",
+        "Code": "Throttling",
+        "Message": "Rate exceeded",
+    }
+    stats = sim.stats()
+    assert stats["calls"] == {"elbv2:DescribeSSLPolicies": 1}
+    assert stats["throttled"] == {"elbv2:DescribeSSLPolicies": 1}
+
+
+async def test_server_fault_is_internal_failure(sim: Simulator) -> None:
+    """An injected ServerException is a 500 InternalFailure for a query service."""
+    sim.add_rule({"operation": "*", "error": "ServerException"})
+    status, body = await raw_post(sim, "Action=DescribeSSLPolicies&Version=2015-12-01", FORM)
+    assert status == 500
+    assert "<Type>Receiver</Type><Code>InternalFailure</Code>" in body
+
+
+async def test_fault_rule_naming_an_unqualified_query_operation_is_refused(
+    sim: Simulator,
+) -> None:
+    """Fault rules name ELBv2, CloudWatch and STS operations with their service prefix only."""
+    with pytest.raises(ValueError, match="operation"):
+        sim.add_rule({"operation": "DescribeTargetHealth", "error": "ThrottlingException"})
+    sim.add_rule({"operation": "elbv2:DescribeTargetHealth", "error": "ThrottlingException"})
