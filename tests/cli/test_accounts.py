@@ -47,9 +47,9 @@ def ecs_of(simulated: SimulatedEcs, role_arn: str) -> Any:
     )
 
 
-def create_web(simulated: SimulatedEcs, role_arn: str) -> None:
-    """`web` on myorg/nginx:1.0 in the role's account."""
-    ecs = ecs_of(simulated, role_arn)
+def create_web(simulated: SimulatedEcs, role_arn: str | None) -> None:
+    """`web` on myorg/nginx:1.0 in the role's account (None: the default account)."""
+    ecs = simulated.ecs if role_arn is None else ecs_of(simulated, role_arn)
     ecs.create_cluster(clusterName=CLUSTER)
     registered = ecs.register_task_definition(
         family="web",

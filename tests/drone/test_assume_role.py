@@ -10,9 +10,10 @@ import pytest
 
 from ecsdeploy._credentials import Role, RoleSession, RoleSessions
 from ecsdeploy._retry import RetryPolicy
-from ecsdeploy.drone import main
+from ecsdeploy.drone import PluginSettings, main
 from ecsdeploy.exceptions import AssumeRoleError, NothingChangedError
 from tests.cli.simulator_process import CLUSTER, REGION, SimulatedEcs
+from tests.cli.test_accounts import create_web, revisions
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 
@@ -110,3 +111,38 @@ def test_the_plugin_deploys_with_the_assumed_role(simulated: SimulatedEcs) -> No
     }
     assert main(settings) == 0
     assert simulated.image(service) == "myorg/nginx:assumed"
+
+
+def test_the_plugin_deploys_into_the_roles_account_with_the_simulators_sts(
+    simulated: SimulatedEcs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PLUGIN_AWS_ROLE_ARN of account A, STS served by the simulator: A's service is deployed
+    (with credentials the Deployer keeps fresh), the default account's is not."""
+    role = "arn:aws:iam::210987654321:role/ecsdeploy"
+    create_web(simulated, role)
+    create_web(simulated, None)
+    for name, value in {**simulated.environ(), "AWS_ENDPOINT_URL_STS": simulated.url}.items():
+        monkeypatch.setenv(name, value)
+    settings = {
+        "PLUGIN_AWS_REGION": REGION,
+        "PLUGIN_SERVICE": "web",
+        "PLUGIN_CLUSTER": CLUSTER,
+        "PLUGIN_CONTAINER": "nginx",
+        "PLUGIN_IMAGE": "myorg/nginx:2.0",
+        "PLUGIN_AWS_ROLE_ARN": role,
+        "PLUGIN_ENDPOINT_URL": simulated.url,
+        "PLUGIN_POLL_INTERVAL": "0.05",
+    }
+    assert main(settings) == 0
+    assert revisions(simulated, role)[-1] == (
+        f"arn:aws:ecs:{REGION}:210987654321:task-definition/web:2"
+    )
+    assert simulated.image("web") == "myorg/nginx:1.0"
+
+
+def test_the_role_setting_is_a_release_file_override() -> None:
+    """With release_file, aws_role_arn replaces [defaults]' role_arn like --role-arn does."""
+    settings = PluginSettings.from_environ(
+        {"PLUGIN_AWS_REGION": REGION, "PLUGIN_RELEASE_FILE": "r.toml", "PLUGIN_AWS_ROLE_ARN": ROLE}
+    )
+    assert settings.release_overrides() == {"role_arn": ROLE}
