@@ -11,7 +11,8 @@ for the default hour). Their expiry is counted from when we asked for them plus 
 asked for, never from STS's `Expiration` read against our clock, so a skewed clock (or the
 simulator's, which runs faster) does not make fresh credentials look expired. Should AWS still
 answer that the token expired (`ExpiredTokenException`), the gateway renews the credentials at
-once and sends the call again (`RoleSession.renew`).
+once and sends the call again (`RoleSession.renew`); calls signed with credentials already
+replaced do not cause another AssumeRole (each hand-out is a numbered generation).
 
 A role that cannot be assumed (access denied, a malformed ARN, a wrong external id) is bad
 input found before anything is changed (`AssumeRoleError`, exit 2); STS being down or
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import re
-import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,7 @@ class RoleSession:
         session_name: str,
         duration: int,
         retry: RetryPolicy,
+        clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         self.role = role
         self.region = region
@@ -123,21 +125,29 @@ class RoleSession:
         self._sts = sts
         self._duration = duration
         self._retry = retry
+        self._clock = clock or _wall_clock
         self._credentials: _RoleCredentials | None = None
-        self._renewed_at = 0.0
-        #: How many times STS handed out credentials for this session (the first included).
+        #: How many times STS handed out credentials for this session (the first included):
+        #: the generation of the credentials in use.
         self.assumed = 0
         self.session: aioboto3.Session | None = None
+
+    @property
+    def generation(self) -> int:
+        return self.assumed
 
     async def open(self) -> None:
         """Assume the role the first time (errors here are what validation reports)."""
         metadata = await self._assume()
-        advisory = min(15 * 60, self._duration // 4)
-        self._credentials = _RoleCredentials.create_from_metadata(
-            metadata=metadata,
+        self._credentials = _RoleCredentials(
+            access_key=metadata["access_key"],
+            secret_key=metadata["secret_key"],
+            token=metadata["token"],
+            expiry_time=datetime.datetime.fromisoformat(metadata["expiry_time"]),
             refresh_using=self._refresh,
             method="assume-role",
-            advisory_timeout=advisory,
+            time_fetcher=self._clock,
+            advisory_timeout=min(15 * 60, self._duration // 4),
             mandatory_timeout=min(10 * 60, self._duration // 6),
         )
         botocore_session = AioSession()
@@ -146,12 +156,17 @@ class RoleSession:
         botocore_session._credentials = self._credentials  # type: ignore[attr-defined]
         self.session = aioboto3.Session(botocore_session=botocore_session, region_name=self.region)
 
-    async def renew(self) -> None:
-        """AWS said the token expired: the next call gets new credentials. Concurrent callers
-        that saw the same expiry cause one refresh, not one each."""
-        if self._credentials is None or time.monotonic() - self._renewed_at < 1.0:
+    async def renew(self, generation: int) -> None:
+        """AWS said the token of `generation` expired: the next call gets new credentials.
+        Concurrent callers that saw the same expiry cause one refresh, not one each."""
+        if self._credentials is None or generation != self.generation:
             return
-        logger.info("ecsdeploy.credentials.expired", role=self.role.arn, region=self.region)
+        logger.info(
+            "ecsdeploy.credentials.expired",
+            role=self.role.arn,
+            region=self.region,
+            generation=generation,
+        )
         self._credentials.expired = True
 
     async def _refresh(self) -> dict[str, str]:
@@ -169,7 +184,7 @@ class RoleSession:
         }
         if self.role.external_id is not None:
             kwargs["ExternalId"] = self.role.external_id
-        asked_at = time.time()
+        asked_at = self._clock().timestamp()
 
         async def assume_role() -> Any:
             return await self._sts.assume_role(**kwargs)
@@ -186,7 +201,6 @@ class RoleSession:
             raise AssumeRoleError(f"could not assume role {self.role.arn}: {exc}") from exc
         credentials = response["Credentials"]
         self.assumed += 1
-        self._renewed_at = time.monotonic()
         expiry = datetime.datetime.fromtimestamp(asked_at + self._duration, tz=datetime.UTC)
         return {
             "access_key": credentials["AccessKeyId"],
@@ -194,6 +208,10 @@ class RoleSession:
             "token": credentials["SessionToken"],
             "expiry_time": expiry.isoformat(),
         }
+
+
+def _wall_clock() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 class RoleSessions:
@@ -208,6 +226,7 @@ class RoleSessions:
         duration: int = DEFAULT_SESSION_SECONDS,
         retry: RetryPolicy | None = None,
         client_config: Any = None,
+        clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         if not MIN_SESSION_SECONDS <= duration <= MAX_SESSION_SECONDS:
             raise ValueError(
@@ -220,6 +239,8 @@ class RoleSessions:
         self._duration = duration
         self._retry = retry or RetryPolicy()
         self._client_config = client_config
+        #: The wall clock refreshes are timed on (tests move it).
+        self._clock = clock
         self._sessions: dict[tuple[Role, str], RoleSession] = {}
         #: A role that could not be assumed is not asked again for every target that names it.
         self._failures: dict[tuple[Role, str], Exception] = {}
@@ -251,6 +272,7 @@ class RoleSessions:
                     session_name=role_session_name(label),
                     duration=self._duration,
                     retry=self._retry,
+                    clock=self._clock,
                 )
                 try:
                     await session.open()

@@ -186,13 +186,13 @@ class Deployer:
                 assert self._session is not None
                 assert self._roles is not None
                 session = self._session
-                renew = None
+                assumed = None
                 if role is not None:
                     assumed = await self._roles.session(
                         role, region, label=self._release_name or label
                     )
                     assert assumed.session is not None
-                    session, renew = assumed.session, assumed.renew
+                    session = assumed.session
                 options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
                 if self._endpoint_url:
                     options["endpoint_url"] = self._endpoint_url
@@ -207,7 +207,7 @@ class Deployer:
                     region=region,
                     limiter=self._pacing.limiter(account, region),
                     retry=self._retry,
-                    renew_credentials=renew,
+                    credentials=assumed,
                     account=account,
                 )
                 self._gateways[(role, region)] = gateway

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiohttp
 import anyio
@@ -144,6 +144,17 @@ def service_missing(cluster: str, service: str, failures: Sequence[JSON]) -> Ser
     return ServiceNotFoundError(f"service {service!r} not found in cluster {cluster!r} ({reason})")
 
 
+class RenewableCredentials(Protocol):
+    """Credentials the gateway can have renewed when AWS says their token expired."""
+
+    #: Bumped each time new credentials were handed out.
+    @property
+    def generation(self) -> int: ...
+
+    async def renew(self, generation: int) -> None:
+        """The credentials of `generation` expired: get new ones (unless that happened)."""
+
+
 class _InvalidRequestError(AwsError, InputError):
     """AWS rejected the request as invalid: an input problem, and nothing was changed."""
 
@@ -184,7 +195,7 @@ class EcsGateway:
         region: str,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
-        renew_credentials: Callable[[], Awaitable[None]] | None = None,
+        credentials: RenewableCredentials | None = None,
         account: str | None = None,
     ) -> None:
         self._client = client
@@ -192,8 +203,8 @@ class EcsGateway:
         #: The account of the gateway's role; None for the caller's own credentials.
         self.account = account
         self._limiter = limiter or RateLimiter()
-        #: Called when AWS says the session token expired; the call is then sent again.
-        self._renew_credentials = renew_credentials
+        #: Renewed when AWS says the session token expired; the call is then sent again.
+        self._credentials = credentials
         self._retry = retry or RetryPolicy()
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
         self._task_definition_locks: dict[str, anyio.Lock] = {}
@@ -203,17 +214,18 @@ class EcsGateway:
     ) -> JSON:
         async def attempt() -> Any:
             await self._limiter.acquire(operation)
+            generation = self._credentials.generation if self._credentials else 0
             try:
                 return await func()
             except ClientError as exc:
-                if self._renew_credentials is not None and _error_code(exc) in _EXPIRED_CODES:
-                    await self._renew_credentials()
+                if self._credentials is not None and _error_code(exc) in _EXPIRED_CODES:
+                    await self._credentials.renew(generation)
                 raise
 
         def worth_retrying(exc: BaseException) -> bool:
             # An expired token is refused before anything is done: resend it with new ones.
             if (
-                self._renew_credentials is not None
+                self._credentials is not None
                 and isinstance(exc, ClientError)
                 and _error_code(exc) in _EXPIRED_CODES
             ):

@@ -11,7 +11,7 @@ import aioboto3
 from botocore.config import Config
 
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import EcsServices, offline_session
+from ecsdeploy.testing import EcsServices
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
@@ -30,26 +30,10 @@ _ONE_ATTEMPT = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 @asynccontextmanager
 async def ecs_in(sim: Simulator, role_arn: str | None, region: str) -> AsyncIterator[ECSClient]:
     """An ECS client for `region` of the role's account (the default account without a role),
-    with credentials fresh from the simulator's STS."""
-    credentials: dict[str, Any] = {
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    if role_arn is not None:
-        async with offline_session().client(
-            "sts", endpoint_url=sim.endpoint_url, region_name=region, config=_ONE_ATTEMPT
-        ) as sts:
-            answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName="arrange")
-        issued = answer["Credentials"]
-        credentials = {
-            "aws_access_key_id": issued["AccessKeyId"],
-            "aws_secret_access_key": issued["SecretAccessKey"],
-            "aws_session_token": issued["SessionToken"],
-        }
-    session = aioboto3.Session(region_name=region, **credentials)
-    async with session.client(
-        "ecs", endpoint_url=sim.endpoint_url, region_name=region, config=_ONE_ATTEMPT
-    ) as ecs:
+    signing with that account's credentials (`Simulator.client_kwargs(account=...)`)."""
+    account = role_arn.split(":")[4] if role_arn else None
+    kwargs = sim.client_kwargs(region_name=region, account=account)
+    async with aioboto3.Session().client("ecs", config=_ONE_ATTEMPT, **kwargs) as ecs:
         yield ecs
 
 
