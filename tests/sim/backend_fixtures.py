@@ -12,6 +12,8 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.timings import Timings
+from ecsdeploy.sim._elbv2.backend import ElbBackend
+from ecsdeploy.sim._wire.services import Caller
 from ecsdeploy.sim._wire.validation import load_ecs_model
 
 REGION = "us-east-1"
@@ -90,9 +92,17 @@ class Sim:
     # Shortcuts for the common setup --------------------------------------------------------
 
     def register(
-        self, image: str, *, family: str = "web", health_check: bool = False, **extra: Any
+        self,
+        image: str,
+        *,
+        family: str = "web",
+        health_check: bool = False,
+        port: int | None = None,
+        **extra: Any,
     ) -> str:
         container: dict[str, Any] = {"name": "app", "image": image, "memory": 256}
+        if port is not None:
+            container["portMappings"] = [{"containerPort": port}]
         if health_check:
             container["healthCheck"] = {"command": ["CMD-SHELL", "curl -f localhost || exit 1"]}
         response = self.call(
@@ -133,6 +143,18 @@ class Sim:
             **extra,
         )["service"]
         return service
+
+    def target_group(self, name: str = "web", **settings: Any) -> str:
+        """A target group behind a load balancer (see `ElbBackend.load_balanced_target_group`)."""
+        return ElbBackend(self.backend).load_balanced_target_group(
+            name, region=self.region, account="123456789012", **settings
+        )
+
+    def elb(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call an ELBv2 operation of the same world."""
+        return ElbBackend(self.backend).handle(
+            self.region, operation, params, caller=Caller("", "123456789012")
+        )
 
     def service(self, name: str = "webapp", *, cluster: str = "prod") -> dict[str, Any]:
         services = self.call("DescribeServices", cluster=cluster, services=[name])["services"]

@@ -304,12 +304,15 @@ def test_jitter_spreads_state_changes_and_stays_reproducible() -> None:
 
 
 def test_load_balanced_service_registers_and_drains_targets() -> None:
-    """Behind a target group, tasks are registered when RUNNING and drained for the
-    deregistration delay when stopped, with ECS's event wording."""
-    target_group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc"
+    """Behind a target group, tasks are registered when RUNNING and drained for the target
+    group's deregistration delay when stopped, with ECS's event wording."""
     sim = Sim()
+    target_group = sim.target_group(
+        target_type="instance", health_check_interval=10, healthy_threshold=2,
+        deregistration_delay=30,
+    )  # fmt: skip
     sim.create_service(
-        sim.register("myorg/web:1"),
+        sim.register("myorg/web:1", port=80),
         desired=2,
         loadBalancers=[
             {"targetGroupArn": target_group, "containerName": "app", "containerPort": 80}
@@ -319,14 +322,15 @@ def test_load_balanced_service_registers_and_drains_targets() -> None:
     assert f"(service webapp) registered 2 targets in (target-group {target_group})" in (
         sim.messages()
     )
-    new_id = sim.update(taskDefinition=sim.register("myorg/web:2"))
+    new_id = sim.update(taskDefinition=sim.register("myorg/web:2", port=80))
     sim.advance(60)
     messages = sim.messages()
     assert "(service webapp) has begun draining connections on 2 tasks." in messages
     assert f"(service webapp) deregistered 2 targets in (target-group {target_group})" in messages
     draining = sim.tasks(desired="STOPPED")
     assert {t["lastStatus"] for t in draining} == {"DEACTIVATING"}
-    # Old tasks began draining when the new ones counted as healthy, 50 s after the update.
-    sim.advance(50 + Timings().deregistration_delay - 60 + 1)
+    # Old tasks began draining when the new ones counted as healthy (RUNNING 10 s after the
+    # update, then 40 s without container health checks), 50 s after the update.
+    sim.advance(50 + 30 - 60 + 1)
     assert {t["lastStatus"] for t in sim.tasks(desired="STOPPED")} == {"STOPPING"}
     assert sim.run_until_settled(new_id)["rolloutState"] == "COMPLETED"

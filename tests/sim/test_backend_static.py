@@ -238,10 +238,12 @@ def test_create_service_stores_configuration() -> None:
     """CreateService keeps the configuration it was given and describes it back."""
     sim = Sim()
     service = sim.create_service(
-        sim.register("myorg/web:1"),
+        sim.register("myorg/web:1", port=80, networkMode="awsvpc"),
         desired=1,
         launchType="FARGATE",
-        loadBalancers=[{"targetGroupArn": "arn:tg", "containerName": "app", "containerPort": 80}],
+        loadBalancers=[
+            {"targetGroupArn": sim.target_group(), "containerName": "app", "containerPort": 80}
+        ],
         networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
         enableExecuteCommand=True,
     )

@@ -1,6 +1,9 @@
-"""The bundled ECS simulator: ECS's wire protocol, real deployment dynamics, a speed-up clock.
+"""The bundled ECS simulator: ECS's wire protocol, real deployment dynamics, a speed-up clock;
+with the ELBv2, CloudWatch and STS APIs a deployment needs around ECS, on the same port.
 
-Any AWS client talks to it through ``endpoint_url`` (or ``AWS_ENDPOINT_URL_ECS``)::
+Any AWS client talks to it through ``endpoint_url`` (or ``AWS_ENDPOINT_URL_ECS``,
+``AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2``, ``AWS_ENDPOINT_URL_CLOUDWATCH``,
+``AWS_ENDPOINT_URL_STS``, or ``AWS_ENDPOINT_URL`` for all)::
 
     async with Simulator(speed=50) as sim:
         async with aioboto3.Session().client("ecs", **sim.client_kwargs()) as ecs:

@@ -15,7 +15,13 @@ from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID
 from ecsdeploy.sim._dynamics.timings import Timings
-from ecsdeploy.sim._sts.identities import DEFAULT_SESSION_SECONDS, IdentityRegistry, RoleConfig
+from ecsdeploy.sim._elbv2.backend import ElbBackend
+from ecsdeploy.sim._sts.identities import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_SESSION_SECONDS,
+    IdentityRegistry,
+    RoleConfig,
+)
 from ecsdeploy.sim._sts.operations import StsBackend
 from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
 from ecsdeploy.sim._wire.server import EcsServer, RunningServer
@@ -69,13 +75,17 @@ class Simulator:
         self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
         self.identities = IdentityRegistry(seed=seed)
+        self.load_balancing = ElbBackend(self.backend)
         self._server = EcsServer(
             self.backend,
             clock=self.clock,
             identities=self.identities,
             seed=seed,
             throttle=throttle,
-            services={"sts": StsBackend(self.identities, now=self.clock.now)},
+            services={
+                "sts": StsBackend(self.identities, now=self.clock.now),
+                "elbv2": self.load_balancing,
+            },
         )
         self._running = RunningServer(self._server, host=host, port=port)
         self._state = _State.UNOPENED
@@ -149,6 +159,36 @@ class Simulator:
         deployment whose ``deploymentConfiguration.alarms`` names it fails while it is in ALARM
         (and ECS rolls it back with ``rollback``). ValueError for an unknown state."""
         self.add_rule({"alarm": name, "state": state, "reason": reason})
+
+    def create_target_group(
+        self,
+        name: str,
+        *,
+        region_name: str = DEFAULT_REGION,
+        port: int = 80,
+        target_type: str = "ip",
+        health_check_interval: int = 30,
+        healthy_threshold: int = 5,
+        unhealthy_threshold: int = 2,
+        deregistration_delay: int = 300,
+    ) -> str:
+        """A target group a service's ``loadBalancers`` can name at once: created behind a new
+        Application Load Balancer ``<name>-alb`` whose HTTP listener on `port` forwards to it
+        (as a test would through the ELBv2 API). Returns its ARN. Targets become healthy
+        `health_check_interval * healthy_threshold` simulated seconds after registration
+        (unhealthy after `* unhealthy_threshold` under an ``elb_unhealthy`` rule) and drain
+        for `deregistration_delay`."""
+        return self.load_balancing.load_balanced_target_group(
+            name,
+            region=region_name,
+            account=DEFAULT_ACCOUNT,
+            port=port,
+            target_type=target_type,
+            health_check_interval=health_check_interval,
+            healthy_threshold=healthy_threshold,
+            unhealthy_threshold=unhealthy_threshold,
+            deregistration_delay=deregistration_delay,
+        )
 
     def account_of(self, access_key_id: str | None) -> str:
         """The account whose credentials `access_key_id` is: the role's account for keys STS

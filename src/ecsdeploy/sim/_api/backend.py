@@ -11,7 +11,9 @@ the deployment circuit breaker and ECS's rollback to the last COMPLETED deployme
 (`_circuit_breaker`), the service throttle logic (`_launch_throttle`), service events in ECS's
 wording (`_events`), stopped tasks with stop codes and exit codes, service-deployment records
 and StopServiceDeployment (`_deployments`, `_service_deployment_ops`), RunTask/StopTask
-(`_task_ops`), awsvpc ENI attachments, target-group registration events and draining delay,
+(`_task_ops`), awsvpc ENI attachments, tasks registered as ELBv2 targets with their health
+on the target group's timing, ELB-failed tasks stopped and draining for the deregistration
+delay (`_load_balancers`, `ecsdeploy.sim._elbv2`),
 tags, container rules that make images fail, stop them as Spot interruption or retirement
 does, or leave them without capacity (`_rules`), and deployment failure detection by CloudWatch
 alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
@@ -19,7 +21,7 @@ alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
 
 Not simulated: container instances, capacity providers and real placement (every task finds
 room unless a `no_capacity` rule says otherwise), StartTask, task sets (CODE_DEPLOY and
-EXTERNAL services are stored but run nothing), load balancer health checks, Service Connect,
+EXTERNAL services are stored but run nothing), classic load balancers, Service Connect,
 CloudWatch itself (alarms have no metrics: their state is set by hand) and the 6-hourly
 repetition of steady-state events.
 """
@@ -91,6 +93,11 @@ class EcsBackend:
         # Alarms first: a deployment they fail launches nothing more in the same evaluation.
         check_alarms(world, service, self._alarms)
         evaluate(world, service)
+
+    @property
+    def world(self) -> World:
+        """The simulated state and its event heap (replaced on `reset`)."""
+        return self._world
 
     @property
     def alarms(self) -> AlarmStore:

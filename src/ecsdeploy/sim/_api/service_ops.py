@@ -16,6 +16,7 @@ from ecsdeploy.sim._api.errors import (
     service_not_active,
     service_not_found,
 )
+from ecsdeploy.sim._api.load_balancer_checks import check_load_balancers
 from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
@@ -140,6 +141,7 @@ def create_service(world: World, region: Region, params: Params) -> Response:
     if reference is None and controller != "EXTERNAL":
         raise invalid_parameter("TaskDefinition must be specified.")
     taskdef = _active_taskdef(region, reference) if reference is not None else None
+    check_load_balancers(region, spec.get("loadBalancers"), taskdef)
     desired = params.get("desiredCount")
     if desired is None:
         if spec["schedulingStrategy"] == "REPLICA":
@@ -187,6 +189,12 @@ def update_service(world: World, region: Region, params: Params) -> Response:
         )
     if params.get("desiredCount") is not None and int(params["desiredCount"]) < 0:
         raise invalid_parameter("desiredCount must be greater than or equal to 0.")
+    if "loadBalancers" in params or new_taskdef is not None:
+        check_load_balancers(
+            region,
+            params.get("loadBalancers", service.spec.get("loadBalancers")),
+            new_taskdef or lookup_taskdef(region, service.taskdef_arn),
+        )
     if "deploymentConfiguration" in params:
         merged = dict(service.spec["deploymentConfiguration"])
         merged.update(params["deploymentConfiguration"] or {})

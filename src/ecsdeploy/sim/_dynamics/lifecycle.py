@@ -323,8 +323,16 @@ def _became_healthy(world: World, task: Task) -> None:
                 container.health_status = "HEALTHY"
         task.health_status = "HEALTHY"
         task.version += 1
-    record_healthy(world, task)
+    if targets_healthy(task):
+        # Behind a load balancer the task runs successfully once its targets are healthy too
+        # (`ecsdeploy.sim._dynamics.load_balancers` records it then).
+        record_healthy(world, task)
     _touch(world, task)
+
+
+def targets_healthy(task: Task) -> bool:
+    """Every load balancer target of the task is healthy (true without any)."""
+    return all(target.state == "healthy" for _, target in task.targets)
 
 
 def _essential_container_exited(world: World, task: Task) -> None:
@@ -416,9 +424,17 @@ def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed:
         record_failure(world, task)
     draining = task.registered and task.service is not None
     timings = world.timings
-    delay = timings.deregistration_delay if draining else timings.deactivating
+    delay = _draining_time(world, task) if draining else timings.deactivating
     world.schedule(delay, _to_stopping, task)
     _touch(world, task)
+
+
+def _draining_time(world: World, task: Task) -> float:
+    """How long a registered task stays DEACTIVATING: its target groups' deregistration delay
+    (the longest), or `Timings.deregistration_delay` behind a classic load balancer."""
+    if task.targets:
+        return max(group.deregistration_delay for group, _ in task.targets)
+    return world.timings.deregistration_delay
 
 
 def _to_stopping(world: World, task: Task) -> None:

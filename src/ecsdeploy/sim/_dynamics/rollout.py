@@ -20,7 +20,10 @@ from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.deployment_alarms import bake_done
 from ecsdeploy.sim._dynamics.deployments import ONGOING_RECORD_STATUSES
 from ecsdeploy.sim._dynamics.launch_throttle import launch_allowed
-from ecsdeploy.sim._dynamics.lifecycle import begin_stop, launch_task
+from ecsdeploy.sim._dynamics.lifecycle import begin_stop, launch_task, targets_healthy
+from ecsdeploy.sim._dynamics.load_balancers import deregister as deregister_targets
+from ecsdeploy.sim._dynamics.load_balancers import register as register_targets
+from ecsdeploy.sim._dynamics.load_balancers import target_group_arns
 from ecsdeploy.sim._dynamics.state import Deployment, Service, Task
 from ecsdeploy.sim._dynamics.world import World
 
@@ -41,6 +44,8 @@ def evaluate(world: World, service: Service) -> None:
     upper = desired * int(config["maximumPercent"]) // 100
     lower = math.ceil(desired * int(config["minimumHealthyPercent"]) / 100)
     primary.desired_count = desired
+    # Tasks that just reached RUNNING join their target groups before anything is counted.
+    _update_target_groups(world, service)
 
     primary_alive = [t for t in primary.tasks.values() if t.desired_status == "RUNNING"]
     older_alive = [
@@ -108,16 +113,9 @@ def evaluate(world: World, service: Service) -> None:
 
 def _update_target_groups(world: World, service: Service) -> None:
     """Register tasks that reached RUNNING with the service's target groups and deregister
-    tasks that are stopping, one event per target group and batch, as ECS reports them.
-
-    Only the service events and the draining delay are simulated; there is no load balancer
-    and no ELB health check.
-    """
-    target_groups = [
-        str(lb["targetGroupArn"])
-        for lb in service.spec.get("loadBalancers") or ()
-        if lb.get("targetGroupArn")
-    ]
+    tasks that are stopping, one event per target group and batch, as ECS reports them
+    (`ecsdeploy.sim._dynamics.load_balancers` keeps the targets and their health)."""
+    target_groups = target_group_arns(service)
     if not target_groups:
         return
     joining: list[Task] = []
@@ -131,6 +129,7 @@ def _update_target_groups(world: World, service: Service) -> None:
                 leaving.append(task)
     for task in joining:
         task.registered = True
+        register_targets(world, task)
     for target_group in target_groups:
         if leaving:
             _events.targets_deregistered(world, service, len(leaving), target_group)
@@ -138,11 +137,13 @@ def _update_target_groups(world: World, service: Service) -> None:
             _events.targets_registered(world, service, len(joining), target_group)
     for task in leaving:
         task.registered = False
+        deregister_targets(world, task)
 
 
 def _serving(task: Task) -> bool:
-    """RUNNING and healthy: what counts toward minimumHealthyPercent."""
-    return task.last_status == "RUNNING" and task.healthy
+    """RUNNING and healthy (its load balancer targets too): what counts toward
+    minimumHealthyPercent and completes a deployment."""
+    return task.last_status == "RUNNING" and task.healthy and targets_healthy(task)
 
 
 def _usefulness(task: Task) -> tuple[bool, bool]:
@@ -217,5 +218,6 @@ def _drain_everything(world: World, service: Service) -> None:
         )
     if alive:
         _events.tasks_stopped(world, service, alive)
+    _update_target_groups(world, service)
     if service.status == "DRAINING" and all(not d.tasks for d in service.deployments):
         service.status = "INACTIVE"

@@ -22,6 +22,12 @@ breaker are untouched. ``count`` caps how many tasks the rule interrupts (defaul
 A ``no_capacity`` rule is not decided at launch either: while it is active, tasks with a
 matching essential image cannot be placed (see `ecsdeploy.sim._dynamics.lifecycle.placement_failure`
 for how ECS reports that); clearing the rules gives the capacity back.
+
+An ``elb_unhealthy`` rule is decided at launch like the others: the container runs and passes
+its own health check, but when ECS registers the task with its service's target groups the
+targets fail ELB's health checks (``{"image": "web:bad", "behavior": "elb_unhealthy",
+"reason": "Target.Timeout"}``), and ECS stops the task once the service's
+healthCheckGracePeriodSeconds is over (`ecsdeploy.sim._dynamics.load_balancers`).
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ class Behavior(Enum):
     """No capacity to place the task: it stays PROVISIONING while the rule is active."""
     INTERRUPTION = "interruption"
     """AWS reclaims the task's capacity `after` seconds of RUNNING (Spot, retirement)."""
+    ELB_UNHEALTHY = "elb_unhealthy"
+    """The container runs, but the task's load balancer targets fail their health checks
+    (`reason`: ``Target.ResponseCodeMismatch`` with status `code`, default 500;
+    ``Target.Timeout``; ``Target.FailedHealthChecks``)."""
 
 
 class StopCode(Enum):
@@ -82,7 +92,11 @@ _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
     Behavior.INTERRUPTION: frozenset(
         {"image", "behavior", "stop_code", "after", "count", "reason"}
     ),
+    Behavior.ELB_UNHEALTHY: frozenset({"image", "behavior", "reason", "code"}),
 }
+
+ELB_FAILURE_REASONS = ("Target.ResponseCodeMismatch", "Target.Timeout", "Target.FailedHealthChecks")
+"""The TargetHealth reasons an `elb_unhealthy` rule can give ("Target." may be left out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +108,13 @@ class ContainerRule:
     seconds: float = 0.0
     reason: str | None = None
     """For `crash`: the container's `reason`; for `pull_error`: replaces the default error text;
-    for `interruption`: replaces the task's stoppedReason."""
+    for `interruption`: replaces the task's stoppedReason; for `elb_unhealthy`: the
+    TargetHealth reason."""
     stop_code: StopCode = StopCode.SPOT_INTERRUPTION
     count: int | None = None
     """For `interruption`: how many tasks it interrupts; None for all."""
+    code: int = 500
+    """For `elb_unhealthy` with Target.ResponseCodeMismatch: the HTTP status health checks get."""
 
     def matches(self, image: str) -> bool:
         return fnmatch.fnmatchcase(image, self.image)
@@ -139,6 +156,11 @@ class ContainerRule:
             raise ContainerRuleError(
                 f"'stop_code' must be one of {codes}, not {raw_code!r}"
             ) from None
+        if behavior is Behavior.ELB_UNHEALTHY:
+            reason = _elb_reason(reason)
+        code = rule.get("code", 500)
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+            raise ContainerRuleError(f"'code' must be an HTTP status code, not {code!r}")
         count = rule.get("count")
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 1
@@ -153,12 +175,23 @@ class ContainerRule:
             reason=reason,
             stop_code=stop_code,
             count=count,
+            code=code,
         )
 
     @property
     def stopped_reason(self) -> str:
         """The stoppedReason of a task this `interruption` rule stops."""
         return self.reason or INTERRUPTION_REASONS[self.stop_code]
+
+
+def _elb_reason(reason: str | None) -> str:
+    if reason is None:
+        return ELB_FAILURE_REASONS[0]
+    qualified = reason if reason.startswith("Target.") else f"Target.{reason}"
+    if qualified not in ELB_FAILURE_REASONS:
+        choices = ", ".join(repr(r) for r in ELB_FAILURE_REASONS)
+        raise ContainerRuleError(f"'reason' must be one of {choices}, not {reason!r}")
+    return qualified
 
 
 def _seconds(rule: Mapping[str, Any], key: str, *, required: bool = False) -> float:

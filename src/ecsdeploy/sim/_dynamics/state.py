@@ -14,6 +14,7 @@ from typing import Any
 
 from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, NetworkInterface
 from ecsdeploy.sim._dynamics.rules import ContainerRule
+from ecsdeploy.sim._elbv2.state import LoadBalancing, Target, TargetGroup
 
 MAX_SERVICE_EVENTS = 100
 """DescribeServices returns at most the 100 latest service events."""
@@ -88,6 +89,8 @@ class Task:
     """The task's elastic network interface when its task definition uses awsvpc."""
     overrides: dict[str, Any] | None = None
     """RunTask's `overrides`, reported back as given."""
+    targets: list[tuple[TargetGroup, Target]] = field(default_factory=list)
+    """The ELB targets it is registered as, one per load balancer of its service."""
 
 
 @dataclass(slots=True, eq=False)
@@ -230,3 +233,5 @@ class Region:
     clusters: dict[str, Cluster] = field(default_factory=dict)
     families: dict[str, list[TaskDefinition]] = field(default_factory=dict)
     """Revisions by family; index `revision - 1`."""
+    load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
+    """The region's ELBv2 load balancers, listeners and target groups."""

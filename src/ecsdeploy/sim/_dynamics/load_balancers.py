@@ -1,0 +1,121 @@
+"""ECS and its services' target groups: tasks registered as targets when their containers run,
+drained when they stop, and stopped when their targets fail ELB's health checks.
+
+"Use load balancing to distribute Amazon ECS service traffic" and "Health checks for Amazon ECS
+services behind a load balancer": for each entry of the service's ``loadBalancers``
+(targetGroupArn, containerName, containerPort) a RUNNING task is registered as one target — its
+ENI's private IP for an ``ip`` target group (awsvpc), port containerPort. The task counts as
+healthy for the deployment only once every target is ``healthy``. A target that turns
+``unhealthy`` has ECS stop the task (stoppedReason "Task failed ELB health checks in
+(target-group ARN)"), but not before the service's healthCheckGracePeriodSeconds after the task
+started; it counts against the circuit breaker like any failed task. A stopping task is
+deregistered and stays DEACTIVATING for the target group's deregistration delay.
+"""
+
+from __future__ import annotations
+
+from ecsdeploy.sim._dynamics import events as _events
+from ecsdeploy.sim._dynamics.circuit_breaker import record_healthy
+from ecsdeploy.sim._dynamics.lifecycle import begin_stop, targets_healthy
+from ecsdeploy.sim._dynamics.rules import Behavior
+from ecsdeploy.sim._dynamics.state import Service, Task
+from ecsdeploy.sim._dynamics.world import World
+from ecsdeploy.sim._elbv2 import health
+from ecsdeploy.sim._elbv2.state import Target, TargetGroup
+
+FAILED_ELB_HEALTH_CHECKS = "Task failed ELB health checks in (target-group {arn})"
+
+
+def target_group_arns(service: Service) -> list[str]:
+    return [
+        str(lb["targetGroupArn"])
+        for lb in service.spec.get("loadBalancers") or ()
+        if lb.get("targetGroupArn")
+    ]
+
+
+def register(world: World, task: Task) -> None:
+    """Register `task` with every target group of its service that exists."""
+    service = task.service
+    if service is None:
+        return
+    balancing = world.region(task.cluster.region, task.cluster.account).load_balancing
+    rule = task.rule
+    failing = rule is not None and rule.behavior is Behavior.ELB_UNHEALTHY
+    for entry in service.spec.get("loadBalancers") or ():
+        group = balancing.target_groups.get(str(entry.get("targetGroupArn") or ""))
+        if group is None:
+            continue
+        port = int(entry.get("containerPort") or 0)
+        target = health.register(
+            world,
+            balancing,
+            group,
+            _target_id(task, group),
+            port,
+            failure=(rule.reason if failing and rule is not None else None),
+            failure_code=rule.code if rule is not None else 500,
+            on_change=_watcher(task, group),
+        )
+        task.targets.append((group, target))
+
+
+def deregister(world: World, task: Task) -> None:
+    balancing = world.region(task.cluster.region, task.cluster.account).load_balancing
+    for group, target in task.targets:
+        if group.targets.get((target.id, target.port)) is target:
+            health.deregister(world, balancing, group, target)
+
+
+def _target_id(task: Task, group: TargetGroup) -> str:
+    if task.eni is not None:
+        return task.eni.private_ip
+    # No container instances are simulated: an instance target gets a stable made-up id.
+    return f"i-{task.task_id[:17]}"
+
+
+def _watcher(task: Task, group: TargetGroup) -> health.Listener:
+    def changed(world: World, target: Target) -> None:
+        _target_changed(world, task, group, target)
+
+    return changed
+
+
+def _target_changed(world: World, task: Task, group: TargetGroup, target: Target) -> None:
+    if task.desired_status != "RUNNING" or task.service is None:
+        return
+    if target.state == "healthy" and task.healthy and targets_healthy(task):
+        record_healthy(world, task)
+    elif target.state == "unhealthy":
+        grace = float(task.service.spec.get("healthCheckGracePeriodSeconds") or 0)
+        grace_ends = (task.started_at or world.now) + grace
+        world.schedule(max(0.0, grace_ends - world.now), _stop_unhealthy, (task, group, target))
+    if task.deployment is not None:
+        task.deployment.updated_at = world.now
+    world.touch(task.service)
+
+
+def _stop_unhealthy(world: World, subject: tuple[Task, TargetGroup, Target]) -> None:
+    task, group, target = subject
+    service = task.service
+    if (
+        service is None
+        or task.desired_status != "RUNNING"
+        or task.last_status != "RUNNING"
+        or target.state != "unhealthy"
+    ):
+        return
+    _events.add_event(
+        world,
+        service,
+        f"(service {service.name}) (task {task.task_id}) (port {target.port}) is unhealthy in "
+        f"(target-group {group.arn}) due to (reason {target.description}).",
+    )
+    begin_stop(
+        world,
+        task,
+        stop_code="ServiceSchedulerInitiated",
+        reason=FAILED_ELB_HEALTH_CHECKS.format(arn=group.arn),
+        failed=True,
+    )
+    _events.tasks_stopped(world, service, [task])
