@@ -22,6 +22,7 @@ throttling is an AWS failure before any change (`NothingChangedError`, exit 1).
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -52,6 +53,8 @@ logger = structlog.get_logger("ecsdeploy")
 
 #: STS's default session length; a watch longer than this is carried by refreshes.
 DEFAULT_SESSION_SECONDS = 3600
+#: How long an STS outage (after retries) answers for the role without asking STS again.
+OUTAGE_MEMORY = 60.0
 #: STS's bounds on DurationSeconds.
 MIN_SESSION_SECONDS = 900
 MAX_SESSION_SECONDS = 43200
@@ -242,8 +245,9 @@ class RoleSessions:
         #: The wall clock refreshes are timed on (tests move it).
         self._clock = clock
         self._sessions: dict[tuple[Role, str], RoleSession] = {}
-        #: A role that could not be assumed is not asked again for every target that names it.
-        self._failures: dict[tuple[Role, str], Exception] = {}
+        #: A role that could not be assumed is not asked again for every target that names it:
+        #: a refusal stands; an outage (retried already) for OUTAGE_MEMORY seconds.
+        self._failures: dict[tuple[Role, str], tuple[Exception, float]] = {}
         self._lock = anyio.Lock()
 
     @property
@@ -256,7 +260,10 @@ class RoleSessions:
         async with self._lock:
             failure = self._failures.get((role, region))
             if failure is not None:
-                raise failure
+                error, until = failure
+                if anyio.current_time() < until:
+                    raise error
+                del self._failures[(role, region)]
             session = self._sessions.get((role, region))
             if session is None:
                 options: dict[str, Any] = {"region_name": region}
@@ -276,8 +283,12 @@ class RoleSessions:
                 )
                 try:
                     await session.open()
-                except (AssumeRoleError, NothingChangedError) as exc:
-                    self._failures[(role, region)] = exc
+                except AssumeRoleError as exc:
+                    self._failures[(role, region)] = (exc, math.inf)
+                    raise
+                except NothingChangedError as exc:
+                    until = anyio.current_time() + OUTAGE_MEMORY
+                    self._failures[(role, region)] = (exc, until)
                     raise
                 self._sessions[(role, region)] = session
                 logger.info(
