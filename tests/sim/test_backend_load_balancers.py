@@ -83,16 +83,32 @@ def test_running_tasks_are_registered_as_their_eni_ip_and_container_port() -> No
 
 def test_deployment_completes_only_once_targets_are_healthy() -> None:
     """A task counts as healthy when its targets pass HealthyThresholdCount checks (here 90 s
-    after RUNNING), not after ECS's 40 s: the rollout waits for the load balancer."""
+    after RUNNING), not after ECS's 40 s: the rollout, and the service deployment's running
+    count, wait for the load balancer."""
     sim = Sim()
     group = behind_target_group(sim, desired=1, group={"health_check_interval": 30})
     deployment = sim.service()["deployments"][0]["id"]
     sim.advance(10 + 40 + 1)
     assert sim.deployment(deployment)["rolloutState"] == "IN_PROGRESS"  # type: ignore[index]
+    assert sim.deployment(deployment)["runningCount"] == 1  # type: ignore[index]
+    assert revision_running(sim) == 0
     assert [state for _, _, state, _ in target_health(sim, group)] == ["initial"]
     sim.advance(10 + 90 - 51)
     assert [state for _, _, state, _ in target_health(sim, group)] == ["healthy"]
     assert sim.deployment(deployment)["rolloutState"] == "COMPLETED"  # type: ignore[index]
+    assert revision_running(sim) == 1
+
+
+def revision_running(sim: Sim) -> int:
+    """runningTaskCount of the newest service deployment's target revision."""
+    [brief] = sim.call("ListServiceDeployments", cluster="prod", service="webapp")[
+        "serviceDeployments"
+    ]
+    [record] = sim.call(
+        "DescribeServiceDeployments", serviceDeploymentArns=[brief["serviceDeploymentArn"]]
+    )["serviceDeployments"]
+    count: int = record["targetServiceRevision"]["runningTaskCount"]
+    return count
 
 
 def test_elb_unhealthy_tasks_are_stopped_and_trip_the_circuit_breaker() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 from typing import Any
 
 import aioboto3
 import aiohttp
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.parsers import QueryParser
 from botocore.serialize import QuerySerializer
 
@@ -167,6 +168,24 @@ async def test_throttling_fault_is_query_throttling_and_counted(sim: Simulator) 
     assert stats["throttled"] == {"elbv2:DescribeSSLPolicies": 1}
 
 
+async def test_reset_and_latency_faults_apply_to_query_operations(sim: Simulator) -> None:
+    """reset drops an STS call's connection; latency delays the next one by wall-clock time
+    before it is answered normally."""
+    sim.add_rule({"operation": "sts:GetCallerIdentity", "error": "reset", "count": 1})
+    sim.add_rule(
+        {"operation": "sts:GetCallerIdentity", "error": "latency", "seconds": 0.3, "count": 1}
+    )
+    async with aioboto3.Session().client(
+        "sts", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
+    ) as sts:
+        with pytest.raises(ConnectionClosedError):
+            await sts.get_caller_identity()
+        started = time.monotonic()
+        assert (await sts.get_caller_identity())["Account"] == "123456789012"
+        assert time.monotonic() - started >= 0.3
+    assert sim.stats()["calls"] == {"sts:GetCallerIdentity": 2}
+
+
 async def test_server_fault_is_internal_failure(sim: Simulator) -> None:
     """An injected ServerException is a 500 InternalFailure for a query service."""
     sim.add_rule({"operation": "*", "error": "ServerException"})
@@ -182,3 +201,31 @@ async def test_fault_rule_naming_an_unqualified_query_operation_is_refused(
     with pytest.raises(ValueError, match="operation"):
         sim.add_rule({"operation": "DescribeTargetHealth", "error": "ThrottlingException"})
     sim.add_rule({"operation": "elbv2:DescribeTargetHealth", "error": "ThrottlingException"})
+
+
+async def test_access_denied_fault_is_each_services_iam_refusal(sim: Simulator) -> None:
+    """An AccessDenied rule answers ECS with AccessDeniedException and ELBv2 with a 403
+    AccessDenied, both naming the IAM action the caller lacks."""
+    sim.add_rule({"operation": "DescribeServiceDeployments", "error": "AccessDenied"})
+    sim.add_rule({"operation": "elbv2:DescribeTargetGroups", "error": "AccessDenied"})
+    config = Config(retries={"total_max_attempts": 1})
+    async with (
+        aioboto3.Session().client("ecs", config=config, **sim.client_kwargs()) as ecs,
+        aioboto3.Session().client("elbv2", config=config, **sim.client_kwargs()) as elbv2,
+    ):
+        with pytest.raises(ClientError) as denied_ecs:
+            await ecs.describe_service_deployments(serviceDeploymentArns=["arn:x"])
+        with pytest.raises(ClientError) as denied_elb:
+            await elbv2.describe_target_groups()
+    ecs_error = denied_ecs.value.response
+    assert ecs_error["Error"]["Code"] == "AccessDeniedException"
+    assert ecs_error["Error"]["Message"].startswith(
+        "User: arn:aws:iam::123456789012:user/ecsdeploy-sim is not authorized to perform: "
+        "ecs:DescribeServiceDeployments"
+    )
+    elb_error = denied_elb.value.response
+    assert (elb_error["Error"]["Code"], elb_error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "AccessDenied",
+        403,
+    )
+    assert "elasticloadbalancing:DescribeTargetGroups" in elb_error["Error"]["Message"]

@@ -228,3 +228,16 @@ async def test_assume_role_answers_like_moto(sim: Simulator, moto_ecs_url: str) 
         moto_identity["Account"],
         moto_identity["Arn"],
     )
+
+
+async def test_reset_forgets_sessions_and_role_settings(sim: Simulator, sts: Any) -> None:
+    """After `Simulator.reset` a session key is an unknown key of the default account and a
+    refused role is assumable again."""
+    key = (await sts.assume_role(RoleArn=ROLE, RoleSessionName="before"))["Credentials"][
+        "AccessKeyId"
+    ]
+    sim.configure_role(ROLE, assumable=False)
+    sim.reset()
+    assert sim.account_of(key) == "123456789012"
+    answer = await sts.assume_role(RoleArn=ROLE, RoleSessionName="after")
+    assert sim.account_of(answer["Credentials"]["AccessKeyId"]) == "210987654321"

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ecsdeploy.sim._api.backend import EcsBackend
+from ecsdeploy.sim._cloudwatch.backend import CloudWatchBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID
 from ecsdeploy.sim._dynamics.timings import Timings
@@ -85,6 +86,7 @@ class Simulator:
             services={
                 "sts": StsBackend(self.identities, now=self.clock.now),
                 "elbv2": self.load_balancing,
+                "cloudwatch": CloudWatchBackend(self.backend),
             },
         )
         self._running = RunningServer(self._server, host=host, port=port)
@@ -157,7 +159,9 @@ class Simulator:
     def set_alarm(self, name: str, state: str, reason: str = "") -> None:
         """Set CloudWatch alarm `name` to ``OK``, ``ALARM`` or ``INSUFFICIENT_DATA``: a
         deployment whose ``deploymentConfiguration.alarms`` names it fails while it is in ALARM
-        (and ECS rolls it back with ``rollback``). ValueError for an unknown state."""
+        (and ECS rolls it back with ``rollback``). ValueError for an unknown state. CloudWatch's
+        own SetAlarmState over the wire does the same for an alarm created with PutMetricAlarm
+        (or set here before), and DescribeAlarms shows the state either way."""
         self.add_rule({"alarm": name, "state": state, "reason": reason})
 
     def create_target_group(
@@ -165,6 +169,7 @@ class Simulator:
         name: str,
         *,
         region_name: str = DEFAULT_REGION,
+        account: str = DEFAULT_ACCOUNT,
         port: int = 80,
         target_type: str = "ip",
         health_check_interval: int = 30,
@@ -172,16 +177,17 @@ class Simulator:
         unhealthy_threshold: int = 2,
         deregistration_delay: int = 300,
     ) -> str:
-        """A target group a service's ``loadBalancers`` can name at once: created behind a new
-        Application Load Balancer ``<name>-alb`` whose HTTP listener on `port` forwards to it
-        (as a test would through the ELBv2 API). Returns its ARN. Targets become healthy
+        """A target group a service's ``loadBalancers`` can name at once: created (its ARN in
+        `account`) behind a new Application Load Balancer ``<name>-alb`` whose HTTP listener
+        on `port` forwards to it, as a test would through the ELBv2 API. Returns its ARN.
+        Targets become healthy
         `health_check_interval * healthy_threshold` simulated seconds after registration
         (unhealthy after `* unhealthy_threshold` under an ``elb_unhealthy`` rule) and drain
         for `deregistration_delay`."""
         return self.load_balancing.load_balanced_target_group(
             name,
             region=region_name,
-            account=DEFAULT_ACCOUNT,
+            account=account,
             port=port,
             target_type=target_type,
             health_check_interval=health_check_interval,

@@ -164,11 +164,13 @@ class EcsBackend:
                     for task in list(cluster.tasks.values()):
                         watch_for_interruption(self._world, task, interruption)
 
-    def set_alarm(self, name: str, state: str, reason: str = "") -> None:
+    def set_alarm(
+        self, name: str, state: str, reason: str = "", *, reason_data: str | None = None
+    ) -> None:
         """Set CloudWatch alarm `name` to `state` (OK, ALARM, INSUFFICIENT_DATA) now; the
         deployments it watches react at once (see `ecsdeploy.sim._dynamics.deployment_alarms`)."""
         self.catch_up()
-        self._alarms.set(name, state, reason, now=self._world.now)
+        self._alarms.set(name, state, reason, now=self._world.now, reason_data=reason_data)
         for region in self._world.regions.values():
             for cluster in region.clusters.values():
                 for service in cluster.services.values():
@@ -188,7 +190,7 @@ class EcsBackend:
         self._alarms.clear()
 
     def reset(self) -> None:
-        """Forget every region's state, all container rules and alarm states."""
+        """Forget every region's state, all container rules and alarms."""
         self._rules.clear()
-        self._alarms.clear()
+        self._alarms.forget()
         self._world = self._new_world()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ecsdeploy.sim._api.operation import tags_to
 from ecsdeploy.sim._dynamics.deployment_alarms import record_alarms_view
+from ecsdeploy.sim._dynamics.lifecycle import targets_healthy
 from ecsdeploy.sim._dynamics.state import (
     Cluster,
     Container,
@@ -274,9 +275,15 @@ def _revision_summary(service: Service, revision_arn: str) -> dict[str, Any]:
     requested = running = pending = 0
     for deployment in service.deployments:
         if deployment.revision_arn == revision_arn:
-            r, p = deployment_counts(deployment)
+            _, p = deployment_counts(deployment)
             requested += deployment.desired_count
-            running += r
+            # A service deployment waits for load balancer health: a RUNNING task whose
+            # targets are not healthy yet is not counted running.
+            running += sum(
+                1
+                for task in deployment.tasks.values()
+                if task.last_status == "RUNNING" and targets_healthy(task)
+            )
             pending += p
     return {
         "arn": revision_arn,

@@ -24,6 +24,9 @@ from ecsdeploy.sim._wire.services import Caller
 DEFAULT_ACCOUNT = ACCOUNT_ID
 """The account of every access key STS did not hand out."""
 
+DEFAULT_USER = "ecsdeploy-sim"
+"""The IAM user every access key STS did not hand out stands for."""
+
 DEFAULT_SESSION_SECONDS = 3600
 """AssumeRole's DurationSeconds default and a role's default MaxSessionDuration."""
 
@@ -132,12 +135,22 @@ class IdentityRegistry:
         session = self.session(access_key_id)
         return session.account if session is not None else DEFAULT_ACCOUNT
 
+    def arn_of(self, access_key_id: str | None) -> str:
+        """The principal `access_key_id` signs as: the assumed role's session, else the
+        default account's IAM user."""
+        session = self.session(access_key_id)
+        if session is not None:
+            return session.assumed_role_arn
+        return f"arn:aws:iam::{DEFAULT_ACCOUNT}:user/{DEFAULT_USER}"
+
     def caller(self, access_key_id: str | None, *, now: float) -> Caller:
         """Who signed with `access_key_id`; ExpiredTokenException for a session past its end."""
         session = self.session(access_key_id)
         if session is not None and now >= session.expiration:
             raise expired_token_error()
-        return Caller(access_key_id or "", self.account_of(access_key_id))
+        return Caller(
+            access_key_id or "", self.account_of(access_key_id), self.arn_of(access_key_id)
+        )
 
     def new_session(
         self, *, role_arn: str, account: str, role_name: str, session_name: str, expiration: float

@@ -15,7 +15,6 @@ from typing import Any
 
 from ecsdeploy.sim._api.errors import EcsApiError
 from ecsdeploy.sim._sts.identities import (
-    DEFAULT_ACCOUNT,
     DEFAULT_SESSION_SECONDS,
     IdentityRegistry,
     access_denied,
@@ -25,9 +24,6 @@ from ecsdeploy.sim._wire.services import Caller, invalid_action
 _ROLE_ARN = re.compile(
     r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@/-]*/)?(?P<name>[\w+=,.@-]+)$"
 )
-
-DEFAULT_USER = "ecsdeploy-sim"
-"""The IAM user every access key STS did not hand out stands for."""
 
 
 def validation_error(message: str) -> EcsApiError:
@@ -53,10 +49,7 @@ class StsBackend:
         raise invalid_action(operation)
 
     def caller_arn(self, caller: Caller) -> str:
-        session = self._identities.session(caller.access_key_id)
-        if session is not None:
-            return session.assumed_role_arn
-        return f"arn:aws:iam::{DEFAULT_ACCOUNT}:user/{DEFAULT_USER}"
+        return self._identities.arn_of(caller.access_key_id)
 
     def _assume_role(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         role_arn = str(params["RoleArn"])

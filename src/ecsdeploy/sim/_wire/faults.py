@@ -8,6 +8,9 @@ ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
   for the query services.
 * ``ServerException`` — ECS's internal error (HTTP 500); ``InternalFailure`` for the query
   services.
+* ``AccessDenied`` — the caller lacks the IAM permission: ECS answers
+  ``AccessDeniedException`` (HTTP 400), the query services ``AccessDenied`` (HTTP 403), with
+  IAM's "User: ARN is not authorized to perform: service:Operation" message.
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
   network, which simulated time does not speed up), then the call proceeds normally.
@@ -35,6 +38,7 @@ from typing import Any
 class FaultKind(StrEnum):
     THROTTLING = "ThrottlingException"
     SERVER_ERROR = "ServerException"
+    ACCESS_DENIED = "AccessDenied"
     RESET = "reset"
     LATENCY = "latency"
     STALE = "stale"

@@ -58,20 +58,22 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def json_response(body: Mapping[str, Any], *, status: int = 200) -> web.Response:
+def json_response(
+    body: Mapping[str, Any], *, status: int = 200, content_type: str = CONTENT_TYPE
+) -> web.Response:
     """An ECS answer: JSON 1.1 content type and a request id, as botocore expects."""
     return web.Response(
         status=status,
         body=json.dumps(body, allow_nan=False).encode(),
-        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": new_request_id()},
+        headers={"Content-Type": content_type, "x-amzn-RequestId": new_request_id()},
     )
 
 
-def error_response(error: EcsApiError) -> web.Response:
+def error_response(error: EcsApiError, *, content_type: str = CONTENT_TYPE) -> web.Response:
     body = {"__type": error.code}
     if error.message:
         body["message"] = error.message
-    return json_response(body, status=error.status)
+    return json_response(body, status=error.status, content_type=content_type)
 
 
 def unknown_operation() -> EcsApiError:

@@ -31,7 +31,6 @@ from ecsdeploy.sim._wire.protocol import (
     access_key_from_authorization,
     error_response,
     json_response,
-    operation_from_target,
     parse_body,
     region_from_authorization,
     server_error,
@@ -145,59 +144,86 @@ class EcsServer:
         authorization = request.headers.get("Authorization")
         service = self.directory.by_signing_name(service_from_authorization(authorization))
         target = request.headers.get("X-Amz-Target")
-        if service is None and operation_from_target(target) is not None:
-            service = self.directory.ecs
+        json_service = self.directory.by_target(target)
         try:
             raw = await _read_body(request)
         except EcsApiError as error:
-            return self._error(service or self.directory.ecs, error)
-        form: dict[str, str] = {}
+            return self._error(service or json_service or self.directory.ecs, error)
+        if json_service is not None and service in (None, json_service):
+            return await self._handle_json(request, json_service, raw, target, authorization)
         if (service is None or service.speaks_query) and _is_form(request):
             try:
                 form = query.parse_form(raw)
             except EcsApiError as error:
                 return self._error(service or self.directory.ecs, error)
-            if service is None:
-                service = self.directory.by_api_version(form.get("Version"))
-        if service is None:
+            service = service or self.directory.by_api_version(form.get("Version"))
+            if service is not None:
+                return await self._handle_query(request, service, form, authorization)
+        if service is None or not service.speaks_query:
             return error_response(unknown_operation())
-        if service.speaks_query:
-            return await self._handle_query(request, service, form, authorization)
-        return await self._handle_ecs(request, raw, target, authorization)
+        return self._error(
+            service,
+            EcsApiError(
+                "InvalidAction",
+                f"{service.signing_name} speaks the query protocol"
+                f"{' or AWS JSON 1.0' if service.json_target_prefix else ''}: POST a "
+                "form-encoded body"
+                f"{' or an X-Amz-Target' if service.json_target_prefix else ''}.",
+            ),
+        )
 
-    async def _handle_ecs(
-        self, request: web.Request, raw: bytes, target: str | None, authorization: str | None
+    async def _handle_json(
+        self,
+        request: web.Request,
+        service: WireService,
+        raw: bytes,
+        target: str | None,
+        authorization: str | None,
     ) -> web.StreamResponse:
-        service = self.directory.ecs
-        operation = operation_from_target(target)
+        """ECS (JSON 1.1), or CloudWatch as current SDKs call it (JSON 1.0, query-compatible)."""
+        operation = service.operation_from_target(target)
         if operation is None or operation not in service.validator.operations:
-            return error_response(unknown_operation())
+            return self._json_error(service, unknown_operation())
+        key = service.key(operation)
+        is_ecs = not service.speaks_query
         region = region_from_authorization(authorization)
-        self.call_stats.record_call(operation)
+        self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, operation)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(caller.account, region, operation)
+            self._check_throttle(caller.account, region, key)
             params = parse_body(raw)
-            self.validator.validate(operation, params)
+            (self.validator if is_ecs else service.validator).validate(operation, params)
             self.backend.catch_up()
             response = service.backend.handle(region, operation, params, caller=caller)
-            now = self.clock.now()
-            self.answers.record(operation, response, now=now)
-            if fault is not None and fault.kind is FaultKind.STALE:
-                response = self.answers.stale(response, seconds=fault.seconds, now=now)
-            elif fault is not None and fault.kind is FaultKind.MISSING:
-                response = missing(response)
-            return json_response(response)
+            if is_ecs:
+                now = self.clock.now()
+                self.answers.record(operation, response, now=now)
+                if fault is not None and fault.kind is FaultKind.STALE:
+                    response = self.answers.stale(response, seconds=fault.seconds, now=now)
+                elif fault is not None and fault.kind is FaultKind.MISSING:
+                    response = missing(response)
+            return json_response(response, content_type=service.json_content_type)
         except EcsApiError as error:
             if error.code == "ThrottlingException":
-                self.call_stats.record_throttled(operation)
-            return error_response(error)
+                self.call_stats.record_throttled(key)
+            return self._json_error(service, error)
         except Exception:
-            logger.exception("ecsdeploy.sim.unexpected_error", operation=operation, region=region)
-            return error_response(server_error())
+            logger.exception("ecsdeploy.sim.unexpected_error", operation=key, region=region)
+            return self._json_error(service, server_error())
+
+    def _json_error(self, service: WireService, error: EcsApiError) -> web.Response:
+        """ECS's own error body; for a query-compatible service also its query error code in
+        ``x-amzn-query-error``, which botocore takes as the code."""
+        if not service.speaks_query:
+            return error_response(error)
+        renamed = _query_error(error)
+        kind = "Receiver" if renamed.status >= 500 else "Sender"
+        response = error_response(renamed, content_type=service.json_content_type)
+        response.headers["x-amzn-query-error"] = f"{renamed.code};{kind}"
+        return response
 
     async def _handle_query(
         self,
@@ -222,7 +248,7 @@ class EcsServer:
         self.call_stats.record_call(key)
         try:
             caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key)
+            fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
             self._check_throttle(caller.account, region, key)
@@ -251,7 +277,9 @@ class EcsServer:
             access_key_from_authorization(authorization), now=self.clock.now()
         )
 
-    async def _injected_fault(self, service: WireService, key: str) -> FaultRule | None:
+    async def _injected_fault(
+        self, service: WireService, key: str, caller: Caller
+    ) -> FaultRule | None:
         """Apply the fault rule that fires for this call: raise its error or delay it.
 
         Returns the rule when the caller still has to act on it (drop the connection, or
@@ -264,6 +292,8 @@ class EcsServer:
             raise throttling_error()
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
+        if rule.kind is FaultKind.ACCESS_DENIED:
+            raise _access_denied(service, key, caller)
         if rule.kind is FaultKind.LATENCY:
             await asyncio.sleep(rule.seconds)
             return None
@@ -334,6 +364,19 @@ async def _read_body(request: web.Request) -> bytes:
             f"Request body exceeds {MAX_BODY_BYTES} bytes.",
             status=413,
         ) from exc
+
+
+def _access_denied(service: WireService, key: str, caller: Caller) -> EcsApiError:
+    """IAM's refusal as the service words it (its code differs between ECS and the query
+    services)."""
+    action = f"{service.iam_prefix}:{key.rpartition(':')[2]}"
+    message = (
+        f"User: {caller.arn} is not authorized to perform: {action} because no "
+        f"identity-based policy allows the {action} action"
+    )
+    if service.speaks_query:
+        return EcsApiError("AccessDenied", message, status=403)
+    return EcsApiError("AccessDeniedException", message)
 
 
 def _is_form(request: web.Request) -> bool:

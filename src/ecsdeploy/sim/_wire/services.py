@@ -6,14 +6,22 @@ three ways, tried in this order:
 
 1. the SigV4 credential scope's service (``Credential=AKID/DATE/REGION/<service>/aws4_request``):
    ``ecs``, ``elasticloadbalancing``, ``monitoring``, ``sts`` — every SDK signs with it;
-2. ``X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>``: ECS (JSON 1.1);
+2. ``X-Amz-Target``: ``AmazonEC2ContainerServiceV20141113.<Operation>`` is ECS (JSON 1.1),
+   ``GraniteServiceVersion20100801.<Operation>`` CloudWatch over AWS JSON 1.0;
 3. a form body's ``Version`` (the query protocol's API version): ``2015-12-01`` ELBv2,
    ``2010-08-01`` CloudWatch, ``2011-06-15`` STS.
 
-Each service has its botocore model (bundled in ``sim/model``), the protocol it is served over
-and a backend. Calls are counted and matched by fault rules under one key per operation: the
-bare operation name for ECS (``DescribeServices``, as before), ``<service>:<Operation>`` for the
-others (``elbv2:DescribeTargetHealth``, ``cloudwatch:SetAlarmState``, ``sts:AssumeRole``), since
+Each service has its botocore model (bundled in ``sim/model``), the protocol(s) it is served
+over and a backend. CloudWatch is served two ways because its clients differ: botocore 1.40
+(aioboto3 15.5) sends the query protocol, while newer botocore (and the AWS CLI v1, which bundles
+one) picks JSON 1.0 in "query-compatible" mode from the model's ``protocols`` list
+(``smithy-rpc-v2-cbor``, ``json``, ``query``: botocore ranks ``json`` above CBOR). Errors then
+carry the query error code in ``x-amzn-query-error``. No Python client sends CBOR, so the
+simulator does not serve it.
+
+Calls are counted and matched by fault rules under one key per operation: the bare operation
+name for ECS (``DescribeServices``, as before), ``<service>:<Operation>`` for the others
+(``elbv2:DescribeTargetHealth``, ``cloudwatch:SetAlarmState``, ``sts:AssumeRole``), since
 CloudWatch and ECS share names such as ``TagResource``.
 """
 
@@ -26,6 +34,7 @@ from typing import Any, Protocol
 from botocore.model import ServiceModel
 
 from ecsdeploy.sim._api.errors import EcsApiError
+from ecsdeploy.sim._wire.protocol import TARGET_PREFIX
 from ecsdeploy.sim._wire.validation import RequestValidator, load_model
 
 ECS = "ecs"
@@ -37,6 +46,8 @@ class Caller:
 
     access_key_id: str
     account: str
+    arn: str = ""
+    """The principal's ARN (an assumed-role session's or an IAM user's)."""
 
 
 class ServiceBackend(Protocol):
@@ -65,6 +76,32 @@ class WireService:
     @property
     def speaks_query(self) -> bool:
         return self.name != ECS
+
+    @property
+    def iam_prefix(self) -> str:
+        """The service's prefix in IAM actions (``elasticloadbalancing:DescribeTargetHealth``)."""
+        return "cloudwatch" if self.name == "cloudwatch" else self.signing_name
+
+    @property
+    def json_target_prefix(self) -> str | None:
+        """``X-Amz-Target``'s prefix when the service is also served over AWS JSON: ECS, and
+        CloudWatch, whose newer models declare JSON 1.0 (query-compatible) before query."""
+        if self.name == ECS:
+            return TARGET_PREFIX
+        prefix = self.model.metadata.get("targetPrefix")
+        return (
+            f"{prefix}." if prefix and "json" in self.model.metadata.get("protocols", ()) else None
+        )
+
+    @property
+    def json_content_type(self) -> str:
+        return f"application/x-amz-json-{self.model.metadata.get('jsonVersion', '1.1')}"
+
+    def operation_from_target(self, target: str | None) -> str | None:
+        prefix = self.json_target_prefix
+        if not target or prefix is None or not target.startswith(prefix):
+            return None
+        return target[len(prefix) :] or None
 
     @property
     def api_version(self) -> str:
@@ -126,6 +163,13 @@ class ServiceDirectory:
 
     def by_api_version(self, version: str | None) -> WireService | None:
         return self._by_version.get(version or "")
+
+    def by_target(self, target: str | None) -> WireService | None:
+        """The service whose JSON ``X-Amz-Target`` prefix `target` has."""
+        for service in self.services.values():
+            if service.operation_from_target(target) is not None:
+                return service
+        return None
 
     @property
     def ecs(self) -> WireService:

@@ -1,0 +1,1 @@
+"""Simulated CloudWatch alarms: the API tests use to create, read and fire them."""
