@@ -89,6 +89,8 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_release.py", "--services", "200")
     # Ten shared families: UpdateService's quota (5/s) sets the pace.
     session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")
+    # The same 200 services in 5 regions: paced per (account, region), one region's quota sets it.
+    session.run("python", "bench/bench_regions.py", "--services", "200", "--regions", "5")
 
 
 @nox.session(python=None)

@@ -18,6 +18,7 @@ from ecsdeploy import (
     ExitCode,
     HealthCheck,
     ImageChange,
+    Location,
     Observation,
     OneOffTask,
     Outcome,
@@ -90,6 +91,12 @@ async def deploy_and_release(services: EcsServices) -> int:
             assert_type(task, TaskOutcome)
             assert_type(task.state, TaskState)
             assert_type(task.exit_codes["web"], int | None)
+        for location, group in outcome.by_location().items():
+            assert_type(location, Location)
+            assert_type(location.account, str | None)
+            assert_type(group, tuple[ServiceOutcome, ...])
+        elsewhere = Target("prod", "web", [change], region="eu-west-1", role_arn="arn:...")
+        assert_type(elsewhere.account, str | None)
         from_file = load_release("release.toml")
         assert_type(from_file, Release)
     return int(max(result.exit_code, outcome.exit_code))

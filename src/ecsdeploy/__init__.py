@@ -21,7 +21,14 @@ from ecsdeploy._models import (
 from ecsdeploy._public import publish as _publish
 from ecsdeploy._ratelimit import Rate
 from ecsdeploy._release.file import load_release, parse_release
-from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, ServiceState, Stage
+from ecsdeploy._release.model import (
+    Location,
+    Release,
+    ReleaseResult,
+    ServiceOutcome,
+    ServiceState,
+    Stage,
+)
 from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, EventKind, ExitCode
 from ecsdeploy._retry import RetryPolicy
@@ -68,6 +75,7 @@ __all__ = [  # noqa: RUF022
     "ImageChange",
     "ImageReference",
     "load_release",
+    "Location",
     "Observation",
     "OneOffTask",
     "Outcome",

@@ -17,11 +17,13 @@ from anyio.abc import TaskGroup
 from botocore.config import Config
 
 from ecsdeploy._aws_reads import AwsReads
+from ecsdeploy._credentials import DEFAULT_SESSION_SECONDS, Role, RoleSessions
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Phase, Target, Transition
 from ecsdeploy._observer import ClusterObserver, ObserverStats
-from ecsdeploy._ratelimit import Rate, RateLimiter
+from ecsdeploy._pacing import Pacing
+from ecsdeploy._ratelimit import Rate
 from ecsdeploy._region import region_from_environment
 from ecsdeploy._registrar import Registrar
 from ecsdeploy._release.model import Release, ReleaseResult
@@ -31,9 +33,9 @@ from ecsdeploy._result import DeployEvent, DeployPlan, DeployResult, Listener
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.checks import HealthCheck
-from ecsdeploy.exceptions import InputError
+from ecsdeploy.exceptions import InputError, NothingChangedError
 
-__all__ = ["Deployer", "gateway_of", "observer_stats"]
+__all__ = ["Deployer", "gateway_of", "observer_stats", "pacing_of", "role_sessions_of"]
 
 logger = structlog.get_logger("ecsdeploy")
 
@@ -65,7 +67,13 @@ class Deployer:
     ```
 
     Several `deploy()` calls may run at once on one Deployer; they share one poll loop per
-    (region, cluster), one rate limiter per region and one registrar.
+    (account, region, cluster), one rate limiter per (account, region) and one registrar.
+
+    Targets with a `role_arn` deploy with that role's credentials: one STS AssumeRole per
+    (role, external id, region), refreshed before it expires; `role_arn`/`external_id` here
+    are the role of targets that name none (without one, the session's own credentials).
+    `sts_endpoint_url` points STS elsewhere (the simulator; `AWS_ENDPOINT_URL_STS` works too),
+    `role_session_seconds` is the DurationSeconds asked of STS.
     """
 
     def __init__(
@@ -79,6 +87,10 @@ class Deployer:
         rates: Mapping[str, Rate] | None = None,
         listeners: Iterable[Listener] = (),
         client_options: Mapping[str, Any] | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        sts_endpoint_url: str | None = None,
+        role_session_seconds: int = DEFAULT_SESSION_SECONDS,
     ) -> None:
         self._session = session
         self._region = region
@@ -91,11 +103,18 @@ class Deployer:
         self._state = _State.NEW
         self._stack = AsyncExitStack()
         self._group: TaskGroup | None = None
-        self._gateways: dict[str, EcsGateway] = {}
-        #: The health checks' reads beyond ECS, per region (their clients open on first use).
-        self._reads: dict[str, AwsReads] = {}
+        self._role = Role(role_arn, external_id) if role_arn else None
+        self._sts_endpoint_url = sts_endpoint_url
+        self._role_session_seconds = role_session_seconds
+        self._roles: RoleSessions | None = None
+        #: What assumed-role sessions are named after: the running release, else the service.
+        self._release_name: str | None = None
+        self._gateways: dict[tuple[Role | None, str], EcsGateway] = {}
+        #: The health checks' reads beyond ECS, per (role, region); their clients open on first use.
+        self._reads: dict[tuple[Role | None, str], AwsReads] = {}
         self._gateway_lock = anyio.Lock()
-        self._observers: dict[tuple[str, str], ClusterObserver] = {}
+        self._pacing = Pacing(self._rates)
+        self._observers: dict[tuple[str | None, str, str], ClusterObserver] = {}
         self._registrar = Registrar()
         self._machines: list[DeploymentMachine] = []
         self._refused: list[DeployResult] = []
@@ -108,6 +127,14 @@ class Deployer:
             raise RuntimeError(f"a Deployer can be opened once; this one is {self._state.name}")
         if self._session is None:
             self._session = aioboto3.Session()
+        self._roles = RoleSessions(
+            self._session,
+            self._stack,
+            sts_endpoint_url=self._sts_endpoint_url,
+            duration=self._role_session_seconds,
+            retry=self._retry,
+            client_config=_BOTOCORE_CONFIG,
+        )
         self._state = _State.OPEN
         self._group = anyio.create_task_group()
         await self._group.__aenter__()
@@ -145,44 +172,76 @@ class Deployer:
             )
         return region
 
-    async def _gateway(self, region: str | None = None) -> EcsGateway:
-        """The gateway for a region, creating its client on first use."""
+    def _role_of(self, target: Target) -> Role | None:
+        """The role `target` deploys with: its own, else the Deployer's, else none."""
+        if target.role_arn:
+            return Role(target.role_arn, target.external_id)
+        return self._role
+
+    async def _gateway(
+        self, region: str | None = None, role: Role | None = None, *, label: str = "deploy"
+    ) -> EcsGateway:
+        """The gateway for (role, region), creating its client (and assuming the role, named
+        after `label` or the running release) on first use."""
         if self._state is not _State.OPEN:
             raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
         region = region or self.default_region
         async with self._gateway_lock:
-            gateway = self._gateways.get(region)
+            gateway = self._gateways.get((role, region))
             if gateway is None:
-                client = await self._client(region, "ecs")
+                assert self._roles is not None
+                session = self._session
+                assumed = None
+                if role is not None:
+                    assumed = await self._roles.session(
+                        role, region, label=self._release_name or label
+                    )
+                    assert assumed.session is not None
+                    session = assumed.session
+                client = await self._client(region, "ecs", session=session)
+                account = role.account if role is not None else None
                 gateway = EcsGateway(
-                    client, region=region, limiter=RateLimiter(self._rates), retry=self._retry
+                    client,
+                    region=region,
+                    limiter=self._pacing.limiter(account, region),
+                    retry=self._retry,
+                    credentials=assumed,
+                    account=account,
                 )
-                self._gateways[region] = gateway
-                self._reads[region] = AwsReads(
-                    gateway, partial(self._client, region), retry=self._retry
+                self._gateways[(role, region)] = gateway
+                self._reads[(role, region)] = AwsReads(
+                    gateway, partial(self._client, region, session=session), retry=self._retry
                 )
             return gateway
 
-    async def _client(self, region: str, service: str) -> Any:
+    async def _gateway_for(self, target: Target) -> EcsGateway:
+        return await self._gateway(target.region, self._role_of(target), label=target.service)
+
+    async def _client(
+        self, region: str, service: str, *, session: aioboto3.Session | None = None
+    ) -> Any:
         """An open client of a botocore service ("ecs", "elbv2", "cloudwatch"), closed with the
-        Deployer. An explicit `endpoint_url` serves every service (one local emulator, such as
-        the simulator); without it botocore resolves each service's endpoint the AWS CLI's way
-        (AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
-        AWS_ENDPOINT_URL_CLOUDWATCH, then AWS_ENDPOINT_URL)."""
+        Deployer, from `session` (an assumed role's) or the Deployer's own. An explicit
+        `endpoint_url` serves every service (one local emulator, such as the simulator); without
+        it botocore resolves each service's endpoint the AWS CLI's way (AWS_ENDPOINT_URL_ECS,
+        AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, AWS_ENDPOINT_URL_CLOUDWATCH, then
+        AWS_ENDPOINT_URL)."""
         if self._state is not _State.OPEN:
             raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
-        assert self._session is not None
+        session = session or self._session
+        assert session is not None
         options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
         if self._endpoint_url:
             options["endpoint_url"] = self._endpoint_url
         options.update(self._client_options)
         try:
-            return await self._stack.enter_async_context(self._session.client(service, **options))
+            return await self._stack.enter_async_context(session.client(service, **options))
         except ValueError as exc:  # botocore's invalid endpoint URL or region name
             raise InputError(f"cannot make an {service} client for {region}: {exc}") from exc
 
     def _observer(self, gateway: EcsGateway, cluster: str) -> ClusterObserver:
-        key = (gateway.region, cluster)
+        # Poll loops are per (account, region, cluster): the account's quota is what they use.
+        key = (gateway.account, gateway.region, cluster)
         observer = self._observers.get(key)
         if observer is None:
             assert self._group is not None
@@ -222,7 +281,8 @@ class Deployer:
                 checks=checks,
             )
             machine = await self._start_machine(target, effective)
-        except InputError as exc:
+        except (InputError, NothingChangedError) as exc:
+            # Bad input, or STS failing to hand out the target's credentials: nothing changed.
             result = _refused(target, exc)
             self._refused.append(result)
             return result
@@ -252,12 +312,16 @@ class Deployer:
 
     async def read_service(self, target: Target) -> dict[str, Any]:
         """The service's description now (batched with concurrent reads of its cluster)."""
-        gateway = await self._gateway(target.region)
+        gateway = await self._gateway_for(target)
         return await self._observer(gateway, target.cluster).describe_service(target.service)
 
     async def release(self, release: Release) -> ReleaseResult:
         """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
-        return await run_release(self, release)
+        self._release_name = release.name
+        try:
+            return await run_release(self, release)
+        finally:
+            self._release_name = None
 
     async def _register_ahead(self, target: Target, *, user: object) -> tuple[str, bool]:
         """The revision `target`'s deployment will deploy, registered now and held for `user`
@@ -265,9 +329,10 @@ class Deployer:
         machine = await self._machine(target, self._settings_for(target, None))
         return await machine.register_ahead(user=user)
 
-    async def _abandon_revision(self, region: str | None, arn: str, *, user: object) -> None:
-        """`user` no longer needs `arn`: deregistered unless a deployment uses it."""
-        gateway = await self._gateway(region)
+    async def _abandon_revision(self, target: Target, arn: str, *, user: object) -> None:
+        """`user` no longer needs `arn` (registered for `target`): deregistered unless a
+        deployment uses it."""
+        gateway = await self._gateway_for(target)
         await self._registrar.abandon(gateway, arn, user=user)
 
     async def plan(self, target: Target) -> DeployPlan:
@@ -281,7 +346,7 @@ class Deployer:
     async def _machine(
         self, target: Target, settings: DeploySettings, *, only_over: str | None = None
     ) -> DeploymentMachine:
-        gateway = await self._gateway(target.region)
+        gateway = await self._gateway_for(target)
         return DeploymentMachine(
             target,
             settings,
@@ -290,7 +355,7 @@ class Deployer:
             registrar=self._registrar,
             emit=self._emit,
             only_over=only_over,
-            aws=self._reads[gateway.region],
+            aws=self._reads[(self._role_of(target), gateway.region)],
         )
 
     async def deploy_many(self, targets: Sequence[Target], **options: Any) -> list[DeployResult]:
@@ -329,19 +394,33 @@ class Deployer:
 
 
 async def gateway_of(deployer: Deployer, region: str | None = None) -> EcsGateway:
-    """The open Deployer's gateway for `region`: the fronts' commands that read ECS directly
-    (status, rollback) share the Deployer's client, retries and rate limits."""
-    return await deployer._gateway(region)
+    """The open Deployer's gateway for `region` (with its role, if any): the fronts' commands
+    that read ECS directly (status, rollback) share the Deployer's client, retries and rate
+    limits."""
+    return await deployer._gateway(region, deployer._role)
 
 
-def observer_stats(deployer: Deployer, cluster: str, region: str | None = None) -> ObserverStats:
+def observer_stats(
+    deployer: Deployer, cluster: str, region: str | None = None, account: str | None = None
+) -> ObserverStats:
     """What the cluster's poll loop cost so far (for tests and benchmarks)."""
-    observer = deployer._observers.get((region or deployer.default_region, cluster))
+    observer = deployer._observers.get((account, region or deployer.default_region, cluster))
     return observer.stats if observer else ObserverStats()
 
 
-def _refused(target: Target, error: InputError) -> DeployResult:
-    """The result of a deployment whose settings were invalid: nothing was even looked at."""
+def pacing_of(deployer: Deployer) -> Pacing:
+    """The Deployer's rate limiters per (account, region) (for tests and benchmarks)."""
+    return deployer._pacing
+
+
+def role_sessions_of(deployer: Deployer) -> RoleSessions | None:
+    """The Deployer's assumed-role sessions, None before it opens (for tests)."""
+    return deployer._roles
+
+
+def _refused(target: Target, error: InputError | NothingChangedError) -> DeployResult:
+    """The result of a deployment that could not start (bad input, or no credentials from
+    STS): nothing was even looked at."""
     now = time.time()
     logger.warning("ecsdeploy.deploy.refused", target=str(target), reason=str(error))
     return DeployResult(
@@ -351,5 +430,5 @@ def _refused(target: Target, error: InputError) -> DeployResult:
         history=(Transition(Phase.PREFLIGHT, now), Transition(Phase.FAILED, now, str(error))),
         started_at=now,
         finished_at=now,
-        input_error=True,
+        input_error=isinstance(error, InputError),
     )

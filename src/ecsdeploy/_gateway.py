@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiohttp
 import anyio
@@ -60,6 +60,8 @@ JSON = dict[str, Any]
 _THROTTLING_CODES = frozenset(
     {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 )
+#: The credentials' session token expired (ECS says ...Exception, STS says ExpiredToken).
+_EXPIRED_CODES = frozenset({"ExpiredTokenException", "ExpiredToken"})
 _SERVER_CODES = frozenset({"ServerException", "InternalFailure", "ServiceUnavailable"})
 _CONNECTION_ERRORS = (
     ConnectionClosedError,
@@ -149,6 +151,17 @@ def service_missing(cluster: str, service: str, failures: Sequence[JSON]) -> Ser
     return ServiceNotFoundError(f"service {service!r} not found in cluster {cluster!r} ({reason})")
 
 
+class RenewableCredentials(Protocol):
+    """Credentials the gateway can have renewed when AWS says their token expired."""
+
+    #: Bumped each time new credentials were handed out.
+    @property
+    def generation(self) -> int: ...
+
+    async def renew(self, generation: int) -> None:
+        """The credentials of `generation` expired: get new ones (unless that happened)."""
+
+
 class _InvalidRequestError(AwsError, InputError):
     """AWS rejected the request as invalid: an input problem, and nothing was changed."""
 
@@ -189,10 +202,16 @@ class EcsGateway:
         region: str,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        credentials: RenewableCredentials | None = None,
+        account: str | None = None,
     ) -> None:
         self._client = client
         self.region = region
+        #: The account of the gateway's role; None for the caller's own credentials.
+        self.account = account
         self._limiter = limiter or RateLimiter()
+        #: Renewed when AWS says the session token expired; the call is then sent again.
+        self._credentials = credentials
         self._retry = retry or RetryPolicy()
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
         self._task_definition_locks: dict[str, anyio.Lock] = {}
@@ -202,12 +221,26 @@ class EcsGateway:
     ) -> JSON:
         async def attempt() -> Any:
             await self._limiter.acquire(operation)
-            return await func()
+            generation = self._credentials.generation if self._credentials else 0
+            try:
+                return await func()
+            except ClientError as exc:
+                if self._credentials is not None and _error_code(exc) in _EXPIRED_CODES:
+                    await self._credentials.renew(generation)
+                raise
+
+        def worth_retrying(exc: BaseException) -> bool:
+            # An expired token is refused before anything is done: resend it with new ones.
+            if (
+                self._credentials is not None
+                and isinstance(exc, ClientError)
+                and _error_code(exc) in _EXPIRED_CODES
+            ):
+                return True
+            return is_transient(exc) if retry else is_rejected(exc)
 
         try:
-            response = await self._retry.call(
-                operation, attempt, is_transient=is_transient if retry else is_rejected
-            )
+            response = await self._retry.call(operation, attempt, is_transient=worth_retrying)
         except (ClientError, BotoCoreError, *_CONNECTION_ERRORS) as exc:
             raise map_error(exc, operation) from exc
         return cast(JSON, response)

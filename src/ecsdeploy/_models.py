@@ -21,8 +21,10 @@ __all__ = [
     "Status",
     "StoppedTask",
     "Target",
+    "TargetKey",
     "Transition",
     "Verdict",
+    "account_of_role",
     "classify_stop",
     "epoch",
 ]
@@ -85,6 +87,9 @@ class Target:
     - `task_definition` is the revision to start from (default: the one the service runs now).
       With no `changes`, the service is deployed to exactly that revision (a rollback).
     - `settings` overrides the Deployer's settings for this target (releases use it).
+    - `role_arn` (with `external_id` when the role's trust policy asks for one) deploys with
+      that role's credentials (STS AssumeRole, refreshed while the deployment runs), e.g. into
+      another account; `None` means the Deployer's role, else the Deployer's own credentials.
     """
 
     cluster: str
@@ -93,6 +98,8 @@ class Target:
     region: str | None = None
     task_definition: str | None = None
     settings: DeploySettings | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
 
     def __init__(
         self,
@@ -103,6 +110,8 @@ class Target:
         region: str | None = None,
         task_definition: str | None = None,
         settings: DeploySettings | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
     ) -> None:
         # ARNs are accepted where ECS accepts them, and kept as names so that one service has
         # one key (a release must not deploy "web" and its ARN as two services).
@@ -115,15 +124,35 @@ class Target:
         object.__setattr__(self, "region", region)
         object.__setattr__(self, "task_definition", task_definition)
         object.__setattr__(self, "settings", settings)
+        object.__setattr__(self, "role_arn", role_arn or None)
+        object.__setattr__(self, "external_id", external_id or None)
 
     @property
-    def key(self) -> tuple[str | None, str, str]:
-        """What identifies the service: (region, cluster, service)."""
-        return (self.region, self.cluster, self.service)
+    def account(self) -> str | None:
+        """The account of `role_arn` (None: whichever account the caller's credentials are in)."""
+        return account_of_role(self.role_arn) if self.role_arn else None
+
+    @property
+    def key(self) -> TargetKey:
+        """What identifies the service: (account, region, cluster, service)."""
+        return (self.account, self.region, self.cluster, self.service)
 
     def __str__(self) -> str:
         where = f"{self.region}/" if self.region else ""
-        return f"{where}{self.cluster}/{self.service}"
+        account = f"{self.account}:" if self.account else ""
+        return f"{account}{where}{self.cluster}/{self.service}"
+
+
+#: `Target.key`: (account, region, cluster, service); None means the Deployer's default.
+TargetKey = tuple[str | None, str | None, str, str]
+
+
+def account_of_role(role_arn: str) -> str | None:
+    """`210987654321` from `arn:aws:iam::210987654321:role/deploy`; None if it is no role ARN."""
+    parts = role_arn.split(":")
+    if len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4].isdigit():
+        return parts[4]
+    return None
 
 
 @dataclass(frozen=True, slots=True)

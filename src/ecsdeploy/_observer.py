@@ -1,4 +1,4 @@
-"""One poll loop per (region, cluster) for every deployment being watched there.
+"""One poll loop per (account, region, cluster) for every deployment being watched there.
 
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
 whole cluster, and stopped tasks are listed only for deployments whose task counts changed since

@@ -102,6 +102,7 @@ class RateLimiter:
             )
         self._rates = {**DEFAULT_RATES, **rates}
         self._buckets: dict[str, _TokenBucket] = {}
+        self._taken: dict[str, int] = {}
 
     @staticmethod
     def group_of(operation: str) -> str:
@@ -113,3 +114,8 @@ class RateLimiter:
         if bucket is None:
             bucket = self._buckets[group] = _TokenBucket(self._rates[group])
         await bucket.take()
+        self._taken[operation] = self._taken.get(operation, 0) + 1
+
+    def taken(self, operation: str) -> int:
+        """How many calls of `operation` this limiter let through (for tests and benchmarks)."""
+        return self._taken.get(operation, 0)

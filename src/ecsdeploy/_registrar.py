@@ -44,8 +44,9 @@ class Registrar:
     """Shared by every deployment of a Deployer."""
 
     def __init__(self) -> None:
-        self._family_locks: dict[tuple[str, str], anyio.Lock] = {}
-        self._revisions: dict[tuple[str, str], str] = {}
+        # Keyed by account and region: a revision is registered where its service is.
+        self._family_locks: dict[tuple[str | None, str, str], anyio.Lock] = {}
+        self._revisions: dict[tuple[str | None, str, str], str] = {}
         self._users: dict[str, set[int]] = {}
 
     async def register(
@@ -53,8 +54,9 @@ class Registrar:
     ) -> str:
         """The ARN of a revision with exactly this input, registering it if needed."""
         family = str(register_input["family"])
-        key = (gateway.region, json.dumps(register_input, sort_keys=True, default=str))
-        lock = self._family_locks.setdefault((gateway.region, family), anyio.Lock())
+        where = (gateway.account, gateway.region)
+        key = (*where, json.dumps(register_input, sort_keys=True, default=str))
+        lock = self._family_locks.setdefault((*where, family), anyio.Lock())
         async with lock:
             arn = self._revisions.get(key)
             if arn is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AssumeRoleError",
     "AwsError",
     "AwsUnavailableError",
     "ClusterNotFoundError",
@@ -72,6 +73,11 @@ class TaskDefinitionNotFoundError(InputError):
 
 class UnsupportedServiceError(InputError):
     """The service cannot be deployed by ecsdeploy (e.g. a CODE_DEPLOY or EXTERNAL controller)."""
+
+
+class AssumeRoleError(InputError):
+    """A target's role cannot be assumed (access denied, not a role ARN, a wrong external id):
+    found while validating, before anything is changed anywhere."""
 
 
 class ReleaseFileError(InputError):

@@ -9,7 +9,7 @@ from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy.checks import Alarms, HttpProbe, TargetHealth
 from ecsdeploy.cli import main
 from ecsdeploy.cli._options import DeployOptions
-from tests.cli.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs
+from tests._fixtures.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs
 
 
 def options(**checks: object) -> DeployOptions:

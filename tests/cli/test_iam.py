@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -83,3 +84,63 @@ def test_every_denied_check_read_names_an_action_the_policy_grants() -> None:
     """What a MissingPermissionError asks to grant is in the policy with the check's flag."""
     granted = actions(iam_policy(target_health=True, alarms=True))
     assert set(IAM_ACTIONS.values()) <= granted
+
+
+ROLE_A = "arn:aws:iam::210987654321:role/ecsdeploy"
+ROLE_B = "arn:aws:iam::345678901234:role/ecsdeploy"
+CI = "arn:aws:iam::111122223333:role/ci"
+
+
+def test_deploy_roles_get_a_trust_policy_for_the_ci_principal_and_the_deploy_policy() -> None:
+    """--role-arn x2 --trust CI: each role's account, trust (CI, ecsdeploy-* sessions) and
+    permissions; the caller may assume exactly those roles."""
+    argv = ["iam-policy", "--role-arn", ROLE_A, "--role-arn", ROLE_B, "--trust", CI]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    setup = json.loads(result.stdout)
+    assert setup["caller"]["principal"] == CI
+    (assume,) = setup["caller"]["policy"]["Statement"]
+    assert (assume["Action"], assume["Resource"]) == ("sts:AssumeRole", [ROLE_A, ROLE_B])
+    assert [(r["role_arn"], r["account"]) for r in setup["roles"]] == [
+        (ROLE_A, "210987654321"),
+        (ROLE_B, "345678901234"),
+    ]
+    for role in setup["roles"]:
+        (trust,) = role["trust_policy"]["Statement"]
+        assert trust["Principal"] == {"AWS": CI}
+        assert trust["Action"] == "sts:AssumeRole"
+        assert trust["Condition"] == {"StringLike": {"sts:RoleSessionName": "ecsdeploy-*"}}
+        assert role["permission_policy"] == iam_policy()
+
+
+def test_roles_and_external_ids_come_from_a_release_file(tmp_path: Path) -> None:
+    """--release FILE: its roles, each trusting the CI only with the file's external id."""
+    path = tmp_path / "release.toml"
+    path.write_text(
+        f"""
+        [defaults]
+        cluster = "prod"
+        role_arn = "{ROLE_A}"
+        external_id = "release-ext-id"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ web = "org/web:2" }}
+        [[stage.service]]
+        service = "api"
+        role_arn = "{ROLE_B}"
+        images = {{ api = "org/api:2" }}
+        """
+    )
+    result = CliRunner().invoke(main, ["iam-policy", "--release", str(path), "--trust", CI])
+    assert result.exit_code == 0, result.output
+    roles = {r["role_arn"]: r for r in json.loads(result.stdout)["roles"]}
+    (trust,) = roles[ROLE_A]["trust_policy"]["Statement"]
+    assert trust["Condition"]["StringEquals"] == {"sts:ExternalId": "release-ext-id"}
+
+
+def test_deploy_roles_without_a_principal_to_trust_is_a_usage_error() -> None:
+    """--role-arn without --trust: exit 2 saying what is missing."""
+    result = CliRunner().invoke(main, ["iam-policy", "--role-arn", ROLE_A])
+    assert result.exit_code == 2
+    assert "--trust" in result.output

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from ecsdeploy.cli import main
-from tests.cli.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs, results
+from tests._fixtures.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs, results
 
 
 def migration_release(tmp_path: Path, service: str, image: str) -> Path:

@@ -1,14 +1,18 @@
-"""`aws_role_arn`: STS AssumeRole first (moto's STS stands in for AWS's), then deploy."""
+"""`aws_role_arn`: the Deployer assumes the role (moto's STS stands in for AWS's), then deploys."""
 
 from __future__ import annotations
 
 import socket
+from contextlib import AsyncExitStack
 
+import aioboto3
 import pytest
 
-from ecsdeploy._front.assume_role import AssumeRoleError, assumed_session
-from ecsdeploy.drone import main
-from ecsdeploy.exceptions import NothingChangedError
+from ecsdeploy._credentials import Role, RoleSession, RoleSessions
+from ecsdeploy._retry import RetryPolicy
+from ecsdeploy.drone import PluginSettings, main
+from ecsdeploy.exceptions import AssumeRoleError, NothingChangedError
+from tests._fixtures.accounts import create_web, revisions
 from tests._fixtures.simulator_process import CLUSTER, REGION, SimulatedEcs
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
@@ -26,11 +30,20 @@ def sts_at(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.mark.anyio
 @pytest.mark.usefixtures("sts_at")
 async def test_the_session_carries_the_roles_credentials() -> None:
-    """Calls made with the returned session are the assumed role's."""
-    session = await assumed_session(ROLE, region=REGION)
-    async with session.client("sts", region_name=REGION) as sts:
-        identity = await sts.get_caller_identity()
+    """Calls made with the role's session are the assumed role's, named after the label."""
+    async with AsyncExitStack() as stack:
+        sessions = RoleSessions(aioboto3.Session(), stack)
+        role = await sessions.session(Role(ROLE), REGION, label="drone")
+        assert role.session is not None
+        async with role.session.client("sts", region_name=REGION) as sts:
+            identity = await sts.get_caller_identity()
     assert ":assumed-role/deploy/ecsdeploy-drone" in identity["Arn"]
+
+
+async def _assume(role_arn: str) -> RoleSession:
+    async with AsyncExitStack() as stack:
+        sessions = RoleSessions(aioboto3.Session(), stack, retry=RetryPolicy.fast())
+        return await sessions.session(Role(role_arn), REGION, label="drone")
 
 
 def _unreachable_sts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,16 +63,16 @@ async def test_an_unreachable_sts_is_an_aws_failure_before_any_change(
     """STS cannot be reached: NothingChangedError (exit 1 at the front), naming the role."""
     _unreachable_sts(monkeypatch)
     with pytest.raises(NothingChangedError, match=ROLE) as raised:
-        await assumed_session(ROLE, region=REGION)
+        await _assume(ROLE)
     assert "nothing changed" in str(raised.value)
 
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("sts_at")
 async def test_a_role_sts_refuses_is_an_assume_role_error() -> None:
-    """STS refuses the request (a malformed role ARN): AssumeRoleError, bad settings (exit 2)."""
+    """A malformed role ARN: AssumeRoleError, bad settings (exit 2), before asking STS."""
     with pytest.raises(AssumeRoleError, match="not-an-arn"):
-        await assumed_session("not-an-arn", region=REGION)
+        await _assume("not-an-arn")
 
 
 def test_the_plugin_exits_1_when_sts_is_unreachable(
@@ -98,3 +111,38 @@ def test_the_plugin_deploys_with_the_assumed_role(simulated: SimulatedEcs) -> No
     }
     assert main(settings) == 0
     assert simulated.image(service) == "myorg/nginx:assumed"
+
+
+def test_the_plugin_deploys_into_the_roles_account_with_the_simulators_sts(
+    simulated: SimulatedEcs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PLUGIN_AWS_ROLE_ARN of account A, STS served by the simulator: A's service is deployed
+    (with credentials the Deployer keeps fresh), the default account's is not."""
+    role = "arn:aws:iam::210987654321:role/ecsdeploy"
+    create_web(simulated, role)
+    create_web(simulated, None)
+    for name, value in {**simulated.environ(), "AWS_ENDPOINT_URL_STS": simulated.url}.items():
+        monkeypatch.setenv(name, value)
+    settings = {
+        "PLUGIN_AWS_REGION": REGION,
+        "PLUGIN_SERVICE": "web",
+        "PLUGIN_CLUSTER": CLUSTER,
+        "PLUGIN_CONTAINER": "nginx",
+        "PLUGIN_IMAGE": "myorg/nginx:2.0",
+        "PLUGIN_AWS_ROLE_ARN": role,
+        "PLUGIN_ENDPOINT_URL": simulated.url,
+        "PLUGIN_POLL_INTERVAL": "0.05",
+    }
+    assert main(settings) == 0
+    assert revisions(simulated, role)[-1] == (
+        f"arn:aws:ecs:{REGION}:210987654321:task-definition/web:2"
+    )
+    assert simulated.image("web") == "myorg/nginx:1.0"
+
+
+def test_the_role_setting_is_a_release_file_override() -> None:
+    """With release_file, aws_role_arn replaces [defaults]' role_arn like --role-arn does."""
+    settings = PluginSettings.from_environ(
+        {"PLUGIN_AWS_REGION": REGION, "PLUGIN_RELEASE_FILE": "r.toml", "PLUGIN_AWS_ROLE_ARN": ROLE}
+    )
+    assert settings.release_overrides() == {"role_arn": ROLE}

@@ -7,12 +7,10 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-import aioboto3
 from botocore.exceptions import InvalidRegionError
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ecsdeploy._deployer import Deployer
-from ecsdeploy._front.assume_role import assumed_session
 from ecsdeploy._region import region_from_environment
 from ecsdeploy._result import DeployEvent
 from ecsdeploy._settings import DeploySettings
@@ -49,7 +47,9 @@ class AwsOptions:
     """A region, an endpoint and a role, each falling back to the environment like the AWS CLI.
 
     The endpoint's fallback, AWS_ENDPOINT_URL_ECS, is honoured by aioboto3 itself, so only an
-    explicit endpoint is passed on. Without a role, credentials are the default chain's.
+    explicit endpoint is passed on. Without a role, credentials are the default chain's; with
+    one, the Deployer assumes it (and refreshes it) for every target that names no role of its
+    own.
     """
 
     region: str | None = None
@@ -59,6 +59,7 @@ class AwsOptions:
     #: What the front calls its region and endpoint settings, in error messages.
     region_source: str = "--region"
     endpoint_source: str = "--endpoint-url"
+    external_id: str | None = None
 
     def resolve_region(
         self, environ: Mapping[str, str] | None = None, *, fallback: str | None = None
@@ -97,13 +98,6 @@ class AwsOptions:
                 raise
             raise error(str(exc)) from exc
 
-    async def session(self, *, fallback_region: str | None = None) -> aioboto3.Session | None:
-        """The assumed role's session, or None for the default credential chain."""
-        if not self.role_arn:
-            return None
-        region = self.resolve_region(fallback=fallback_region)
-        return await assumed_session(self.role_arn, region=region)
-
     async def deployer(
         self,
         *,
@@ -113,9 +107,10 @@ class AwsOptions:
     ) -> Deployer:
         """A Deployer (to be opened with `async with`) for these options."""
         return Deployer(
-            session=await self.session(fallback_region=fallback_region),
             region=self.resolve_region(fallback=fallback_region),
             endpoint_url=self.checked_endpoint_url(),
+            role_arn=self.role_arn,
+            external_id=self.external_id,
             settings=settings,
             listeners=listeners,
         )

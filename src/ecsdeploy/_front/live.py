@@ -35,6 +35,9 @@ class ServiceRow:
     """What the view shows of one service."""
 
     service: str
+    #: The role's account ("caller" for the caller's own credentials) and the region.
+    account: str = "caller"
+    region: str = "-"
     phase: Phase = Phase.PREFLIGHT
     rollout_state: str = ""
     #: The lifecycle stage of a BLUE_GREEN / LINEAR / CANARY deployment.
@@ -115,20 +118,29 @@ class LiveView:
         *,
         title: str = "ecsdeploy",
         clock: Callable[[], float] = time.time,
+        default_region: str | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, ServiceRow] = {}
         self._title = title
         self._clock = clock
+        self._default_region = default_region
         for target in targets:
-            self._rows[str(target)] = ServiceRow(str(target))
+            self._rows[str(target)] = self._new_row(target)
+
+    def _new_row(self, target: Target) -> ServiceRow:
+        return ServiceRow(
+            str(target),
+            account=target.account or "caller",
+            region=target.region or self._default_region or "-",
+        )
 
     def __call__(self, event: DeployEvent) -> None:
         with self._lock:
             key = str(event.target)
             row = self._rows.get(key)
             if row is None:
-                row = self._rows[key] = ServiceRow(key)
+                row = self._rows[key] = self._new_row(event.target)
             row.absorb(event)
 
     def row(self, service: str) -> ServiceRow:
@@ -140,6 +152,7 @@ class LiveView:
         now = self._clock()
         table = Table(title=self._title, title_justify="left", expand=False)
         table.add_column("service", no_wrap=True)
+        table.add_column("where", no_wrap=True)  # account/region
         table.add_column("phase", no_wrap=True)
         table.add_column("rollout", no_wrap=True)
         table.add_column("running/desired", justify="right", no_wrap=True)
@@ -150,6 +163,7 @@ class LiveView:
         for row in rows:
             table.add_row(
                 row.service,
+                f"{row.account}/{row.region}",
                 Text(row.phase.value, style=_PHASE_STYLES.get(row.phase, "cyan")),
                 _rollout(row),
                 _counts(row),

@@ -43,9 +43,16 @@ class Presenter(Protocol):
 class LivePresenter:
     """rich `Live` over a LiveView while deploying, then the summary table."""
 
-    def __init__(self, targets: Sequence[Target], *, console: Console | None = None) -> None:
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        *,
+        console: Console | None = None,
+        default_region: str | None = None,
+    ) -> None:
         self.console = console or Console()
-        self.view = LiveView(targets)
+        self._default_region = default_region
+        self.view = LiveView(targets, default_region=default_region)
         self._live = Live(self.view, console=self.console, refresh_per_second=4, transient=False)
 
     def __call__(self, event: DeployEvent) -> None:
@@ -67,7 +74,7 @@ class LivePresenter:
         self.console.print(message)
 
     def deploy_results(self, results: Sequence[DeployResult]) -> None:
-        self.console.print(deploy_summary(results))
+        self.console.print(deploy_summary(results, default_region=self._default_region))
 
     def release_result(self, result: ReleaseResult) -> None:
         self.console.print(release_summary(result))
@@ -171,11 +178,17 @@ def _where(target: Target) -> dict[str, str]:
     where = {"cluster": target.cluster, "service": target.service}
     if target.region:
         where["region"] = target.region
+    if target.account:
+        where["account"] = target.account
     return where
 
 
 def choose_presenter(
-    targets: Sequence[Target], *, live: bool, log_format: LogFormat | None
+    targets: Sequence[Target],
+    *,
+    live: bool,
+    log_format: LogFormat | None,
+    default_region: str | None = None,
 ) -> Presenter:
     """The live view when asked for and stdout is a terminal; log lines otherwise.
 
@@ -184,5 +197,5 @@ def choose_presenter(
     chosen = log_format or default_log_format()
     configure_library_logging(chosen)
     if live and sys.stdout.isatty():
-        return LivePresenter(targets)
+        return LivePresenter(targets, default_region=default_region)
     return LogPresenter(lines(chosen))

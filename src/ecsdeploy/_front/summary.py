@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from ecsdeploy._models import Target
 from ecsdeploy._release.model import ReleaseResult
+from ecsdeploy._release.task_runner import task_target
 from ecsdeploy._release.tasks import TaskState
 from ecsdeploy._result import DeployResult
 
@@ -32,6 +34,7 @@ def _outcome(state: str, rolled_back_by: str | None = None) -> Text:
 def _table(title: str, *, with_stage: bool) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("service", no_wrap=True)
+    table.add_column("where", no_wrap=True)  # account/region
     if with_stage:
         table.add_column("stage", no_wrap=True)
     table.add_column("outcome", no_wrap=True)
@@ -40,11 +43,19 @@ def _table(title: str, *, with_stage: bool) -> Table:
     return table
 
 
-def deploy_summary(results: Sequence[DeployResult], *, title: str = "summary") -> Table:
+def _where(target: Target, default_region: str | None) -> str:
+    """The row's account ("caller": the caller's own credentials) and region."""
+    return f"{target.account or 'caller'}/{target.region or default_region or '-'}"
+
+
+def deploy_summary(
+    results: Sequence[DeployResult], *, title: str = "summary", default_region: str | None = None
+) -> Table:
     table = _table(title, with_stage=False)
     for result in results:
         table.add_row(
             str(result.target),
+            _where(result.target, default_region),
             _outcome(result.outcome.value, result.rolled_back_by),
             f"{result.duration:.1f}s",
             result.reason or "-",
@@ -63,6 +74,7 @@ def release_summary(result: ReleaseResult) -> Table:
             ran = task.state is not TaskState.SKIPPED
             table.add_row(
                 str(task.task),
+                _where(task_target(task.task), result.default_region),
                 task.stage,
                 _outcome(task.state.value),
                 f"{task.duration:.1f}s" if ran else "-",
@@ -72,6 +84,7 @@ def release_summary(result: ReleaseResult) -> Table:
             deployed = service.rollback or service.result
             table.add_row(
                 str(service.target),
+                _where(service.target, result.default_region),
                 service.stage,
                 _outcome(service.state, service.result.rolled_back_by if service.result else None),
                 f"{deployed.duration:.1f}s" if deployed else "-",

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ecsdeploy._models import Target
+from ecsdeploy._models import Target, TargetKey
 from ecsdeploy._release.file_fields import (
     CHANGE_KEYS,
     CHECK_KEYS,
@@ -304,7 +304,7 @@ class _Parser:
             )
         stages: list[Stage] = []
         stage_names: dict[str, int] = {}
-        seen: dict[tuple[str | None, str, str], KeyPath] = {}
+        seen: dict[TargetKey, KeyPath] = {}
         for index, stage in enumerate(raw):
             path: KeyPath = ("stage", index)
             self._check_keys(stage, path, _STAGE_KEYS, hints=_HINTS[("stage",)])
@@ -331,24 +331,27 @@ class _Parser:
             targets = []
             for number, service in enumerate(services):
                 service_path: KeyPath = (*path, "service", number)
-                target = self._target(service, service_path, defaults)
-                if target.key in seen:
-                    raise self.fail(
-                        (*service_path, "service"),
-                        f"service {target} is already deployed by {self._where(seen[target.key])}"
-                        "; a service may appear once per release",
-                    )
-                seen[target.key] = service_path
-                targets.append(target)
+                for target in self._targets(service, service_path, defaults):
+                    if target.key in seen:
+                        raise self.fail(
+                            (*service_path, "service"),
+                            f"service {target} is already deployed by "
+                            f"{self._where(seen[target.key])}; a service may appear once per "
+                            "release",
+                        )
+                    seen[target.key] = service_path
+                    targets.append(target)
             stages.append(Stage(name, targets, tasks=tasks))
         return stages
 
-    def _target(
+    def _targets(
         self, table: Mapping[str, Any], path: KeyPath, defaults: Mapping[str, _Sourced]
-    ) -> Target:
+    ) -> list[Target]:
+        """The service's target, or one per region of its `regions`."""
         self._check_keys(table, path, _SERVICE_KEYS, hints=_HINTS[("stage", "service")])
         own = self._values(table, path, SERVICE_FIELDS)
         values = {**defaults, **own}
+        regions = self._regions(own, defaults, path)
         if "service" not in values:
             raise self.fail(path, "no 'service': name the ECS service to deploy")
         if "cluster" not in values:
@@ -361,14 +364,42 @@ class _Parser:
                 "nothing to deploy: set images, env, unset_env, secrets or unset_secrets, or "
                 "task_definition to deploy an existing revision",
             )
-        return Target(
-            values["cluster"][0],
-            values["service"][0],
-            changes,
-            region=values.get("region", (None, None))[0],
-            task_definition=task_definition,
-            settings=self._settings(values, path),
-        )
+        external_id, external_id_path = values.get("external_id", (None, None))
+        role_arn = values.get("role_arn", (None, None))[0]
+        if external_id is not None and role_arn is None:
+            raise self.fail(external_id_path or path, "external_id needs a role_arn to go with")
+        settings = self._settings(values, path)
+        return [
+            Target(
+                values["cluster"][0],
+                values["service"][0],
+                changes,
+                region=region,
+                task_definition=task_definition,
+                settings=settings,
+                role_arn=role_arn,
+                external_id=external_id,
+            )
+            for region in regions
+        ]
+
+    def _regions(
+        self, own: Mapping[str, _Sourced], defaults: Mapping[str, _Sourced], path: KeyPath
+    ) -> tuple[str | None, ...]:
+        """Where the service deploys: its own `region`/`regions`, else a `--region` override,
+        else [defaults]' `region`/`regions`; (None,) for the Deployer's region."""
+        if "region" in own or "regions" in own:
+            chosen = own
+        elif "region" in defaults and defaults["region"][1] is None:
+            return (defaults["region"][0],)  # a --region given on the command line
+        else:
+            chosen = defaults
+        if "region" in chosen and "regions" in chosen:
+            where = chosen["regions"][1] or path
+            raise self.fail(where, "set either 'region' or 'regions', not both")
+        if "regions" in chosen:
+            return tuple(chosen["regions"][0])
+        return (chosen.get("region", (None, None))[0],)
 
     def _settings(self, values: Mapping[str, _Sourced], path: KeyPath) -> DeploySettings:
         names, _ = values.get("checks", (None, None))

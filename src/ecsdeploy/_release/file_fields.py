@@ -106,6 +106,21 @@ def _text(value: Any) -> str:
     return value
 
 
+def _regions(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidValueError(f"expected an array of region names, got {describe_type(value)}")
+    if not value:
+        raise InvalidValueError("name at least one region")
+    regions: list[str] = []
+    for region in value:
+        if not isinstance(region, str) or not region.strip():
+            raise InvalidValueError(f"region names are non-empty strings, got {region!r}")
+        if region in regions:
+            raise InvalidValueError(f"region {region!r} is listed twice")
+        regions.append(region)
+    return tuple(regions)
+
+
 #: The built-in health checks by the name they report under, in their default order.
 BUILTIN_CHECKS: Mapping[str, type[HealthCheck]] = {
     str(check.name): type(check) for check in default_checks()
@@ -259,7 +274,15 @@ _SETTINGS: dict[str, Reader] = {
     **CHECK_FIELDS,
 }
 SETTING_KEYS = tuple(_SETTINGS)
-_LOCATION: dict[str, Reader] = {"region": _text, "cluster": _text}
+#: Where a service is and whose credentials deploy it. `regions` deploys the same service (same
+#: name, same change) to each region listed.
+_LOCATION: dict[str, Reader] = {
+    "region": _text,
+    "regions": _regions,
+    "cluster": _text,
+    "role_arn": _text,
+    "external_id": _text,
+}
 LOCATION_KEYS = tuple(_LOCATION)
 #: Settings of the release as a whole: [release], and for convenience [defaults].
 RELEASE_FIELDS: Mapping[str, Reader] = {"name": _text, "atomic": _flag, "max_concurrency": _count}

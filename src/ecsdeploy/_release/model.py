@@ -23,7 +23,19 @@ from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployResult, ExitCode, exit_code_of
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["Release", "ReleaseResult", "ServiceOutcome", "ServiceState", "Stage"]
+__all__ = ["Location", "Release", "ReleaseResult", "ServiceOutcome", "ServiceState", "Stage"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where services run: an account and a region. `account` is None for the caller's own
+    credentials (targets without a role), `region` None when no region was known."""
+
+    account: str | None
+    region: str | None
+
+    def __str__(self) -> str:
+        return f"{self.account or 'caller'}/{self.region or '-'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +191,8 @@ class ReleaseResult:
     error_is_input: bool = True
     #: Each one-off task of the release, in stage order, and where it ended.
     tasks: tuple[TaskOutcome, ...] = ()
+    #: The Deployer's region, where targets that name none were deployed.
+    default_region: str | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -233,3 +247,16 @@ class ReleaseResult:
 
     def by_service(self) -> Mapping[str, ServiceOutcome]:
         return {str(s.target): s for s in self.services}
+
+    def location_of(self, target: Target) -> Location:
+        """Where `target` deployed (its region, else the Deployer's)."""
+        return Location(target.account, target.region or self.default_region)
+
+    def by_location(self) -> Mapping[Location, tuple[ServiceOutcome, ...]]:
+        """The services grouped by (account, region), locations sorted, services in release
+        order: what a release across accounts and regions did in each."""
+        groups: dict[Location, list[ServiceOutcome]] = {}
+        for service in self.services:
+            groups.setdefault(self.location_of(service.target), []).append(service)
+        ordered = sorted(groups, key=lambda loc: (loc.account or "", loc.region or ""))
+        return {location: tuple(groups[location]) for location in ordered}

@@ -11,7 +11,7 @@ import anyio
 import structlog
 
 from ecsdeploy._machine import DeploymentMachine
-from ecsdeploy._models import Outcome, Target
+from ecsdeploy._models import Outcome, Target, TargetKey
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
 from ecsdeploy._release.task_runner import TaskHost, TaskRunner, check_task
@@ -42,9 +42,16 @@ class Deployments(TaskHost, Protocol):
 
     async def read_service(self, target: Target) -> dict[str, Any]: ...
 
+    @property
+    def default_region(self) -> str: ...
+
 
 async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
     started = time.time()
+    try:
+        default_region: str | None = deployer.default_region
+    except InputError:  # every target names its region
+        default_region = None
     log = logger.bind(release=release.name)
     log.info("ecsdeploy.release.started", services=len(release.targets), stages=len(release.stages))
     problems, aws_problems = await _validate(deployer, release)
@@ -61,6 +68,7 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
             tasks=TaskRunner(deployer, release, deployed=lambda _: None).outcomes(
                 not_run="the release did not start"
             ),
+            default_region=default_region,
         )
     run = _ReleaseRun(deployer, release)
     tasks = TaskRunner(deployer, release, deployed=run.deployed_revision)
@@ -92,7 +100,9 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
             await tasks.let_go()
         raise
     await tasks.let_go()
-    result = ReleaseResult(release, run.outcomes(), started, tasks=tasks.outcomes())
+    result = ReleaseResult(
+        release, run.outcomes(), started, tasks=tasks.outcomes(), default_region=default_region
+    )
     log.info(
         "ecsdeploy.release.finished",
         outcome=result.outcome.value,
@@ -119,7 +129,7 @@ async def _validate(deployer: Deployments, release: Release) -> tuple[list[str],
     async def check_one_off(task: OneOffTask) -> None:
         async with limiter:
             try:
-                await check_task(deployer, task)
+                await check_task(deployer, task, release.targets)
             except InputError as exc:
                 problems.append(f"{task}: {exc}")
             except EcsDeployError as exc:
@@ -138,11 +148,11 @@ class _ReleaseRun:
         self._deployer = deployer
         self._release = release
         self._limiter = anyio.CapacityLimiter(release.max_concurrency)
-        self._machines: dict[tuple[str | None, str, str], DeploymentMachine] = {}
-        self._rollbacks: dict[tuple[str | None, str, str], DeployResult] = {}
-        self._superseded: dict[tuple[str | None, str, str], str] = {}
+        self._machines: dict[TargetKey, DeploymentMachine] = {}
+        self._rollbacks: dict[TargetKey, DeployResult] = {}
+        self._superseded: dict[TargetKey, str] = {}
         #: Services a stage's failed one-off task kept from deploying, and why.
-        self._skipped: dict[tuple[str | None, str, str], str] = {}
+        self._skipped: dict[TargetKey, str] = {}
 
     async def stage(self, stage: Stage) -> bool:
         """Deploy a stage's targets concurrently; True if all succeeded."""
@@ -214,6 +224,9 @@ class _ReleaseRun:
                 task_definition=machine.result.rollback_task_definition_arn
                 or machine.result.previous_task_definition_arn,
                 settings=original.settings,
+                # Each account's rollback with that account's own (refreshed) credentials.
+                role_arn=original.role_arn,
+                external_id=original.external_id,
             )
             settings = machine.settings.with_overrides(rollback=False)
             timeout = machine.settings.effective_rollback_timeout

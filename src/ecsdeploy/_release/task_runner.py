@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import anyio
@@ -67,11 +67,11 @@ class TaskHost(Protocol):
 
     settings: DeploySettings
 
-    async def _gateway(self, region: str | None = None) -> EcsGateway: ...
+    async def _gateway_for(self, target: Target) -> EcsGateway: ...
 
     async def _register_ahead(self, target: Target, *, user: object) -> tuple[str, bool]: ...
 
-    async def _abandon_revision(self, region: str | None, arn: str, *, user: object) -> None: ...
+    async def _abandon_revision(self, target: Target, arn: str, *, user: object) -> None: ...
 
     def _emit(self, event: DeployEvent) -> None: ...
 
@@ -83,14 +83,27 @@ def task_target(task: OneOffTask) -> Target:
     return Target(task.cluster, f"task:{task.name}", region=task.region)
 
 
-async def check_task(host: TaskHost, task: OneOffTask) -> None:
+def task_identity(task: OneOffTask, targets: Sequence[Target] = ()) -> Target:
+    """Whose credentials a task runs with: those of the release's service it takes its task
+    definition from (same region and cluster, so the same account), else the Deployer's."""
+    for target in targets:
+        if (target.region, target.cluster, target.service) == (
+            task.region,
+            task.cluster,
+            task.task_definition_of,
+        ):
+            return target
+    return task_target(task)
+
+
+async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target] = ()) -> None:
     """Validate a task against the account before anything changes: its task definition (or
     its service's) exists, the overridden containers exist, the services it names exist, and an
     awsvpc task has a service to take its network configuration from.
 
     Raises an InputError subclass for bad input, another EcsDeployError when AWS failed.
     """
-    gateway = await host._gateway(task.region)
+    gateway = await host._gateway_for(task_identity(task, targets))
     if task.task_definition_of is not None:
         service = await gateway.describe_service(task.cluster, task.task_definition_of)
         arn = _running_revision(service)
@@ -139,7 +152,7 @@ class TaskRunner:
         self._deployed = deployed
         self._outcomes: dict[str, TaskOutcome] = {}
         #: Revisions registered ahead for a task (region, ARN), let go when the release ends.
-        self._held: list[tuple[str | None, str]] = []
+        self._held: list[tuple[Target, str]] = []
 
     # -- a stage ----------------------------------------------------------------------------
 
@@ -177,8 +190,8 @@ class TaskRunner:
         """Release the revisions registered ahead: one that no deployment took is deregistered
         (a migration whose stage failed leaves no revision behind)."""
         with anyio.CancelScope(shield=True):
-            for region, arn in self._held:
-                await self._host._abandon_revision(region, arn, user=self)
+            for target, arn in self._held:
+                await self._host._abandon_revision(target, arn, user=self)
             self._held.clear()
 
     # -- one task -----------------------------------------------------------------------------
@@ -187,7 +200,7 @@ class TaskRunner:
         run = _TaskRun(task, stage, self._host, self._release.name)
         try:
             try:
-                gateway = await self._host._gateway(task.region)
+                gateway = await self._host._gateway_for(task_identity(task, self._release.targets))
                 arn = await self._task_definition(gateway, task)
             except EcsDeployError as exc:
                 outcome = run.not_started(str(exc))
@@ -208,8 +221,11 @@ class TaskRunner:
         if task.task_definition is not None:
             return task.task_definition
         assert task.task_definition_of is not None
+        # Tasks name services by (region, cluster, service); the account is the service's role's.
         key = (task.region, task.cluster, task.task_definition_of)
-        target = next((t for t in self._release.targets if t.key == key), None)
+        target = next(
+            (t for t in self._release.targets if (t.region, t.cluster, t.service) == key), None
+        )
         if target is None:
             service = await gateway.describe_service(task.cluster, task.task_definition_of)
             return _running_revision(service)
@@ -218,7 +234,7 @@ class TaskRunner:
             return landed
         arn, registered = await self._host._register_ahead(target, user=self)
         if registered:
-            self._held.append((target.region, arn))
+            self._held.append((target, arn))
         return arn
 
 

@@ -92,7 +92,11 @@ def deploy(
     3 rollback failed or state unknown.
     """
     changes = (*images, *set_env, *unset_env, *set_secrets, *unset_secrets)
-    targets = [Target(cluster, service, changes) for service in dict.fromkeys(services)]
+    aws = options.aws
+    targets = [
+        Target(cluster, service, changes, role_arn=aws.role_arn, external_id=aws.external_id)
+        for service in dict.fromkeys(services)
+    ]
     settings = options.settings
 
     async def main() -> int:
@@ -100,7 +104,12 @@ def deploy(
             configure_library_logging(options.log_format or default_log_format())
             async with await options.aws.deployer(settings=settings) as deployer:
                 return await print_plans(deployer, targets)
-        presenter = choose_presenter(targets, live=options.live, log_format=options.log_format)
+        presenter = choose_presenter(
+            targets,
+            live=options.live,
+            log_format=options.log_format,
+            default_region=aws.resolve_region(),
+        )
         deployer = await options.aws.deployer(settings=settings, listeners=[presenter])
         async with deployer:
             with presenter:

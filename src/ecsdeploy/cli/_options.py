@@ -45,7 +45,8 @@ def change_parser(
 
 
 def aws_options(func: F) -> F:
-    """--region and --endpoint-url (build an `AwsOptions` from them)."""
+    """--region, --endpoint-url, --role-arn and --external-id (build an `AwsOptions` from
+    them with `AwsOptions.from_cli`)."""
     for option in reversed(_AWS_OPTIONS):
         func = option(func)
     return func
@@ -84,8 +85,15 @@ class DeployOptions:
         return DeploySettings().with_overrides(**self._given_settings(), extra_checks=extra)
 
     def overrides(self) -> dict[str, Any]:
-        """Only what was given (a release file's own settings apply to the rest), with region."""
-        given = {**self._given_settings(), **self._given_checks(), "region": self.aws.region}
+        """Only what was given (a release file's own settings apply to the rest), with region
+        and role."""
+        given = {
+            **self._given_settings(),
+            **self._given_checks(),
+            "region": self.aws.region,
+            "role_arn": self.aws.role_arn,
+            "external_id": self.aws.external_id,
+        }
         return {key: value for key, value in given.items() if value is not None}
 
     def _given_checks(self) -> dict[str, Any]:
@@ -118,7 +126,12 @@ def deploy_options(func: Callable[..., None]) -> Callable[..., None]:
             no_rollback=kwargs.pop("no_rollback"),
             bake=kwargs.pop("bake"),
             max_checks=kwargs.pop("max_checks"),
-            aws=AwsOptions(kwargs.pop("region"), kwargs.pop("endpoint_url")),
+            aws=AwsOptions(
+                kwargs.pop("region"),
+                kwargs.pop("endpoint_url"),
+                kwargs.pop("role_arn"),
+                external_id=kwargs.pop("external_id"),
+            ),
             log_format=kwargs.pop("log_format"),
             live=not kwargs.pop("no_live"),
             check_target_health=kwargs.pop("check_target_health"),
@@ -215,6 +228,18 @@ _AWS_OPTIONS = [
         "--endpoint-url",
         metavar="URL",
         help="ECS endpoint (e.g. a simulator); default AWS_ENDPOINT_URL_ECS, else AWS.",
+    ),
+    click.option(
+        "--role-arn",
+        metavar="ROLE_ARN",
+        help="Deploy with this role's credentials (STS AssumeRole, refreshed while it runs), "
+        "e.g. in another account. In a release file it replaces [defaults]' role_arn, not a "
+        "service's own.",
+    ),
+    click.option(
+        "--external-id",
+        metavar="ID",
+        help="The external id the role's trust policy asks for (with --role-arn).",
     ),
 ]
 

@@ -32,7 +32,7 @@ async def print_plans(
         for line in plan.diff or ("(no differences)",):
             click.echo(f"    {line}")
     for task in tasks:
-        await check_task(deployer, task)
+        await check_task(deployer, task, targets)
         click.echo(f"{task}: would run {_revision_of(task, targets)} before its stage")
         for container, argv in task.command.items():
             click.echo(f"    {container}: command {list(argv)}")

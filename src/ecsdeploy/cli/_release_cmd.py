@@ -39,7 +39,10 @@ def release(*, file: Path, dry_run: bool, options: DeployOptions) -> None:
             async with await aws.deployer(fallback_region=fallback) as deployer:
                 return await print_plans(deployer, the_release.targets, the_release.tasks)
         presenter = choose_presenter(
-            the_release.targets, live=options.live, log_format=options.log_format
+            the_release.targets,
+            live=options.live,
+            log_format=options.log_format,
+            default_region=aws.resolve_region(fallback=fallback),
         )
         deployer = await aws.deployer(listeners=[presenter], fallback_region=fallback)
         async with deployer:

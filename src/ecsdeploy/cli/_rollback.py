@@ -46,8 +46,12 @@ def rollback(*, cluster: str, service: str, to: str | None, options: DeployOptio
     """
 
     async def main() -> int:
+        aws = options.aws
         presenter = choose_presenter(
-            [Target(cluster, service)], live=options.live, log_format=options.log_format
+            [Target(cluster, service, role_arn=aws.role_arn, external_id=aws.external_id)],
+            live=options.live,
+            log_format=options.log_format,
+            default_region=options.aws.resolve_region(),
         )
         deployer = await options.aws.deployer(settings=options.settings, listeners=[presenter])
         async with deployer:
@@ -64,7 +68,15 @@ def rollback(*, cluster: str, service: str, to: str | None, options: DeployOptio
                 raise NothingChangedError.from_error(exc) from exc
             presenter.note(f"rolling {cluster}/{service} back: {current} → {revision}")
             with presenter:
-                result = await deployer.deploy(Target(cluster, service, task_definition=revision))
+                result = await deployer.deploy(
+                    Target(
+                        cluster,
+                        service,
+                        task_definition=revision,
+                        role_arn=aws.role_arn,
+                        external_id=aws.external_id,
+                    )
+                )
         return report_deploys(presenter, [result])
 
     run_async(main, mutating=True)

@@ -25,10 +25,18 @@ LOG_WIDTH = 200
 @click.option("--cluster", required=True, help="The ECS cluster.")
 @click.option("--service", required=True, help="The ECS service.")
 @aws_options
-def status(*, cluster: str, service: str, region: str | None, endpoint_url: str | None) -> None:
+def status(
+    *,
+    cluster: str,
+    service: str,
+    region: str | None,
+    endpoint_url: str | None,
+    role_arn: str | None,
+    external_id: str | None,
+) -> None:
     """Show a service's deployments, recent events and recently stopped tasks with their
     reasons (stoppedReason, stopCode, exit codes). Changes nothing."""
-    aws = AwsOptions(region, endpoint_url)
+    aws = AwsOptions(region, endpoint_url, role_arn, external_id=external_id)
 
     async def main() -> int:
         configure_library_logging(default_log_format())

@@ -41,7 +41,10 @@ async def run(
         if release is not None:
             return report_release(presenter, await deployer.release(release))
         assert settings.cluster is not None
-        targets = [Target(settings.cluster, s, settings.changes) for s in settings.services]
+        targets = [
+            Target(settings.cluster, s, settings.changes, role_arn=settings.role_arn)
+            for s in settings.services
+        ]
         return report_deploys(presenter, await deployer.deploy_many(targets))
 
 

@@ -212,5 +212,7 @@ class PluginSettings:
             "bake": self.bake,
             "max_checks": checks,
             "cluster": self.cluster,
+            # Like --role-arn: the file's [defaults] role gives way, a service's own does not.
+            "role_arn": self.role_arn,
         }
         return {key: value for key, value in overrides.items() if value is not None}

@@ -49,7 +49,10 @@ async def run(inputs: ActionInputs, presenter: LogPresenter, environ: Mapping[st
                 released.error,
             )
         assert inputs.cluster is not None
-        targets = [Target(inputs.cluster, s, inputs.changes) for s in inputs.services]
+        targets = [
+            Target(inputs.cluster, s, inputs.changes, role_arn=inputs.role_arn)
+            for s in inputs.services
+        ]
         results = await deployer.deploy_many(targets)
         presenter.deploy_results(results)
         return Report(*_overall(results), rows_of_deploys(results))

@@ -182,5 +182,6 @@ class ActionInputs:
             "rollback": None if self.rollback else False,
             "bake": self.bake,
             "cluster": self.cluster,
+            "role_arn": self.role_arn,
         }
         return {key: value for key, value in overrides.items() if value is not None}

@@ -4,6 +4,7 @@ closed together."""
 from __future__ import annotations
 
 import enum
+import math
 import os
 import time
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from typing import Any, Self
 from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._cloudwatch.backend import CloudWatchBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID
 from ecsdeploy.sim._dynamics.timings import Timings
 from ecsdeploy.sim._elbv2.backend import ElbBackend
 from ecsdeploy.sim._sts.identities import (
@@ -118,15 +120,31 @@ class Simulator:
             else (f"http://{host}:{self._running.port}")
         )
 
-    def client_kwargs(self, *, region_name: str = DEFAULT_REGION) -> dict[str, str]:
+    def client_kwargs(
+        self, *, region_name: str = DEFAULT_REGION, account: str | None = None
+    ) -> dict[str, str]:
         """Keyword arguments for ``boto3``/``aioboto3`` ``client(...)`` of any service the
-        simulator serves (``ecs``, ``elbv2``, ``cloudwatch``, ``sts``)."""
-        return {
+        simulator serves (``ecs``, ``elbv2``, ``cloudwatch``, ``sts``), signing as `account`
+        (default ``123456789012``): for another account, with credentials of a role session
+        there that never expires (for arranging and reading that account's state)."""
+        kwargs = {
             "endpoint_url": self.endpoint_url,
             "region_name": region_name,
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
         }
+        if account is not None and account != ACCOUNT_ID:
+            session = self.identities.new_session(
+                role_arn=f"arn:aws:iam::{account}:role/ecsdeploy-sim",
+                account=account,
+                role_name="ecsdeploy-sim",
+                session_name="client-kwargs",
+                expiration=math.inf,
+            )
+            kwargs["aws_access_key_id"] = session.access_key_id
+            kwargs["aws_secret_access_key"] = session.secret_access_key
+            kwargs["aws_session_token"] = session.session_token
+        return kwargs
 
     async def advance(self, seconds: float) -> None:
         """Jump simulated time forward and run the dynamics up to the new now."""

@@ -43,8 +43,7 @@ from ecsdeploy.sim._dynamics.alarms import AlarmStore, parse_alarm_rule
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.deployment_alarms import check as check_alarms
 from ecsdeploy.sim._dynamics.deployment_alarms import names_alarm
-from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID as DEFAULT_ACCOUNT
-from ecsdeploy.sim._dynamics.ids import IdFactory
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, IdFactory
 from ecsdeploy.sim._dynamics.lifecycle import watch_for_interruption
 from ecsdeploy.sim._dynamics.rollout import evaluate
 from ecsdeploy.sim._dynamics.rules import Behavior, ContainerRules
@@ -65,7 +64,7 @@ _OPERATIONS: dict[str, Operation] = {
 
 
 class EcsBackend:
-    """A whole simulated ECS account: one independent state per region, one simulated clock.
+    """Simulated ECS: one independent state per (account, region), one simulated clock.
 
     `seed` makes every generated id reproducible; `timings` sets how long lifecycle steps take.
     """
@@ -124,12 +123,10 @@ class EcsBackend:
         operation: str,
         params: dict[str, Any],
         *,
-        account: str = DEFAULT_ACCOUNT,
+        account: str = ACCOUNT_ID,
     ) -> dict[str, Any]:
-        """Run one ECS API operation in `region` for `account` (the account of the request's
-        credentials: an STS role session's, else the default one).
-
-        The state is not kept per account yet: every account sees the same clusters.
+        """Run one ECS API operation in `account`'s `region` (the account of the request's
+        credentials: an STS role session's, else the default one); accounts share nothing.
         `params` is the parsed JSON request body, already validated against botocore's input
         shape. Returns the JSON response body (timestamps as float epoch seconds of simulated
         time). Raises `EcsApiError` as ECS would answer; an operation this backend does not
@@ -142,7 +139,7 @@ class EcsBackend:
                 f"The action {operation} is not valid for this web service.",
             )
         self.catch_up()
-        response = implementation(self._world, self._world.region(region), params)
+        response = implementation(self._world, self._world.region(region, account), params)
         # The operation may have touched services (new deployment, desired count); let the
         # scheduler react at this same instant so the next call already sees launched tasks.
         self._world.settle()

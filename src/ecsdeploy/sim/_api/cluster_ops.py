@@ -34,8 +34,9 @@ def create_cluster(world: World, region: Region, params: Params) -> Response:
     if existing is None or existing.status != "ACTIVE":
         existing = region.clusters[name] = Cluster(
             name=name,
-            arn=arn(region.name, f"cluster/{name}"),
+            arn=arn(region.name, f"cluster/{name}", region.account),
             region=region.name,
+            account=region.account,
             spec={key: params[key] for key in _SPEC_KEYS if key in params},
             tags=tags_from(params.get("tags")),
         )
@@ -51,7 +52,10 @@ def describe_clusters(world: World, region: Region, params: Params) -> Response:
         cluster = region.clusters.get(name_of(given))
         if cluster is None:
             failures.append(
-                {"arn": arn(region.name, f"cluster/{name_of(given)}"), "reason": "MISSING"}
+                {
+                    "arn": arn(region.name, f"cluster/{name_of(given)}", region.account),
+                    "reason": "MISSING",
+                }
             )
         else:
             clusters.append(cluster_view(cluster, include=include))

@@ -155,7 +155,7 @@ def create_service(world: World, region: Region, params: Params) -> Response:
         raise invalid_parameter("desiredCount must be greater than or equal to 0.")
     service = Service(
         name=name,
-        arn=arn(region.name, f"service/{cluster.name}/{name}"),
+        arn=arn(region.name, f"service/{cluster.name}/{name}", region.account),
         cluster=cluster,
         spec=spec,
         desired_count=int(desired),
@@ -249,7 +249,7 @@ def describe_services(world: World, region: Region, params: Params) -> Response:
                 {
                     "arn": given
                     if given.startswith("arn:")
-                    else arn(region.name, f"service/{cluster.name}/{given}"),
+                    else arn(region.name, f"service/{cluster.name}/{given}", region.account),
                     "reason": "MISSING",
                 }
             )

@@ -24,7 +24,7 @@ from ecsdeploy.sim._api.operation import (
 )
 from ecsdeploy.sim._api.pagination import page
 from ecsdeploy.sim._api.render import taskdef_view
-from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, arn, name_of
+from ecsdeploy.sim._dynamics.ids import arn, name_of
 from ecsdeploy.sim._dynamics.state import Region, TaskDefinition
 from ecsdeploy.sim._dynamics.world import World
 
@@ -84,7 +84,7 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
     tags = tags_from(params.get("tags"))
     revisions = region.families.setdefault(family, [])
     revision = len(revisions) + 1
-    taskdef_arn = arn(region.name, f"task-definition/{family}:{revision}")
+    taskdef_arn = arn(region.name, f"task-definition/{family}:{revision}", region.account)
     body: dict[str, Any] = {
         key: copy.deepcopy(value) for key, value in params.items() if key != "tags"
     }
@@ -102,7 +102,7 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
             "requiresAttributes": _required_attributes(body),
             "compatibilities": _compatibilities(body),
             "registeredAt": world.now,
-            "registeredBy": f"arn:aws:iam::{ACCOUNT_ID}:root",
+            "registeredBy": f"arn:aws:iam::{region.account}:root",
         }
     )
     taskdef = TaskDefinition(

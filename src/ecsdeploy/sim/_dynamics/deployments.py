@@ -100,6 +100,7 @@ def new_revision(world: World, service: Service, taskdef: TaskDefinition) -> str
     revision_arn = arn(
         service.cluster.region,
         f"service-revision/{service.cluster.name}/{service.name}/{world.ids.revision_id()}",
+        service.cluster.account,
     )
     service.revisions[revision_arn] = ServiceRevision(
         arn=revision_arn,
@@ -194,6 +195,7 @@ def _new_record(
             service.cluster.region,
             f"service-deployment/{service.cluster.name}/{service.name}/"
             f"{world.ids.service_deployment_id()}",
+            service.cluster.account,
         ),
         service=service,
         created_at=now,

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 ACCOUNT_ID = "123456789012"
+"""The account of every request whose credentials STS did not hand out for another one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,8 @@ class IdFactory:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
 
-def arn(region: str, resource: str) -> str:
-    return f"arn:aws:ecs:{region}:{ACCOUNT_ID}:{resource}"
+def arn(region: str, resource: str, account: str = ACCOUNT_ID) -> str:
+    return f"arn:aws:ecs:{region}:{account}:{resource}"
 
 
 def name_of(name_or_arn: str) -> str:

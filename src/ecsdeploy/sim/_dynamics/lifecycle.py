@@ -91,7 +91,11 @@ def new_task(
             Container(
                 name=str(definition.get("name", "")),
                 image=image,
-                arn=arn(cluster.region, f"container/{cluster.name}/{task_id}/{world.ids.uuid()}"),
+                arn=arn(
+                    cluster.region,
+                    f"container/{cluster.name}/{task_id}/{world.ids.uuid()}",
+                    cluster.account,
+                ),
                 essential=essential,
                 health_check=(
                     (
@@ -109,7 +113,7 @@ def new_task(
             rule = world.rules.match(image, command)
     task = Task(
         task_id=task_id,
-        arn=arn(cluster.region, f"task/{cluster.name}/{task_id}"),
+        arn=arn(cluster.region, f"task/{cluster.name}/{task_id}", cluster.account),
         cluster=cluster,
         taskdef=taskdef,
         containers=containers,

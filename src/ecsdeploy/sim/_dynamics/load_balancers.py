@@ -40,7 +40,7 @@ def register(world: World, task: Task) -> None:
     service = task.service
     if service is None:
         return
-    balancing = world.region(task.cluster.region).load_balancing
+    balancing = world.region(task.cluster.region, task.cluster.account).load_balancing
     rule = task.rule
     failing = rule is not None and rule.behavior is Behavior.ELB_UNHEALTHY
     for entry in service.spec.get("loadBalancers") or ():
@@ -62,7 +62,7 @@ def register(world: World, task: Task) -> None:
 
 
 def deregister(world: World, task: Task) -> None:
-    balancing = world.region(task.cluster.region).load_balancing
+    balancing = world.region(task.cluster.region, task.cluster.account).load_balancing
     for group, target in task.targets:
         if group.targets.get((target.id, target.port)) is target:
             health.deregister(world, balancing, group, target)

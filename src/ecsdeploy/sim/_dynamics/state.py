@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsdeploy.sim._dynamics.ids import NetworkInterface
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, NetworkInterface
 from ecsdeploy.sim._dynamics.rules import ContainerRule
 from ecsdeploy.sim._elbv2.state import LoadBalancing, Target, TargetGroup
 
@@ -259,6 +259,8 @@ class Cluster:
     run_task_tokens: dict[str, RunTaskToken] = field(default_factory=dict)
     """RunTask's client tokens in this cluster (ECS scopes them per cluster)."""
 
+    account: str = ACCOUNT_ID
+
 
 @dataclass(slots=True, eq=False)
 class RunTaskToken:
@@ -273,7 +275,10 @@ class RunTaskToken:
 
 @dataclass(slots=True, eq=False)
 class Region:
+    """One account's ECS state in one region: accounts, like regions, share nothing."""
+
     name: str
+    account: str = ACCOUNT_ID
     clusters: dict[str, Cluster] = field(default_factory=dict)
     families: dict[str, list[TaskDefinition]] = field(default_factory=dict)
     """Revisions by family; index `revision - 1`."""

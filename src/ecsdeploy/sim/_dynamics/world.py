@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsdeploy.sim._dynamics.hook_rules import HookRules
-from ecsdeploy.sim._dynamics.ids import IdFactory
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID, IdFactory
 from ecsdeploy.sim._dynamics.rules import ContainerRules
 from ecsdeploy.sim._dynamics.state import Region, Service
 from ecsdeploy.sim._dynamics.timings import Timings
@@ -25,7 +25,8 @@ Evaluate = Callable[["World", Service], None]
 
 
 class World:
-    """Everything an operation or a scheduled action needs: regions, ids, timings, rules, time."""
+    """Everything an operation or a scheduled action needs: each account's regions, ids,
+    timings, rules, time. One clock and one event heap for every account and region."""
 
     __slots__ = (
         "_dirty",
@@ -56,17 +57,18 @@ class World:
         self.timings = timings
         self.rules = rules
         self.hook_rules = HookRules()
-        self.regions: dict[str, Region] = {}
+        #: ECS state by (account, region): nothing is shared between two accounts or regions.
+        self.regions: dict[tuple[str, str], Region] = {}
         self._evaluate = evaluate
         self._heap: list[tuple[float, int, Action, Any]] = []
         self._seq = 0
         self._dirty: dict[int, Service] = {}
         self._jitter = random.Random(None if seed is None else f"jitter:{seed}")
 
-    def region(self, name: str) -> Region:
-        region = self.regions.get(name)
+    def region(self, name: str, account: str = ACCOUNT_ID) -> Region:
+        region = self.regions.get((account, name))
         if region is None:
-            region = self.regions[name] = Region(name)
+            region = self.regions[(account, name)] = Region(name, account)
         return region
 
     def stretch(self, duration: float) -> float:

@@ -35,7 +35,11 @@ class ElbBackend:
         self._owner.catch_up()
         world = self._owner.world
         response = implementation(
-            world, world.region(region).load_balancing, region, caller.account, params
+            world,
+            world.region(region, caller.account).load_balancing,
+            region,
+            caller.account,
+            params,
         )
         # Listener changes may start or stop health checks; let ECS react at this instant.
         world.settle()

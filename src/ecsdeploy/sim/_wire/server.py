@@ -195,7 +195,7 @@ class EcsServer:
             fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(region, key)
+            self._check_throttle(caller.account, region, key)
             params = parse_body(raw)
             (self.validator if is_ecs else service.validator).validate(operation, params)
             self.backend.catch_up()
@@ -253,7 +253,7 @@ class EcsServer:
             fault = await self._injected_fault(service, key, caller)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(region, key)
+            self._check_throttle(caller.account, region, key)
             model = service.model.operation_model(operation)
             params = query.parse_params(model, form)
             service.validator.validate(operation, params)
@@ -301,8 +301,9 @@ class EcsServer:
             return None
         return rule
 
-    def _check_throttle(self, region: str, key: str) -> None:
-        if self.throttle is not None and not self.throttle.allow(region, key):
+    def _check_throttle(self, account: str, region: str, key: str) -> None:
+        # ECS's quotas are per account and Region.
+        if self.throttle is not None and not self.throttle.allow(region, key, account=account):
             raise throttling_error()
 
     # -- the controls (SimulatorControls) --------------------------------------------------

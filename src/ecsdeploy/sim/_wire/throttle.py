@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from ecsdeploy.sim._dynamics.ids import ACCOUNT_ID
+
 
 @dataclass(frozen=True, slots=True)
 class BucketRate:
@@ -137,13 +139,13 @@ class Throttle:
 
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
 
-    def allow(self, region: str, operation: str) -> bool:
+    def allow(self, region: str, operation: str, *, account: str = ACCOUNT_ID) -> bool:
         category = CATEGORY_OF.get(operation)
         if category is None:
             return True
-        key = (region, category)
+        key = (account, region, category)
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(RATES[category], monotonic=self._monotonic)

@@ -1,0 +1,315 @@
+"""Releases across accounts and regions, end to end on the simulator (ECS and STS over HTTP):
+each target deploys with its own role's credentials into its own account's state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from structlog.testing import capture_logs
+
+from ecsdeploy import Deployer, DeploySettings, Location, Outcome, ServiceState, parse_release
+from ecsdeploy._deployer import pacing_of, role_sessions_of
+from ecsdeploy._retry import RetryPolicy
+from ecsdeploy.sim import Simulator
+from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, SPEED, offline_session
+from tests._fixtures.scenario import CRASH
+from tests.deployer.accounts import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    DEFAULT_ACCOUNT,
+    REGIONS,
+    ROLE_A,
+    ROLE_B,
+    create_service,
+    ecs_in,
+    image_in,
+    revisions_in,
+    service_in,
+)
+
+pytestmark = pytest.mark.anyio
+
+CANARY, *REST = REGIONS
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A simulator on the usual fast clock, serving ECS and STS on one port."""
+    async with Simulator(speed=SPEED, seed=14) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def deployer(sim: Simulator) -> AsyncIterator[Deployer]:
+    """A Deployer whose ECS and STS are the simulator's."""
+    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        sts_endpoint_url=sim.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy.fast(),
+    ) as opened:
+        yield opened
+
+
+def two_accounts_three_regions(*, last: str = "myorg/nginx:2.0") -> str:
+    """Canary: account A's canary region. Then A's other regions and all of B's (a `regions`
+    fan-out). Last: account A's last region alone, with image `last`."""
+    return f"""
+        [release]
+        name = "web-2.0"
+        [defaults]
+        cluster = "{CLUSTER}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+
+        [[stage]]
+        name = "canary"
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_A}"
+        region = "{CANARY}"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+
+        [[stage]]
+        name = "rest"
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_A}"
+        region = "{REST[0]}"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_B}"
+        regions = {list(REGIONS)}
+        images = {{ nginx = "myorg/nginx:2.0" }}
+
+        [[stage]]
+        name = "last"
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_A}"
+        region = "{REST[1]}"
+        images = {{ nginx = "{last}" }}
+    """
+
+
+LOCATIONS = [(role, region) for role in (ROLE_A, ROLE_B) for region in REGIONS]
+
+
+async def arrange(sim: Simulator) -> None:
+    """`web` on myorg/nginx:1.0 in every (account, region), and one in the default account."""
+    for role, region in [*LOCATIONS, (None, CANARY)]:
+        await create_service(sim, role, region)
+
+
+async def test_a_release_across_two_accounts_and_three_regions_succeeds(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Every (account, region) runs the new revision, registered there with its own ARNs; the
+    default account's service of the same name is untouched."""
+    await arrange(sim)
+    release = parse_release(two_accounts_three_regions())
+
+    result = await deployer.release(release)
+
+    assert result.outcome is Outcome.SUCCEEDED
+    groups = result.by_location()
+    assert list(groups) == sorted(
+        Location(account, region) for account in (ACCOUNT_A, ACCOUNT_B) for region in REGIONS
+    )
+    assert all(len(services) == 1 for services in groups.values())
+    for role, region in LOCATIONS:
+        account = role.split(":")[4]
+        service = await service_in(sim, role, region)
+        assert service["serviceArn"] == f"arn:aws:ecs:{region}:{account}:service/{CLUSTER}/web"
+        assert service["taskDefinition"] == (
+            f"arn:aws:ecs:{region}:{account}:task-definition/web:2"
+        )
+        assert service["deployments"][0]["rolloutState"] == "COMPLETED"
+        assert await image_in(sim, role, region) == "myorg/nginx:2.0"
+    untouched = await service_in(sim, None, CANARY)
+    assert untouched["taskDefinition"] == (
+        f"arn:aws:ecs:{CANARY}:{DEFAULT_ACCOUNT}:task-definition/web:1"
+    )
+
+
+async def test_tasks_and_service_deployments_carry_their_account_and_region(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Task ARNs and service-deployment ARNs of account B's region name B and that region."""
+    region = REST[1]
+    await create_service(sim, ROLE_B, region)
+    release = parse_release(
+        f"""
+        [[stage]]
+        [[stage.service]]
+        cluster = "{CLUSTER}"
+        service = "web"
+        role_arn = "{ROLE_B}"
+        region = "{region}"
+        poll_interval = {POLL_INTERVAL}
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+    result = await deployer.release(release)
+    assert result.succeeded
+    outcome = result.services[0].result
+    assert outcome is not None
+    assert outcome.task_definition_arn == f"arn:aws:ecs:{region}:{ACCOUNT_B}:task-definition/web:2"
+    async with ecs_in(sim, ROLE_B, region) as ecs:
+        tasks = await ecs.list_tasks(cluster=CLUSTER, serviceName="web")
+        deployments = await ecs.list_service_deployments(cluster=CLUSTER, service="web")
+    assert tasks["taskArns"]
+    assert all(
+        arn.startswith(f"arn:aws:ecs:{region}:{ACCOUNT_B}:task/{CLUSTER}/")
+        for arn in tasks["taskArns"]
+    )
+    arns = [d["serviceDeploymentArn"] for d in deployments["serviceDeployments"]]
+    assert arns
+    assert all(
+        arn.startswith(f"arn:aws:ecs:{region}:{ACCOUNT_B}:service-deployment/") for arn in arns
+    )
+
+
+async def test_one_assume_role_per_role_and_region_shared_by_its_targets(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Six (role, region) pairs: six sessions, each named after the release."""
+    await arrange(sim)
+    result = await deployer.release(parse_release(two_accounts_three_regions()))
+    assert result.succeeded
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    pairs = sorted((s.role.arn, s.region) for s in sessions.sessions)
+    assert pairs == sorted(LOCATIONS)
+    assert {s.session_name for s in sessions.sessions} == {"ecsdeploy-web-2.0"}
+
+
+async def test_a_failure_in_the_last_region_rolls_back_every_account_and_region(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Atomic: the last region's crash puts all six (account, region) services back on :1."""
+    await arrange(sim)
+    sim.add_rule(CRASH)
+    release = parse_release(two_accounts_three_regions(last="myorg/nginx:crash"))
+
+    result = await deployer.release(release)
+
+    assert result.outcome is Outcome.ROLLED_BACK
+    states = {str(loc): [s.state for s in group] for loc, group in result.by_location().items()}
+    assert states == {
+        f"{account}/{region}": [ServiceState.ROLLED_BACK]
+        for account in (ACCOUNT_A, ACCOUNT_B)
+        for region in REGIONS
+    }
+    for role, region in LOCATIONS:
+        account = role.split(":")[4]
+        service = await service_in(sim, role, region)
+        assert service["taskDefinition"] == (
+            f"arn:aws:ecs:{region}:{account}:task-definition/web:1"
+        ), (role, region)
+
+
+async def test_a_role_that_cannot_be_assumed_changes_nothing_anywhere(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Account B's role is refused: exit 2 naming it, and no account registered anything."""
+    await arrange(sim)
+    sim.configure_role(ROLE_B, assumable=False)
+
+    result = await deployer.release(parse_release(two_accounts_three_regions()))
+
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert ROLE_B in result.error
+    assert all(s.result is None for s in result.services)
+    for role, region in [(ROLE_A, r) for r in REGIONS]:
+        assert await revisions_in(sim, role, region) == [
+            f"arn:aws:ecs:{region}:{ACCOUNT_A}:task-definition/web:1"
+        ]
+
+
+async def test_a_wrong_external_id_is_bad_input(sim: Simulator, deployer: Deployer) -> None:
+    """The role's trust policy wants an external id the target does not give: exit 2."""
+    await create_service(sim, ROLE_A, CANARY)
+    sim.configure_role(ROLE_A, external_id="expected-id")
+    release = parse_release(
+        f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        external_id = "another-id"
+        region = "{CANARY}"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+    result = await deployer.release(release)
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "not authorized to perform: sts:AssumeRole" in result.error
+    sim.configure_role(ROLE_A)  # so that the test itself can look
+    assert await revisions_in(sim, ROLE_A, CANARY) == [
+        f"arn:aws:ecs:{CANARY}:{ACCOUNT_A}:task-definition/web:1"
+    ]
+
+
+async def test_credentials_are_refreshed_during_a_release_longer_than_their_lifetime(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Sessions last 900 simulated seconds; a release with a 2000 s bake outlives them, its
+    expired credentials are renewed, and it succeeds."""
+    await create_service(sim, ROLE_A, CANARY)
+    sim.set_session_lifetime(900)
+    release = parse_release(
+        f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        region = "{CANARY}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+        bake = {2000 / SPEED}
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+    with capture_logs() as logs:
+        result = await deployer.release(release)
+
+    assert result.succeeded, result.services[0].reason
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    (session,) = sessions.sessions
+    assert result.duration * SPEED > 2 * 900  # the release outlived two sessions' lifetimes
+    assert session.assumed >= 2
+    events = [entry["event"] for entry in logs]
+    assert "ecsdeploy.credentials.expired" in events
+    assert "ecsdeploy.credentials.refreshed" in events
+    assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
+
+
+async def test_each_account_and_region_is_paced_by_its_own_buckets(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """Rate limiters per (account, region): each saw exactly its own location's calls."""
+    await arrange(sim)
+    result = await deployer.release(parse_release(two_accounts_three_regions()))
+    assert result.succeeded
+    limiters = pacing_of(deployer).limiters
+    assert sorted(limiters, key=str) == sorted(
+        ((account, region) for account in (ACCOUNT_A, ACCOUNT_B) for region in REGIONS), key=str
+    )
+    for limiter in limiters.values():
+        assert limiter.taken("UpdateService") == 1
+        assert limiter.taken("RegisterTaskDefinition") == 1
+        assert limiter.taken("DescribeServices") >= 1
+    assert len({id(limiter) for limiter in limiters.values()}) == 6

@@ -1,0 +1,151 @@
+"""Release-file keys for accounts and regions: role_arn, external_id, regions (pure parsing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecsdeploy import parse_release
+from ecsdeploy._credentials import Role, role_session_name
+from ecsdeploy.exceptions import AssumeRoleError, ReleaseFileError
+
+ROLE_A = "arn:aws:iam::210987654321:role/ecsdeploy"
+ROLE_B = "arn:aws:iam::345678901234:role/ecsdeploy"
+
+SERVICE = """
+[[stage]]
+[[stage.service]]
+service = "web"
+images = { web = "org/web:2" }
+"""
+
+
+def test_defaults_give_every_service_a_role_and_external_id() -> None:
+    """role_arn and external_id in [defaults] reach each target, with the role's account."""
+    release = parse_release(
+        f'[defaults]\ncluster = "prod"\nrole_arn = "{ROLE_A}"\nexternal_id = "x-1"\n' + SERVICE
+    )
+    (target,) = release.targets
+    assert (target.role_arn, target.external_id, target.account) == (ROLE_A, "x-1", "210987654321")
+    assert str(target) == "210987654321:prod/web"
+
+
+def test_an_override_replaces_the_default_role_but_not_a_services_own() -> None:
+    """--role-arn beats [defaults]' role_arn, never the role a service names itself."""
+    text = f"""
+        [defaults]
+        cluster = "prod"
+        role_arn = "{ROLE_A}"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ web = "org/web:2" }}
+        [[stage.service]]
+        service = "api"
+        role_arn = "{ROLE_A}"
+        images = {{ api = "org/api:2" }}
+    """
+    release = parse_release(text, overrides={"role_arn": ROLE_B})
+    assert [t.role_arn for t in release.targets] == [ROLE_B, ROLE_A]
+
+
+def test_regions_fan_one_service_out_to_each_region() -> None:
+    """`regions` makes one target per region: same service, same change."""
+    release = parse_release(
+        '[defaults]\ncluster = "prod"\n'
+        + SERVICE.replace(
+            'service = "web"', 'service = "web"\nregions = ["eu-west-1", "us-east-2"]'
+        )
+    )
+    assert [(t.region, t.service, t.changes) for t in release.targets] == [
+        ("eu-west-1", "web", release.targets[0].changes),
+        ("us-east-2", "web", release.targets[0].changes),
+    ]
+
+
+def test_a_services_region_wins_over_default_regions() -> None:
+    """[defaults] regions fan out every service except one that names its own region."""
+    text = """
+        [defaults]
+        cluster = "prod"
+        regions = ["us-east-2", "eu-west-1"]
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = { web = "org/web:2" }
+        [[stage.service]]
+        service = "api"
+        region = "ap-southeast-2"
+        images = { api = "org/api:2" }
+    """
+    release = parse_release(text)
+    assert [str(t) for t in release.targets] == [
+        "us-east-2/prod/web",
+        "eu-west-1/prod/web",
+        "ap-southeast-2/prod/api",
+    ]
+
+
+def test_region_on_the_command_line_replaces_default_regions() -> None:
+    """--region over [defaults]' regions: one target, in that region."""
+    text = '[defaults]\ncluster = "prod"\nregions = ["us-east-2", "eu-west-1"]\n' + SERVICE
+    release = parse_release(text, overrides={"region": "ca-central-1"})
+    assert [t.region for t in release.targets] == ["ca-central-1"]
+
+
+@pytest.mark.parametrize(
+    ("snippet", "problem"),
+    [
+        ('region = "us-east-2"\nregions = ["eu-west-1"]', "either 'region' or 'regions'"),
+        ("regions = []", "name at least one region"),
+        ('regions = ["eu-west-1", "eu-west-1"]', "listed twice"),
+        ('external_id = "x-1"', "external_id needs a role_arn"),
+    ],
+)
+def test_bad_location_keys_are_reported_at_their_line(snippet: str, problem: str) -> None:
+    """Contradictory or empty location keys: a ReleaseFileError naming the problem."""
+    text = '[defaults]\ncluster = "prod"\n' + SERVICE.replace(
+        'service = "web"', f'service = "web"\n{snippet}'
+    )
+    with pytest.raises(ReleaseFileError, match=problem) as raised:
+        parse_release(text)
+    assert raised.value.line is not None
+
+
+def test_the_same_service_in_two_accounts_is_two_services() -> None:
+    """One name, one region, two roles in two accounts: not a repeated service."""
+    text = f"""
+        [defaults]
+        cluster = "prod"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_A}"
+        images = {{ web = "org/web:2" }}
+        [[stage.service]]
+        service = "web"
+        role_arn = "{ROLE_B}"
+        images = {{ web = "org/web:2" }}
+    """
+    assert len(parse_release(text).targets) == 2
+
+
+def test_session_names_stay_within_stss_charset_and_length() -> None:
+    """`ecsdeploy-<label>`: other characters become '-', cut at 64."""
+    assert role_session_name("web 2.0/eu") == "ecsdeploy-web-2.0-eu"
+    long = role_session_name("x" * 100)
+    assert len(long) == 64
+    assert long.startswith("ecsdeploy-xxx")
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role("arn:aws:iam::210987654321:user/deploy"),
+        Role("arn:aws:iam::2109876:role/deploy"),
+        Role(ROLE_A, external_id="x"),
+    ],
+)
+def test_roles_sts_would_refuse_unseen_are_bad_input(role: Role) -> None:
+    """Not a role ARN, or an external id too short: AssumeRoleError before asking STS."""
+    with pytest.raises(AssumeRoleError):
+        role.check()
