@@ -58,10 +58,15 @@ def caller_policy(role_arns: Iterable[str]) -> dict[str, Any]:
 
 
 def cross_account_setup(
-    roles: Sequence[Role], *, principal: str, **features: bool
+    roles: Sequence[Role],
+    *,
+    principal: str,
+    run_tasks: bool = False,
+    target_health: bool = False,
+    alarms: bool = False,
 ) -> dict[str, Any]:
     """Everything to create for a release across accounts: per deploy role, its account, trust
-    policy and permission policy; and the caller's policy."""
+    policy and permission policy (with the features asked for); and the caller's policy."""
     external_ids: dict[str, set[str]] = {}
     for role in roles:
         ids = external_ids.setdefault(role.arn, set())
@@ -74,7 +79,9 @@ def cross_account_setup(
                 "role_arn": arn,
                 "account": Role(arn).account,
                 "trust_policy": trust_policy(principal, external_ids=ids),
-                "permission_policy": iam_policy(**features),
+                "permission_policy": iam_policy(
+                    run_tasks=run_tasks, target_health=target_health, alarms=alarms
+                ),
             }
             for arn, ids in sorted(external_ids.items())
         ],

@@ -46,6 +46,7 @@ async def print_plans(
 def _revision_of(task: OneOffTask, targets: Sequence[Target]) -> str:
     if task.task_definition is not None:
         return task.task_definition
-    deployed = any(t.key == (task.region, task.cluster, task.task_definition_of) for t in targets)
+    where = (task.region, task.cluster, task.task_definition_of)
+    deployed = any((t.region, t.cluster, t.service) == where for t in targets)
     whose = "the revision this release deploys to" if deployed else "the current revision of"
     return f"{whose} {task.task_definition_of}"
