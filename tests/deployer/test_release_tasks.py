@@ -399,3 +399,24 @@ def test_a_tasks_environment_values_stay_out_of_its_repr() -> None:
     task = migration(env={"nginx": {"DB_PASSWORD": "hunter2-very-secret"}})
     assert "hunter2-very-secret" not in repr(task)
     assert task.env == {"nginx": {"DB_PASSWORD": "hunter2-very-secret"}}
+
+
+async def test_a_migration_interrupted_by_aws_fails_its_stage_even_when_it_exited_0(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """A Spot interruption stops the migration and its container exits 0 on SIGTERM: the
+    migration did not finish, so its stage fails and "api" keeps its revision."""
+    old = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule(
+        {"image": "myorg/api:2", "behavior": "interruption", "after": 10, "count": 1}
+    )
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    (task,) = result.tasks
+    assert task.stop_code == "SpotInterruption"
+    assert task.exit_codes == {"nginx": 0}
+    assert task.state is TaskState.FAILED
+    assert "SpotInterruption" in task.reason
+    assert result.outcome is Outcome.FAILED
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("api") == old

@@ -5,7 +5,8 @@
   second migration. The token is also a tag (`ecsdeploy:client-token`) on the task, so that a
   person can find a task whose RunTask never answered at all. `startedBy` is ``ecsdeploy`` and
   the tags `ecsdeploy:release` and `ecsdeploy:task` name the release and the task.
-- A task succeeds when it reached STOPPED and every essential container exited 0.
+- A task succeeds when it reached STOPPED because an essential container exited by itself
+  (stopCode EssentialContainerExited) and every essential container exited 0.
 - A task still running at its timeout, or when the release is cancelled, is stopped with
   StopTask, shielded from the cancellation and retried until `STOP_DEADLINE`.
 """
@@ -56,6 +57,9 @@ CLIENT_TOKEN_TAG = "ecsdeploy:client-token"
 STOP_DEADLINE = 60.0
 #: Seconds a task whose RunTask answers were all lost is looked for (ECS may list it late).
 _LOOK_FOR_LOST_RUN = 10.0
+#: The stopCode of a task that ended because an essential container exited by itself; any other
+#: (UserInitiated, SpotInterruption, TerminationNotice, ...) means it was stopped from outside.
+_FINISHED_ON_ITS_OWN = "EssentialContainerExited"
 #: ECS's limit on StopTask's `reason`.
 _MAX_STOP_REASON = 255
 
@@ -414,12 +418,16 @@ class _TaskRun:
         exits = _exit_codes(self._last, self._essential)
         described = StoppedTask.from_api(self._last).describe()
         stop_code = self._last.get("stopCode")
-        if exits and all(code == 0 for code in exits.values()):
+        # Exit 0 after someone else stopped the task (a Spot interruption, a person's StopTask)
+        # is a container that handled SIGTERM, not a migration that finished.
+        stopped_from_outside = stop_code not in (None, _FINISHED_ON_ITS_OWN)
+        if exits and all(code == 0 for code in exits.values()) and not stopped_from_outside:
             return self._end(TaskState.SUCCEEDED, f"task {_id(self._task_arn)}: exited 0")
         codes = ", ".join(f"{name}: exit {code}" for name, code in sorted(exits.items()))
         return self._end(
             TaskState.FAILED,
-            f"{described} [{stop_code or 'no stopCode'}; essential containers: "
+            ("stopped before it finished: " if stopped_from_outside else "")
+            + f"{described} [{stop_code or 'no stopCode'}; essential containers: "
             f"{codes or 'none reported'}]",
         )
 

@@ -126,7 +126,7 @@ class OneOffTask:
 class TaskState(enum.StrEnum):
     """How a one-off task ended (a `str`, like `ServiceState`)."""
 
-    #: Every essential container exited 0.
+    #: Every essential container exited 0, and no one stopped the task before it finished.
     SUCCEEDED = "SUCCEEDED"
     #: RunTask refused it, it could not start, or an essential container exited non-zero.
     FAILED = "FAILED"
