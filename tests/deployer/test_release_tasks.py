@@ -420,3 +420,47 @@ async def test_a_migration_interrupted_by_aws_fails_its_stage_even_when_it_exite
     assert result.outcome is Outcome.FAILED
     assert result.services[0].state is ServiceState.SKIPPED
     assert await ecs_services.task_definition("api") == old
+
+
+async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_stopped(
+    ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Cancelled while RunTask's answers are being lost: the task the first call started is
+    still found by its token tag and stopped, and its outcome recorded."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    attempts = RetryPolicy.fast().attempts
+    async with (
+        lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
+        Deployer(
+            session=offline_session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
+        release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])], name="r9")
+
+        async def cancel_once_an_answer_is_lost(scope: anyio.CancelScope) -> None:
+            while proxy.lost == 0:
+                await anyio.sleep(0.01)
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(deployer.release, release)
+            group.start_soon(cancel_once_an_answer_is_lost, group.cancel_scope)
+        (outcome,) = deployer.task_results
+    assert proxy.lost == attempts
+    await ecs_simulator.advance(120)
+    listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
+    assert listed["taskArns"] == []
+    stopped = await ecs_services.ecs.list_tasks(
+        cluster=CLUSTER, startedBy="ecsdeploy", desiredStatus="STOPPED"
+    )
+    (arn,) = stopped["taskArns"]
+    ran = await describe_task(ecs_services, arn)
+    assert (ran["stopCode"], ran["stoppedReason"]) == (
+        "UserInitiated",
+        "ecsdeploy: release r9 was cancelled",
+    )
+    assert (outcome.state, outcome.task_arn) == (TaskState.STOPPED, arn)

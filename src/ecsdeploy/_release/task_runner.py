@@ -257,25 +257,26 @@ class _TaskRun:
         )
         token = request["clientToken"]
         self._log.info("ecsdeploy.task.run", task_definition=task_definition, client_token=token)
-        try:
-            # Once sent, RunTask's answer is needed to stop what it started, even when cancelled
-            # (the cancellation lands at the next wait, which stops the task).
-            with anyio.CancelScope(shield=True):
+        # Once sent, RunTask's answer (or the task it started, found by its token when every
+        # answer was lost) is needed to stop what it started, even when cancelled: the
+        # cancellation lands at the next wait, which stops the task.
+        with anyio.CancelScope(shield=True):
+            try:
                 response = await gateway.run_task(request)
-        except InputError as exc:
-            return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
-        except EcsDeployError as exc:
-            found = await self._find_started(gateway, token)
-            if found is None:
-                return self._end(
-                    TaskState.FAILED,
-                    f"RunTask did not answer ({exc}) and no task of it was found; one may "
-                    f"still start: look for tasks started by {STARTED_BY} with the tag "
-                    f"{CLIENT_TOKEN_TAG}={token}",
-                    state_unknown=True,
-                )
-            self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
-            response = {"tasks": [found]}
+            except InputError as exc:
+                return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
+            except EcsDeployError as exc:
+                found = await self._find_started(gateway, token)
+                if found is None:
+                    return self._end(
+                        TaskState.FAILED,
+                        f"RunTask did not answer ({exc}) and no task of it was found; one may "
+                        f"still start: look for tasks started by {STARTED_BY} with the tag "
+                        f"{CLIENT_TOKEN_TAG}={token}",
+                        state_unknown=True,
+                    )
+                self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
+                response = {"tasks": [found]}
         started = response.get("tasks") or []
         if not started:
             return self._end(TaskState.FAILED, f"RunTask failed: {_failures(response)}")
