@@ -442,8 +442,7 @@ async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_sto
         release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])], name="r9")
 
         async def cancel_once_an_answer_is_lost(scope: anyio.CancelScope) -> None:
-            while proxy.lost == 0:
-                await anyio.sleep(0.01)
+            await proxy.answer_lost.wait()
             scope.cancel()
 
         async with anyio.create_task_group() as group:
