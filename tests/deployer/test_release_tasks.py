@@ -463,3 +463,23 @@ async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_sto
         "ecsdeploy: release r9 was cancelled",
     )
     assert (outcome.state, outcome.task_arn) == (TaskState.STOPPED, arn)
+
+
+async def test_a_denied_run_task_fails_the_stage_without_claiming_a_task_may_run(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """RunTask answered AccessDenied (no ecs:RunTask): nothing started, so the release fails
+    with exit 1 and names the refusal, not "state unknown" (exit 3)."""
+    old = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule({"operation": "RunTask", "error": "AccessDenied"})
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    (task,) = result.tasks
+    assert task.state is TaskState.FAILED
+    assert not task.state_unknown
+    assert task.reason.startswith("RunTask refused it: ")
+    assert "ecs:RunTask" in task.reason
+    assert result.exit_code == 1
+    listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
+    assert listed["taskArns"] == []
+    assert await ecs_services.task_definition("api") == old

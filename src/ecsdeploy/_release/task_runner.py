@@ -29,9 +29,11 @@ from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployEvent, EventKind
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import (
+    AwsUnavailableError,
     EcsDeployError,
     InputError,
     TaskDefinitionNotFoundError,
+    ThrottledError,
     UnknownContainerError,
 )
 
@@ -263,9 +265,8 @@ class _TaskRun:
         with anyio.CancelScope(shield=True):
             try:
                 response = await gateway.run_task(request)
-            except InputError as exc:
-                return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
-            except EcsDeployError as exc:
+            except (AwsUnavailableError, ThrottledError) as exc:
+                # No answer, or throttled after an attempt whose answer may have been lost.
                 found = await self._find_started(gateway, token)
                 if found is None:
                     return self._end(
@@ -277,6 +278,10 @@ class _TaskRun:
                     )
                 self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
                 response = {"tasks": [found]}
+            except EcsDeployError as exc:
+                # An answer (invalid, denied, conflicting): an earlier attempt with this token
+                # that started a task would have been answered with it instead.
+                return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
         started = response.get("tasks") or []
         if not started:
             return self._end(TaskState.FAILED, f"RunTask failed: {_failures(response)}")
