@@ -483,3 +483,19 @@ async def test_a_denied_run_task_fails_the_stage_without_claiming_a_task_may_run
     listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
     assert listed["taskArns"] == []
     assert await ecs_services.task_definition("api") == old
+
+
+async def test_an_awsvpc_task_copying_a_service_without_awsvpc_settings_is_bad_input(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
+    """network_from names a service with no subnets to copy: exit 2 before stage 1 deploys."""
+    old_web = await ecs_services.create("web", image="myorg/web:1", desired=1)
+    awsvpc = await fargate_service(ecs_services)
+    task = OneOffTask("migrate", cluster=CLUSTER, task_definition=awsvpc, network_from="web")
+    web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
+    result = await ecs_deployer.release(Release([Stage("edge", [web]), Stage("db", tasks=[task])]))
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "'web' has no awsvpc network configuration" in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web

@@ -97,6 +97,7 @@ async def check_task(host: TaskHost, task: OneOffTask) -> None:
     Raises an InputError subclass for bad input, another EcsDeployError when AWS failed.
     """
     gateway = await host._gateway(task.region)
+    service: Mapping[str, Any] = {}
     if task.task_definition_of is not None:
         service = await gateway.describe_service(task.cluster, task.task_definition_of)
         arn = _running_revision(service)
@@ -116,12 +117,19 @@ async def check_task(host: TaskHost, task: OneOffTask) -> None:
             f"{described.get('taskDefinitionArn', arn)} (it has {', '.join(sorted(names))})"
         )
     if task.network_from is not None and task.network_from != task.task_definition_of:
-        await gateway.describe_service(task.cluster, task.network_from)
-    if described.get("networkMode") == "awsvpc" and task.network_from is None:
-        raise InputError(
-            f"task {task.name!r}: its task definition uses the awsvpc network mode; name a "
-            "service in network_from to take subnets and security groups from"
-        )
+        service = await gateway.describe_service(task.cluster, task.network_from)
+    if described.get("networkMode") == "awsvpc":
+        if task.network_from is None:
+            raise InputError(
+                f"task {task.name!r}: its task definition uses the awsvpc network mode; name a "
+                "service in network_from to take subnets and security groups from"
+            )
+        if not (service.get("networkConfiguration") or {}).get("awsvpcConfiguration"):
+            raise InputError(
+                f"task {task.name!r}: its task definition uses the awsvpc network mode, but "
+                f"service {task.network_from!r} has no awsvpc network configuration to copy "
+                "(subnets, security groups); name an awsvpc service in network_from"
+            )
 
 
 def _running_revision(service: Mapping[str, Any]) -> str:
