@@ -499,3 +499,25 @@ async def test_an_awsvpc_task_copying_a_service_without_awsvpc_settings_is_bad_i
     assert "'web' has no awsvpc network configuration" in result.error
     assert result.services[0].state is ServiceState.SKIPPED
     assert await ecs_services.task_definition("web") == old_web
+
+
+async def test_a_release_name_ecs_cannot_tag_with_still_runs_its_migration(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ECS refuses '#', '(' and ',' in tags: the release and task tags carry them as '_'."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule(finishes(0))
+    task = OneOffTask(
+        "migrate (v2), then seed",
+        cluster=CLUSTER,
+        task_definition_of="api",
+        command={"nginx": list(MIGRATE)},
+    )
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[task])], name="hotfix #42")
+    result = await ecs_deployer.release(release)
+    assert result.outcome is Outcome.SUCCEEDED, result.tasks[0].reason
+    assert result.tasks[0].task_arn is not None
+    ran = await describe_task(ecs_services, result.tasks[0].task_arn)
+    tags = {t["key"]: t["value"] for t in ran["tags"]}
+    assert tags["ecsdeploy:release"] == "hotfix _42"
+    assert tags["ecsdeploy:task"] == "migrate _v2__ then seed"

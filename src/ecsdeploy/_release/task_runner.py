@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -62,6 +63,8 @@ _LOOK_FOR_LOST_RUN = 10.0
 #: The stopCode of a task that ended because an essential container exited by itself; any other
 #: (UserInitiated, SpotInterruption, TerminationNotice, ...) means it was stopped from outside.
 _FINISHED_ON_ITS_OWN = "EssentialContainerExited"
+#: ECS's limit on a tag value.
+_MAX_TAG_VALUE = 256
 #: ECS's limit on StopTask's `reason`.
 _MAX_STOP_REASON = 255
 
@@ -350,8 +353,8 @@ class _TaskRun:
             "startedBy": STARTED_BY,
             "clientToken": token,
             "tags": [
-                {"key": RELEASE_TAG, "value": self._release[:256]},
-                {"key": TASK_TAG, "value": task.name[:256]},
+                {"key": RELEASE_TAG, "value": _tag_value(self._release)},
+                {"key": TASK_TAG, "value": _tag_value(task.name)},
                 {"key": CLIENT_TOKEN_TAG, "value": token},
             ],
         }
@@ -525,6 +528,16 @@ def _failures(response: Mapping[str, Any]) -> str:
         for f in response.get("failures") or ()
     ]
     return "; ".join(reasons) or "no task and no reason"
+
+
+def _tag_value(text: str) -> str:
+    """`text` as an ECS tag value: RunTask refuses characters other than letters, numbers,
+    spaces and ``_ . / = + - : @`` (a release named "hotfix #42" would fail its migration),
+    and values longer than 256 characters."""
+    allowed = "_./=+-:@"
+    return "".join(
+        ch if ch in allowed or unicodedata.category(ch)[0] in "LNZ" else "_" for ch in text
+    )[:_MAX_TAG_VALUE]
 
 
 def _id(arn: str | None) -> str:
