@@ -521,3 +521,37 @@ async def test_a_release_name_ecs_cannot_tag_with_still_runs_its_migration(
     tags = {t["key"]: t["value"] for t in ran["tags"]}
     assert tags["ecsdeploy:release"] == "hotfix _42"
     assert tags["ecsdeploy:task"] == "migrate _v2__ then seed"
+
+
+async def test_a_task_of_a_service_running_a_deregistered_revision_is_bad_input(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
+    """ECS cannot run an INACTIVE revision: the task of a service the release does not deploy,
+    whose revision was deregistered, is refused before stage 1 deploys."""
+    old_web = await ecs_services.create("web", image="myorg/web:1", desired=1)
+    api = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=api)
+    web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
+    release = Release([Stage("edge", [web]), Stage("db", tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "INACTIVE" in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web
+
+
+async def test_a_task_of_a_deployed_service_whose_revision_was_deregistered_still_runs(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """The release deploys "api": the task runs the new revision registered for it, so the
+    deregistered current one does not matter."""
+    api = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=api)
+    ecs_simulator.add_rule(finishes(0))
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    assert result.outcome is Outcome.SUCCEEDED, result.error or result.tasks[0].reason
+    deployed = result.services[0].result
+    assert deployed is not None
+    assert result.tasks[0].task_definition_arn == deployed.task_definition_arn

@@ -119,7 +119,7 @@ async def _validate(deployer: Deployments, release: Release) -> tuple[list[str],
     async def check_one_off(task: OneOffTask) -> None:
         async with limiter:
             try:
-                await check_task(deployer, task)
+                await check_task(deployer, task, release.targets)
             except InputError as exc:
                 problems.append(f"{task}: {exc}")
             except EcsDeployError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import anyio
@@ -47,6 +47,7 @@ __all__ = [
     "TaskHost",
     "TaskRunner",
     "check_task",
+    "deployed_target",
     "task_target",
 ]
 
@@ -92,10 +93,12 @@ def task_target(task: OneOffTask) -> Target:
     return Target(task.cluster, f"task:{task.name}", region=task.region)
 
 
-async def check_task(host: TaskHost, task: OneOffTask) -> None:
+async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target] = ()) -> None:
     """Validate a task against the account before anything changes: its task definition (or
-    its service's) exists, the overridden containers exist, the services it names exist, and an
-    awsvpc task has a service to take its network configuration from.
+    its service's) exists and, when it is run as it is, is still ACTIVE; the overridden
+    containers exist, the services it names exist, and an awsvpc task has a service to take its
+    network configuration from. `targets` are the release's: a `task_definition_of` service
+    among them gets a new revision registered for the task instead.
 
     Raises an InputError subclass for bad input, another EcsDeployError when AWS failed.
     """
@@ -108,9 +111,16 @@ async def check_task(host: TaskHost, task: OneOffTask) -> None:
         assert task.task_definition is not None
         arn = task.task_definition
     described = (await gateway.describe_task_definition(arn))["taskDefinition"]
-    if task.task_definition is not None and described.get("status") == "INACTIVE":
+    runs_as_is = task.task_definition is not None or deployed_target(task, targets) is None
+    if runs_as_is and described.get("status") == "INACTIVE":
+        whose = (
+            ""
+            if task.task_definition is not None
+            else f" (service {task.task_definition_of!r} runs it)"
+        )
         raise TaskDefinitionNotFoundError(
-            f"task {task.name!r}: {arn} was deregistered; ECS cannot run an INACTIVE revision"
+            f"task {task.name!r}: {arn}{whose} was deregistered; ECS cannot run an INACTIVE "
+            "revision"
         )
     names = {str(c.get("name")) for c in described.get("containerDefinitions", ())}
     unknown = sorted(task.containers - names)
@@ -133,6 +143,14 @@ async def check_task(host: TaskHost, task: OneOffTask) -> None:
                 f"service {task.network_from!r} has no awsvpc network configuration to copy "
                 "(subnets, security groups); name an awsvpc service in network_from"
             )
+
+
+def deployed_target(task: OneOffTask, targets: Sequence[Target]) -> Target | None:
+    """The release's target for the service whose task definition `task` runs, if any."""
+    if task.task_definition_of is None:
+        return None
+    key = (task.region, task.cluster, task.task_definition_of)
+    return next((t for t in targets if t.key == key), None)
 
 
 def _running_revision(service: Mapping[str, Any]) -> str:
@@ -225,8 +243,7 @@ class TaskRunner:
         if task.task_definition is not None:
             return task.task_definition
         assert task.task_definition_of is not None
-        key = (task.region, task.cluster, task.task_definition_of)
-        target = next((t for t in self._release.targets if t.key == key), None)
+        target = deployed_target(task, self._release.targets)
         if target is None:
             service = await gateway.describe_service(task.cluster, task.task_definition_of)
             return _running_revision(service)

@@ -8,7 +8,7 @@ import click
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
-from ecsdeploy._release.task_runner import check_task
+from ecsdeploy._release.task_runner import check_task, deployed_target
 from ecsdeploy._release.tasks import OneOffTask
 
 __all__ = ["print_plans"]
@@ -32,7 +32,7 @@ async def print_plans(
         for line in plan.diff or ("(no differences)",):
             click.echo(f"    {line}")
     for task in tasks:
-        await check_task(deployer, task)
+        await check_task(deployer, task, targets)
         click.echo(f"{task}: would run {_revision_of(task, targets)} before its stage")
         for container, argv in task.command.items():
             click.echo(f"    {container}: command {list(argv)}")
@@ -46,6 +46,6 @@ async def print_plans(
 def _revision_of(task: OneOffTask, targets: Sequence[Target]) -> str:
     if task.task_definition is not None:
         return task.task_definition
-    deployed = any(t.key == (task.region, task.cluster, task.task_definition_of) for t in targets)
+    deployed = deployed_target(task, targets) is not None
     whose = "the revision this release deploys to" if deployed else "the current revision of"
     return f"{whose} {task.task_definition_of}"
