@@ -555,3 +555,44 @@ async def test_a_task_of_a_deployed_service_whose_revision_was_deregistered_stil
     deployed = result.services[0].result
     assert deployed is not None
     assert result.tasks[0].task_definition_arn == deployed.task_definition_arn
+
+
+async def test_a_bridge_task_copying_an_awsvpc_service_gets_its_launch_type_not_its_subnets(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ECS refuses a network configuration for a bridge-mode task: only the launch type of the
+    awsvpc service in network_from is copied."""
+    ecs = ecs_services.ecs
+    await ecs.create_cluster(clusterName=CLUSTER)
+    api = await ecs.register_task_definition(
+        family="api",
+        networkMode="awsvpc",
+        containerDefinitions=[{"name": "nginx", "image": "myorg/api:1", "memory": 128}],
+    )
+    await ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="api",
+        taskDefinition=api["taskDefinition"]["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="EC2",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-0aaa"], "securityGroups": ["sg-0123"]}
+        },
+    )
+    bridge = await ecs.register_task_definition(
+        family="migrate",
+        containerDefinitions=[{"name": "app", "image": "myorg/migrate:1", "memory": 128}],
+    )
+    ecs_simulator.add_rule({"image": "myorg/migrate:1", "behavior": "exit", "after": 5})
+    task = OneOffTask(
+        "migrate",
+        cluster=CLUSTER,
+        task_definition=bridge["taskDefinition"]["taskDefinitionArn"],
+        network_from="api",
+    )
+    result = await ecs_deployer.release(Release([Stage("db", tasks=[task])]))
+    assert result.outcome is Outcome.SUCCEEDED, result.error or result.tasks[0].reason
+    assert result.tasks[0].task_arn is not None
+    ran = await describe_task(ecs_services, result.tasks[0].task_arn)
+    assert ran["launchType"] == "EC2"
+    assert not ran.get("attachments")

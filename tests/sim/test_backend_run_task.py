@@ -174,3 +174,19 @@ def test_a_tag_with_a_character_ecs_refuses_fails_run_task() -> None:
         )
     assert raised.value.code == "InvalidParameterException"
     assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+
+
+def test_a_network_configuration_for_a_bridge_task_fails_run_task() -> None:
+    """ECS: "Network Configuration is not valid for the given networkMode" of a bridge task."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError, match="not valid for the given networkMode") as raised:
+        sim.call(
+            "RunTask",
+            cluster="prod",
+            taskDefinition=taskdef,
+            networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0aaa"]}},
+        )
+    assert raised.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []

@@ -276,13 +276,15 @@ class _TaskRun:
     async def run(self, gateway: EcsGateway, task_definition: str) -> TaskOutcome:
         self._emit(Phase.PREFLIGHT, f"starting {task_definition}", status="STARTING")
         try:
-            request = await self._request(gateway, task_definition)
-            described = await gateway.describe_task_definition(task_definition)
+            described = (await gateway.describe_task_definition(task_definition))["taskDefinition"]
+            request = await self._request(
+                gateway, task_definition, awsvpc=described.get("networkMode") == "awsvpc"
+            )
         except EcsDeployError as exc:
             return self.not_started(str(exc))
         self._essential = frozenset(
             str(c.get("name"))
-            for c in described["taskDefinition"].get("containerDefinitions", ())
+            for c in described.get("containerDefinitions", ())
             if c.get("essential", True)
         )
         token = request["clientToken"]
@@ -360,7 +362,7 @@ class _TaskRun:
     def not_started(self, why: str) -> TaskOutcome:
         return self._end(TaskState.FAILED, f"not started: {why}")
 
-    async def _request(self, gateway: EcsGateway, task_definition: str) -> JSON:
+    async def _request(self, gateway: EcsGateway, task_definition: str, *, awsvpc: bool) -> JSON:
         task = self.task
         token = uuid.uuid4().hex
         request: JSON = {
@@ -396,7 +398,7 @@ class _TaskRun:
             request["overrides"] = {"containerOverrides": overrides}
         if task.network_from is not None:
             service = await gateway.describe_service(task.cluster, task.network_from)
-            request.update(_placement_of(service))
+            request.update(_placement_of(service, awsvpc=awsvpc))
         return request
 
     async def _until_stopped(self, gateway: EcsGateway) -> None:
@@ -516,9 +518,10 @@ class _TaskRun:
         )
 
 
-def _placement_of(service: Mapping[str, Any]) -> JSON:
+def _placement_of(service: Mapping[str, Any], *, awsvpc: bool) -> JSON:
     """Where the service's tasks run, for RunTask: capacity provider strategy or launch type,
-    platform version, network configuration (as the service has them now)."""
+    platform version, and for an `awsvpc` task its network configuration (as the service has
+    them now; ECS refuses a network configuration for any other network mode)."""
     placement: JSON = {}
     if service.get("capacityProviderStrategy"):
         placement["capacityProviderStrategy"] = service["capacityProviderStrategy"]
@@ -526,7 +529,7 @@ def _placement_of(service: Mapping[str, Any]) -> JSON:
         placement["launchType"] = service["launchType"]
     if service.get("platformVersion"):
         placement["platformVersion"] = service["platformVersion"]
-    if service.get("networkConfiguration"):
+    if awsvpc and service.get("networkConfiguration"):
         placement["networkConfiguration"] = service["networkConfiguration"]
     return placement
 
