@@ -23,6 +23,7 @@ from ecsdeploy import (
     Target,
     TaskState,
 )
+from ecsdeploy.exceptions import InputError
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
 from tests.deployer.lossy_proxy import lossy_proxy
@@ -596,3 +597,9 @@ async def test_a_bridge_task_copying_an_awsvpc_service_gets_its_launch_type_not_
     ran = await describe_task(ecs_services, result.tasks[0].task_arn)
     assert ran["launchType"] == "EC2"
     assert not ran.get("attachments")
+
+
+def test_a_command_given_as_one_string_is_refused_not_split_into_letters() -> None:
+    """command={"api": "migrate --up"} would run "m", "i", ...: an InputError says to give words."""
+    with pytest.raises(InputError, match="a list of words"):
+        OneOffTask("m", cluster=CLUSTER, task_definition="m:1", command={"api": "migrate --up"})
