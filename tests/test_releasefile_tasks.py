@@ -188,6 +188,26 @@ def test_two_tasks_with_one_name_are_an_error() -> None:
     assert "one-off task names must be unique" in str(problem)
 
 
+def test_a_repeated_task_name_is_an_error_at_its_line_naming_the_first() -> None:
+    """The second task named "m", in a later stage, is refused where its name is written."""
+    problem = error(
+        """\
+        [defaults]
+        cluster = "prod"
+        [[stage]]
+        [[stage.task]]
+        name = "m"
+        task_definition = "m:1"
+        [[stage]]
+        [[stage.task]]
+        name = "m"
+        task_definition = "m:2"
+        """
+    )
+    assert problem.line == 9
+    assert "task name 'm' is already used by stage[1].task[1] (line 4)" in str(problem)
+
+
 def test_a_stage_with_neither_services_nor_tasks_is_an_error() -> None:
     """An empty stage is still refused at its header."""
     problem = error('[defaults]\ncluster = "prod"\n[[stage]]\nname = "empty"\n')

@@ -116,3 +116,22 @@ def test_a_dry_run_checks_the_task_and_says_what_it_would_run(
     listed = simulated.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
     assert listed["taskArns"] == []
     assert len(simulated.revisions(service)) == 1
+
+
+def test_a_release_of_only_tasks_runs_in_the_region_its_file_names(
+    simulated: SimulatedEcs, tmp_path: Path
+) -> None:
+    """No AWS_REGION: a migration-only release takes its region from the file, as services do."""
+    service = simulated.create_service()
+    migration_exits(simulated, "myorg/nginx:1.0", 0)
+    path = tmp_path / "release.toml"
+    path.write_text(
+        f'[defaults]\nregion = "{REGION}"\ncluster = "{CLUSTER}"\n[[stage]]\nname = "migrate"\n'
+        f'[[stage.task]]\nname = "migrate"\ntask_definition_of = "{service}"\n'
+        'command = { nginx = ["migrate", "--up"] }\n'
+    )
+    env = {**simulated.environ(), "AWS_REGION": "", "AWS_DEFAULT_REGION": ""}
+    result = CliRunner().invoke(main, ["release", str(path), *FAST, "--no-live"], env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (task,) = results(result.stdout, "ecsdeploy.release.task")
+    assert (task["outcome"], task["exit_codes"]) == ("SUCCEEDED", {"nginx": 0})

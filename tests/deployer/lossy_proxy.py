@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
+import anyio
 from aiohttp import web
 
 
@@ -20,6 +21,8 @@ class LossyProxy:
     lose: dict[str, int] = field(default_factory=dict)
     url: str = ""
     lost: int = 0
+    #: Set once an answer was lost.
+    answer_lost: anyio.Event = field(default_factory=anyio.Event)
     #: Refuse RegisterTaskDefinition calls that carry tags, as AWS does for a caller whose IAM
     #: policy lacks ecs:TagResource (tagging on create is authorized as TagResource).
     deny_tagging: bool = False
@@ -56,6 +59,7 @@ class LossyProxy:
         if self.lose.get(operation, 0) > 0:
             self.lose[operation] -= 1
             self.lost += 1
+            self.answer_lost.set()
             if request.transport is not None:
                 request.transport.abort()
             return web.Response()

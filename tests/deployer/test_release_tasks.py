@@ -23,6 +23,7 @@ from ecsdeploy import (
     Target,
     TaskState,
 )
+from ecsdeploy.exceptions import InputError
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
 from tests.deployer.lossy_proxy import lossy_proxy
@@ -399,3 +400,206 @@ def test_a_tasks_environment_values_stay_out_of_its_repr() -> None:
     task = migration(env={"nginx": {"DB_PASSWORD": "hunter2-very-secret"}})
     assert "hunter2-very-secret" not in repr(task)
     assert task.env == {"nginx": {"DB_PASSWORD": "hunter2-very-secret"}}
+
+
+async def test_a_migration_interrupted_by_aws_fails_its_stage_even_when_it_exited_0(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """A Spot interruption stops the migration and its container exits 0 on SIGTERM: the
+    migration did not finish, so its stage fails and "api" keeps its revision."""
+    old = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule(
+        {"image": "myorg/api:2", "behavior": "interruption", "after": 10, "count": 1}
+    )
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    (task,) = result.tasks
+    assert task.stop_code == "SpotInterruption"
+    assert task.exit_codes == {"nginx": 0}
+    assert task.state is TaskState.FAILED
+    assert "SpotInterruption" in task.reason
+    assert result.outcome is Outcome.FAILED
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("api") == old
+
+
+async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_stopped(
+    ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Cancelled while RunTask's answers are being lost: the task the first call started is
+    still found by its token tag and stopped, and its outcome recorded."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    attempts = RetryPolicy.fast().attempts
+    async with (
+        lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
+        Deployer(
+            session=offline_session(),
+            region=REGION,
+            endpoint_url=proxy.url,
+            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
+            retry=RetryPolicy.fast(),
+        ) as deployer,
+    ):
+        release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])], name="r9")
+
+        async def cancel_once_an_answer_is_lost(scope: anyio.CancelScope) -> None:
+            await proxy.answer_lost.wait()
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(deployer.release, release)
+            group.start_soon(cancel_once_an_answer_is_lost, group.cancel_scope)
+        (outcome,) = deployer.task_results
+    assert proxy.lost == attempts
+    await ecs_simulator.advance(120)
+    listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
+    assert listed["taskArns"] == []
+    stopped = await ecs_services.ecs.list_tasks(
+        cluster=CLUSTER, startedBy="ecsdeploy", desiredStatus="STOPPED"
+    )
+    (arn,) = stopped["taskArns"]
+    ran = await describe_task(ecs_services, arn)
+    assert (ran["stopCode"], ran["stoppedReason"]) == (
+        "UserInitiated",
+        "ecsdeploy: release r9 was cancelled",
+    )
+    assert (outcome.state, outcome.task_arn) == (TaskState.STOPPED, arn)
+
+
+async def test_a_denied_run_task_fails_the_stage_without_claiming_a_task_may_run(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """RunTask answered AccessDenied (no ecs:RunTask): nothing started, so the release fails
+    with exit 1 and names the refusal, not "state unknown" (exit 3)."""
+    old = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule({"operation": "RunTask", "error": "AccessDenied"})
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    (task,) = result.tasks
+    assert task.state is TaskState.FAILED
+    assert not task.state_unknown
+    assert task.reason.startswith("RunTask refused it: ")
+    assert "ecs:RunTask" in task.reason
+    assert result.exit_code == 1
+    listed = await ecs_services.ecs.list_tasks(cluster=CLUSTER, startedBy="ecsdeploy")
+    assert listed["taskArns"] == []
+    assert await ecs_services.task_definition("api") == old
+
+
+async def test_an_awsvpc_task_copying_a_service_without_awsvpc_settings_is_bad_input(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
+    """network_from names a service with no subnets to copy: exit 2 before stage 1 deploys."""
+    old_web = await ecs_services.create("web", image="myorg/web:1", desired=1)
+    awsvpc = await fargate_service(ecs_services)
+    task = OneOffTask("migrate", cluster=CLUSTER, task_definition=awsvpc, network_from="web")
+    web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
+    result = await ecs_deployer.release(Release([Stage("edge", [web]), Stage("db", tasks=[task])]))
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "'web' has no awsvpc network configuration" in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web
+
+
+async def test_a_release_name_ecs_cannot_tag_with_still_runs_its_migration(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ECS refuses '#', '(' and ',' in tags: the release and task tags carry them as '_'."""
+    await ecs_services.create("api", image="myorg/api:1", desired=1)
+    ecs_simulator.add_rule(finishes(0))
+    task = OneOffTask(
+        "migrate (v2), then seed",
+        cluster=CLUSTER,
+        task_definition_of="api",
+        command={"nginx": list(MIGRATE)},
+    )
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[task])], name="hotfix #42")
+    result = await ecs_deployer.release(release)
+    assert result.outcome is Outcome.SUCCEEDED, result.tasks[0].reason
+    assert result.tasks[0].task_arn is not None
+    ran = await describe_task(ecs_services, result.tasks[0].task_arn)
+    tags = {t["key"]: t["value"] for t in ran["tags"]}
+    assert tags["ecsdeploy:release"] == "hotfix _42"
+    assert tags["ecsdeploy:task"] == "migrate _v2__ then seed"
+
+
+async def test_a_task_of_a_service_running_a_deregistered_revision_is_bad_input(
+    ecs_deployer: Deployer, ecs_services: EcsServices
+) -> None:
+    """ECS cannot run an INACTIVE revision: the task of a service the release does not deploy,
+    whose revision was deregistered, is refused before stage 1 deploys."""
+    old_web = await ecs_services.create("web", image="myorg/web:1", desired=1)
+    api = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=api)
+    web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
+    release = Release([Stage("edge", [web]), Stage("db", tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "INACTIVE" in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web
+
+
+async def test_a_task_of_a_deployed_service_whose_revision_was_deregistered_still_runs(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """The release deploys "api": the task runs the new revision registered for it, so the
+    deregistered current one does not matter."""
+    api = await ecs_services.create("api", image="myorg/api:1", desired=1)
+    await ecs_services.ecs.deregister_task_definition(taskDefinition=api)
+    ecs_simulator.add_rule(finishes(0))
+    release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
+    result = await ecs_deployer.release(release)
+    assert result.outcome is Outcome.SUCCEEDED, result.error or result.tasks[0].reason
+    deployed = result.services[0].result
+    assert deployed is not None
+    assert result.tasks[0].task_definition_arn == deployed.task_definition_arn
+
+
+async def test_a_bridge_task_copying_an_awsvpc_service_gets_its_launch_type_not_its_subnets(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ECS refuses a network configuration for a bridge-mode task: only the launch type of the
+    awsvpc service in network_from is copied."""
+    ecs = ecs_services.ecs
+    await ecs.create_cluster(clusterName=CLUSTER)
+    api = await ecs.register_task_definition(
+        family="api",
+        networkMode="awsvpc",
+        containerDefinitions=[{"name": "nginx", "image": "myorg/api:1", "memory": 128}],
+    )
+    await ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="api",
+        taskDefinition=api["taskDefinition"]["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="EC2",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-0aaa"], "securityGroups": ["sg-0123"]}
+        },
+    )
+    bridge = await ecs.register_task_definition(
+        family="migrate",
+        containerDefinitions=[{"name": "app", "image": "myorg/migrate:1", "memory": 128}],
+    )
+    ecs_simulator.add_rule({"image": "myorg/migrate:1", "behavior": "exit", "after": 5})
+    task = OneOffTask(
+        "migrate",
+        cluster=CLUSTER,
+        task_definition=bridge["taskDefinition"]["taskDefinitionArn"],
+        network_from="api",
+    )
+    result = await ecs_deployer.release(Release([Stage("db", tasks=[task])]))
+    assert result.outcome is Outcome.SUCCEEDED, result.error or result.tasks[0].reason
+    assert result.tasks[0].task_arn is not None
+    ran = await describe_task(ecs_services, result.tasks[0].task_arn)
+    assert ran["launchType"] == "EC2"
+    assert not ran.get("attachments")
+
+
+def test_a_command_given_as_one_string_is_refused_not_split_into_letters() -> None:
+    """command={"api": "migrate --up"} would run "m", "i", ...: an InputError says to give words."""
+    with pytest.raises(InputError, match="a list of words"):
+        OneOffTask("m", cluster=CLUSTER, task_definition="m:1", command={"api": "migrate --up"})

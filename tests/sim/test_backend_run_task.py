@@ -158,3 +158,35 @@ def test_a_command_rule_finishes_only_the_task_running_that_command() -> None:
     sim.advance(120)
     assert _describe(sim, migration)["containers"][0]["exitCode"] == 4
     assert _describe(sim, plain)["lastStatus"] == "RUNNING"
+
+
+def test_a_tag_with_a_character_ecs_refuses_fails_run_task() -> None:
+    """ECS's tag restrictions: '#' in a tag value is an InvalidParameterException; no task."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError, match="Some tags contain invalid characters") as raised:
+        sim.call(
+            "RunTask",
+            cluster="prod",
+            taskDefinition=taskdef,
+            tags=[{"key": "release", "value": "hotfix #42"}],
+        )
+    assert raised.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+
+
+def test_a_network_configuration_for_a_bridge_task_fails_run_task() -> None:
+    """ECS: "Network Configuration is not valid for the given networkMode" of a bridge task."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError, match="not valid for the given networkMode") as raised:
+        sim.call(
+            "RunTask",
+            cluster="prod",
+            taskDefinition=taskdef,
+            networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0aaa"]}},
+        )
+    assert raised.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []

@@ -305,6 +305,7 @@ class _Parser:
         stages: list[Stage] = []
         stage_names: dict[str, int] = {}
         seen: dict[TargetKey, KeyPath] = {}
+        task_names: dict[str, KeyPath] = {}
         for index, stage in enumerate(raw):
             path: KeyPath = ("stage", index)
             self._check_keys(stage, path, _STAGE_KEYS, hints=_HINTS[("stage",)])
@@ -314,6 +315,17 @@ class _Parser:
                 raise self.fail((*path, "name"), f"stage name {name!r} is already used by {first}")
             stage_names[name] = index
             tasks = self._tasks(stage, path, defaults, stage_name=name)
+            for number, task in enumerate(tasks):
+                task_path: KeyPath = (*path, "task", number)
+                if task.name in task_names:
+                    named = "name" in stage["task"][number]
+                    raise self.fail(
+                        (*task_path, "name") if named else task_path,
+                        f"task name {task.name!r} is already used by "
+                        f"{self._where(task_names[task.name])}; one-off task names must be unique "
+                        "per release",
+                    )
+                task_names[task.name] = task_path
             services = stage.get("service")
             if (services is None or services == []) and tasks:
                 stages.append(Stage(name, tasks=tasks))

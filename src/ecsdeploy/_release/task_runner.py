@@ -5,7 +5,8 @@
   second migration. The token is also a tag (`ecsdeploy:client-token`) on the task, so that a
   person can find a task whose RunTask never answered at all. `startedBy` is ``ecsdeploy`` and
   the tags `ecsdeploy:release` and `ecsdeploy:task` name the release and the task.
-- A task succeeds when it reached STOPPED and every essential container exited 0.
+- A task succeeds when it reached STOPPED because an essential container exited by itself
+  (stopCode EssentialContainerExited) and every essential container exited 0.
 - A task still running at its timeout, or when the release is cancelled, is stopped with
   StopTask, shielded from the cancellation and retried until `STOP_DEADLINE`.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -28,9 +30,11 @@ from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
 from ecsdeploy._result import DeployEvent, EventKind
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import (
+    AwsUnavailableError,
     EcsDeployError,
     InputError,
     TaskDefinitionNotFoundError,
+    ThrottledError,
     UnknownContainerError,
 )
 
@@ -43,6 +47,7 @@ __all__ = [
     "TaskHost",
     "TaskRunner",
     "check_task",
+    "deployed_target",
     "task_target",
 ]
 
@@ -56,6 +61,11 @@ CLIENT_TOKEN_TAG = "ecsdeploy:client-token"
 STOP_DEADLINE = 60.0
 #: Seconds a task whose RunTask answers were all lost is looked for (ECS may list it late).
 _LOOK_FOR_LOST_RUN = 10.0
+#: The stopCode of a task that ended because an essential container exited by itself; any other
+#: (UserInitiated, SpotInterruption, TerminationNotice, ...) means it was stopped from outside.
+_FINISHED_ON_ITS_OWN = "EssentialContainerExited"
+#: ECS's limit on a tag value.
+_MAX_TAG_VALUE = 256
 #: ECS's limit on StopTask's `reason`.
 _MAX_STOP_REASON = 255
 
@@ -86,24 +96,20 @@ def task_target(task: OneOffTask) -> Target:
 def task_identity(task: OneOffTask, targets: Sequence[Target] = ()) -> Target:
     """Whose credentials a task runs with: those of the release's service it takes its task
     definition from (same region and cluster, so the same account), else the Deployer's."""
-    for target in targets:
-        if (target.region, target.cluster, target.service) == (
-            task.region,
-            task.cluster,
-            task.task_definition_of,
-        ):
-            return target
-    return task_target(task)
+    return deployed_target(task, targets) or task_target(task)
 
 
 async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target] = ()) -> None:
     """Validate a task against the account before anything changes: its task definition (or
-    its service's) exists, the overridden containers exist, the services it names exist, and an
-    awsvpc task has a service to take its network configuration from.
+    its service's) exists and, when it is run as it is, is still ACTIVE; the overridden
+    containers exist, the services it names exist, and an awsvpc task has a service to take its
+    network configuration from. `targets` are the release's: a `task_definition_of` service
+    among them gets a new revision registered for the task instead.
 
     Raises an InputError subclass for bad input, another EcsDeployError when AWS failed.
     """
     gateway = await host._gateway_for(task_identity(task, targets))
+    service: Mapping[str, Any] = {}
     if task.task_definition_of is not None:
         service = await gateway.describe_service(task.cluster, task.task_definition_of)
         arn = _running_revision(service)
@@ -111,9 +117,16 @@ async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target]
         assert task.task_definition is not None
         arn = task.task_definition
     described = (await gateway.describe_task_definition(arn))["taskDefinition"]
-    if task.task_definition is not None and described.get("status") == "INACTIVE":
+    runs_as_is = task.task_definition is not None or deployed_target(task, targets) is None
+    if runs_as_is and described.get("status") == "INACTIVE":
+        whose = (
+            ""
+            if task.task_definition is not None
+            else f" (service {task.task_definition_of!r} runs it)"
+        )
         raise TaskDefinitionNotFoundError(
-            f"task {task.name!r}: {arn} was deregistered; ECS cannot run an INACTIVE revision"
+            f"task {task.name!r}: {arn}{whose} was deregistered; ECS cannot run an INACTIVE "
+            "revision"
         )
     names = {str(c.get("name")) for c in described.get("containerDefinitions", ())}
     unknown = sorted(task.containers - names)
@@ -123,12 +136,28 @@ async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target]
             f"{described.get('taskDefinitionArn', arn)} (it has {', '.join(sorted(names))})"
         )
     if task.network_from is not None and task.network_from != task.task_definition_of:
-        await gateway.describe_service(task.cluster, task.network_from)
-    if described.get("networkMode") == "awsvpc" and task.network_from is None:
-        raise InputError(
-            f"task {task.name!r}: its task definition uses the awsvpc network mode; name a "
-            "service in network_from to take subnets and security groups from"
-        )
+        service = await gateway.describe_service(task.cluster, task.network_from)
+    if described.get("networkMode") == "awsvpc":
+        if task.network_from is None:
+            raise InputError(
+                f"task {task.name!r}: its task definition uses the awsvpc network mode; name a "
+                "service in network_from to take subnets and security groups from"
+            )
+        if not (service.get("networkConfiguration") or {}).get("awsvpcConfiguration"):
+            raise InputError(
+                f"task {task.name!r}: its task definition uses the awsvpc network mode, but "
+                f"service {task.network_from!r} has no awsvpc network configuration to copy "
+                "(subnets, security groups); name an awsvpc service in network_from"
+            )
+
+
+def deployed_target(task: OneOffTask, targets: Sequence[Target]) -> Target | None:
+    """The release's target for the service whose task definition `task` runs, if any."""
+    if task.task_definition_of is None:
+        return None
+    # Tasks name services by (region, cluster, service); the account is the service's role's.
+    key = (task.region, task.cluster, task.task_definition_of)
+    return next((t for t in targets if (t.region, t.cluster, t.service) == key), None)
 
 
 def _running_revision(service: Mapping[str, Any]) -> str:
@@ -221,11 +250,7 @@ class TaskRunner:
         if task.task_definition is not None:
             return task.task_definition
         assert task.task_definition_of is not None
-        # Tasks name services by (region, cluster, service); the account is the service's role's.
-        key = (task.region, task.cluster, task.task_definition_of)
-        target = next(
-            (t for t in self._release.targets if (t.region, t.cluster, t.service) == key), None
-        )
+        target = deployed_target(task, self._release.targets)
         if target is None:
             service = await gateway.describe_service(task.cluster, task.task_definition_of)
             return _running_revision(service)
@@ -258,36 +283,42 @@ class _TaskRun:
     async def run(self, gateway: EcsGateway, task_definition: str) -> TaskOutcome:
         self._emit(Phase.PREFLIGHT, f"starting {task_definition}", status="STARTING")
         try:
-            request = await self._request(gateway, task_definition)
-            described = await gateway.describe_task_definition(task_definition)
+            described = (await gateway.describe_task_definition(task_definition))["taskDefinition"]
+            request = await self._request(
+                gateway, task_definition, awsvpc=described.get("networkMode") == "awsvpc"
+            )
         except EcsDeployError as exc:
             return self.not_started(str(exc))
         self._essential = frozenset(
             str(c.get("name"))
-            for c in described["taskDefinition"].get("containerDefinitions", ())
+            for c in described.get("containerDefinitions", ())
             if c.get("essential", True)
         )
         token = request["clientToken"]
         self._log.info("ecsdeploy.task.run", task_definition=task_definition, client_token=token)
-        try:
-            # Once sent, RunTask's answer is needed to stop what it started, even when cancelled
-            # (the cancellation lands at the next wait, which stops the task).
-            with anyio.CancelScope(shield=True):
+        # Once sent, RunTask's answer (or the task it started, found by its token when every
+        # answer was lost) is needed to stop what it started, even when cancelled: the
+        # cancellation lands at the next wait, which stops the task.
+        with anyio.CancelScope(shield=True):
+            try:
                 response = await gateway.run_task(request)
-        except InputError as exc:
-            return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
-        except EcsDeployError as exc:
-            found = await self._find_started(gateway, token)
-            if found is None:
-                return self._end(
-                    TaskState.FAILED,
-                    f"RunTask did not answer ({exc}) and no task of it was found; one may "
-                    f"still start: look for tasks started by {STARTED_BY} with the tag "
-                    f"{CLIENT_TOKEN_TAG}={token}",
-                    state_unknown=True,
-                )
-            self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
-            response = {"tasks": [found]}
+            except (AwsUnavailableError, ThrottledError) as exc:
+                # No answer, or throttled after an attempt whose answer may have been lost.
+                found = await self._find_started(gateway, token)
+                if found is None:
+                    return self._end(
+                        TaskState.FAILED,
+                        f"RunTask did not answer ({exc}) and no task of it was found; one may "
+                        f"still start: look for tasks started by {STARTED_BY} with the tag "
+                        f"{CLIENT_TOKEN_TAG}={token}",
+                        state_unknown=True,
+                    )
+                self._log.warning("ecsdeploy.task.found_lost_run", task_arn=found.get("taskArn"))
+                response = {"tasks": [found]}
+            except EcsDeployError as exc:
+                # An answer (invalid, denied, conflicting): an earlier attempt with this token
+                # that started a task would have been answered with it instead.
+                return self._end(TaskState.FAILED, f"RunTask refused it: {exc}")
         started = response.get("tasks") or []
         if not started:
             return self._end(TaskState.FAILED, f"RunTask failed: {_failures(response)}")
@@ -338,7 +369,7 @@ class _TaskRun:
     def not_started(self, why: str) -> TaskOutcome:
         return self._end(TaskState.FAILED, f"not started: {why}")
 
-    async def _request(self, gateway: EcsGateway, task_definition: str) -> JSON:
+    async def _request(self, gateway: EcsGateway, task_definition: str, *, awsvpc: bool) -> JSON:
         task = self.task
         token = uuid.uuid4().hex
         request: JSON = {
@@ -348,8 +379,8 @@ class _TaskRun:
             "startedBy": STARTED_BY,
             "clientToken": token,
             "tags": [
-                {"key": RELEASE_TAG, "value": self._release[:256]},
-                {"key": TASK_TAG, "value": task.name[:256]},
+                {"key": RELEASE_TAG, "value": _tag_value(self._release)},
+                {"key": TASK_TAG, "value": _tag_value(task.name)},
                 {"key": CLIENT_TOKEN_TAG, "value": token},
             ],
         }
@@ -374,7 +405,7 @@ class _TaskRun:
             request["overrides"] = {"containerOverrides": overrides}
         if task.network_from is not None:
             service = await gateway.describe_service(task.cluster, task.network_from)
-            request.update(_placement_of(service))
+            request.update(_placement_of(service, awsvpc=awsvpc))
         return request
 
     async def _until_stopped(self, gateway: EcsGateway) -> None:
@@ -430,12 +461,16 @@ class _TaskRun:
         exits = _exit_codes(self._last, self._essential)
         described = StoppedTask.from_api(self._last).describe()
         stop_code = self._last.get("stopCode")
-        if exits and all(code == 0 for code in exits.values()):
+        # Exit 0 after someone else stopped the task (a Spot interruption, a person's StopTask)
+        # is a container that handled SIGTERM, not a migration that finished.
+        stopped_from_outside = stop_code not in (None, _FINISHED_ON_ITS_OWN)
+        if exits and all(code == 0 for code in exits.values()) and not stopped_from_outside:
             return self._end(TaskState.SUCCEEDED, f"task {_id(self._task_arn)}: exited 0")
         codes = ", ".join(f"{name}: exit {code}" for name, code in sorted(exits.items()))
         return self._end(
             TaskState.FAILED,
-            f"{described} [{stop_code or 'no stopCode'}; essential containers: "
+            ("stopped before it finished: " if stopped_from_outside else "")
+            + f"{described} [{stop_code or 'no stopCode'}; essential containers: "
             f"{codes or 'none reported'}]",
         )
 
@@ -490,9 +525,10 @@ class _TaskRun:
         )
 
 
-def _placement_of(service: Mapping[str, Any]) -> JSON:
+def _placement_of(service: Mapping[str, Any], *, awsvpc: bool) -> JSON:
     """Where the service's tasks run, for RunTask: capacity provider strategy or launch type,
-    platform version, network configuration (as the service has them now)."""
+    platform version, and for an `awsvpc` task its network configuration (as the service has
+    them now; ECS refuses a network configuration for any other network mode)."""
     placement: JSON = {}
     if service.get("capacityProviderStrategy"):
         placement["capacityProviderStrategy"] = service["capacityProviderStrategy"]
@@ -500,7 +536,7 @@ def _placement_of(service: Mapping[str, Any]) -> JSON:
         placement["launchType"] = service["launchType"]
     if service.get("platformVersion"):
         placement["platformVersion"] = service["platformVersion"]
-    if service.get("networkConfiguration"):
+    if awsvpc and service.get("networkConfiguration"):
         placement["networkConfiguration"] = service["networkConfiguration"]
     return placement
 
@@ -519,6 +555,16 @@ def _failures(response: Mapping[str, Any]) -> str:
         for f in response.get("failures") or ()
     ]
     return "; ".join(reasons) or "no task and no reason"
+
+
+def _tag_value(text: str) -> str:
+    """`text` as an ECS tag value: RunTask refuses characters other than letters, numbers,
+    spaces and ``_ . / = + - : @`` (a release named "hotfix #42" would fail its migration),
+    and values longer than 256 characters."""
+    allowed = "_./=+-:@"
+    return "".join(
+        ch if ch in allowed or unicodedata.category(ch)[0] in "LNZ" else "_" for ch in text
+    )[:_MAX_TAG_VALUE]
 
 
 def _id(arn: str | None) -> str:

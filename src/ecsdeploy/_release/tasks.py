@@ -78,8 +78,8 @@ class OneOffTask:
         object.__setattr__(self, "task_definition", task_definition)
         object.__setattr__(self, "task_definition_of", task_definition_of)
         object.__setattr__(self, "network_from", network_from or task_definition_of)
-        object.__setattr__(self, "command", {c: tuple(argv) for c, argv in (command or {}).items()})
-        object.__setattr__(self, "env", {c: dict(pairs) for c, pairs in (env or {}).items()})
+        object.__setattr__(self, "command", _commands(name, command or {}))
+        object.__setattr__(self, "env", _environments(name, env or {}))
         object.__setattr__(self, "region", region)
         object.__setattr__(self, "timeout", float(timeout))
         object.__setattr__(
@@ -123,10 +123,37 @@ class OneOffTask:
         return f"{where}{self.cluster}/task:{self.name}"
 
 
+def _commands(task: str, command: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    commands = {}
+    for container, argv in command.items():
+        # A string is a sequence of letters: "migrate --up" would run "m", "i", ...
+        if isinstance(argv, str) or not all(isinstance(word, str) for word in argv):
+            raise InputError(
+                f"task {task!r}: the command of {container!r} must be a list of words (strings), "
+                f"such as ['./manage.py', 'migrate'], not {argv!r}"
+            )
+        commands[container] = tuple(argv)
+    return commands
+
+
+def _environments(task: str, env: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    environments = {}
+    for container, pairs in env.items():
+        # Values are left out of the message: they may be secrets.
+        if not isinstance(pairs, Mapping) or not all(
+            isinstance(name, str) and isinstance(value, str) for name, value in pairs.items()
+        ):
+            raise InputError(
+                f"task {task!r}: the env of {container!r} must map variable names to strings"
+            )
+        environments[container] = dict(pairs)
+    return environments
+
+
 class TaskState(enum.StrEnum):
     """How a one-off task ended (a `str`, like `ServiceState`)."""
 
-    #: Every essential container exited 0.
+    #: Every essential container exited 0, and no one stopped the task before it finished.
     SUCCEEDED = "SUCCEEDED"
     #: RunTask refused it, it could not start, or an essential container exited non-zero.
     FAILED = "FAILED"

@@ -8,7 +8,7 @@ import click
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
-from ecsdeploy._release.task_runner import check_task
+from ecsdeploy._release.task_runner import check_task, deployed_target
 from ecsdeploy._release.tasks import OneOffTask
 
 __all__ = ["print_plans"]
@@ -46,7 +46,6 @@ async def print_plans(
 def _revision_of(task: OneOffTask, targets: Sequence[Target]) -> str:
     if task.task_definition is not None:
         return task.task_definition
-    where = (task.region, task.cluster, task.task_definition_of)
-    deployed = any((t.region, t.cluster, t.service) == where for t in targets)
+    deployed = deployed_target(task, targets) is not None
     whose = "the revision this release deploys to" if deployed else "the current revision of"
     return f"{whose} {task.task_definition_of}"

@@ -32,8 +32,9 @@ def release(*, file: Path, dry_run: bool, options: DeployOptions) -> None:
 
     async def main() -> int:
         the_release = load_release(file, overrides=options.overrides(), environ=os.environ)
-        # Services that name their own region need no default one.
-        fallback = next((t.region for t in the_release.targets if t.region), None)
+        # Services and one-off tasks that name their own region need no default one.
+        regions = [*(t.region for t in the_release.targets), *(t.region for t in the_release.tasks)]
+        fallback = next((region for region in regions if region), None)
         if dry_run:
             configure_library_logging(options.log_format or default_log_format())
             async with await aws.deployer(fallback_region=fallback) as deployer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,22 @@ def tags_from(raw: Any) -> dict[str, str]:
         return {}
     if any(not tag.get("key") for tag in raw):
         raise invalid_parameter("Tag keys must not be empty.")
-    return {str(tag["key"]): str(tag.get("value", "")) for tag in raw}
+    tags = {str(tag["key"]): str(tag.get("value", "")) for tag in raw}
+    if not all(_taggable(text) for pair in tags.items() for text in pair):
+        raise invalid_parameter(
+            "Some tags contain invalid characters. Valid characters: UTF-8 letters, spaces, "
+            "numbers and _ . / = + - : @."
+        )
+    return tags
+
+
+#: Besides letters, numbers and spaces (Unicode categories L, N and Z), what ECS's tag keys
+#: and values may hold ("Tagging your Amazon ECS resources", tag restrictions).
+_TAG_PUNCTUATION = frozenset("_./=+-:@")
+
+
+def _taggable(text: str) -> bool:
+    return all(ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ" for ch in text)
 
 
 def tags_to(tags: dict[str, str]) -> list[dict[str, str]]:

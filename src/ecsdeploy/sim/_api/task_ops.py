@@ -149,11 +149,14 @@ def _run_task_and_keep(
     if not 1 <= count <= MAX_RUN_TASK_COUNT:
         raise invalid_parameter("count must be between 1 and 10.")
     spec = {key: params[key] for key in _RUN_SPEC_KEYS if key in params}
-    if taskdef.body.get("networkMode") == "awsvpc" and not (
-        params.get("networkConfiguration") or {}
-    ).get("awsvpcConfiguration"):
+    awsvpc_given = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+    if taskdef.body.get("networkMode") == "awsvpc" and not awsvpc_given:
         raise invalid_parameter(
             "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+        )
+    if taskdef.body.get("networkMode") != "awsvpc" and awsvpc_given:
+        raise invalid_parameter(
+            "Network Configuration is not valid for the given networkMode of this task definition."
         )
     unplaceable = placement_failure(world, taskdef, spec)
     if unplaceable == EC2_NO_INSTANCE:
