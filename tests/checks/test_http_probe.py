@@ -112,6 +112,8 @@ async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:
     [
         ({"url": "ftp://example.com/"}, "http:// or https://"),
         ({"url": "example.com/health"}, "http:// or https://"),
+        ({"url": "http://x:99999/"}, "not a valid URL: Port out of range"),
+        ({"url": "http://[::1/health"}, "not a valid URL: Invalid IPv6 URL"),
         ({"url": "http://x/", "expect": 42}, "100-599"),
         ({"url": "http://x/", "times": 0}, "times must be at least 1"),
         ({"url": "http://x/", "failures": 0}, "failures must be at least 1"),

@@ -66,6 +66,19 @@ def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
     assert "http:// or https://" in result.output
 
 
+def test_a_malformed_check_url_is_a_usage_error() -> None:
+    """--check-http with a port out of range exits 2 naming the problem, not with a crash."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "http://web.example.com:99999/health"),
+        ],
+    )
+    assert result.exit_code == 2, repr(result.exception)
+    assert "Port out of range" in result.output
+
+
 def balanced_service(simulated: SimulatedEcs) -> str:
     """A steady awsvpc service whose tasks are targets of an ALB's target group."""
     elbv2 = boto3.client(

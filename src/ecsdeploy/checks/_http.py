@@ -81,7 +81,10 @@ class HttpProbe:
     name: str = "http"
 
     def __post_init__(self) -> None:
-        parsed = URL(self.url)
+        try:
+            parsed = URL(self.url)
+        except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
+            raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise InputError(f"HttpProbe needs an http:// or https:// URL, not {self.url!r}")
         if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
