@@ -118,6 +118,13 @@ async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:
         ({"url": "http://x/", "times": 0}, "times must be at least 1"),
         ({"url": "http://x/", "failures": 0}, "failures must be at least 1"),
         ({"url": "http://x/", "timeout": 0}, "timeout must be positive"),
+        ({"url": "http://x/", "headers": {"X-Trace": "a\r\nb"}}, "control character"),
+        ({"url": "http://x/", "headers": {"Bad Name": "x"}}, "'Bad Name' is not a header name"),
+        ({"url": "http://x/", "headers": {"X-Retries": 3}}, "'X-Retries' must be a string"),
+        (
+            {"url": "http://u:p@x/", "headers": {"authorization": "Bearer t"}},
+            "credentials in the URL or an Authorization header",
+        ),
     ],
 )
 def test_bad_arguments_are_input_errors(arguments: dict[str, object], problem: str) -> None:

@@ -21,6 +21,11 @@ BODY_BYTES = 4096
 #: Characters of the body shown in a verdict.
 EXCERPT_CHARS = 120
 
+#: An HTTP header name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Characters aiohttp refuses in a header value (on every request: header injection).
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 
 @dataclass(frozen=True, slots=True)
 class ProbeAnswer:
@@ -94,6 +99,7 @@ class HttpProbe:
                 raise InputError(f"HttpProbe's {label} must be at least 1, not {value}")
         if self.timeout <= 0:
             raise InputError(f"HttpProbe's timeout must be positive, not {self.timeout}")
+        _check_headers(self.headers, url_has_credentials=bool(parsed.user or parsed.password))
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
 
     @property
@@ -110,6 +116,24 @@ class HttpProbe:
             "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
             "PREFLIGHT (or call `await probe.bind()`)"
         )
+
+
+def _check_headers(headers: Mapping[str, str], *, url_has_credentials: bool) -> None:
+    """Refuse now the headers aiohttp would refuse on every request (after the deployment
+    changed the service). Values are secrets: never part of a message."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise InputError(f"HttpProbe's header {name!r} is not a header name")
+        if not isinstance(value, str):
+            raise InputError(f"HttpProbe's header {name!r} must be a string")
+        if _HEADER_VALUE_FORBIDDEN.search(value):
+            raise InputError(
+                f"HttpProbe's header {name!r} has a control character (a line break?) in its value"
+            )
+        if url_has_credentials and name.lower() == "authorization":
+            raise InputError(
+                "HttpProbe takes credentials in the URL or an Authorization header, not both"
+            )
 
 
 class ConsecutiveProbe:
