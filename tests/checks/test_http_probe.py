@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from ecsdeploy import Status
+from ecsdeploy import DeploySettings, Status, Target
 from ecsdeploy.checks import HttpProbe
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.testing import deployment, observation
@@ -96,6 +96,24 @@ async def test_credentials_in_the_url_never_reach_the_verdict(endpoint: Endpoint
     assert "hunter2" not in verdict.reason
     assert "admin" not in verdict.reason
     assert "127.0.0.1" in verdict.reason
+
+
+def test_the_probes_repr_hides_url_credentials_and_header_values() -> None:
+    """repr (a Target's, a result's, a traceback's) shows the URL and header names only."""
+    probe = HttpProbe("https://admin:hunter2@web.example.com/health", headers={"X-Api-Key": "s3"})
+    shown = repr(Target("prod", "web", settings=DeploySettings(extra_checks=(probe,))))
+    assert "hunter2" not in shown
+    assert "'s3'" not in shown
+    assert "web.example.com/health" in shown
+    assert "X-Api-Key" in shown
+
+
+def test_a_refused_url_is_named_without_its_credentials() -> None:
+    """The error for a URL that is not http(s) does not repeat its password."""
+    with pytest.raises(InputError) as raised:
+        HttpProbe("ftp://admin:hunter2@files.example.com/health")
+    assert "hunter2" not in str(raised.value)
+    assert "files.example.com/health" in str(raised.value)
 
 
 async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:

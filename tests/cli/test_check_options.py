@@ -66,6 +66,20 @@ def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
     assert "http:// or https://" in result.output
 
 
+def test_a_refused_check_url_is_shown_without_its_password() -> None:
+    """--check-http's usage error does not print the URL's credentials."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "ftp://admin:hunter2@web.example.com/"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "http:// or https://" in result.output
+    assert "hunter2" not in result.output
+
+
 def test_a_malformed_check_url_is_a_usage_error() -> None:
     """--check-http with a port out of range exits 2 naming the problem, not with a crash."""
     result = CliRunner().invoke(

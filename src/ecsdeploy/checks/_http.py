@@ -65,7 +65,16 @@ async def probe_once(
         return ProbeAnswer(None, error=f"connection failed: {type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True, slots=True)
+#: The user information of a URL (``user:password@``), found without parsing the URL.
+_USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def _masked(url: str) -> str:
+    """`url` with its credentials (``user:password@``, a token as user) replaced by ``***@``."""
+    return _USER_INFO.sub(r"\1***@", url)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class HttpProbe:
     """`url` must answer `expect` on `times` consecutive looks (one request per poll tick).
 
@@ -91,7 +100,9 @@ class HttpProbe:
         except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
             raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise InputError(f"HttpProbe needs an http:// or https:// URL, not {self.url!r}")
+            raise InputError(
+                f"HttpProbe needs an http:// or https:// URL, not {_masked(self.url)!r}"
+            )
         if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
             raise InputError(f"HttpProbe's expected status must be 100-599, not {self.expect}")
         for label, value in (("times", self.times), ("failures", self.failures)):
@@ -101,6 +112,15 @@ class HttpProbe:
             raise InputError(f"HttpProbe's timeout must be positive, not {self.timeout}")
         _check_headers(self.headers, url_has_credentials=bool(parsed.user or parsed.password))
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+    def __repr__(self) -> str:
+        # Credentials stay out of every repr (a Target's, a result's, a traceback's).
+        headers = dict.fromkeys(self.headers, "***")
+        return (
+            f"HttpProbe(url={_masked(self.url)!r}, expect={self.expect!r}, "
+            f"times={self.times!r}, headers={headers!r}, timeout={self.timeout!r}, "
+            f"failures={self.failures!r}, name={self.name!r})"
+        )
 
     @property
     def shown_url(self) -> str:
