@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boto3
+import pytest
 from click.testing import CliRunner
 
 from ecsdeploy._front.aws import AwsOptions
@@ -64,6 +65,27 @@ def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
     )
     assert result.exit_code == 2
     assert "http:// or https://" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("--check-alarm", "alarm names are non-empty strings"),
+        ("--check-alarm-prefix", "must not be empty"),
+    ],
+)
+def test_an_empty_alarm_option_is_a_usage_error(option: str, problem: str) -> None:
+    """An empty alarm name or prefix exits 2 naming the option, not 1 with no message."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", option, " "),
+        ],
+    )
+    assert result.exit_code == 2, repr(result.exception)
+    assert option in result.output
+    assert problem in result.output
 
 
 def test_a_refused_check_url_is_shown_without_its_password() -> None:
