@@ -22,8 +22,8 @@ from ecsdeploy import (
 from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
+from tests._fixtures.deploying import once_in, to
 from tests.checks.balanced import PORT, SUBNETS, VPC, Balanced, balanced
-from tests.deployer.scenario import once_in, to
 
 pytestmark = pytest.mark.anyio
 

@@ -3,14 +3,16 @@ clock that moves in lockstep with the deployer's polls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 
-from ecsdeploy import DeployEvent, ImageChange, Phase, Target
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER
+from tests._fixtures.deploying import once_in, to
+
+# `to` and `once_in` live in tests/_fixtures (the checks tests use them too); the deployer
+# tests keep importing them from here.
+__all__ = ["CRASH", "Lockstep", "once_in", "to"]
 
 #: A container rule: tasks of `myorg/nginx:crash` exit 1 five seconds after they start.
 CRASH: dict[str, Any] = {
@@ -19,24 +21,6 @@ CRASH: dict[str, Any] = {
     "exit_code": 1,
     "after": 5,
 }
-
-
-def to(image: str, service: str = "webapp") -> Target:
-    """Deploy `image` to the "nginx" container of `service`."""
-    return Target(CLUSTER, service, [ImageChange("nginx", image)])
-
-
-def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:
-    """A listener that runs `action` the first time the deployment enters `phase`."""
-    done = False
-
-    def listener(event: DeployEvent) -> None:
-        nonlocal done
-        if not done and event.kind == "phase" and event.phase is phase:
-            done = True
-            action()
-
-    return listener
 
 
 class Lockstep:
