@@ -109,8 +109,13 @@ def test_a_release_without_check_keys_adds_no_check() -> None:
         ("http_checks = [{ expect = 200 }]", "http check 1: no 'url'"),
         ('http_checks = [{ url = "http://x/", expectt = 200 }]', "did you mean 'expect'"),
         ('http_checks = [{ url = "x.test/health" }]', "http:// or https://"),
+        ('http_checks = [{ url = "http://x:99999/" }]', "http check 1: HttpProbe's URL"),
         ('http_checks = [{ url = "http://x/", expect = "200" }]', "expect: expected an HTTP"),
         ('http_checks = [{ url = "http://x/", headers = { Host = 1 } }]', "header 'Host'"),
+        (
+            'http_checks = [{ url = "http://x/", headers = { X-Trace = "a\\nb" } }]',
+            "header 'X-Trace' has a control character",
+        ),
     ],
 )
 def test_bad_check_values_name_the_line_and_key(line: str, problem: str) -> None:

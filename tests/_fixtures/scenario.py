@@ -12,14 +12,6 @@ from ecsdeploy import DeployEvent, ImageChange, Phase, Target
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
 
-#: A container rule: tasks of `myorg/nginx:crash` exit 1 five seconds after they start.
-CRASH: dict[str, Any] = {
-    "image": "myorg/nginx:crash",
-    "behavior": "crash",
-    "exit_code": 1,
-    "after": 5,
-}
-
 
 def to(image: str, service: str = "webapp") -> Target:
     """Deploy `image` to the "nginx" container of `service`."""
@@ -37,6 +29,15 @@ def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent],
             action()
 
     return listener
+
+
+#: A container rule: tasks of `myorg/nginx:crash` exit 1 five seconds after they start.
+CRASH: dict[str, Any] = {
+    "image": "myorg/nginx:crash",
+    "behavior": "crash",
+    "exit_code": 1,
+    "after": 5,
+}
 
 
 class Lockstep:

@@ -23,7 +23,7 @@ from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
 from tests._fixtures.scenario import once_in, to
-from tests.checks.balanced import Balanced, balanced
+from tests.checks.balanced import PORT, SUBNETS, VPC, Balanced, balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -80,6 +80,61 @@ async def test_unhealthy_targets_roll_back_with_the_reason_code(
     in_grace = [e for e in verdicts if "(in the grace period)" in e.message]
     assert in_grace, "the unhealthy targets were seen inside the grace period first"
     assert await lb.task_definition() == old
+
+
+async def test_tasks_whose_targets_cannot_be_told_get_no_opinion_not_a_timeout(
+    ecs_deployer: Deployer, lb: Balanced
+) -> None:
+    """A bridge-mode task with no container instance to name its target (the simulator runs
+    none) leaves TargetHealth without an opinion: ECS's completed rollout SUCCEEDS instead of
+    waiting for "no task of our deployment runs yet" until the timeout rolls it back."""
+    balancer = await lb.elbv2.create_load_balancer(Name="bridge-alb", Subnets=SUBNETS)
+    group = (
+        await lb.elbv2.create_target_group(
+            Name="bridge-tg",
+            Protocol="HTTP",
+            Port=PORT,
+            VpcId=VPC,
+            TargetType="instance",
+            HealthCheckIntervalSeconds=5,
+            HealthCheckTimeoutSeconds=2,
+            HealthyThresholdCount=2,
+        )
+    )["TargetGroups"][0]["TargetGroupArn"]
+    await lb.elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )
+    await lb.ecs.create_cluster(clusterName=CLUSTER)
+    registered = await lb.ecs.register_task_definition(
+        family="webapp",
+        networkMode="bridge",
+        containerDefinitions=[
+            {
+                "name": "nginx",
+                "image": "myorg/nginx:1.0",
+                "memory": 128,
+                "portMappings": [{"containerPort": PORT, "hostPort": 0}],
+            }
+        ],
+    )
+    await lb.ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="webapp",
+        taskDefinition=registered["taskDefinition"]["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="EC2",
+        loadBalancers=[{"targetGroupArn": group, "containerName": "nginx", "containerPort": PORT}],
+    )
+    await lb.sim.advance(600)
+    settings = with_checks(ecs_deployer, TargetHealth()).with_overrides(timeout=10.0)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), settings=settings)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    (verdict,) = [v for v in result.checks if v.check == "target-health"]
+    assert verdict.status is Status.UNKNOWN
+    assert "1 running task(s) of our deployment have no target" in verdict.reason
 
 
 async def test_a_denied_target_health_read_fails_preflight_naming_the_permission(

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from ecsdeploy import Status
+from ecsdeploy import DeploySettings, Status, Target
 from ecsdeploy.checks import HttpProbe
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.testing import deployment, observation
@@ -98,6 +98,24 @@ async def test_credentials_in_the_url_never_reach_the_verdict(endpoint: Endpoint
     assert "127.0.0.1" in verdict.reason
 
 
+def test_the_probes_repr_hides_url_credentials_and_header_values() -> None:
+    """repr (a Target's, a result's, a traceback's) shows the URL and header names only."""
+    probe = HttpProbe("https://admin:hunter2@web.example.com/health", headers={"X-Api-Key": "s3"})
+    shown = repr(Target("prod", "web", settings=DeploySettings(extra_checks=(probe,))))
+    assert "hunter2" not in shown
+    assert "'s3'" not in shown
+    assert "web.example.com/health" in shown
+    assert "X-Api-Key" in shown
+
+
+def test_a_refused_url_is_named_without_its_credentials() -> None:
+    """The error for a URL that is not http(s) does not repeat its password."""
+    with pytest.raises(InputError) as raised:
+        HttpProbe("ftp://admin:hunter2@files.example.com/health")
+    assert "hunter2" not in str(raised.value)
+    assert "files.example.com/health" in str(raised.value)
+
+
 async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:
     """One HttpProbe in a release's settings gives each deployment its own counters."""
     check = HttpProbe(endpoint.url, times=2)
@@ -112,10 +130,19 @@ async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:
     [
         ({"url": "ftp://example.com/"}, "http:// or https://"),
         ({"url": "example.com/health"}, "http:// or https://"),
+        ({"url": "http://x:99999/"}, "not a valid URL: Port out of range"),
+        ({"url": "http://[::1/health"}, "not a valid URL: Invalid IPv6 URL"),
         ({"url": "http://x/", "expect": 42}, "100-599"),
         ({"url": "http://x/", "times": 0}, "times must be at least 1"),
         ({"url": "http://x/", "failures": 0}, "failures must be at least 1"),
         ({"url": "http://x/", "timeout": 0}, "timeout must be positive"),
+        ({"url": "http://x/", "headers": {"X-Trace": "a\r\nb"}}, "control character"),
+        ({"url": "http://x/", "headers": {"Bad Name": "x"}}, "'Bad Name' is not a header name"),
+        ({"url": "http://x/", "headers": {"X-Retries": 3}}, "'X-Retries' must be a string"),
+        (
+            {"url": "http://u:p@x/", "headers": {"authorization": "Bearer t"}},
+            "credentials in the URL or an Authorization header",
+        ),
     ],
 )
 def test_bad_arguments_are_input_errors(arguments: dict[str, object], problem: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boto3
+import pytest
 from click.testing import CliRunner
 
 from ecsdeploy._front.aws import AwsOptions
@@ -64,6 +65,54 @@ def test_a_bad_check_url_is_a_usage_error_before_any_aws_call() -> None:
     )
     assert result.exit_code == 2
     assert "http:// or https://" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("--check-alarm", "alarm names are non-empty strings"),
+        ("--check-alarm-prefix", "must not be empty"),
+    ],
+)
+def test_an_empty_alarm_option_is_a_usage_error(option: str, problem: str) -> None:
+    """An empty alarm name or prefix exits 2 naming the option, not 1 with no message."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", option, " "),
+        ],
+    )
+    assert result.exit_code == 2, repr(result.exception)
+    assert option in result.output
+    assert problem in result.output
+
+
+def test_a_refused_check_url_is_shown_without_its_password() -> None:
+    """--check-http's usage error does not print the URL's credentials."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "ftp://admin:hunter2@web.example.com/"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "http:// or https://" in result.output
+    assert "hunter2" not in result.output
+
+
+def test_a_malformed_check_url_is_a_usage_error() -> None:
+    """--check-http with a port out of range exits 2 naming the problem, not with a crash."""
+    result = CliRunner().invoke(
+        main,
+        [
+            *("deploy", "--cluster", "c", "--service", "s", "--image", "a=b:1"),
+            *("--region", "us-east-2", "--check-http", "http://web.example.com:99999/health"),
+        ],
+    )
+    assert result.exit_code == 2, repr(result.exception)
+    assert "Port out of range" in result.output
 
 
 def balanced_service(simulated: SimulatedEcs) -> str:

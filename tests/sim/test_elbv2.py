@@ -117,6 +117,19 @@ async def test_same_name_with_other_settings_is_duplicate_target_group_name(
     assert raised.value.response["Error"]["Code"] == "DuplicateTargetGroupName"
 
 
+async def test_a_refused_modify_target_group_changes_nothing(elbv2: Any) -> None:
+    """ModifyTargetGroup with a timeout not below the interval is a ValidationError, and the
+    target group keeps every setting it had (the valid ones of the request included)."""
+    arn = await create_target_group(elbv2)
+    with pytest.raises(ClientError) as raised:
+        await elbv2.modify_target_group(
+            TargetGroupArn=arn, HealthCheckPath="/ready", HealthCheckTimeoutSeconds=40
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    [group] = (await elbv2.describe_target_groups(TargetGroupArns=[arn]))["TargetGroups"]
+    assert (group["HealthCheckTimeoutSeconds"], group["HealthCheckPath"]) == (5, "/")
+
+
 async def test_deregistration_delay_is_a_target_group_attribute(elbv2: Any) -> None:
     """deregistration_delay.timeout_seconds defaults to 300 and is set with
     ModifyTargetGroupAttributes; a value outside 0..3600 is a ValidationError."""

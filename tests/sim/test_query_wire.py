@@ -131,6 +131,20 @@ async def test_operation_not_simulated_is_an_xml_invalid_action(sim: Simulator) 
     assert sim.stats()["calls"] == {"elbv2:DescribeSSLPolicies": 1}
 
 
+async def test_classic_elb_signed_like_elbv2_is_refused_not_answered_as_elbv2(
+    sim: Simulator,
+) -> None:
+    """Classic ELB (API version 2012-06-01) signs with ELBv2's name: its DescribeLoadBalancers
+    is InvalidAction for that version, not ELBv2's answer read as an empty classic list."""
+    async with aioboto3.Session().client(
+        "elb", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
+    ) as elb:
+        with pytest.raises(ClientError) as raised:
+            await elb.describe_load_balancers()
+    assert raised.value.response["Error"]["Code"] == "InvalidAction"
+    assert "for version 2012-06-01" in raised.value.response["Error"]["Message"]
+
+
 async def test_unsigned_form_is_routed_by_its_api_version(sim: Simulator) -> None:
     """Without a signature the form's Version picks the service; an Action it does not have
     is InvalidAction in an <ErrorResponse> of that service's namespace."""

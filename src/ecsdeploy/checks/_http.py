@@ -21,6 +21,11 @@ BODY_BYTES = 4096
 #: Characters of the body shown in a verdict.
 EXCERPT_CHARS = 120
 
+#: An HTTP header name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Characters aiohttp refuses in a header value (on every request: header injection).
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 
 @dataclass(frozen=True, slots=True)
 class ProbeAnswer:
@@ -60,7 +65,16 @@ async def probe_once(
         return ProbeAnswer(None, error=f"connection failed: {type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True, slots=True)
+#: The user information of a URL (``user:password@``), found without parsing the URL.
+_USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def _masked(url: str) -> str:
+    """`url` with its credentials (``user:password@``, a token as user) replaced by ``***@``."""
+    return _USER_INFO.sub(r"\1***@", url)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class HttpProbe:
     """`url` must answer `expect` on `times` consecutive looks (one request per poll tick).
 
@@ -81,9 +95,14 @@ class HttpProbe:
     name: str = "http"
 
     def __post_init__(self) -> None:
-        parsed = URL(self.url)
+        try:
+            parsed = URL(self.url)
+        except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
+            raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise InputError(f"HttpProbe needs an http:// or https:// URL, not {self.url!r}")
+            raise InputError(
+                f"HttpProbe needs an http:// or https:// URL, not {_masked(self.url)!r}"
+            )
         if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
             raise InputError(f"HttpProbe's expected status must be 100-599, not {self.expect}")
         for label, value in (("times", self.times), ("failures", self.failures)):
@@ -91,7 +110,17 @@ class HttpProbe:
                 raise InputError(f"HttpProbe's {label} must be at least 1, not {value}")
         if self.timeout <= 0:
             raise InputError(f"HttpProbe's timeout must be positive, not {self.timeout}")
+        _check_headers(self.headers, url_has_credentials=bool(parsed.user or parsed.password))
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+    def __repr__(self) -> str:
+        # Credentials stay out of every repr (a Target's, a result's, a traceback's).
+        headers = dict.fromkeys(self.headers, "***")
+        return (
+            f"HttpProbe(url={_masked(self.url)!r}, expect={self.expect!r}, "
+            f"times={self.times!r}, headers={headers!r}, timeout={self.timeout!r}, "
+            f"failures={self.failures!r}, name={self.name!r})"
+        )
 
     @property
     def shown_url(self) -> str:
@@ -107,6 +136,24 @@ class HttpProbe:
             "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
             "PREFLIGHT (or call `await probe.bind()`)"
         )
+
+
+def _check_headers(headers: Mapping[str, str], *, url_has_credentials: bool) -> None:
+    """Refuse now the headers aiohttp would refuse on every request (after the deployment
+    changed the service). Values are secrets: never part of a message."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise InputError(f"HttpProbe's header {name!r} is not a header name")
+        if not isinstance(value, str):
+            raise InputError(f"HttpProbe's header {name!r} must be a string")
+        if _HEADER_VALUE_FORBIDDEN.search(value):
+            raise InputError(
+                f"HttpProbe's header {name!r} has a control character (a line break?) in its value"
+            )
+        if url_has_credentials and name.lower() == "authorization":
+            raise InputError(
+                "HttpProbe takes credentials in the URL or an Authorization header, not both"
+            )
 
 
 class ConsecutiveProbe:

@@ -173,7 +173,9 @@ class TargetHealth:
       description. ECS replaces tasks that fail their health checks, so the sightings of
       replaced tasks add up.
     - `initial`, not-yet-registered and in-grace targets are pending, never a failure.
-    - A service without target groups (or behind a Classic Load Balancer) gets no opinion.
+    - A service without target groups (or behind a Classic Load Balancer) gets no opinion, and
+      so do running tasks whose targets cannot be identified (no ENI address, no container
+      instance).
     """
 
     threshold: int = 3
@@ -260,6 +262,14 @@ class BoundTargetHealth:
                 return self.judge([], running=len(tasks), desired=desired, stopped=stopped)
             if desired == 0:
                 return Verdict.unknown("our deployment runs no task")
+            if tasks:
+                # Running, but with no ENI address and no container instance to name their
+                # targets by: this check cannot judge them, and waiting would only run into the
+                # timeout and roll back what ECS may well have completed.
+                return Verdict.unknown(
+                    f"{len(tasks)} running task(s) of our deployment have no target this check "
+                    "can identify (no ENI address, no container instance)"
+                )
             return Verdict.progressing("no task of our deployment runs yet")
         now = aws_now(observation, tasks)
         looks = look_at_targets(ours, health, now=now, grace=self.grace)

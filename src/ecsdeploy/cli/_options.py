@@ -15,7 +15,7 @@ import click
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
-from ecsdeploy._release.file_fields import CHECK_FIELDS, build_extra_checks
+from ecsdeploy._release.file_fields import CHECK_FIELDS, InvalidValueError, build_extra_checks
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import Change
 from ecsdeploy.checks import HttpProbe
@@ -191,6 +191,22 @@ def _http_urls(
     return tuple(values)
 
 
+def _check_field(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback reading the option as the release file reads its `key` (so `deploy`
+    refuses what `release` refuses, with exit 2 before any AWS call)."""
+
+    def callback(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None or value == ():
+            return value
+        try:
+            CHECK_FIELDS[key](list(value) if isinstance(value, tuple) else value)
+        except InvalidValueError as exc:
+            raise click.BadParameter(str(exc), param=param) from exc
+        return value
+
+    return callback
+
+
 _CHECK_OPTIONS = [
     click.option(
         "--check-target-health",
@@ -202,11 +218,13 @@ _CHECK_OPTIONS = [
         "check_alarms",
         multiple=True,
         metavar="NAME",
+        callback=_check_field("alarms"),
         help="This CloudWatch alarm must not go into ALARM (repeatable).",
     ),
     click.option(
         "--check-alarm-prefix",
         metavar="PREFIX",
+        callback=_check_field("alarm_prefix"),
         help="No CloudWatch alarm whose name starts with PREFIX may go into ALARM.",
     ),
     click.option(

@@ -259,11 +259,17 @@ _HEALTH_SETTINGS = {
 
 
 def _apply_health_settings(check: HealthCheck, params: Params) -> None:
-    for member, attribute in _HEALTH_SETTINGS.items():
-        if params.get(member) is not None:
-            setattr(check, attribute, params[member])
-    if check.timeout >= check.interval:
+    """Set the request's health-check members on `check`, or none of them if they are refused."""
+    given = {
+        attribute: params[member]
+        for member, attribute in _HEALTH_SETTINGS.items()
+        if params.get(member) is not None
+    }
+    timeout = given.get("timeout", check.timeout)
+    if timeout >= given.get("interval", check.interval):
         raise validation_error("Health check timeout must be smaller than the interval")
+    for attribute, value in given.items():
+        setattr(check, attribute, value)
 
 
 def _target_group_view(balancing: LoadBalancing, group: TargetGroup) -> dict[str, Any]:

@@ -243,8 +243,11 @@ class EcsServer:
                 ),
             )
         operation = form.get("Action", "")
-        if operation not in service.validator.operations:
-            return self._error(service, _unknown_query_action(service, operation))
+        version = form.get("Version") or service.api_version
+        # Another API signs with the same name (Classic ELB, 2012-06-01, as ELBv2 does): its
+        # actions are not ELBv2's, even where the names match.
+        if version != service.api_version or operation not in service.validator.operations:
+            return self._error(service, _unknown_query_action(operation, version))
         key = service.key(operation)
         region = region_from_authorization(authorization)
         self.call_stats.record_call(key)
@@ -389,11 +392,10 @@ def _is_form(request: web.Request) -> bool:
     return request.content_type == query.FORM_CONTENT_TYPE
 
 
-def _unknown_query_action(service: WireService, operation: str) -> EcsApiError:
-    """What query services answer for an Action they do not have."""
+def _unknown_query_action(operation: str, version: str) -> EcsApiError:
+    """What query services answer for an Action they do not have (in that API version)."""
     return EcsApiError(
-        "InvalidAction",
-        f"Could not find operation {operation} for version {service.api_version}",
+        "InvalidAction", f"Could not find operation {operation} for version {version}"
     )
 
 
