@@ -22,8 +22,8 @@ from ecsdeploy import (
 from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
+from tests._fixtures.scenario import once_in, to
 from tests.checks.balanced import Balanced, balanced
-from tests.deployer.scenario import once_in, to
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ import pytest
 from ecsdeploy import Deployer, DeployEvent, Outcome, Status
 from ecsdeploy.checks import HttpProbe
 from ecsdeploy.testing import EcsServices
+from tests._fixtures.scenario import to
 from tests.checks.http_server import Endpoint
-from tests.deployer.scenario import to
 
 pytestmark = pytest.mark.anyio
 
