@@ -51,6 +51,9 @@ async def test_an_in_progress_deployment_fails_fast_when_told_not_to_wait(
     """wait_for_in_progress=False: FAILED at once, nothing registered or changed."""
     old = await ecs_services.create()
     await start_slow_deployment(ecs_services, ecs_simulator, old)
+    # Simulated time stands still: the other deployment is still in progress when PREFLIGHT
+    # reads it, however late that read comes on a busy machine (600 s are 0.6 s of wall time).
+    ecs_simulator.clock.speed = 0
     settings = ecs_deployer.settings.with_overrides(wait_for_in_progress=False)
     result = await ecs_deployer.deploy(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), settings=settings
