@@ -842,6 +842,14 @@ class DeploymentMachine:
         could go over it, so we keep reading until the rollback's deadline.
         """
         while True:
+            if self._someone_else_suspected:
+                # Said before reading: the deadline may strike while a read is still out, and the
+                # reason must not then read as "roll back by hand" over the other deployment.
+                log.problem = (
+                    "the rollback was not sent: WATCH's last reads showed someone else's "
+                    "deployment and the service could not be read to confirm it; check the "
+                    "service before rolling back by hand"
+                )
             current = await self._read_once(log)
             if current is not None and is_stale(
                 current,
@@ -851,12 +859,8 @@ class DeploymentMachine:
             ):
                 current = None  # an answer from before our deployment tells nothing
             if current is not None or not self._someone_else_suspected:
+                log.problem = ""
                 return current
-            log.problem = (
-                "the rollback was not sent: WATCH's last reads showed someone else's deployment "
-                "and the service could not be read to confirm it; check the service before "
-                "rolling back by hand"
-            )
             await anyio.sleep(self.settings.poll_interval)
 
     def _is_ecs_rollback(self, primary: Mapping[str, Any], service: Mapping[str, Any]) -> bool:

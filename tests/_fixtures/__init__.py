@@ -2,6 +2,8 @@
 gets the same fixtures and no conftest imports another package's:
 
 - `moto`: moto's server (`moto_url`, fresh per test; `moto_ecs_url`, one per session);
+- `scenario`: what deployment tests share (the usual target, a crashing image, phase hooks,
+  a clock in lockstep with the deployer's polls), imported rather than registered;
 - `fronts`: `ecsdeploy sim` as a process for the front tests (`simulated`), with what each
   test leaves behind (services, rules, structlog's configuration) cleared after it.
 

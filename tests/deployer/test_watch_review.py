@@ -172,3 +172,25 @@ async def test_a_rollback_that_cannot_rule_out_someone_else_fails_at_its_deadlin
     assert "the rollback was not sent" in result.reason
     assert "UpdateService to the rollback target was accepted" not in result.reason
     assert await ecs_services.task_definition() == hotfix
+
+
+async def test_a_deadline_during_the_first_rollback_read_still_says_nothing_was_sent(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """A rollback deadline that passes while its first read hangs, after WATCH saw a hotfix it
+    could not confirm, still says the rollback was not sent (check before rolling back)."""
+    await ecs_services.create()
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    hotfix = await register(ecs_services, "myorg/nginx:hotfix")
+    ecs_deployer.subscribe(once_in(Phase.WATCH, hotfix_lands(ecs_simulator, hotfix)))
+    # Every read from now on is answered only long after the rollback's deadline (a count would
+    # let a poll of WATCH's still in flight take it): the deadline strikes while one is out.
+    hang = {"operation": "DescribeServices", "error": "latency", "seconds": 2}
+    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(hang)))
+    settings = replace(UNCONFIRMED, rollback_timeout=0.5)
+    result = await ecs_deployer.deploy(to("myorg/nginx:slow"), settings=settings)
+    assert result.outcome is Outcome.ROLLBACK_FAILED, result.reason
+    assert "the rollback was not sent" in result.reason
+    assert "check the service before rolling back by hand" in result.reason
+    ecs_simulator.clear_rules()
+    assert await ecs_services.task_definition() == hotfix
