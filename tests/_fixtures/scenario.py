@@ -1,9 +1,8 @@
-"""The deployment tests' shared pieces, which live in `tests._fixtures.scenario` so that other test
-packages (the checks') use them too: import from there in new tests."""
+"""Shared pieces of the deployment tests: the usual target, a crashing image, phase hooks and a
+clock that moves in lockstep with the deployer's polls."""
 
-from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
+from __future__ import annotations
 
-<<<<<<<< HEAD:tests/_fixtures/scenario.py
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +70,3 @@ class Lockstep:
                 seen = polls
                 await self.simulator.advance(self.step)
             await anyio.sleep(0.001)
-========
-__all__ = ["CRASH", "Lockstep", "once_in", "to"]
->>>>>>>> r11:tests/deployer/scenario.py
