@@ -109,3 +109,40 @@ async def test_failures_before_any_change_are_reported_not_raised(
     assert "ServerException" in result.reason or "DescribeServices" in result.reason
     ecs_simulator.clear_rules()
     assert await ecs_services.revisions() == [old]
+
+
+async def test_a_healthy_rollout_lists_no_stopped_tasks(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Ten healthy rollouts cost no ListTasks: ECS's counters never said a task of ours stopped."""
+    names = [f"svc-{i:02d}" for i in range(10)]
+    for name in names:
+        await ecs_services.create(name, desired=2)
+    targets = [Target(CLUSTER, name, [ImageChange("nginx", "myorg/nginx:2.0")]) for name in names]
+    results = await ecs_deployer.deploy_many(targets)
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 10, [r.reason for r in results]
+    assert ecs_simulator.stats()["calls"].get("ListTasks", 0) == 0
+
+
+async def test_a_crash_among_healthy_rollouts_lists_only_its_own_stopped_tasks(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Only the crashing service's deployment is listed, and its crash keeps its exit code."""
+    names = [f"svc-{i:02d}" for i in range(5)]
+    for name in names:
+        await ecs_services.create(name, desired=2)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 3, "after": 5}
+    )
+    images = ["myorg/nginx:crash", *["myorg/nginx:2.0"] * 4]
+    targets = [
+        Target(CLUSTER, name, [ImageChange("nginx", image)])
+        for name, image in zip(names, images, strict=True)
+    ]
+    crashed, *healthy = await ecs_deployer.deploy_many(targets)
+    assert all(r.outcome is Outcome.SUCCEEDED for r in healthy), [r.reason for r in healthy]
+    assert crashed.outcome is Outcome.ROLLED_BACK, crashed.reason
+    assert any(c.exit_code == 3 for t in crashed.stopped_tasks for c in t.containers)
+    assert all(not r.stopped_tasks for r in healthy)
+    listed = ecs_simulator.stats()["calls"].get("ListTasks", 0)
+    assert 1 <= listed <= 10

@@ -16,10 +16,13 @@ from ecsdeploy.sim._dynamics.timings import Timings
 from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
 from ecsdeploy.sim._wire.server import EcsServer, RunningServer
 
-__all__ = ["START_BEHIND_VARIABLE", "Simulator"]
+__all__ = ["STALE_HISTORY_VARIABLE", "START_BEHIND_VARIABLE", "Simulator"]
 
 START_BEHIND_VARIABLE = "ECSDEPLOY_SIM_START_BEHIND"
 """Environment variable: seconds the simulated clock starts behind the wall clock."""
+
+STALE_HISTORY_VARIABLE = "ECSDEPLOY_SIM_STALE_HISTORY"
+"""Environment variable: simulated seconds of DescribeServices answers kept for stale reads."""
 
 
 class _State(enum.Enum):
@@ -45,6 +48,10 @@ class Simulator:
     a client that keeps only events created after it started sees none of them. Pick the one
     your client tolerates: behind for clients that compare ages, 0 for clients that filter by
     their own start time.
+
+    `stale_history` keeps that many simulated seconds of service answers from the start, so a
+    stale-read rule added later can answer with what was said before it (default:
+    ``ECSDEPLOY_SIM_STALE_HISTORY``, else 0: answers are kept only once a stale rule exists).
     """
 
     def __init__(
@@ -57,6 +64,7 @@ class Simulator:
         throttle: bool = False,
         timings: Timings | None = None,
         start_behind: float | None = None,
+        stale_history: float | None = None,
     ) -> None:
         if start_behind is None:
             start_behind = float(os.environ.get(START_BEHIND_VARIABLE) or 0)
@@ -64,7 +72,17 @@ class Simulator:
             raise ValueError(f"start_behind must be >= 0, not {start_behind}")
         self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
-        self._server = EcsServer(self.backend, clock=self.clock, seed=seed, throttle=throttle)
+        if stale_history is None:
+            stale_history = float(os.environ.get(STALE_HISTORY_VARIABLE) or 0)
+        if stale_history < 0:
+            raise ValueError(f"stale_history must be >= 0, not {stale_history}")
+        self._server = EcsServer(
+            self.backend,
+            clock=self.clock,
+            seed=seed,
+            throttle=throttle,
+            stale_history=stale_history,
+        )
         self._running = RunningServer(self._server, host=host, port=port)
         self._state = _State.UNOPENED
 

@@ -68,6 +68,7 @@ class EcsServer:
         seed: int | None = None,
         throttle: bool = False,
         validator: RequestValidator | None = None,
+        stale_history: float = 0.0,
     ) -> None:
         self.backend = backend
         self.clock = clock
@@ -75,7 +76,7 @@ class EcsServer:
         self.faults = FaultInjector(random.Random(seed))
         self.throttle = Throttle() if throttle else None
         self.call_stats = CallStats()
-        self.answers = ServiceAnswerHistory()
+        self.answers = ServiceAnswerHistory(window=stale_history)
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -161,7 +162,10 @@ class EcsServer:
         elif "alarm" in rule:
             self.backend.add_alarm_rule(rule)
         elif "operation" in rule:
-            self.faults.add(parse_fault_rule(rule, operations=self.validator.operations))
+            fault = parse_fault_rule(rule, operations=self.validator.operations)
+            if fault.kind is FaultKind.STALE:
+                self.answers.keep(fault.seconds)
+            self.faults.add(fault)
         else:
             raise ValueError(
                 "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state) "
