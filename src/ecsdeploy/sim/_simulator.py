@@ -149,3 +149,12 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         """``{"calls": {...}, "throttled": {...}, "now": simulated epoch seconds}``."""
         return self._server.stats()
+
+    def timeline(self) -> dict[str, Any]:
+        """Every service deployment's instants (asked for, threshold of failed tasks reached,
+        ECS rollback started, finished), as ``/_sim/timeline`` gives them."""
+        return self._server.timeline()
+
+    def set_throttle(self, enabled: bool) -> None:
+        """Switch ECS's request throttling on (buckets full) or off."""
+        self._server.set_throttle(enabled)

@@ -55,6 +55,7 @@ class Backend(Protocol):
     def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_alarms(self) -> None: ...
     def reset(self) -> None: ...
+    def timeline(self) -> list[dict[str, Any]]: ...
 
 
 class EcsServer:
@@ -183,6 +184,15 @@ class EcsServer:
 
     def stats(self) -> dict[str, Any]:
         return self.call_stats.snapshot(now=self.clock.now())
+
+    def timeline(self) -> dict[str, Any]:
+        """``{"deployments": [...], "now": ...}``: see `EcsBackend.timeline`."""
+        self.backend.catch_up()
+        return {"deployments": self.backend.timeline(), "now": self.clock.now()}
+
+    def set_throttle(self, enabled: bool) -> None:
+        """Switch ECS's request throttling on (with full buckets) or off."""
+        self.throttle = Throttle() if enabled else None
 
 
 async def _read_body(request: web.Request) -> bytes:
