@@ -80,7 +80,7 @@ def main() -> None:
                     continue
                 with tempfile.TemporaryDirectory(prefix=f"versus-{key}-{name}-") as work:
                     print(f"-- ({key}) {scenario.title}: {tool.label}", flush=True)
-                    figure = run_one(sim, scenario, tool, args.peers, Path(work))
+                    figure = run_one(sim, scenario, tool, args.peers.resolve(), Path(work))
                 figures.append(figure)
                 print(report.table([figure]), flush=True)
     print()

@@ -80,7 +80,8 @@ SCENARIOS: dict[str, Scenario] = {
             crashing=frozenset({0}),
             breaker=True,
         ),
-        Scenario("d", "20 services, good", services=20),
+        # Real time: every tool polls at its own default rate, as on ECS.
+        Scenario("d", "20 services, good (simulator at real time)", services=20, speed=1.0),
         Scenario("e", "20 services, one crashing", services=20, crashing=frozenset({7})),
         Scenario(
             "f",

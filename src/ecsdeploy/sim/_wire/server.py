@@ -131,7 +131,11 @@ class EcsServer:
         if rule.kind is FaultKind.SERVER_ERROR:
             raise server_error()
         if rule.kind is FaultKind.LATENCY:
-            await asyncio.sleep(rule.seconds)
+            speed = self.clock.speed
+            if not rule.simulated:
+                await asyncio.sleep(rule.seconds)
+            elif speed > 0:
+                await asyncio.sleep(rule.seconds / speed)
             return None
         return rule
 
