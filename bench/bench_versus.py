@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from versus import report  # noqa: E402
-from versus.figures import Figures, compute  # noqa: E402
-from versus.measure import run_processes  # noqa: E402
-from versus.scenarios import SCENARIOS, Scenario  # noqa: E402
-from versus.sim import Simulator, final_task_definitions, service_names, set_up, simulator_process  # noqa: E402
-from versus.tools import TOOLS, RunContext, Tool  # noqa: E402
+from versus import report
+from versus.figures import Figures, compute
+from versus.measure import run_processes
+from versus.scenarios import SCENARIOS, Scenario
+from versus.sim import Simulator, final_task_definitions, service_names, set_up, simulator_process
+from versus.tools import TOOLS, RunContext, Tool
 
 
 def run_one(sim: Simulator, scenario: Scenario, tool: Tool, peers: Path, work: Path) -> Figures:
@@ -50,12 +50,11 @@ def run_one(sim: Simulator, scenario: Scenario, tool: Tool, peers: Path, work: P
     sim.speed(0)
     after = sim.stats()
     sim.throttle(False)
-    figures = compute(
+    return compute(
         scenario, tool.name, tool.label, services=services, initial=initial,
         final=final_task_definitions(sim, services), timeline=sim.timeline(),
         started_at=started_at, runs=runs, before=before, after=after, wall_s=wall,
     )  # fmt: skip
-    return figures
 
 
 def main() -> None:

@@ -77,7 +77,9 @@ def compute(
     truth_ok = all(succeeded(s) for s in services)
     killed = any(r.killed for r in runs)
     claimed_ok = not killed and all(r.exit_code == 0 for r in runs)
-    claimed = "no answer (stopped by the bench)" if killed else "success" if claimed_ok else "failure"
+    claimed = (
+        "no answer (stopped by the bench)" if killed else "success" if claimed_ok else "failure"
+    )
     crashing = [services[i] for i in sorted(scenario.crashing)]
     left = all(final.get(s) == initial[s] for s in crashing) if crashing else None
 
@@ -131,7 +133,9 @@ def _detection(
     for index in sorted(scenario.crashing):
         service = services[index]
         records = list(by_service.get(service, []))
-        failed = next((r for r in records if r["thresholdReachedAt"] or r["rollbackStartedAt"]), None)
+        failed = next(
+            (r for r in records if r["thresholdReachedAt"] or r["rollbackStartedAt"]), None
+        )
         exit_at = (runs[index] if len(runs) == len(services) else runs[-1]).exited_at
         if failed is None:
             rollback = records[1] if len(records) > 1 else None

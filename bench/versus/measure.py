@@ -4,6 +4,7 @@ simulated instant each exited."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -81,10 +82,8 @@ def run_processes(
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """The bench's wall limit: SIGKILL the process group (the tool would have gone on)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _was_killed(status: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,10 @@ COLUMNS = (
     ("desc/list", lambda f: str(f.describe_list_calls)),
     ("extra/svc", lambda f: f"{f.extra_describe_list_per_service:.2f}"),
     ("throttled", lambda f: str(sum(f.throttled.values()))),
-    ("RSS MB", lambda f: f"{f.peak_rss_mb:.0f}" + (f" (x{f.processes})" if f.processes > 1 else "")),
+    (
+        "RSS MB",
+        lambda f: f"{f.peak_rss_mb:.0f}" + (f" (x{f.processes})" if f.processes > 1 else ""),
+    ),
     ("CPU s", lambda f: f"{f.cpu_s:.1f}"),
     ("wall s", lambda f: f"{f.wall_s:.1f}"),
     ("floor s", lambda f: _num(f.floor_wall_s)),
@@ -42,8 +46,6 @@ def table(figures: Sequence[Figures]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -52,9 +54,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_json(
-    path: Path, figures: Sequence[Figures], meta: Mapping[str, Any]
-) -> None:
+def write_json(path: Path, figures: Sequence[Figures], meta: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"meta": dict(meta), "runs": [f.as_json() for f in figures]}
     path.write_text(json.dumps(document, indent=2) + "\n")
@@ -62,10 +62,10 @@ def write_json(
 
 def chart(path: Path, figures: Sequence[Figures]) -> None:
     """Describe/list calls, detection latency and correctness, per scenario and tool."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 (only the chart needs it)
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     scenarios = sorted({f.scenario for f in figures})
     tools = list(dict.fromkeys(f.tool for f in figures))

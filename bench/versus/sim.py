@@ -62,10 +62,10 @@ class Simulator:
 
     def control(self, method: str, path: str, body: object | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 (a loopback URL we started)
+        request = urllib.request.Request(
             self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read() or b"null")
 
     def reset(self) -> None:
@@ -166,6 +166,8 @@ def final_task_definitions(sim: Simulator, services: Sequence[str]) -> dict[str,
     ecs = sim.ecs()
     found: dict[str, str] = {}
     for start in range(0, len(services), 10):
-        described = ecs.describe_services(cluster=CLUSTER, services=list(services[start : start + 10]))
+        described = ecs.describe_services(
+            cluster=CLUSTER, services=list(services[start : start + 10])
+        )
         found.update({s["serviceName"]: s["taskDefinition"] for s in described["services"]})
     return found

@@ -102,9 +102,7 @@ def _ecsdeploy_library(ctx: RunContext) -> Invocation:
                 "cluster": CLUSTER,
                 "region": REGION,
                 "container": CONTAINER,
-                "services": {
-                    name: ctx.scenario.image(i) for i, name in enumerate(ctx.services)
-                },
+                "services": {name: ctx.scenario.image(i) for i, name in enumerate(ctx.services)},
                 "poll_interval": ctx.wall(5),
                 "timeout": ctx.wall(600),
             }
@@ -117,9 +115,19 @@ def _fabfuel(ctx: RunContext) -> Invocation:
     ecs = str(ctx.peers / "fabfuel" / "bin" / "ecs")
     commands = [
         [
-            ecs, "deploy", CLUSTER, name, "--image", CONTAINER, ctx.scenario.image(index),
-            "--timeout", f"{round(ctx.wall(600))}", "--sleep-time", "1", "--rollback",
-        ]  # fmt: skip
+            ecs,
+            "deploy",
+            CLUSTER,
+            name,
+            "--image",
+            CONTAINER,
+            ctx.scenario.image(index),
+            "--timeout",
+            f"{round(ctx.wall(600))}",
+            "--sleep-time",
+            "1",
+            "--rollback",
+        ]
         for index, name in enumerate(ctx.services)
     ]
     return Invocation(commands, parallel=True)
@@ -136,7 +144,8 @@ def _aws_cli(ctx: RunContext) -> Invocation:
         "keep={'family','containerDefinitions','volumes','networkMode','placementConstraints',"
         "'requiresCompatibilities','cpu','memory','taskRoleArn','executionRoleArn'}; "
         "t={k:v for k,v in t.items() if k in keep}; "
-        "[c.update(image=sys.argv[2]) for c in t['containerDefinitions'] if c['name']==sys.argv[3]]; "
+        "[c.update(image=sys.argv[2]) for c in t['containerDefinitions'] "
+        "if c['name']==sys.argv[3]]; "
         "json.dump(t,open(sys.argv[4],'w'))"
     )
     for index, name in enumerate(ctx.services):
@@ -144,7 +153,8 @@ def _aws_cli(ctx: RunContext) -> Invocation:
             f'td=$("$AWS" ecs describe-services --cluster {CLUSTER} --services {name} '
             "--query 'services[0].taskDefinition' --output text)",
             f'"$AWS" ecs describe-task-definition --task-definition "$td" > {name}.json',
-            f"\"$PY\" -c \"{swap}\" {name}.json {ctx.scenario.image(index)} {CONTAINER} {name}.new.json",
+            f'"$PY" -c "{swap}" {name}.json {ctx.scenario.image(index)} {CONTAINER} '
+            f"{name}.new.json",
             f'new=$("$AWS" ecs register-task-definition --cli-input-json file://{name}.new.json '
             "--query 'taskDefinition.taskDefinitionArn' --output text)",
             f'"$AWS" ecs update-service --cluster {CLUSTER} --service {name} '
