@@ -65,6 +65,21 @@ def demo(session: nox.Session) -> None:
     session.run("ecsdeploy", "demo", *session.posargs)
 
 
+@nox.session(python=None)
+def soak(session: nox.Session) -> None:
+    """200 deployments under seeded faults, SIGTERM at 30 random points of a release, and the
+    fuzzers' deep profile (not part of the test run; `nox -s tests` runs a small version)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "tests.soak.engine", "--deployments", "200", *session.posargs)
+    session.run(
+        "pytest",
+        "tests/soak/test_cancellation.py",
+        "tests/fuzz",
+        "-q",
+        env={"HYPOTHESIS_PROFILE": "fuzz-deep", "ECSDEPLOY_SOAK_CANCELLATIONS": "30"},
+    )
+
+
 #: The peers the benchmark compares with, each in a virtualenv of its own: they pin botocore,
 #: boto3 and click versions that cannot live beside aioboto3's (or each other's).
 BENCH_PEERS = {

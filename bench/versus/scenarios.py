@@ -30,7 +30,7 @@ class Scenario:
     #: Tasks per service.
     desired: int = 2
     #: Wall seconds after which the bench stops a tool that has not exited.
-    wall_limit: float = 240.0
+    wall_limit: float = 100.0
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -4,6 +4,7 @@ unless it exits 3 and names the service."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 from tests.cli.simulator_process import CLUSTER, ECSDEPLOY, SimulatedEcs, simulator_process
 
 SERVICES = 4
+#: Random points to cancel at: a few in the test run, 30 in `nox -s soak`.
+CANCELLATIONS = int(os.environ.get("ECSDEPLOY_SOAK_CANCELLATIONS", "6"))
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,7 @@ def release_file(tmp_path: Path, services: list[str], images: list[str]) -> Path
     return path
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(CANCELLATIONS))
 def test_sigterm_at_a_random_point_leaves_nothing_changed_unnamed(
     simulated: SimulatedEcs, tmp_path: Path, seed: int
 ) -> None:
