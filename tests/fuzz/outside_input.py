@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from hypothesis import strategies as st
+
+from ecsdeploy.exceptions import InputError
+
+T = TypeVar("T")
+
+
+def parsed_or_refused(parse: Callable[[], T]) -> T | InputError:
+    """What a parser gives: its value, or the InputError it raised (anything else escapes)."""
+    try:
+        return parse()
+    except InputError as exc:
+        return exc
+
 
 #: Characters that matter to the parsers (separators, quoting, globs, TOML syntax) mixed with
 #: anything at all.

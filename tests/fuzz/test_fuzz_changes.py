@@ -4,6 +4,7 @@ traceback; a change that parses builds a revision or is refused with an InputErr
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from ecsdeploy._taskdef.images import parse_image_reference
 from ecsdeploy._taskdef.revision import build_revision
 from ecsdeploy.exceptions import InputError
 from tests.fuzz.conftest import FUZZ_PROFILE
-from tests.fuzz.outside_input import ANY_TEXT
+from tests.fuzz.outside_input import ANY_TEXT, parsed_or_refused
 
 PARSERS: dict[str, Callable[[str], Any]] = {
     "--image": parse_image_change,
@@ -56,15 +57,13 @@ DESCRIBED: dict[str, Any] = {
 @given(text=ANY_TEXT)
 def test_a_change_value_parses_or_is_refused_as_input(option: str, text: str) -> None:
     """Any value of the option: a Change that builds a revision, or an InputError."""
-    try:
-        change = PARSERS[option](text)
-    except InputError as exc:
-        assert str(exc)
+    change = parsed_or_refused(lambda: PARSERS[option](text))
+    if isinstance(change, InputError):
+        assert str(change)
         return
-    try:
-        built = build_revision(DESCRIBED, [change])
-    except InputError as exc:
-        assert str(exc)
+    built = parsed_or_refused(lambda: build_revision(DESCRIBED, [change]))
+    if isinstance(built, InputError):
+        assert str(built)
         return
     assert built["family"] == "web"
 
@@ -73,11 +72,7 @@ def test_a_change_value_parses_or_is_refused_as_input(option: str, text: str) ->
 @given(text=ANY_TEXT)
 def test_an_image_reference_parses_or_is_refused_as_input(text: str) -> None:
     """Any string as an image: a parsed reference that prints back, or an InputError."""
-    try:
-        reference = parse_image_reference(text)
-    except InputError as exc:
-        assert str(exc)
-        return
+    reference = parsed_or_refused(lambda: parse_image_reference(text))
     assert str(reference)
 
 
@@ -87,15 +82,10 @@ def test_several_changes_build_a_revision_or_are_refused_as_input(
     changes: list[tuple[str, str]],
 ) -> None:
     """Several parsed changes at once (contradictions included): a revision or an InputError."""
-    parsed = []
-    for option, text in changes:
-        try:
-            parsed.append(PARSERS[option](text))
-        except InputError:
-            continue
-    try:
-        built = build_revision(DESCRIBED, parsed)
-    except InputError as exc:
-        assert str(exc)
+    parsed = [parsed_or_refused(partial(PARSERS[option], text)) for option, text in changes]
+    usable = [change for change in parsed if not isinstance(change, InputError)]
+    built = parsed_or_refused(lambda: build_revision(DESCRIBED, usable))
+    if isinstance(built, InputError):
+        assert str(built)
         return
     assert built["containerDefinitions"]

@@ -3,6 +3,7 @@ text and for TOML with any mix of known keys and values of any type."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import given
@@ -50,7 +51,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return repr(value) if value == value and abs(value) != float("inf") else "0"
+        return repr(value) if math.isfinite(value) else "inf"
     if isinstance(value, str):
         return _toml_string(value)
     if isinstance(value, list):

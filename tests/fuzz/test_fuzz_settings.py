@@ -10,7 +10,7 @@ from ecsdeploy.drone._settings import PluginSettings
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.github._inputs import ActionInputs
 from tests.fuzz.conftest import FUZZ_PROFILE
-from tests.fuzz.outside_input import ANY_TEXT
+from tests.fuzz.outside_input import ANY_TEXT, parsed_or_refused
 
 PLUGIN_SETTINGS = (
     "aws_region", "aws_role_arn", "bake", "cluster", "container", "disable_rollbacks",
@@ -43,10 +43,9 @@ def _environ(prefix: str, names: tuple[str, ...]) -> st.SearchStrategy[dict[str,
 @given(environ=_environ("PLUGIN_", PLUGIN_SETTINGS))
 def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
     """Any PLUGIN_* values: PluginSettings (whose derived settings build too) or an InputError."""
-    try:
-        settings = PluginSettings.from_environ(environ)
-    except InputError as exc:
-        assert str(exc)
+    settings = parsed_or_refused(lambda: PluginSettings.from_environ(environ))
+    if isinstance(settings, InputError):
+        assert "setting" in str(settings)
         return
     assert settings.deploy_settings() is not None
     assert isinstance(settings.release_overrides(), dict)
@@ -56,10 +55,9 @@ def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> N
 @given(environ=_environ("INPUT_", ACTION_INPUTS))
 def test_action_inputs_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
     """Any INPUT_* values: ActionInputs (whose derived settings build too) or an InputError."""
-    try:
-        inputs = ActionInputs.from_environ(environ)
-    except InputError as exc:
-        assert str(exc)
+    inputs = parsed_or_refused(lambda: ActionInputs.from_environ(environ))
+    if isinstance(inputs, InputError):
+        assert "input" in str(inputs)
         return
     assert inputs.deploy_settings() is not None
     assert isinstance(inputs.release_overrides(), dict)
