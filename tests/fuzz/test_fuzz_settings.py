@@ -3,12 +3,12 @@ InputError naming the bad one, never a traceback."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ecsdeploy.drone._settings import PluginSettings
+from ecsdeploy.drone._settings import PluginSettings, PluginSettingsError
 from ecsdeploy.exceptions import InputError
-from ecsdeploy.github._inputs import ActionInputs
+from ecsdeploy.github._inputs import ActionInputError, ActionInputs
 from tests.fuzz.conftest import FUZZ_PROFILE
 from tests.fuzz.outside_input import ANY_TEXT, parsed_or_refused
 
@@ -41,11 +41,19 @@ def _environ(prefix: str, names: tuple[str, ...]) -> st.SearchStrategy[dict[str,
 
 @FUZZ_PROFILE
 @given(environ=_environ("PLUGIN_", PLUGIN_SETTINGS))
+# Found by this test: a bad PLUGIN_IMAGE raised InvalidImageError, which named no setting.
+@example(
+    {"PLUGIN_AWS_REGION": "us-east-2", "PLUGIN_CONTAINER": "web", "PLUGIN_IMAGE": "web=myorg/web:2"}
+)
+@example(
+    {"PLUGIN_AWS_REGION": "us-east-2", "PLUGIN_CONTAINER": "Web App", "PLUGIN_IMAGE": "myorg/web:2"}
+)
 def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
-    """Any PLUGIN_* values: PluginSettings (whose derived settings build too) or an InputError."""
+    """Any PLUGIN_* values: PluginSettings (whose derived settings build too) or the plugin's
+    PluginSettingsError, which names the setting."""
     settings = parsed_or_refused(lambda: PluginSettings.from_environ(environ))
     if isinstance(settings, InputError):
-        assert "setting" in str(settings)
+        assert isinstance(settings, PluginSettingsError), repr(settings)
         return
     assert settings.deploy_settings() is not None
     assert isinstance(settings.release_overrides(), dict)
@@ -53,11 +61,27 @@ def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> N
 
 @FUZZ_PROFILE
 @given(environ=_environ("INPUT_", ACTION_INPUTS))
+# Found by this test: a bad INPUT_IMAGE raised InvalidImageError, which named no input.
+@example(
+    {
+        "INPUT_AWS_REGION": "us-east-2",
+        "INPUT_CONTAINER_NAME": "web",
+        "INPUT_IMAGE": "web=myorg/web:2",
+    }
+)
+@example(
+    {
+        "INPUT_AWS_REGION": "us-east-2",
+        "INPUT_CONTAINER_NAME": "Web App",
+        "INPUT_IMAGE": "myorg/web:2",
+    }
+)
 def test_action_inputs_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
-    """Any INPUT_* values: ActionInputs (whose derived settings build too) or an InputError."""
+    """Any INPUT_* values: ActionInputs (whose derived settings build too) or the action's
+    ActionInputError, which names the input."""
     inputs = parsed_or_refused(lambda: ActionInputs.from_environ(environ))
     if isinstance(inputs, InputError):
-        assert "input" in str(inputs)
+        assert isinstance(inputs, ActionInputError), repr(inputs)
         return
     assert inputs.deploy_settings() is not None
     assert isinstance(inputs.release_overrides(), dict)

@@ -97,7 +97,10 @@ def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
         if not (container and image):
             missing = "container" if image else "image"
             raise PluginSettingsError(f"setting {missing} is required with container and image")
-        changes.append(ImageChange(container, image))
+        try:
+            changes.append(ImageChange(container, image))
+        except InputError as exc:
+            raise PluginSettingsError(f"setting container/image: {exc}") from exc
     for item in _listed(_setting(environ, "images")):
         try:
             changes.append(parse_image_change(item))

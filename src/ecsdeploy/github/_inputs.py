@@ -70,7 +70,10 @@ def _images(environ: Mapping[str, str]) -> tuple[ImageChange, ...]:
         if not (container and image):
             missing = "container-name" if image else "image"
             raise ActionInputError(f"input {missing} is required with container-name and image")
-        changes.append(ImageChange(container, image))
+        try:
+            changes.append(ImageChange(container, image))
+        except InputError as exc:
+            raise ActionInputError(f"input container-name/image: {exc}") from exc
     for item in _listed(_input(environ, "images")):
         try:
             changes.append(parse_image_change(item))
