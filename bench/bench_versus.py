@@ -65,6 +65,11 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=0, help="at most N services a scenario")
     parser.add_argument("--results", type=Path, default=Path("bench/results"))
     parser.add_argument("--name", default="latest", help="file name of the results")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other scenarios' runs of an earlier results file; replace these",
+    )
     args = parser.parse_args()
     chosen_tools = args.tools.split(",")
     figures: list[Figures] = []
@@ -82,16 +87,21 @@ def main() -> None:
                     figure = run_one(sim, scenario, tool, args.peers.resolve(), Path(work))
                 figures.append(figure)
                 print(report.table([figure]), flush=True)
+    path = args.results / f"{args.name}.json"
+    if args.update and path.exists():
+        rerun = {f.scenario for f in figures}
+        kept = [f for f in report.read_json(path) if f.scenario not in rerun]
+        figures = sorted([*kept, *figures], key=lambda f: f.scenario)
     print()
     print(report.table(figures))
     meta = {
         "machine": report.machine(),
         "command": " ".join(["python", *sys.argv]),
         "speeds": {f.scenario: f.speed for f in figures},
-        "scenarios": {k: SCENARIOS[k].title for k in args.scenarios.split(",")},
+        "scenarios": {f.scenario: SCENARIOS[f.scenario].title for f in figures},
         "tools": {name: TOOLS[name].label for name in chosen_tools},
     }
-    report.write_json(args.results / f"{args.name}.json", figures, meta)
+    report.write_json(path, figures, meta)
     report.chart(args.results / f"{args.name}.png", figures)
     print(f"wrote {args.results / (args.name + '.json')} and {args.name}.png")
 

@@ -60,6 +60,10 @@ def write_json(path: Path, figures: Sequence[Figures], meta: Mapping[str, Any]) 
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
+def read_json(path: Path) -> list[Figures]:
+    return [Figures(**run) for run in json.loads(path.read_text())["runs"]]
+
+
 def chart(path: Path, figures: Sequence[Figures]) -> None:
     """Describe/list calls, detection latency and correctness, per scenario and tool."""
     import matplotlib  # noqa: PLC0415 (only the chart needs it)

@@ -81,14 +81,24 @@ SCENARIOS: dict[str, Scenario] = {
             breaker=True,
         ),
         # Real time: every tool polls at its own default rate, as on ECS.
-        Scenario("d", "20 services, good (simulator at real time)", services=20, speed=1.0),
+        Scenario(
+            "d",
+            "20 services, good (simulator at real time)",
+            services=20,
+            speed=1.0,
+            # drone-deploy-ecs deploys one service after another: 20 rollouts, ~25 min.
+            tools=("ecsdeploy", "fabfuel", "aws-cli", "deplojo"),
+            wall_limit=400,
+        ),
         Scenario("e", "20 services, one crashing", services=20, crashing=frozenset({7})),
         Scenario(
             "f",
             "200 services, ECS throttling on",
             services=200,
             throttle=True,
-            tools=("ecsdeploy", "aws-cli"),
+            # The AWS CLI's script starts 4 Python processes per service (~10 min of CPU here);
+            # fabfuel would be 200 processes of ~55 MB.
+            tools=("ecsdeploy",),
             wall_limit=600,
         ),
         Scenario(

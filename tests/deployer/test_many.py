@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from ecsdeploy import Deployer, ImageChange, Outcome, Target
+from ecsdeploy import Deployer, ImageChange, Outcome, Release, Stage, Target
 from ecsdeploy._deployer import observer_stats
+from ecsdeploy._release.runner import _validate as validate_release
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 
@@ -146,3 +147,28 @@ async def test_a_crash_among_healthy_rollouts_lists_only_its_own_stopped_tasks(
     assert all(not r.stopped_tasks for r in healthy)
     listed = ecs_simulator.stats()["calls"].get("ListTasks", 0)
     assert 1 <= listed <= 10
+
+
+async def test_a_release_validates_every_service_in_shared_batches_whatever_its_concurrency(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Validating 20 services of a release that deploys one at a time reads them together:
+    PREFLIGHT's agreeing reads cost batches of 10, not 20 one-service reads each."""
+    names = [f"svc-{i:02d}" for i in range(20)]
+    for name in names:
+        await ecs_services.create(name, desired=1)
+    before = ecs_simulator.stats()["calls"].get("DescribeServices", 0)
+    release = Release(
+        [
+            Stage(
+                "all",
+                [Target(CLUSTER, n, [ImageChange("nginx", "myorg/nginx:2.0")]) for n in names],
+            )
+        ],
+        max_concurrency=1,
+    )
+    problems, aws_problems = await validate_release(ecs_deployer, release)
+    assert (problems, aws_problems) == ([], [])
+    calls = ecs_simulator.stats()["calls"]["DescribeServices"] - before
+    # Three agreeing reads of two batches of ten (a read may be repeated), not 3 x 20.
+    assert calls <= 12
