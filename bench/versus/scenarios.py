@@ -73,6 +73,16 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         Scenario("a", "1 service, good image", services=1),
         Scenario("b", "1 service, crashing image", services=1, crashing=frozenset({0})),
+        # Detection without the 10x clock inflating each HTTP round trip 10x.
+        Scenario(
+            "b1",
+            "1 service, crashing image (simulator at real time)",
+            services=1,
+            crashing=frozenset({0}),
+            speed=1.0,
+            tools=("ecsdeploy", "drone-reimpl"),
+            wall_limit=300,
+        ),
         Scenario(
             "c",
             "1 service, crashing image, ECS circuit breaker + rollback",
