@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument(
         "--update",
         action="store_true",
-        help="keep the other scenarios' runs of an earlier results file; replace these",
+        help="keep the other runs of an earlier results file; replace these scenarios' runs of "
+        "these tools",
     )
     args = parser.parse_args()
     chosen_tools = args.tools.split(",")
@@ -89,9 +90,10 @@ def main() -> None:
                 print(report.table([figure]), flush=True)
     path = args.results / f"{args.name}.json"
     if args.update and path.exists():
-        rerun = {f.scenario for f in figures}
-        kept = [f for f in report.read_json(path) if f.scenario not in rerun]
-        figures = sorted([*kept, *figures], key=lambda f: f.scenario)
+        rerun = {(f.scenario, f.tool) for f in figures}
+        kept = [f for f in report.read_json(path) if (f.scenario, f.tool) not in rerun]
+        order = list(TOOLS)
+        figures = sorted([*kept, *figures], key=lambda f: (f.scenario, order.index(f.tool)))
     print()
     print(report.table(figures))
     meta = {
@@ -102,8 +104,9 @@ def main() -> None:
         "tools": {name: TOOLS[name].label for name in chosen_tools},
     }
     report.write_json(path, figures, meta)
+    (args.results / f"{args.name}.md").write_text(report.markdown(figures) + "\n")
     report.chart(args.results / f"{args.name}.png", figures)
-    print(f"wrote {args.results / (args.name + '.json')} and {args.name}.png")
+    print(f"wrote {args.results / (args.name + '.json')}, {args.name}.md and {args.name}.png")
 
 
 if __name__ == "__main__":

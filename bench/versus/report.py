@@ -45,6 +45,15 @@ def table(figures: Sequence[Figures]) -> str:
     return "\n".join(lines)
 
 
+def markdown(figures: Sequence[Figures]) -> str:
+    """The table as Markdown, for the README."""
+    rows = [[cell(f) for _, cell in COLUMNS] for f in figures]
+    header = [name for name, _ in COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
