@@ -86,11 +86,20 @@ def chart(path: Path, figures: Sequence[Figures]) -> None:
     fig, axes = plt.subplots(3, 1, figsize=(11, 10), constrained_layout=True)
     width = 0.8 / max(1, len(tools))
     panels = (
-        ("ECS describe/list calls (log scale)", lambda f: max(f.describe_list_calls, 0.9), True),
-        ("detection latency, simulated s (crash scenarios)", lambda f: f.detection_s, False),
-        ("reported outcome right (1) or wrong (0)", lambda f: 1.0 if f.correct else 0.0, False),
+        ("ECS describe/list calls (log scale)", lambda f: max(f.describe_list_calls, 0.9), "log"),
+        (
+            "detection latency, simulated s, log scale (crash scenarios; none: acted before the "
+            "threshold, or no failure)",
+            lambda f: None if f.detection_s is None else max(f.detection_s, 0.1),
+            "log",
+        ),
+        (
+            "reported outcome: right (+1) or wrong (-1)",
+            lambda f: 1.0 if f.correct else -1.0,
+            "linear",
+        ),
     )
-    for axis, (title, value, log) in zip(axes, panels, strict=True):
+    for axis, (title, value, scale) in zip(axes, panels, strict=True):
         for t, tool in enumerate(tools):
             xs, ys = [], []
             for s, scenario in enumerate(scenarios):
@@ -100,11 +109,11 @@ def chart(path: Path, figures: Sequence[Figures]) -> None:
                     xs.append(s + t * width)
                     ys.append(y)
             axis.bar(xs, ys, width=width, label=tool)
-        axis.set_title(title)
+        axis.set_title(title, fontsize="medium")
         axis.set_xticks([s + width * (len(tools) - 1) / 2 for s in range(len(scenarios))])
         axis.set_xticklabels(scenarios)
-        if log:
-            axis.set_yscale("log")
+        axis.set_xlim(-0.5, len(scenarios) - 0.2)
+        axis.set_yscale(scale)
     axes[0].legend(ncol=3, fontsize="small")
     fig.savefig(path, dpi=90)
     plt.close(fig)
