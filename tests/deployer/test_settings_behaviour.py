@@ -21,10 +21,12 @@ pytestmark = pytest.mark.anyio
 
 
 async def start_slow_deployment(
-    ecs_services: EcsServices, ecs_simulator: Simulator, old: str
+    ecs_services: EcsServices, ecs_simulator: Simulator, old: str, *, seconds: float = 600
 ) -> None:
-    """Someone else's deployment, still IN_PROGRESS for a while."""
-    ecs_simulator.add_rule({"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": 600})
+    """Someone else's deployment, still IN_PROGRESS for `seconds` simulated seconds."""
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:1.0", "behavior": "slow_start", "seconds": seconds}
+    )
     await ecs_services.ecs.update_service(
         cluster=CLUSTER, service="webapp", taskDefinition=old, forceNewDeployment=True
     )
@@ -50,7 +52,8 @@ async def test_an_in_progress_deployment_fails_fast_when_told_not_to_wait(
 ) -> None:
     """wait_for_in_progress=False: FAILED at once, nothing registered or changed."""
     old = await ecs_services.create()
-    await start_slow_deployment(ecs_services, ecs_simulator, old)
+    # Ten simulated hours: no loaded machine lets it finish before PREFLIGHT reads.
+    await start_slow_deployment(ecs_services, ecs_simulator, old, seconds=36_000)
     settings = ecs_deployer.settings.with_overrides(wait_for_in_progress=False)
     result = await ecs_deployer.deploy(
         Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")]), settings=settings
