@@ -81,16 +81,65 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session(python=None)
+def soak(session: nox.Session) -> None:
+    """200 deployments under seeded faults, SIGTERM at 30 random points of a release, and the
+    fuzzers' deep profile (not part of the test run; `nox -s tests` runs a small version)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "tests.soak.engine", "--deployments", "200", *session.posargs)
+    session.run(
+        "pytest",
+        "tests/soak/test_cancellation.py",
+        "tests/fuzz",
+        "-q",
+        env={"HYPOTHESIS_PROFILE": "fuzz-deep", "ECSDEPLOY_SOAK_CANCELLATIONS": "30"},
+    )
+
+
+#: The peers the benchmark compares with, each in a virtualenv of its own: they pin botocore,
+#: boto3 and click versions that cannot live beside aioboto3's (or each other's).
+BENCH_PEERS = {
+    "fabfuel": ("ecs-deploy==1.17.*",),
+    "awscli": ("awscli", "boto3"),
+    "deplojo": ("ecs-deplojo",),
+}
+
+
+@nox.session(python=None)
 def bench(session: nox.Session) -> None:
-    """Speed and memory figures (not part of the test run): simulator and release benchmarks."""
-    session.install("-e", ".")
-    session.run("python", "bench/bench_sim.py")
-    # One family per service: ECS's RegisterTaskDefinition quota (1/s) sets the pace.
-    session.run("python", "bench/bench_release.py", "--services", "200")
-    # Ten shared families: UpdateService's quota (5/s) sets the pace.
-    session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")
-    # The same 200 services in 5 regions: paced per (account, region), one region's quota sets it.
-    session.run("python", "bench/bench_regions.py", "--services", "200", "--regions", "5")
+    """Speed and memory figures (not part of the test run).
+
+    The simulator and release benchmarks, then ecsdeploy side by side with fabfuel's
+    ecs-deploy, the AWS CLI, ecs-deplojo and a re-implementation of drone-deploy-ecs's loop
+    (bench/bench_versus.py; its arguments after `--`, e.g. `nox -s bench -- --small 2`).
+    """
+    session.install("-e", ".", "matplotlib")
+    peers = Path(session.create_tmp()) / "peers"
+    for name, packages in BENCH_PEERS.items():
+        _tool_venv(session, peers / name, packages)
+    if not session.posargs:
+        session.run("python", "bench/bench_sim.py")
+        # One family per service: ECS's RegisterTaskDefinition quota (1/s) sets the pace.
+        session.run("python", "bench/bench_release.py", "--services", "200")
+        # Ten shared families: UpdateService's quota (5/s) sets the pace.
+        session.run("python", "bench/bench_release.py", "--services", "200", "--families", "10")
+        # The same 200 services in 5 regions: paced per (account, region), one region's quota.
+        session.run("python", "bench/bench_regions.py", "--services", "200", "--regions", "5")
+    session.run("python", "bench/bench_versus.py", "--peers", str(peers), *session.posargs)
+
+
+def _tool_venv(session: nox.Session, venv: Path, packages: tuple[str, ...]) -> None:
+    """A virtualenv of its own at `venv` with `packages` (uv when there is one, else pip)."""
+    python = venv / "bin" / "python"
+    if shutil.which("uv"):
+        session.run("uv", "venv", "--quiet", "--allow-existing", str(venv), external=True)
+        session.run(
+            "uv", "pip", "install", "--quiet", "--python", str(python), *packages, external=True
+        )
+    else:
+        # A CI machine with only pip and nox: the standard library's venv and pip do it too.
+        if not python.exists():
+            session.run("python", "-m", "venv", str(venv))
+        session.run(str(python), "-m", "pip", "install", "--quiet", *packages, external=True)
 
 
 @nox.session(python=None)

@@ -1,10 +1,12 @@
 """One poll loop per (account, region, cluster) for every deployment being watched there.
 
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
-whole cluster, and stopped tasks are listed only for deployments whose task counts changed since
-the last successful look, then described together in chunks of 100. One-off reads (PREFLIGHT,
-rollback) are batched the same way. Service-deployment records (`ecsdeploy._service_deployments`)
-are read on a second loop beside the ticks, so their calls never delay one.
+whole cluster, and stopped tasks are listed only for deployments where ECS itself says one of
+ours failed or stopped (`_tasks_may_have_stopped`), then described together in chunks of 100.
+A healthy rollout costs no ListTasks at all. One-off reads (PREFLIGHT,
+rollback) are batched the same way. Service-deployment records
+(`ecsdeploy._service_deployments`) are read on a second loop beside the ticks, so their calls
+never delay one.
 
 If the loop is gone (its task group was cancelled while a shielded rollback still needs to
 watch), watches and reads fall back to calling AWS directly, so a rollback never waits on a
@@ -14,6 +16,7 @@ loop that will not come back.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +36,9 @@ __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
 logger = structlog.get_logger("ecsdeploy")
 
 Counts = tuple[int, int, int]
+
+#: ECS's service events name the tasks they started and stopped: "(task 0123abcd…)".
+_TASK_ID = re.compile(r"\(task ([0-9a-zA-Z-]+)\)")
 
 
 @dataclass
@@ -71,6 +77,15 @@ class Watch:
     fetched_counts: Counts | None = None
     #: Our deployment's service-deployment record, described every tick (None: not followed).
     records: RecordTracker | None = None
+    #: Our deployment's counts at the previous tick (a running count going down means one of
+    #: our tasks stopped).
+    previous_counts: Counts | None = None
+    #: Tasks ECS's events said it started since the watch began: ours, or a rollback's.
+    started_task_ids: set[str] = field(default_factory=set)
+    #: How many of `started_task_ids` there were at the last listing.
+    started_when_listed: int = 0
+    #: A sign that a task of ours stopped was seen and no listing has succeeded since.
+    stop_unlisted: bool = False
     _latest: Observation | None = None
     _fresh: bool = False
     _ready: anyio.Event = field(default_factory=anyio.Event)
@@ -278,7 +293,13 @@ class ClusterObserver:
         services, failures = await self._gateway.describe_services(self.cluster, names)
         by_name = {s.get("serviceName"): s for s in services}
         counts = {w: _counts(by_name.get(w.target.service), w.deployment_id) for w in watches}
-        stale = [w for w in watches if counts[w] != w.fetched_counts or w.stopping]
+        stale = [
+            w
+            for w in watches
+            if _tasks_may_have_stopped(w, by_name.get(w.target.service), counts[w])
+        ]
+        for watch in watches:
+            watch.previous_counts = counts[watch]
         await self._refresh_stopped_tasks(stale, counts)
         now = time.time()
         for watch in watches:
@@ -330,6 +351,8 @@ class ClusterObserver:
                 self._record(listed[task["taskArn"]], task)
         for watch in listed_ok:
             watch.fetched_counts = counts[watch]
+            watch.started_when_listed = len(watch.started_task_ids)
+            watch.stop_unlisted = False
 
     def _record(self, watch: Watch, task: Mapping[str, Any]) -> None:
         arn = str(task["taskArn"])
@@ -371,6 +394,41 @@ class ClusterObserver:
             failure=failure,
             service_deployment=watch.records.record if watch.records is not None else None,
         )
+
+
+def _tasks_may_have_stopped(
+    watch: Watch, service: Mapping[str, Any] | None, counts: Counts
+) -> bool:
+    """Whether ECS's own figures say a task of ours failed or stopped since we last listed.
+
+    ListTasks for stopped tasks is the costly part of a tick, so it is asked only when one of
+    these says so: our deployment's failedTasks moved; its running count went down; an event
+    says a task started since the watch began has stopped (a crash after the breaker stopped
+    counting); more tasks started than the deployment wants (replacements of stopped ones, an
+    interruption); or a task we saw stopping has not been seen stopped yet.
+    """
+    failed = counts[0]
+    fetched_failed = watch.fetched_counts[0] if watch.fetched_counts is not None else 0
+    if failed > 0 and failed != fetched_failed:
+        watch.stop_unlisted = True
+    previous = watch.previous_counts
+    if previous is not None and 0 <= counts[1] < previous[1]:
+        watch.stop_unlisted = True
+    for event in reversed((service or {}).get("events", [])):
+        if str(event.get("id", "")) in watch.history.known_event_ids:
+            continue
+        message = str(event.get("message", ""))
+        named = _TASK_ID.findall(message)
+        if " has started " in message:
+            watch.started_task_ids.update(named)
+        elif " has stopped " in message and watch.started_task_ids.intersection(named):
+            watch.stop_unlisted = True
+    ours = _find_deployment(service or {}, watch.deployment_id) or {}
+    started = len(watch.started_task_ids)
+    if started > int(ours.get("desiredCount", 0) or 0) and started > watch.started_when_listed:
+        # More tasks started than the deployment wants: some were replacements.
+        watch.stop_unlisted = True
+    return watch.stop_unlisted or bool(watch.stopping)
 
 
 def _failure_reason(failures: Sequence[Mapping[str, Any]], service: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import select
 import subprocess
@@ -23,6 +24,8 @@ import boto3  # type: ignore[import-untyped, unused-ignore]  # typed only with b
 import pytest
 from botocore.config import Config
 
+from ecsdeploy.sim import STALE_HISTORY_VARIABLE
+
 REGION = "us-east-2"
 CLUSTER = "dev-ecs-cluster"
 ECSDEPLOY = str(Path(sys.executable).with_name("ecsdeploy"))
@@ -37,9 +40,12 @@ _names = itertools.count(1)
 
 @contextmanager
 def simulator_process(speed: float = SPEED) -> Iterator[str]:
-    """Start `ecsdeploy sim --port 0`, read its ready line, yield the URL, terminate it."""
+    """Start `ecsdeploy sim --port 0`, read its ready line, yield the URL, terminate it.
+
+    It keeps an hour of service answers for stale-read rules added later."""
     process = subprocess.Popen(
         [ECSDEPLOY, "sim", "--port", "0", "--speed", str(speed), "--seed", "5"],
+        env={**os.environ, STALE_HISTORY_VARIABLE: "3600"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

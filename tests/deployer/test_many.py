@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from ecsdeploy import Deployer, ImageChange, Outcome, Target
+from ecsdeploy import Deployer, ImageChange, Outcome, Release, Stage, Target
 from ecsdeploy._deployer import observer_stats
+from ecsdeploy._release.runner import _validate as validate_release
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 
@@ -109,3 +110,65 @@ async def test_failures_before_any_change_are_reported_not_raised(
     assert "ServerException" in result.reason or "DescribeServices" in result.reason
     ecs_simulator.clear_rules()
     assert await ecs_services.revisions() == [old]
+
+
+async def test_a_healthy_rollout_lists_no_stopped_tasks(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Ten healthy rollouts cost no ListTasks: ECS's counters never said a task of ours stopped."""
+    names = [f"svc-{i:02d}" for i in range(10)]
+    for name in names:
+        await ecs_services.create(name, desired=2)
+    targets = [Target(CLUSTER, name, [ImageChange("nginx", "myorg/nginx:2.0")]) for name in names]
+    results = await ecs_deployer.deploy_many(targets)
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 10, [r.reason for r in results]
+    assert ecs_simulator.stats()["calls"].get("ListTasks", 0) == 0
+
+
+async def test_a_crash_among_healthy_rollouts_lists_only_its_own_stopped_tasks(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Only the crashing service's deployment is listed, and its crash keeps its exit code."""
+    names = [f"svc-{i:02d}" for i in range(5)]
+    for name in names:
+        await ecs_services.create(name, desired=2)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 3, "after": 5}
+    )
+    images = ["myorg/nginx:crash", *["myorg/nginx:2.0"] * 4]
+    targets = [
+        Target(CLUSTER, name, [ImageChange("nginx", image)])
+        for name, image in zip(names, images, strict=True)
+    ]
+    crashed, *healthy = await ecs_deployer.deploy_many(targets)
+    assert all(r.outcome is Outcome.SUCCEEDED for r in healthy), [r.reason for r in healthy]
+    assert crashed.outcome is Outcome.ROLLED_BACK, crashed.reason
+    assert any(c.exit_code == 3 for t in crashed.stopped_tasks for c in t.containers)
+    assert all(not r.stopped_tasks for r in healthy)
+    listed = ecs_simulator.stats()["calls"].get("ListTasks", 0)
+    assert 1 <= listed <= 10
+
+
+async def test_a_release_validates_every_service_in_shared_batches_whatever_its_concurrency(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Validating 20 services of a release that deploys one at a time reads them together:
+    PREFLIGHT's agreeing reads cost batches of 10, not 20 one-service reads each."""
+    names = [f"svc-{i:02d}" for i in range(20)]
+    for name in names:
+        await ecs_services.create(name, desired=1)
+    before = ecs_simulator.stats()["calls"].get("DescribeServices", 0)
+    release = Release(
+        [
+            Stage(
+                "all",
+                [Target(CLUSTER, n, [ImageChange("nginx", "myorg/nginx:2.0")]) for n in names],
+            )
+        ],
+        max_concurrency=1,
+    )
+    problems, aws_problems = await validate_release(ecs_deployer, release)
+    assert (problems, aws_problems) == ([], [])
+    calls = ecs_simulator.stats()["calls"]["DescribeServices"] - before
+    # Three agreeing reads of two batches of ten (a read may be repeated), not 3 x 20.
+    assert calls <= 12

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import pytest
@@ -147,3 +148,70 @@ async def test_bad_rule_through_python_api_raises_value_error(sim: Simulator) ->
     """sim.add_rule() validates like the control API does."""
     with pytest.raises(ValueError, match="count"):
         sim.add_rule({"operation": "*", "error": "reset", "count": 0})
+
+
+async def crashing_deployment(sim: Simulator, ecs: ECSClient, *, breaker: bool) -> None:
+    """web:1 steady on two tasks, then UpdateService to web:2, whose container exits at once."""
+    await ecs.create_cluster(clusterName="prod")
+    for image in ("nginx:1", "nginx:crash"):
+        await ecs.register_task_definition(
+            family="web", containerDefinitions=[{"name": "app", "image": image, "memory": 64}]
+        )
+    await ecs.create_service(
+        cluster="prod",
+        serviceName="web",
+        taskDefinition="web:1",
+        desiredCount=2,
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker}
+        },
+    )
+    await sim.advance(600)
+    sim.add_rule({"image": "nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5})
+    await ecs.update_service(cluster="prod", service="web", taskDefinition="web:2")
+    await sim.advance(900)
+
+
+async def test_timeline_gives_when_failed_tasks_reached_the_threshold(
+    sim: Simulator, ecs: ECSClient
+) -> None:
+    """GET /_sim/timeline: the crashing deployment reached its threshold after it was asked
+    for, even with the breaker off, and ECS never rolled it back."""
+    await crashing_deployment(sim, ecs, breaker=False)
+    status, timeline = await call(sim, "GET", "/_sim/timeline")
+    assert status == 200
+    first, crashing = timeline["deployments"]
+    assert first["taskDefinition"].endswith("web:1")
+    assert first["thresholdReachedAt"] is None
+    assert crashing["taskDefinition"].endswith("web:2")
+    assert crashing["createdAt"] < crashing["thresholdReachedAt"] <= timeline["now"]
+    assert crashing["rollbackStartedAt"] is None
+
+
+async def test_timeline_gives_when_ecs_rolled_back(sim: Simulator, ecs: ECSClient) -> None:
+    """With the breaker's rollback on, ECS's rollback starts once the threshold is reached."""
+    await crashing_deployment(sim, ecs, breaker=True)
+    crashing = sim.timeline()["deployments"][-1]
+    assert crashing["status"] == "ROLLBACK_SUCCESSFUL"
+    assert crashing["thresholdReachedAt"] <= crashing["rollbackStartedAt"]
+    assert crashing["rollbackStartedAt"] < crashing["finishedAt"]
+
+
+async def test_throttling_can_be_switched_on_and_off(sim: Simulator, ecs: ECSClient) -> None:
+    """POST /_sim/throttle: on, a burst beyond the bucket is throttled; off, nothing is."""
+    assert await call(sim, "POST", "/_sim/throttle", {"enabled": True}) == (200, {"status": "ok"})
+    for index in range(25):  # the cluster-modify bucket holds 20
+        with contextlib.suppress(ecs.exceptions.ClientError):
+            await ecs.create_cluster(clusterName=f"c{index}")
+    assert sim.stats()["throttled"].get("CreateCluster", 0) >= 5
+    await call(sim, "POST", "/_sim/throttle", {"enabled": False})
+    for index in range(25):
+        await ecs.create_cluster(clusterName=f"d{index}")
+    assert sim.stats()["calls"]["CreateCluster"] == 50
+
+
+async def test_throttle_switch_must_be_a_boolean(sim: Simulator) -> None:
+    """A throttle switch that is not true/false is a 400 that says so."""
+    status, body = await call(sim, "POST", "/_sim/throttle", {"enabled": "yes"})
+    assert status == 400
+    assert "'enabled' must be true or false" in body["message"]

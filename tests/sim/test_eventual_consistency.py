@@ -3,8 +3,10 @@ ECS gives them right after a change."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import aioboto3
 import pytest
 
 from ecsdeploy.sim import Simulator
@@ -15,6 +17,13 @@ if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A simulator that keeps an hour of answers, so a stale rule added later has history."""
+    async with Simulator(speed=0, seed=7, stale_history=3600) as simulator:
+        yield simulator
 
 
 async def deploy_two_revisions(sim: Simulator, ecs: ECSClient) -> None:
@@ -83,7 +92,7 @@ async def test_stale_probability_and_count_spend_like_other_faults(
 
 def test_history_keeps_only_changed_answers() -> None:
     """An identical answer is not kept twice; the newest at or before the instant wins."""
-    history = ServiceAnswerHistory()
+    history = ServiceAnswerHistory(window=3600)
     first = {"services": [{"serviceArn": "arn:s", "desiredCount": 1}]}
     second = {"services": [{"serviceArn": "arn:s", "desiredCount": 2}]}
     history.record("DescribeServices", first, now=10.0)
@@ -109,3 +118,43 @@ def test_consistency_rules_are_for_describe_services(
     """stale and missing apply to DescribeServices only; stale needs its age in seconds."""
     with pytest.raises(ValueError, match=complaint):
         parse_fault_rule(rule, operations=frozenset({"DescribeServices", "DescribeTasks"}))
+
+
+def test_no_answer_is_kept_while_no_stale_rule_exists() -> None:
+    """Without a stale rule (window 0), answering DescribeServices keeps nothing."""
+    history = ServiceAnswerHistory()
+    for second in range(100):
+        service = {"serviceArn": "arn:s", "runningCount": second}
+        history.record("DescribeServices", {"services": [service]}, now=float(second))
+    assert history.kept() == 0
+
+
+def test_kept_answers_are_bounded_by_the_window() -> None:
+    """Only answers within the window are kept, plus the one current at its start."""
+    history = ServiceAnswerHistory(window=60)
+    for second in range(0, 1000, 5):
+        service = {"serviceArn": "arn:s", "runningCount": second}
+        history.record("DescribeServices", {"services": [service]}, now=float(second))
+    assert history.kept() == 60 // 5 + 1
+    assert history.as_of("arn:s", 995.0 - 60) == {"serviceArn": "arn:s", "runningCount": 935}
+
+
+async def test_a_stale_rule_starts_keeping_answers_for_its_seconds() -> None:
+    """A simulator without history keeps answers once a stale rule exists, and serves them."""
+    async with Simulator(speed=0, seed=7) as fresh:
+        server = fresh._server  # what the simulator kept is not part of its public surface
+        async with aioboto3.Session().client("ecs", **fresh.client_kwargs()) as client:
+            await deploy_two_revisions(fresh, client)
+            assert server.answers.kept() == 0
+            fresh.add_rule(
+                {"operation": "DescribeServices", "error": "stale", "seconds": 300, "count": 1}
+            )
+            await client.describe_services(cluster="prod", services=["web"])
+            assert server.answers.kept() == 1
+            await fresh.advance(400)
+            await client.update_service(cluster="prod", service="web", taskDefinition="web:1")
+            fresh.add_rule(
+                {"operation": "DescribeServices", "error": "stale", "seconds": 300, "count": 1}
+            )
+            answer = await client.describe_services(cluster="prod", services=["web"])
+    assert answer["services"][0]["taskDefinition"].endswith(":2")

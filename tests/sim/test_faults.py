@@ -61,6 +61,23 @@ async def test_latency_rule_delays_the_answer(sim: Simulator, ecs: ECSClient) ->
     assert time.monotonic() - started < 0.3
 
 
+async def test_simulated_latency_is_simulated_seconds(sim: Simulator, ecs: ECSClient) -> None:
+    """latency on the simulated clock: 60 simulated seconds at speed 200 are 0.3 wall seconds."""
+    sim.clock.speed = 200
+    sim.add_rule(
+        {
+            "operation": "ListClusters",
+            "error": "latency",
+            "seconds": 60,
+            "clock": "simulated",
+            "count": 1,
+        }
+    )
+    started = time.monotonic()
+    await ecs.list_clusters()
+    assert 0.3 <= time.monotonic() - started < 30
+
+
 async def test_count_limits_how_often_a_rule_fires(sim: Simulator, ecs: ECSClient) -> None:
     """A rule with count=2 fails two calls, then is spent."""
     sim.add_rule({"operation": "ListClusters", "error": "ServerException", "count": 2})
@@ -128,6 +145,8 @@ def test_rule_parsing_defaults() -> None:
         ({"operation": "*", "error": "reset", "probability": "often"}, "probability"),
         ({"operation": "*", "error": "reset", "count": 1.5}, "count"),
         ({"operation": "*", "error": "reset", "extra": 1}, "extra"),
+        ({"operation": "*", "error": "latency", "seconds": 1, "clock": "sun"}, "clock"),
+        ({"operation": "*", "error": "reset", "clock": "simulated"}, "clock"),
     ],
 )
 def test_bad_rules_are_refused(rule: dict[str, object], complaint: str) -> None:

@@ -43,7 +43,10 @@ def image_changes(
         if not (container_value and image_value):
             missing = container_name if image_value else image_name
             raise error(f"{kind} {missing} is required with {container_name} and {image_name}")
-        changes.append(ImageChange(container_value, image_value))
+        try:
+            changes.append(ImageChange(container_value, image_value))
+        except InputError as exc:
+            raise error(f"{kind} {container_name}/{image_name}: {exc}") from exc
     images_name, items = images
     for item in items:
         try:

@@ -111,11 +111,21 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
     return result
 
 
+#: Targets planned at once while a release validates (whatever its `max_concurrency`).
+VALIDATION_CONCURRENCY = 1000
+
+
 async def _validate(deployer: Deployments, release: Release) -> tuple[list[str], list[str]]:
-    """PREFLIGHT of every target, concurrently: (input problems, AWS failures)."""
+    """PREFLIGHT of every target, concurrently: (input problems, AWS failures).
+
+    Planning only reads, and its reads are batched per cluster and paced by the gateway's rate
+    limiter, so `max_concurrency` (deployments in flight) does not bound it: a 1,000-service
+    release at 50 at a time would otherwise spend 20 rounds of PREFLIGHT's agreeing reads
+    (two poll intervals each) before its first change.
+    """
     problems: list[str] = []
     aws_problems: list[str] = []
-    limiter = anyio.CapacityLimiter(release.max_concurrency)
+    limiter = anyio.CapacityLimiter(max(release.max_concurrency, VALIDATION_CONCURRENCY))
 
     async def check(target: Target) -> None:
         async with limiter:

@@ -19,9 +19,16 @@ from ecsdeploy._public import publish as _publish
 from ecsdeploy.sim._api.backend import EcsBackend
 from ecsdeploy.sim._dynamics.clock import SimClock
 from ecsdeploy.sim._dynamics.timings import Timings
-from ecsdeploy.sim._simulator import START_BEHIND_VARIABLE, Simulator
+from ecsdeploy.sim._simulator import STALE_HISTORY_VARIABLE, START_BEHIND_VARIABLE, Simulator
 
 # Sorted case-insensitively (tests/test_package.py checks it), not in ruff's isort order.
-__all__ = ["EcsBackend", "SimClock", "Simulator", "START_BEHIND_VARIABLE", "Timings"]  # noqa: RUF022
+__all__ = [  # noqa: RUF022
+    "EcsBackend",
+    "SimClock",
+    "Simulator",
+    "STALE_HISTORY_VARIABLE",
+    "START_BEHIND_VARIABLE",
+    "Timings",
+]
 
 _publish(globals(), __all__, __name__)

@@ -27,10 +27,13 @@ from ecsdeploy.sim._sts.operations import StsBackend
 from ecsdeploy.sim._wire.protocol import DEFAULT_REGION
 from ecsdeploy.sim._wire.server import EcsServer, RunningServer
 
-__all__ = ["START_BEHIND_VARIABLE", "Simulator"]
+__all__ = ["STALE_HISTORY_VARIABLE", "START_BEHIND_VARIABLE", "Simulator"]
 
 START_BEHIND_VARIABLE = "ECSDEPLOY_SIM_START_BEHIND"
 """Environment variable: seconds the simulated clock starts behind the wall clock."""
+
+STALE_HISTORY_VARIABLE = "ECSDEPLOY_SIM_STALE_HISTORY"
+"""Environment variable: simulated seconds of DescribeServices answers kept for stale reads."""
 
 
 class _State(enum.Enum):
@@ -56,6 +59,10 @@ class Simulator:
     a client that keeps only events created after it started sees none of them. Pick the one
     your client tolerates: behind for clients that compare ages, 0 for clients that filter by
     their own start time.
+
+    `stale_history` keeps that many simulated seconds of service answers from the start, so a
+    stale-read rule added later can answer with what was said before it (default:
+    ``ECSDEPLOY_SIM_STALE_HISTORY``, else 0: answers are kept only once a stale rule exists).
     """
 
     def __init__(
@@ -68,6 +75,7 @@ class Simulator:
         throttle: bool = False,
         timings: Timings | None = None,
         start_behind: float | None = None,
+        stale_history: float | None = None,
     ) -> None:
         if start_behind is None:
             start_behind = float(os.environ.get(START_BEHIND_VARIABLE) or 0)
@@ -75,6 +83,10 @@ class Simulator:
             raise ValueError(f"start_behind must be >= 0, not {start_behind}")
         self.clock = SimClock(speed=speed, start=time.time() - start_behind)
         self.backend = EcsBackend(self.clock, seed=seed, timings=timings)
+        if stale_history is None:
+            stale_history = float(os.environ.get(STALE_HISTORY_VARIABLE) or 0)
+        if stale_history < 0:
+            raise ValueError(f"stale_history must be >= 0, not {stale_history}")
         self.identities = IdentityRegistry(seed=seed)
         self.load_balancing = ElbBackend(self.backend)
         self._server = EcsServer(
@@ -83,6 +95,7 @@ class Simulator:
             identities=self.identities,
             seed=seed,
             throttle=throttle,
+            stale_history=stale_history,
             services={
                 "sts": StsBackend(self.identities, now=self.clock.now),
                 "elbv2": self.load_balancing,
@@ -237,3 +250,12 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         """``{"calls": {...}, "throttled": {...}, "now": simulated epoch seconds}``."""
         return self._server.stats()
+
+    def timeline(self) -> dict[str, Any]:
+        """Every service deployment's instants (asked for, threshold of failed tasks reached,
+        ECS rollback started, finished), as ``/_sim/timeline`` gives them."""
+        return self._server.timeline()
+
+    def set_throttle(self, enabled: bool) -> None:
+        """Switch ECS's request throttling on (buckets full) or off."""
+        self._server.set_throttle(enabled)

@@ -59,8 +59,11 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def ecs_simulator() -> AsyncIterator[Simulator]:
-    """A simulator on a fast clock (SPEED), on a free loopback port, stopped afterwards."""
-    async with Simulator(speed=SPEED, seed=11) as simulator:
+    """A simulator on a fast clock (SPEED), on a free loopback port, stopped afterwards.
+
+    It keeps an hour of service answers, so a stale-read rule added mid-test answers with what
+    ECS said before it."""
+    async with Simulator(speed=SPEED, seed=11, stale_history=3600) as simulator:
         yield simulator
 
 

@@ -198,6 +198,36 @@ class EcsBackend:
         """Every alarm back to INSUFFICIENT_DATA (no deployment fails on that)."""
         self._alarms.clear()
 
+    def timeline(self) -> list[dict[str, Any]]:
+        """Every service deployment's instants in simulated epoch seconds, oldest first: when
+        it was asked for (`created_at`, the UpdateService), when its failed tasks reached the
+        breaker's threshold, when ECS began rolling it back, and when it finished."""
+        records = [
+            record
+            for region in self._world.regions.values()
+            for cluster in region.clusters.values()
+            for service in cluster.services.values()
+            for record in service.records
+        ]
+        return [
+            {
+                "region": record.service.cluster.region,
+                "cluster": record.service.cluster.name,
+                "service": record.service.name,
+                "serviceDeploymentArn": record.arn,
+                "targetServiceRevisionArn": record.target_revision_arn,
+                "taskDefinition": record.service.revisions[record.target_revision_arn].taskdef.arn
+                if record.target_revision_arn in record.service.revisions
+                else None,
+                "status": record.status,
+                "createdAt": record.created_at,
+                "thresholdReachedAt": record.threshold_reached_at,
+                "rollbackStartedAt": record.rollback_started_at,
+                "finishedAt": record.finished_at,
+            }
+            for record in sorted(records, key=lambda r: r.created_at)
+        ]
+
     def reset(self) -> None:
         """Forget every region's state, all container rules and alarms."""
         self._rules.clear()

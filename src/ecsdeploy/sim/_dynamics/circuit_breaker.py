@@ -57,6 +57,11 @@ def record_failure(world: World, task: Task) -> None:
     deployment.updated_at = world.now
     deployment.record.failure_count = deployment.failed_tasks
     deployment.record.updated_at = world.now
+    if (
+        deployment.record.threshold_reached_at is None
+        and deployment.failed_tasks >= deployment.circuit_breaker_threshold
+    ):
+        deployment.record.threshold_reached_at = world.now
     check_threshold(world, deployment)
 
 

@@ -164,6 +164,9 @@ class ServiceDeploymentRecord:
     circuit_breaker_status: str = "DISABLED"
     failure_count: int = 0
     threshold: int = 0
+    threshold_reached_at: float | None = None
+    """When failedTasks first reached the breaker's threshold, whether or not the breaker is on:
+    the instant a failure is visible in ECS (benchmarks measure detection from it)."""
     triggered_alarm_names: list[str] = field(default_factory=list)
     """Deployment alarms that were in ALARM and failed the deployment."""
     shift: TrafficShift | None = None

@@ -23,6 +23,8 @@ class SimulatorControls(Protocol):
     def clear_rules(self) -> None: ...
     def set_speed(self, speed: float) -> None: ...
     def stats(self) -> dict[str, Any]: ...
+    def timeline(self) -> dict[str, Any]: ...
+    def set_throttle(self, enabled: bool) -> None: ...
 
 
 def _bad_request(message: str) -> web.Response:
@@ -46,8 +48,16 @@ def _seconds_like(body: Mapping[str, Any], key: str) -> float:
     return float(value)
 
 
+def _flag(body: Mapping[str, Any], key: str) -> bool:
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise ValueError(f"'{key}' must be true or false, not {value!r}")  # noqa: TRY004
+    return value
+
+
 def control_routes(controls: SimulatorControls) -> web.RouteTableDef:
-    """Routes for ``/_sim/health``, ``stats``, ``reset``, ``advance``, ``rules`` and ``speed``."""
+    """Routes for ``/_sim/health``, ``stats``, ``timeline``, ``reset``, ``advance``, ``rules``,
+    ``speed`` and ``throttle``."""
     routes = web.RouteTableDef()
 
     @routes.get("/_sim/health")
@@ -57,6 +67,19 @@ def control_routes(controls: SimulatorControls) -> web.RouteTableDef:
     @routes.get("/_sim/stats")
     async def stats(_: web.Request) -> web.Response:
         return web.json_response(controls.stats())
+
+    @routes.get("/_sim/timeline")
+    async def timeline(_: web.Request) -> web.Response:
+        return web.json_response(controls.timeline())
+
+    @routes.post("/_sim/throttle")
+    async def throttle(request: web.Request) -> web.Response:
+        try:
+            enabled = _flag(await _json_object(request), "enabled")
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        controls.set_throttle(enabled)
+        return web.json_response({"status": "ok"})
 
     @routes.post("/_sim/reset")
     async def reset(_: web.Request) -> web.Response:

@@ -13,7 +13,9 @@ ELBv2, CloudWatch and STS ones as ``<service>:<Operation>``. Kinds:
   IAM's "User: ARN is not authorized to perform: service:Operation" message.
 * ``reset`` — the connection is dropped without any response.
 * ``latency`` — the answer is delayed by ``seconds`` of *wall-clock* time (it models the
-  network, which simulated time does not speed up), then the call proceeds normally.
+  network, which simulated time does not speed up), then the call proceeds normally. With
+  ``"clock": "simulated"`` the delay is ``seconds`` of simulated time instead (wall time
+  ``seconds / speed``), so a test of slow answers runs as fast as the rest of the simulation.
 * ``stale`` (DescribeServices only) — ECS's eventual consistency: each service is answered as
   the simulator described it ``seconds`` of *simulated* time earlier; if it did not exist then
   or was not described that long ago, as the oldest answer kept (see `_stale_answers`).
@@ -48,7 +50,8 @@ class FaultKind(StrEnum):
 _DESCRIBE_SERVICES_ONLY = frozenset({FaultKind.STALE, FaultKind.MISSING})
 
 
-_RULE_KEYS = frozenset({"operation", "error", "probability", "count", "seconds"})
+_RULE_KEYS = frozenset({"operation", "error", "probability", "count", "seconds", "clock"})
+_CLOCKS = frozenset({"wall", "simulated"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class FaultRule:
     probability: float = 1.0
     count: int | None = None
     seconds: float = 0.0
+    #: Whether a latency's `seconds` are simulated (divided by the clock's speed) or wall.
+    simulated: bool = False
 
     def matches(self, operation: str) -> bool:
         return self.operation in ("*", operation)
@@ -92,7 +97,12 @@ def parse_fault_rule(rule: Mapping[str, Any], *, operations: frozenset[str]) -> 
     count = rule.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError(f"'count' must be a positive integer, not {count!r}")
-    return FaultRule(operation, kind, probability, count, seconds)
+    clock = rule.get("clock", "wall")
+    if clock not in _CLOCKS:
+        raise ValueError(f"'clock' must be 'wall' or 'simulated', not {clock!r}")
+    if "clock" in rule and kind is not FaultKind.LATENCY:
+        raise ValueError(f"'clock' applies to latency rules, not {kind.value}")
+    return FaultRule(operation, kind, probability, count, seconds, clock == "simulated")
 
 
 def _number(rule: Mapping[str, Any], key: str, default: float) -> float:

@@ -72,6 +72,7 @@ class Backend(Protocol):
     def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_alarms(self) -> None: ...
     def reset(self) -> None: ...
+    def timeline(self) -> list[dict[str, Any]]: ...
 
 
 class Identities(Protocol):
@@ -114,6 +115,7 @@ class EcsServer:
         throttle: bool = False,
         validator: RequestValidator | None = None,
         services: Mapping[str, Any] | None = None,
+        stale_history: float = 0.0,
     ) -> None:
         self.backend = backend
         self.clock = clock
@@ -132,7 +134,7 @@ class EcsServer:
         self.faults = FaultInjector(random.Random(seed))
         self.throttle = Throttle() if throttle else None
         self.call_stats = CallStats()
-        self.answers = ServiceAnswerHistory()
+        self.answers = ServiceAnswerHistory(window=stale_history)
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -300,7 +302,11 @@ class EcsServer:
         if rule.kind is FaultKind.ACCESS_DENIED:
             raise _access_denied(service, key, caller)
         if rule.kind is FaultKind.LATENCY:
-            await asyncio.sleep(rule.seconds)
+            speed = self.clock.speed
+            if not rule.simulated:
+                await asyncio.sleep(rule.seconds)
+            elif speed > 0:
+                await asyncio.sleep(rule.seconds / speed)
             return None
         return rule
 
@@ -340,7 +346,10 @@ class EcsServer:
         elif "role" in rule:
             self.identities.add_role_rule(rule)
         elif "operation" in rule:
-            self.faults.add(parse_fault_rule(rule, operations=self.directory.operation_keys()))
+            fault = parse_fault_rule(rule, operations=self.directory.operation_keys())
+            if fault.kind is FaultKind.STALE:
+                self.answers.keep(fault.seconds)
+            self.faults.add(fault)
         else:
             raise ValueError(
                 "a rule needs 'image' (container rule), 'alarm' (CloudWatch alarm state), "
@@ -361,6 +370,15 @@ class EcsServer:
 
     def stats(self) -> dict[str, Any]:
         return self.call_stats.snapshot(now=self.clock.now())
+
+    def timeline(self) -> dict[str, Any]:
+        """``{"deployments": [...], "now": ...}``: see `EcsBackend.timeline`."""
+        self.backend.catch_up()
+        return {"deployments": self.backend.timeline(), "now": self.clock.now()}
+
+    def set_throttle(self, enabled: bool) -> None:
+        """Switch ECS's request throttling on (with full buckets) or off."""
+        self.throttle = Throttle() if enabled else None
 
 
 async def _read_body(request: web.Request) -> bytes:

@@ -7,9 +7,16 @@ simulated time ago; the `missing` fault answers as ECS does for a service it can
 
 What a stale answer can be is what the simulator really said: every service it rendered in a
 DescribeServices, CreateService, UpdateService or DeleteService answer is kept (only when it
-differs from the previous one, at most `MAX_ANSWERS_PER_SERVICE` per service). A stale answer is
-the newest kept at or before ``now - seconds``; when none is that old (the service did not exist
-then, or nobody described it), it is the oldest one kept.
+differs from the previous one). A stale answer is the newest kept at or before
+``now - seconds``; when none is that old (the service did not exist then, nobody described it,
+or nothing was kept yet), it is the oldest one kept.
+
+Keeping answers costs a JSON copy of every service answered, so nothing is kept while the
+`window` is 0 (the default: no stale rule, nothing asked for). Adding a stale rule widens the
+window to the rule's `seconds`; a simulator made with ``stale_history=`` keeps that many seconds
+from the start, for tests that add a stale rule later and want the answers from before it.
+Answers older than the window are forgotten, except the newest of them (the answer as of the
+window's start), so memory is bounded by how often a service changes within the window.
 """
 
 from __future__ import annotations
@@ -18,25 +25,30 @@ import json
 from collections import deque
 from typing import Any
 
-MAX_ANSWERS_PER_SERVICE = 512
-"""Enough for a long deployment polled every few seconds; older answers are forgotten."""
-
 _SERVICE_ANSWERS = frozenset({"CreateService", "UpdateService", "DeleteService"})
 
 
 class ServiceAnswerHistory:
     """What the simulator said about each service, and when (simulated epoch seconds)."""
 
-    __slots__ = ("_answers",)
+    __slots__ = ("_answers", "window")
 
-    def __init__(self) -> None:
+    def __init__(self, *, window: float = 0.0) -> None:
         self._answers: dict[str, deque[tuple[float, str]]] = {}
+        #: Simulated seconds of answers kept; 0 keeps none.
+        self.window = window
 
     def clear(self) -> None:
         self._answers.clear()
 
+    def keep(self, seconds: float) -> None:
+        """Keep at least `seconds` of answers from now on (a stale rule needs them)."""
+        self.window = max(self.window, seconds)
+
     def record(self, operation: str, response: dict[str, Any], *, now: float) -> None:
-        """Keep the services a successful answer to `operation` rendered."""
+        """Keep the services a successful answer to `operation` rendered (if keeping any)."""
+        if self.window <= 0:
+            return
         if operation == "DescribeServices":
             services: list[dict[str, Any]] = list(response.get("services") or ())
         elif operation in _SERVICE_ANSWERS and response.get("service"):
@@ -44,12 +56,17 @@ class ServiceAnswerHistory:
         else:
             return
         for service in services:
-            answers = self._answers.setdefault(
-                str(service["serviceArn"]), deque(maxlen=MAX_ANSWERS_PER_SERVICE)
-            )
+            answers = self._answers.setdefault(str(service["serviceArn"]), deque())
             frozen = json.dumps(service, sort_keys=True)
             if not answers or answers[-1][1] != frozen:
                 answers.append((now, frozen))
+            horizon = now - self.window
+            while len(answers) > 1 and answers[1][0] <= horizon:
+                answers.popleft()
+
+    def kept(self) -> int:
+        """How many answers are kept, over all services."""
+        return sum(len(answers) for answers in self._answers.values())
 
     def as_of(self, service_arn: str, instant: float) -> dict[str, Any] | None:
         """The newest answer given at or before `instant`, else the oldest; None if none."""
