@@ -193,6 +193,9 @@ class RecordTracker:
     def give_up(self, why: str) -> None:
         if self.unavailable is None:
             self.unavailable = why
+            # A record that can no longer be read must not go on speaking for the deployment
+            # (an IN_PROGRESS one would keep a finished BLUE_GREEN watch waiting for ever).
+            self.record = None
             logger.info("ecsdeploy.service_deployments.unavailable", reason=why)
 
 
