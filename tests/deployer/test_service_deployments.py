@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, Observation, Outcome, Verdict
+from ecsdeploy import Deployer, Observation, Outcome, RetryPolicy, Verdict
+from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests._fixtures.scenario import CRASH, to
@@ -143,3 +144,19 @@ async def test_refused_stop_never_rolls_back_over_a_later_deployment(
     assert result.rollback_method is None
     assert await ecs_services.task_definition() == theirs
     assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 1
+
+
+async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ListServiceDeployments failing on every call (an endpoint's 5xx): the lookup is given up
+    after MAX_LOOKUPS rounds, the watch goes on with DescribeServices and succeeds."""
+    await ecs_services.create()
+    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
+    attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), bake=8, timeout=30)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert result.service_deployment_arn is None
+    calls = ecs_simulator.stats()["calls"]
+    assert calls["DescribeServices"] > 3 * MAX_LOOKUPS
+    assert calls["ListServiceDeployments"] <= MAX_LOOKUPS * attempts
