@@ -116,9 +116,7 @@ class SomeoneDeploysThenFails:
             await self.services.ecs.update_service(
                 cluster=CLUSTER, service="webapp", taskDefinition=self.theirs
             )
-            self.simulator.add_rule(
-                {"operation": "DescribeServices", "error": "ServerException"}
-            )
+            self.simulator.add_rule({"operation": "DescribeServices", "error": "ServerException"})
         return Verdict.failed("smoke test failed")
 
 
