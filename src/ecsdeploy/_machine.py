@@ -924,9 +924,12 @@ class DeploymentMachine:
         """Raise _SomeoneElse if ListServiceDeployments lists a deployment created after ours:
         a listed record exists (a lagging list only leaves new ones out), so one read is
         enough; an unanswered list decides nothing."""
+        if self._created_at is None:
+            return  # nothing to tell later records by
+        created_at = self._created_at
         try:
             briefs = await self._gateway.list_service_deployments(
-                self.target.cluster, self.target.service, created_after=self._created_at
+                self.target.cluster, self.target.service, created_after=created_at
             )
         except EcsDeployError as exc:
             self._log.warning("ecsdeploy.rollback.record_list_failed", error=str(exc))
@@ -934,7 +937,7 @@ class DeploymentMachine:
         for brief in briefs:
             arn = brief.get("serviceDeploymentArn")
             created = epoch(brief.get("createdAt"))
-            if arn and arn != ours and created is not None and created >= (self._created_at or 0):
+            if arn and arn != ours and created is not None and created >= created_at:
                 raise _SomeoneElse(
                     f"someone else's service deployment {arn} started after ours "
                     "(StopServiceDeployment was refused)"
