@@ -158,35 +158,3 @@ async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
     calls = ecs_simulator.stats()["calls"]
     assert calls["DescribeServices"] > 3 * MAX_LOOKUPS
     assert calls["ListServiceDeployments"] <= MAX_LOOKUPS * attempts
-
-
-@dataclass
-class SomeoneStopsOurs:
-    """A human stops our service deployment with ROLLBACK on the first look."""
-
-    services: EcsServices
-    name: str = "bystander"
-    done: bool = False
-
-    async def evaluate(self, observation: Observation) -> Verdict:
-        if not self.done:
-            self.done = True
-            newest = (await _records(self.services))[0]
-            await self.services.ecs.stop_service_deployment(
-                serviceDeploymentArn=newest["serviceDeploymentArn"], stopType="ROLLBACK"
-            )
-        return Verdict.unknown()
-
-
-async def test_a_stop_request_by_someone_else_is_named_as_such(
-    ecs_deployer: Deployer, ecs_services: EcsServices
-) -> None:
-    """Someone stops our deployment with StopServiceDeployment(ROLLBACK): ECS's rollback, whose
-    trigger is the stop request (not the circuit breaker)."""
-    old = await ecs_services.create(
-        breaker=True, health_check={"command": ["CMD-SHELL", "true"], "interval": 60}
-    )
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[SomeoneStopsOurs(ecs_services)])
-    assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert (result.rolled_back_by, result.rollback_trigger) == ("ecs", "stop request")
-    assert await ecs_services.task_definition() == old
