@@ -85,6 +85,7 @@ from ecsdeploy.checks import (
     evaluate_checks,
 )
 from ecsdeploy.exceptions import (
+    AwsError,
     EcsDeployError,
     InputError,
     ServiceNotFoundError,
@@ -912,12 +913,39 @@ class DeploymentMachine:
                 error=str(exc),
                 service_deployment=records.arn,
             )
+            if isinstance(exc, AwsError) and exc.code == "ConflictException":
+                # ECS says ours is not in progress: perhaps because someone else's deployment
+                # started after it, which our UpdateService must not go over.
+                await self._refuse_over_later_record(records.arn)
             self._emit("progress", f"StopServiceDeployment failed ({exc}); using UpdateService")
             return False
         log.sent = True
         log.method = "StopServiceDeployment"
         self._log.info("ecsdeploy.rollback.stop_service_deployment", service_deployment=records.arn)
         return True
+
+    async def _refuse_over_later_record(self, ours: str) -> None:
+        """Raise _SomeoneElse if ListServiceDeployments lists a deployment created after ours:
+        a listed record exists (a lagging list only leaves new ones out), so one read is
+        enough; an unanswered list decides nothing."""
+        if self._created_at is None:
+            return  # nothing to tell later records by
+        created_at = self._created_at
+        try:
+            briefs = await self._gateway.list_service_deployments(
+                self.target.cluster, self.target.service, created_after=created_at
+            )
+        except EcsDeployError as exc:
+            self._log.warning("ecsdeploy.rollback.record_list_failed", error=str(exc))
+            return
+        for brief in briefs:
+            arn = brief.get("serviceDeploymentArn")
+            created = epoch(brief.get("createdAt"))
+            if arn and arn != ours and created is not None and created >= created_at:
+                raise _SomeoneElse(
+                    f"someone else's service deployment {arn} started after ours "
+                    "(StopServiceDeployment was refused)"
+                )
 
     async def _send_rollback(self, log: _RollbackLog, *, force: bool = False) -> None:
         """UpdateService to the rollback target, retried on any error until the deadline."""

@@ -61,8 +61,8 @@ ONGOING_STATUSES = frozenset({"PENDING", "IN_PROGRESS"})
 ROLLBACK_STATUSES = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"})
 #: Seconds between our deployment's createdAt and its record's createdAt at most.
 MATCH_WINDOW = 60.0
-#: ListServiceDeployments calls that may come back without our record before it is given up
-#: (a minute at the default 5 s poll): ECS lists a new record within seconds.
+#: ListServiceDeployments calls that may come back without our record (or fail) before it is
+#: given up (a minute at the default 5 s poll): ECS lists a new record within seconds.
 MAX_LOOKUPS = 12
 #: Error codes meaning "this endpoint has no such operation".
 _NO_SUCH_OPERATION = frozenset(
@@ -181,7 +181,7 @@ class RecordTracker:
     record: Mapping[str, Any] | None = None
     #: Why the API cannot be used (permission or operation missing): DescribeServices only.
     unavailable: str | None = None
-    #: ListServiceDeployments calls that did not list our record.
+    #: ListServiceDeployments calls that did not list our record (or failed).
     lookups: int = 0
     #: The latest DescribeServices answer makes the record worth reading (`record_wanted`).
     wanted: bool = False
@@ -193,6 +193,9 @@ class RecordTracker:
     def give_up(self, why: str) -> None:
         if self.unavailable is None:
             self.unavailable = why
+            # A record that can no longer be read must not go on speaking for the deployment
+            # (an IN_PROGRESS one would keep a finished BLUE_GREEN watch waiting for ever).
+            self.record = None
             logger.info("ecsdeploy.service_deployments.unavailable", reason=why)
 
 
@@ -241,12 +244,19 @@ async def _look_up(gateway: EcsGateway, cluster: str, tracker: RecordTracker, se
         )
     except EcsDeployError as exc:
         _failed(tracker, exc, cluster)
+        # An endpoint that keeps failing the call (a 5xx for an operation it lacks, say) is
+        # given up like one that never lists our record, not asked again every poll for ever.
+        _missed(tracker, f"ListServiceDeployments failed {tracker.lookups + 1} times ({exc})")
         return
     tracker.arn = pick_record(briefs, tracker.created_at)
     if tracker.arn is None:
-        tracker.lookups += 1
-        if tracker.lookups >= MAX_LOOKUPS:
-            tracker.give_up(f"no service deployment listed after {tracker.lookups} lookups")
+        _missed(tracker, f"no service deployment listed after {tracker.lookups + 1} lookups")
+
+
+def _missed(tracker: RecordTracker, why: str) -> None:
+    tracker.lookups += 1
+    if tracker.lookups >= MAX_LOOKUPS:
+        tracker.give_up(why)
 
 
 def _failed(tracker: RecordTracker, exc: EcsDeployError, cluster: str) -> None:

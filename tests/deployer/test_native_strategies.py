@@ -268,3 +268,25 @@ async def test_denied_stop_on_blue_green_falls_back_to_update_service(
     newest = await _record(ecs_services)
     assert newest["serviceDeploymentArn"] != result.service_deployment_arn
     assert newest["status"] == "SUCCESSFUL"
+
+
+async def test_record_reads_denied_mid_watch_fall_back_to_completed(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """DescribeServiceDeployments denied once the deployment is in BAKE_TIME: the watch forgets
+    the last record it read and succeeds on DescribeServices' COMPLETED, not a timeout."""
+    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
+
+    def deny_in_bake(event: DeployEvent) -> None:
+        if event.kind == "lifecycle_stage" and event.data["lifecycle_stage"] == "BAKE_TIME":
+            ecs_simulator.add_rule(
+                {"operation": "DescribeServiceDeployments", "error": "AccessDenied"}
+            )
+
+    ecs_deployer.subscribe(deny_in_bake)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert result.lifecycle_stage == "BAKE_TIME"
+    ecs_simulator.clear_rules()
+    assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
+    assert await ecs_services.task_definition() == result.task_definition_arn

@@ -4,11 +4,13 @@ UpdateService without failing anything by itself."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, Outcome
+from ecsdeploy import Deployer, Observation, Outcome, RetryPolicy, Verdict
+from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests._fixtures.scenario import CRASH, to
@@ -95,3 +97,64 @@ async def test_denied_record_reads_fall_back_to_update_service(
     assert bad.rollback_method == "update-service"
     assert await ecs_services.task_definition() == good.task_definition_arn != old
     assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 0
+
+
+@dataclass
+class SomeoneDeploysThenFails:
+    """A smoke test that fails just as someone else deploys `theirs` over ours, and
+    DescribeServices starts failing (so the rollback cannot see theirs)."""
+
+    services: EcsServices
+    simulator: Simulator
+    theirs: str
+    name: str = "smoke-test"
+    fired: bool = False
+
+    async def evaluate(self, observation: Observation) -> Verdict:
+        if not self.fired:
+            self.fired = True
+            await self.services.ecs.update_service(
+                cluster=CLUSTER, service="webapp", taskDefinition=self.theirs
+            )
+            self.simulator.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+        return Verdict.failed("smoke test failed")
+
+
+async def test_refused_stop_never_rolls_back_over_a_later_deployment(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """StopServiceDeployment refused (ConflictException) because someone else's deployment
+    started after ours: the UpdateService fallback is not sent over it, though the service
+    cannot be read to see theirs."""
+    await ecs_services.create()
+    registered = await ecs_services.ecs.register_task_definition(
+        family="webapp",
+        containerDefinitions=[
+            {"name": "nginx", "image": "myorg/nginx:3", "essential": True, "memory": 128}
+        ],
+    )
+    theirs = registered["taskDefinition"]["taskDefinitionArn"]
+    check = SomeoneDeploysThenFails(ecs_services, ecs_simulator, theirs)
+    settings = replace(ecs_deployer.settings, rollback_timeout=2)
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[check], settings=settings)
+    ecs_simulator.clear_rules()
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
+    assert result.rollback_method is None
+    assert await ecs_services.task_definition() == theirs
+    assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 1
+
+
+async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ListServiceDeployments failing on every call (an endpoint's 5xx): the lookup is given up
+    after MAX_LOOKUPS rounds, the watch goes on with DescribeServices and succeeds."""
+    await ecs_services.create()
+    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
+    attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), bake=8, timeout=30)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert result.service_deployment_arn is None
+    calls = ecs_simulator.stats()["calls"]
+    assert calls["DescribeServices"] > 3 * MAX_LOOKUPS
+    assert calls["ListServiceDeployments"] <= MAX_LOOKUPS * attempts
