@@ -222,7 +222,7 @@ async def test_our_rollback_stops_the_service_deployment(
 ) -> None:
     """Our own check fails in BAKE_TIME: we roll back with StopServiceDeployment(ROLLBACK), the
     record shows ECS's rollback, the service is back on its previous revision."""
-    old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=5)
+    old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")])
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
@@ -258,7 +258,7 @@ async def test_denied_stop_on_blue_green_falls_back_to_update_service(
     """StopServiceDeployment denied: our rollback of a BLUE_GREEN deployment is an UpdateService
     to the previous revision, which ECS deploys blue/green in turn; the denial itself fails
     nothing."""
-    old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
+    old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
     ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
     result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")])
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
@@ -275,7 +275,7 @@ async def test_record_reads_denied_mid_watch_fall_back_to_completed(
 ) -> None:
     """DescribeServiceDeployments denied once the deployment is in BAKE_TIME: the watch forgets
     the last record it read and succeeds on DescribeServices' COMPLETED, not a timeout."""
-    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=2)
+    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
 
     def deny_in_bake(event: DeployEvent) -> None:
         if event.kind == "lifecycle_stage" and event.data["lifecycle_stage"] == "BAKE_TIME":
