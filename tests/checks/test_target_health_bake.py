@@ -72,7 +72,9 @@ async def test_targets_degrading_during_the_bake_time_roll_back(
     assert result.rollback_method == "update-service"
     healthy = [i for i, e in enumerate(verdicts) if e.data.get("status") == "HEALTHY"]
     degraded = [i for i, e in enumerate(verdicts) if "Target.Timeout" in e.message]
-    assert healthy and degraded and healthy[0] < degraded[0], "healthy, then degraded"
+    assert healthy, "the deployment was healthy, so the bake time had begun"
+    assert degraded, "the targets were seen timing out"
+    assert healthy[0] < degraded[0]
     assert "in webapp-tg is unhealthy (Target.Timeout: Request timed out)" in result.reason
     assert "ECS stopped the task; 2/2 unhealthy sightings" in result.reason
     assert await lb.task_definition() == old

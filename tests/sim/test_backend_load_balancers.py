@@ -241,7 +241,6 @@ def test_elb_unhealthy_rule_accepts_elb_reasons_only() -> None:
         ContainerRule.parse({"image": "x", "behavior": "elb_unhealthy", "reason": "Nope"})
 
 
-
 def _degrading_service(sim: Sim, after: float, grace: int = 0) -> tuple[str, str]:
     """A steady service behind a target group, updated to myorg/web:bad whose targets start
     failing `after` seconds past the container's start; (target group, new deployment id)."""
@@ -264,9 +263,9 @@ def new_target(sim: Sim, group: str) -> tuple[str, str | None]:
 
 
 def test_elb_unhealthy_after_lets_targets_pass_then_fail() -> None:
-    """With `after`, the targets turn healthy after interval × healthy threshold and the
+    """With `after`, the targets turn healthy after interval * healthy threshold and the
     deployment completes; failures start `after` seconds past the container's start and the
-    targets turn unhealthy interval × unhealthy threshold later, with the rule's reason."""
+    targets turn unhealthy interval * unhealthy threshold later, with the rule's reason."""
     sim = Sim()
     group, new_id = _degrading_service(sim, after=100, grace=600)
     sim.advance(10 + INTERVAL * HEALTHY)  # RUNNING at 10 s, targets healthy 30 s later
@@ -293,7 +292,7 @@ def test_a_target_degrading_after_warm_up_has_its_task_stopped() -> None:
 
 def test_failures_starting_before_the_healthy_streak_ends_never_pass() -> None:
     """A target whose failures start before it passed HealthyThresholdCount checks is never
-    healthy: it turns unhealthy interval × unhealthy threshold after `after`."""
+    healthy: it turns unhealthy interval * unhealthy threshold after `after`."""
     sim = Sim()
     group, _ = _degrading_service(sim, after=15, grace=600)
     sim.advance(10 + 15 + INTERVAL * UNHEALTHY - 1)  # past the 30 s a healthy streak takes

@@ -157,7 +157,11 @@ def _checks_running(world: World, subject: tuple[TargetGroup, Target, int]) -> N
 def _passed(world: World, subject: tuple[TargetGroup, Target, int]) -> None:
     _, target, generation = subject
     # A target whose failures began before this streak ended never passed it.
-    if target.generation == generation and target.state == "initial" and not _failing(world, target):
+    if (
+        target.generation == generation
+        and target.state == "initial"
+        and not _failing(world, target)
+    ):
         _set(world, target, "healthy", None, None)
 
 
