@@ -239,3 +239,72 @@ def test_elb_unhealthy_rule_accepts_elb_reasons_only() -> None:
     assert (rule.reason, rule.code) == ("Target.FailedHealthChecks", 503)
     with pytest.raises(ValueError, match="'reason' must be one of"):
         ContainerRule.parse({"image": "x", "behavior": "elb_unhealthy", "reason": "Nope"})
+
+
+def _degrading_service(sim: Sim, after: float, grace: int = 0) -> tuple[str, str]:
+    """A steady service behind a target group, updated to myorg/web:bad whose targets start
+    failing `after` seconds past the container's start; (target group, new deployment id)."""
+    group = behind_target_group(sim, desired=1, healthCheckGracePeriodSeconds=grace)
+    sim.advance(600)
+    sim.backend.add_container_rule(
+        {"image": "myorg/web:bad", "behavior": "elb_unhealthy", "reason": "Timeout", "after": after}
+    )
+    new_id = sim.update(
+        taskDefinition=sim.register("myorg/web:bad", port=8080, networkMode="awsvpc")
+    )
+    return group, new_id
+
+
+def new_target(sim: Sim, group: str) -> tuple[str, str | None]:
+    """(state, reason) of the target of the service's one task on the new revision."""
+    [ip] = eni_ips([t for t in sim.tasks() if t["taskDefinitionArn"].endswith(":2")])
+    [health] = [h[2:] for h in target_health(sim, group) if h[0] == ip]
+    return health
+
+
+def test_elb_unhealthy_after_lets_targets_pass_then_fail() -> None:
+    """With `after`, the targets turn healthy after interval * healthy threshold and the
+    deployment completes; failures start `after` seconds past the container's start and the
+    targets turn unhealthy interval * unhealthy threshold later, with the rule's reason."""
+    sim = Sim()
+    group, new_id = _degrading_service(sim, after=100, grace=600)
+    sim.advance(10 + INTERVAL * HEALTHY)  # RUNNING at 10 s, targets healthy 30 s later
+    assert new_target(sim, group) == ("healthy", None)
+    sim.advance(100 + INTERVAL * UNHEALTHY - INTERVAL * HEALTHY - 1)
+    assert new_target(sim, group) == ("healthy", None)
+    assert sim.deployment(new_id)["rolloutState"] == "COMPLETED"  # type: ignore[index]
+    sim.advance(1)
+    assert new_target(sim, group) == ("unhealthy", "Target.Timeout")
+
+
+def test_a_target_degrading_after_warm_up_has_its_task_stopped() -> None:
+    """Once the degraded target turns unhealthy (no grace period), ECS stops its task with
+    the ELB stop reason and the scheduler launches a replacement of the same revision."""
+    sim = Sim()
+    group, _ = _degrading_service(sim, after=100)
+    sim.advance(10 + 100 + INTERVAL * UNHEALTHY)
+    [stopped] = [t for t in sim.tasks(desired="STOPPED") if t["taskDefinitionArn"].endswith(":2")]
+    assert stopped["stoppedReason"] == f"Task failed ELB health checks in (target-group {group})"
+    [replacement] = sim.tasks()
+    assert replacement["taskDefinitionArn"] == stopped["taskDefinitionArn"]
+    assert replacement["taskArn"] != stopped["taskArn"]
+
+
+def test_failures_starting_before_the_healthy_streak_ends_never_pass() -> None:
+    """A target whose failures start before it passed HealthyThresholdCount checks is never
+    healthy: it turns unhealthy interval * unhealthy threshold after `after`."""
+    sim = Sim()
+    group, _ = _degrading_service(sim, after=15, grace=600)
+    sim.advance(10 + 15 + INTERVAL * UNHEALTHY - 1)  # past the 30 s a healthy streak takes
+    assert new_target(sim, group) == ("initial", "Elb.InitialHealthChecking")
+    sim.advance(1)
+    assert new_target(sim, group) == ("unhealthy", "Target.Timeout")
+
+
+def test_elb_unhealthy_after_must_be_seconds() -> None:
+    """`after` is a finite number of seconds >= 0, like a crash's; other values are refused."""
+    rule = ContainerRule.parse({"image": "x", "behavior": "elb_unhealthy", "after": 90})
+    assert rule.after == 90.0
+    for bad in (-1, "soon", True, float("inf")):
+        with pytest.raises(ValueError, match="'after' must be"):
+            ContainerRule.parse({"image": "x", "behavior": "elb_unhealthy", "after": bad})

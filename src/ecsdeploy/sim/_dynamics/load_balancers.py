@@ -43,6 +43,12 @@ def register(world: World, task: Task) -> None:
     balancing = world.region(task.cluster.region, task.cluster.account).load_balancing
     rule = task.rule
     failing = rule is not None and rule.behavior is Behavior.ELB_UNHEALTHY
+    # The rule's `after` counts from the container's start, like a crash's.
+    failing_from = (
+        (task.started_at or world.now) + rule.after
+        if failing and rule is not None and rule.after > 0
+        else None
+    )
     for entry in service.spec.get("loadBalancers") or ():
         group = balancing.target_groups.get(target_group_for(task, entry))
         if group is None:
@@ -56,6 +62,7 @@ def register(world: World, task: Task) -> None:
             port,
             failure=(rule.reason if failing and rule is not None else None),
             failure_code=rule.code if rule is not None else 500,
+            failing_from=failing_from,
             on_change=_watcher(task, group),
         )
         task.targets.append((group, target))

@@ -31,7 +31,9 @@ An ``elb_unhealthy`` rule is decided at launch like the others: the container ru
 its own health check, but when ECS registers the task with its service's target groups the
 targets fail ELB's health checks (``{"image": "web:bad", "behavior": "elb_unhealthy",
 "reason": "Target.Timeout"}``), and ECS stops the task once the service's
-healthCheckGracePeriodSeconds is over (`ecsdeploy.sim._dynamics.load_balancers`).
+healthCheckGracePeriodSeconds is over (`ecsdeploy.sim._dynamics.load_balancers`). With
+``after`` (seconds after the container starts) the targets pass their checks first and turn
+healthy, then start failing at ``after``, as an app that degrades after warm-up.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class Behavior(Enum):
     ELB_UNHEALTHY = "elb_unhealthy"
     """The container runs, but the task's load balancer targets fail their health checks
     (`reason`: ``Target.ResponseCodeMismatch`` with status `code`, default 500;
-    ``Target.Timeout``; ``Target.FailedHealthChecks``)."""
+    ``Target.Timeout``; ``Target.FailedHealthChecks``), from the start or from `after`
+    seconds after the container starts."""
 
 
 class StopCode(Enum):
@@ -96,7 +99,7 @@ _ALLOWED_KEYS: dict[Behavior, frozenset[str]] = {
     Behavior.INTERRUPTION: frozenset(
         {"image", "behavior", "stop_code", "after", "count", "reason"}
     ),
-    Behavior.ELB_UNHEALTHY: frozenset({"image", "behavior", "reason", "code"}),
+    Behavior.ELB_UNHEALTHY: frozenset({"image", "behavior", "reason", "code", "after"}),
 }
 
 ELB_FAILURE_REASONS = ("Target.ResponseCodeMismatch", "Target.Timeout", "Target.FailedHealthChecks")

@@ -14,6 +14,10 @@ group's ``deregistration_delay.timeout_seconds``, then gone (``unused``,
 
 Whether a target passes its checks is decided when it is registered (`Target.failure`): the
 simulator has no network, so a target answers unless a rule (``elb_unhealthy``) says otherwise.
+Such a rule may start the failures later (`Target.failing_from`, a simulated time): until then
+the target passes its checks like any other (``healthy`` after ``HealthyThresholdCount``); from
+then on it fails them and turns ``unhealthy`` after ``UnhealthyThresholdCount`` intervals, as an
+app that degrades after warm-up.
 """
 
 from __future__ import annotations
@@ -60,10 +64,12 @@ def register(
     availability_zone: str | None = None,
     failure: str | None = None,
     failure_code: int = 500,
+    failing_from: float | None = None,
     on_change: Listener | None = None,
 ) -> Target:
     """Register (id, port) with `group`; registering a registered target changes nothing,
-    a draining one starts over."""
+    a draining one starts over. A `failure` fails the target's checks from `failing_from` (a
+    simulated time; None: from the start)."""
     key = (target_id, port)
     target = group.targets.get(key)
     if target is not None and target.state != "draining":
@@ -79,6 +85,7 @@ def register(
         )
     target.failure = failure
     target.failure_code = failure_code
+    target.failing_from = failing_from
     target.on_change = on_change
     _start(world, group, target, in_use=bool(balancing.load_balancers_of(group)))
     return target
@@ -93,12 +100,28 @@ def _start(world: World, group: TargetGroup, target: Target, *, in_use: bool) ->
     interval = float(group.health.interval)
     generation = target.generation
     world.schedule(interval, _checks_running, (group, target, generation))
-    threshold = (
-        group.health.unhealthy_threshold
-        if target.failure is not None
-        else group.health.healthy_threshold
+    if _failing(world, target):
+        _fail_after_threshold(world, group, target)
+        return
+    world.schedule(interval * group.health.healthy_threshold, _passed, (group, target, generation))
+    if target.failure is not None and target.failing_from is not None:
+        world.schedule(target.failing_from - world.now, _degraded, (group, target, generation))
+
+
+def _failing(world: World, target: Target) -> bool:
+    """Whether `target` fails its health checks now."""
+    if target.failure is None:
+        return False
+    return target.failing_from is None or world.now >= target.failing_from
+
+
+def _fail_after_threshold(world: World, group: TargetGroup, target: Target) -> None:
+    interval = float(group.health.interval)
+    world.schedule(
+        interval * group.health.unhealthy_threshold,
+        _failed,
+        (group, target, target.generation),
     )
-    world.schedule(interval * threshold, _verdict, (group, target, generation))
 
 
 def refresh_use(world: World, balancing: LoadBalancing, group: TargetGroup) -> None:
@@ -131,20 +154,35 @@ def _checks_running(world: World, subject: tuple[TargetGroup, Target, int]) -> N
         _set(world, target, "initial", *INITIAL_HEALTH_CHECKING)
 
 
-def _verdict(world: World, subject: tuple[TargetGroup, Target, int]) -> None:
+def _passed(world: World, subject: tuple[TargetGroup, Target, int]) -> None:
     _, target, generation = subject
-    if target.generation != generation or target.state != "initial":
-        return
-    if target.failure is None:
+    # A target whose failures began before this streak ended never passed it.
+    if (
+        target.generation == generation
+        and target.state == "initial"
+        and not _failing(world, target)
+    ):
         _set(world, target, "healthy", None, None)
-    else:
-        _set(
-            world,
-            target,
-            "unhealthy",
-            target.failure,
-            failure_description(target.failure, target.failure_code),
-        )
+
+
+def _degraded(world: World, subject: tuple[TargetGroup, Target, int]) -> None:
+    group, target, generation = subject
+    if target.generation == generation and target.state in ("initial", "healthy"):
+        _fail_after_threshold(world, group, target)
+
+
+def _failed(world: World, subject: tuple[TargetGroup, Target, int]) -> None:
+    _, target, generation = subject
+    if target.generation != generation or target.state not in ("initial", "healthy"):
+        return
+    assert target.failure is not None  # only scheduled for a failing target
+    _set(
+        world,
+        target,
+        "unhealthy",
+        target.failure,
+        failure_description(target.failure, target.failure_code),
+    )
 
 
 def _drained(world: World, subject: tuple[TargetGroup, Target, int]) -> None:

@@ -45,6 +45,8 @@ class Target:
     """None: the target answers its health checks; else the TargetHealth reason it fails with
     (Target.ResponseCodeMismatch, Target.Timeout, Target.FailedHealthChecks)."""
     failure_code: int = 500
+    failing_from: float | None = None
+    """The simulated time from which a `failure` target fails its checks; None: from the start."""
     generation: int = 0
     """Bumped on every registration change, so that scheduled health steps of an older one
     do nothing."""
