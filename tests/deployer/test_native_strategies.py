@@ -101,8 +101,10 @@ async def test_linear_shifts_traffic_in_steps_seen_in_events(
     await native(
         ecs_services,
         "LINEAR",
-        linearConfiguration={"stepPercent": 50.0, "stepBakeTimeInMinutes": 2},
-        bakeTimeInMinutes=1,
+        # Stages of 20 simulated minutes (1.2 s): long enough that a loaded machine's polls see
+        # each one, which is what the test asserts.
+        linearConfiguration={"stepPercent": 50.0, "stepBakeTimeInMinutes": 20},
+        bakeTimeInMinutes=20,
     )
     stages = Stages()
     ecs_deployer.subscribe(stages)
@@ -126,7 +128,7 @@ async def test_canary_succeeds_after_its_canary_bake(
     await native(
         ecs_services,
         "CANARY",
-        canaryConfiguration={"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 2},
+        canaryConfiguration={"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 20},
     )
     stages = Stages()
     ecs_deployer.subscribe(stages)
