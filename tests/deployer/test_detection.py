@@ -50,3 +50,29 @@ async def test_the_threshold_th_failed_task_is_acted_on_within_one_poll(
     records = [r for r in ecs_simulator.timeline()["deployments"] if r["service"] == "webapp"]
     failing = next(r for r in records if r["thresholdReachedAt"] is not None)
     assert 0 <= rollback_at[0] - failing["thresholdReachedAt"] <= POLL
+
+
+async def test_a_verdict_taken_while_the_failed_tasks_still_stop_says_why_they_failed(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """Four tasks crashing at once fail the deployment at the next poll, and the result still
+    names their exit, which ECS gives as soon as they begin stopping."""
+    old = await ecs_services.create(desired=4, breaker=False)
+    ecs_simulator.add_rule(CRASH)
+    clock = Lockstep(ecs_simulator, step=POLL)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
+        clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(deploy)
+    (result,) = results
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert "tasks failed (threshold 3); last: task " in result.reason
+    assert "exit 1" in result.reason
+    assert len(result.stopped_tasks) >= 3
+    assert all(t.stop_code == "EssentialContainerExited" for t in result.stopped_tasks)
+    assert await ecs_services.task_definition() == old
