@@ -127,26 +127,26 @@ def _detection(
     runs: Sequence[ProcessRun],
 ) -> tuple[float | None, str]:
     """Simulated seconds from the failure becoming visible in ECS (the threshold-th failed task,
-    or ECS's own rollback) to the tool's rollback UpdateService, else to its exit."""
+    or ECS's own rollback) to the tool's rollback (a new deployment by UpdateService, or
+    StopServiceDeployment, which rolls the same deployment back), else to its exit."""
     latencies: list[float] = []
     notes: list[str] = []
     for index in sorted(scenario.crashing):
         service = services[index]
         records = list(by_service.get(service, []))
-        failed = next(
-            (r for r in records if r["thresholdReachedAt"] or r["rollbackStartedAt"]), None
-        )
+        failed = next((r for r in records if r["thresholdReachedAt"] or _ecs_rollback_at(r)), None)
         exit_at = (runs[index] if len(runs) == len(services) else runs[-1]).exited_at
-        if failed is None:
-            rollback = records[1] if len(records) > 1 else None
+        reaction = _rollback_asked_at(records)
+        visible = (
+            None if failed is None else failed["thresholdReachedAt"] or _ecs_rollback_at(failed)
+        )
+        if visible is None or (reaction is not None and reaction < visible):
             notes.append(
                 "acted before the threshold-th failed task"
-                if rollback is not None or exit_at < float("inf")
+                if reaction is not None or exit_at < float("inf")
                 else "never visible"
             )
             continue
-        visible = failed["thresholdReachedAt"] or failed["rollbackStartedAt"]
-        reaction = next((r["createdAt"] for r in records if r["createdAt"] > visible), None)
         if reaction is None:
             reaction = exit_at
             notes.append("exit (no rollback call)")
@@ -156,6 +156,22 @@ def _detection(
     if not latencies:
         return None, "; ".join(sorted(set(notes)))
     return round(max(latencies), 1), "; ".join(sorted(set(notes)))
+
+
+def _ecs_rollback_at(record: Mapping[str, Any]) -> float | None:
+    """When ECS rolled the deployment back on its own (breaker, alarms), if it did."""
+    if record.get("rollbackRequested"):
+        return None
+    started: float | None = record["rollbackStartedAt"]
+    return started
+
+
+def _rollback_asked_at(records: Sequence[Mapping[str, Any]]) -> float | None:
+    """When the tool first asked for a rollback: a deployment after its own, or its own
+    deployment stopped with ROLLBACK."""
+    asked = [r["createdAt"] for r in records[1:]]
+    asked += [r["rollbackStartedAt"] for r in records if r.get("rollbackRequested")]
+    return min(asked, default=None)
 
 
 def _floor(scenario: Scenario, records: Sequence[Mapping[str, Any]], families: int) -> float:

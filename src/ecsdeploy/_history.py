@@ -39,5 +39,11 @@ class History:
         self.stopped[task.task_arn] = task
         return True
 
+    def put_stopped(self, task: StoppedTask) -> bool:
+        """Keep a stopped or stopping task, replacing what was kept of it; True if it is new."""
+        new = task.task_arn not in self.stopped
+        self.stopped[task.task_arn] = task
+        return new
+
     def stopped_tasks(self) -> tuple[StoppedTask, ...]:
         return tuple(sorted(self.stopped.values(), key=lambda t: t.stopped_at or 0))

@@ -333,7 +333,7 @@ class ClusterObserver:
                 return
             listed_ok.append(watch)
             for arn in arns:
-                if arn not in watch.history.stopped:
+                if arn not in watch.history.stopped or arn in watch.stopping:
                     listed[arn] = watch
 
         async with anyio.create_task_group() as group:
@@ -356,12 +356,19 @@ class ClusterObserver:
 
     def _record(self, watch: Watch, task: Mapping[str, Any]) -> None:
         arn = str(task["taskArn"])
-        if task.get("lastStatus") != "STOPPED":
+        final = task.get("lastStatus") == "STOPPED"
+        if final:
+            watch.stopping.discard(arn)
+        else:
             watch.stopping.add(arn)
-            return
+            if not task.get("stopCode"):
+                return
+        # ECS gives the stop code and reason as soon as a task begins stopping: keep them now,
+        # so a verdict taken before the task has stopped (ECS's failedTasks counts it already)
+        # still says why; the task as finally STOPPED replaces this.
         stopped = StoppedTask.from_api(task)
-        watch.history.add_stopped(stopped)
-        watch.stopping.discard(arn)
+        if not watch.history.put_stopped(stopped):
+            return
         logger.info(
             "ecsdeploy.task_stopped",
             cluster=self.cluster,

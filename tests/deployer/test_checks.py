@@ -92,6 +92,21 @@ async def test_stopped_tasks_fail_at_the_breaker_threshold() -> None:
     assert "web: exit 1" in verdict.reason
 
 
+async def test_ecs_failed_task_count_fails_before_the_tasks_have_stopped() -> None:
+    """ECS's failedTasks at the threshold fails the deployment while those tasks still stop."""
+    check = StoppedTasksCheck()
+    stopping = observation(deployment(desired=4, failed=3), stopped_tasks=[stopped_task(n=1)])
+    verdict = await check.evaluate(stopping)
+    assert verdict.status is Status.FAILED
+    assert "3 tasks failed (threshold 3)" in verdict.reason
+    assert "web: exit 1" in verdict.reason
+    unlisted = await check.evaluate(observation(deployment(desired=4, failed=3)))
+    assert unlisted.status is Status.FAILED
+    assert unlisted.reason == "3 tasks failed (threshold 3)"
+    below = await check.evaluate(observation(deployment(desired=4, failed=2)))
+    assert below.status is Status.UNKNOWN
+
+
 async def test_missing_image_fails_at_once() -> None:
     """CannotPullContainerError for an image that does not exist cannot fix itself."""
     pull = stopped_task(

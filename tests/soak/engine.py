@@ -235,6 +235,15 @@ def _check_release(
             report.gave_up_unchanged += 1
             if now_on != before[name]:
                 report.wrong_revisions.append(f"{name}: gave up unchanged yet runs {now_on}")
+            registered = deployed.task_definition_arn
+            if (
+                registered
+                and registered != before[name]
+                and account.status(registered) != "INACTIVE"
+            ):
+                report.left_registered.append(
+                    f"{name}: gave up unchanged yet its revision {registered} is still ACTIVE"
+                )
             continue
         crash = ":crash-" in images[name]
         expected = "ROLLED_BACK" if crash or (atomic and crashed) else "SUCCEEDED"

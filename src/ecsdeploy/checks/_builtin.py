@@ -93,6 +93,8 @@ UNRECOVERABLE_REASONS: tuple[str, ...] = (
 class StoppedTasksCheck:
     """Our deployment's failed tasks: too many, or one that can never succeed, fails it.
 
+    "Too many" counts the stopped tasks seen, or ECS's own `failedTasks` when that is higher.
+
     `threshold=None` uses the circuit breaker's formula on the deployment's desired count, so
     the verdict matches what ECS would do, but it also works when the breaker is off.
     """
@@ -106,11 +108,16 @@ class StoppedTasksCheck:
         for task in failed:
             if any(re.search(pattern, task.stopped_reason, re.I) for pattern in self.unrecoverable):
                 return Verdict.failed(f"unrecoverable: {task.describe()}")
-        desired = int((observation.deployment or {}).get("desiredCount", 0) or 0)
+        deployment = observation.deployment or {}
+        desired = int(deployment.get("desiredCount", 0) or 0)
         threshold = self.threshold or circuit_breaker_threshold(desired)
-        if len(failed) >= threshold:
+        # ECS counts a failed task (failedTasks) the moment it fails; we see its reason only
+        # once it has finished stopping, which takes a poll or two more.
+        counted = int(deployment.get("failedTasks", 0) or 0)
+        if max(len(failed), counted) >= threshold:
+            last = f"; last: {_last(failed)}" if failed else ""
             return Verdict.failed(
-                f"{len(failed)} tasks failed (threshold {threshold}); last: {_last(failed)}"
+                f"{max(len(failed), counted)} tasks failed (threshold {threshold}){last}"
             )
         if failed:
             # Below the threshold ECS replaces failed tasks; a rollout that then completes is a

@@ -201,7 +201,8 @@ class EcsBackend:
     def timeline(self) -> list[dict[str, Any]]:
         """Every service deployment's instants in simulated epoch seconds, oldest first: when
         it was asked for (`created_at`, the UpdateService), when its failed tasks reached the
-        breaker's threshold, when ECS began rolling it back, and when it finished."""
+        breaker's threshold, when ECS began rolling it back (and whether a client asked for that
+        with StopServiceDeployment), and when it finished."""
         records = [
             record
             for region in self._world.regions.values()
@@ -223,6 +224,9 @@ class EcsBackend:
                 "createdAt": record.created_at,
                 "thresholdReachedAt": record.threshold_reached_at,
                 "rollbackStartedAt": record.rollback_started_at,
+                # StopServiceDeployment(ROLLBACK): a client's rollback, not ECS's own.
+                "rollbackRequested": record.rollback_reason
+                == _service_deployment_ops.STOP_REQUESTED_REASON,
                 "finishedAt": record.finished_at,
             }
             for record in sorted(records, key=lambda r: r.created_at)
