@@ -9,6 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from ecsdeploy import Deployer, DeploySettings, Location, Outcome, ServiceState, parse_release
+from ecsdeploy._credentials import Role
 from ecsdeploy._deployer import pacing_of, role_sessions_of
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
@@ -313,3 +314,27 @@ async def test_each_account_and_region_is_paced_by_its_own_buckets(
         assert limiter.taken("RegisterTaskDefinition") == 1
         assert limiter.taken("DescribeServices") >= 1
     assert len({id(limiter) for limiter in limiters.values()}) == 6
+
+
+async def test_a_health_checks_read_renews_credentials_aws_says_expired(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """CloudWatch and ELBv2 reads of the health checks that meet an expired token get the
+    role's session renewed and are sent again, as ECS calls are."""
+    sim.set_session_lifetime(900)
+    role = Role(ROLE_A)
+    await deployer._gateway(CANARY, role)
+    reads = deployer._reads[(role, CANARY)]
+    sim.set_alarm("web-5xx", "OK")
+    await sim.advance(1000)  # the session expired on the simulator's clock, not on ours
+
+    with capture_logs() as logs:
+        alarms = await reads.describe_alarms(names=["web-5xx"])
+
+    assert [a["AlarmArn"] for a in alarms] == [
+        f"arn:aws:cloudwatch:{CANARY}:{ACCOUNT_A}:alarm:web-5xx"
+    ]
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    assert [s.assumed for s in sessions.sessions] == [2]
+    assert "ecsdeploy.credentials.expired" in [entry["event"] for entry in logs]
