@@ -338,3 +338,35 @@ async def test_a_health_checks_read_renews_credentials_aws_says_expired(
     assert sessions is not None
     assert [s.assumed for s in sessions.sessions] == [2]
     assert "ecsdeploy.credentials.expired" in [entry["event"] for entry in logs]
+
+
+async def test_a_release_named_in_any_alphabet_assumes_its_roles(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """STS takes ASCII session names only: a release named "mise-à-jour-été" deploys with a
+    session named in that charset instead of failing as a role that cannot be assumed."""
+    await create_service(sim, ROLE_A, CANARY)
+    release = parse_release(
+        f"""
+        [release]
+        name = "mise-à-jour-été"
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        region = "{CANARY}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+
+    result = await deployer.release(release)
+
+    assert result.succeeded, result.error or result.services[0].reason
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    assert [s.session_name for s in sessions.sessions] == ["ecsdeploy-mise-a-jour-ete"]
+    assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
