@@ -149,3 +149,31 @@ def test_roles_sts_would_refuse_unseen_are_bad_input(role: Role) -> None:
     """Not a role ARN, or an external id too short: AssumeRoleError before asking STS."""
     with pytest.raises(AssumeRoleError):
         role.check()
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key", "hint"),
+    [
+        (f'role_arn = "{ROLE_B}"', "role_arn", "task_definition_of"),
+        ('external_id = "x-1"', "external_id", "task_definition_of"),
+        ('regions = ["eu-west-1", "us-east-2"]', "regions", "did you mean 'region'"),
+    ],
+)
+def test_a_task_refuses_location_keys_it_would_silently_ignore(
+    snippet: str, key: str, hint: str
+) -> None:
+    """A one-off task runs with its service's credentials, once: role_arn, external_id and
+    regions on a [[stage.task]] are an error at their line, not dropped."""
+    text = f"""
+[defaults]
+cluster = "prod"
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition = "migrate:3"
+{snippet}
+"""
+    with pytest.raises(ReleaseFileError, match=f"'{key}'") as raised:
+        parse_release(text)
+    assert raised.value.line == 8
+    assert hint in str(raised.value)

@@ -111,6 +111,11 @@ _TASK_HINTS: Mapping[str, str] = {
     **dict.fromkeys(
         ("secrets", "unset_env", "unset_secrets"), "a task overrides 'command' and 'env' only"
     ),
+    **dict.fromkeys(
+        ("role_arn", "external_id"),
+        "a task runs with the credentials of the release's service named in "
+        "'task_definition_of' (else the Deployer's)",
+    ),
 }
 
 #: What a change table's entries must be, by the Python type tomllib gives them.
