@@ -177,3 +177,29 @@ task_definition = "migrate:3"
         parse_release(text)
     assert raised.value.line == 8
     assert hint in str(raised.value)
+
+
+def test_a_task_whose_service_is_in_two_accounts_is_ambiguous() -> None:
+    """task_definition_of a service the release deploys in two accounts (same region and
+    cluster) names no one account to run in: an error, not a pick of the first."""
+    text = f"""
+[defaults]
+cluster = "prod"
+region = "us-east-2"
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition_of = "web"
+[[stage.service]]
+service = "web"
+role_arn = "{ROLE_A}"
+images = {{ web = "org/web:2" }}
+[[stage.service]]
+service = "web"
+role_arn = "{ROLE_B}"
+images = {{ web = "org/web:2" }}
+"""
+    with pytest.raises(ReleaseFileError, match="migrate") as raised:
+        parse_release(text)
+    assert "210987654321" in str(raised.value)
+    assert "345678901234" in str(raised.value)
