@@ -203,3 +203,42 @@ images = {{ web = "org/web:2" }}
         parse_release(text)
     assert "210987654321" in str(raised.value)
     assert "345678901234" in str(raised.value)
+
+
+def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
+    """[defaults]' external_id is for [defaults]' role: a service naming its own role, or a
+    --role-arn replacing that role, does not send it to another account's STS."""
+    text = f"""
+        [defaults]
+        cluster = "prod"
+        role_arn = "{ROLE_A}"
+        external_id = "secret-for-a"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ web = "org/web:2" }}
+        [[stage.service]]
+        service = "api"
+        role_arn = "{ROLE_B}"
+        images = {{ api = "org/api:2" }}
+        [[stage.service]]
+        service = "jobs"
+        role_arn = "{ROLE_B}"
+        external_id = "secret-for-b"
+        images = {{ jobs = "org/jobs:2" }}
+    """
+    as_written = parse_release(text)
+    assert [(t.role_arn, t.external_id) for t in as_written.targets] == [
+        (ROLE_A, "secret-for-a"),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
+    role_c = "arn:aws:iam::456789012345:role/ecsdeploy"
+    overridden = parse_release(text, overrides={"role_arn": role_c})
+    assert [(t.role_arn, t.external_id) for t in overridden.targets] == [
+        (role_c, None),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
+    both = parse_release(text, overrides={"role_arn": role_c, "external_id": "secret-for-c"})
+    assert [(t.role_arn, t.external_id) for t in both.targets][0] == (role_c, "secret-for-c")
