@@ -241,4 +241,8 @@ def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
         (ROLE_B, "secret-for-b"),
     ]
     both = parse_release(text, overrides={"role_arn": role_c, "external_id": "secret-for-c"})
-    assert [(t.role_arn, t.external_id) for t in both.targets][0] == (role_c, "secret-for-c")
+    assert [(t.role_arn, t.external_id) for t in both.targets] == [
+        (role_c, "secret-for-c"),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
