@@ -370,3 +370,41 @@ async def test_a_release_named_in_any_alphabet_assumes_its_roles(
     assert sessions is not None
     assert [s.session_name for s in sessions.sessions] == ["ecsdeploy-mise-a-jour-ete"]
     assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
+
+
+async def test_a_service_named_with_and_without_the_default_region_is_one_service(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """A canary stage on the Deployer's region (no `region`) and a `regions` fan-out listing
+    that region name one service twice: bad input before anything changes, as any repeat."""
+    for region in REGIONS:
+        await create_service(sim, ROLE_A, region)
+    release = parse_release(
+        f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+        [[stage]]
+        name = "canary"
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        [[stage]]
+        name = "everywhere"
+        [[stage.service]]
+        service = "web"
+        regions = {list(REGIONS)}
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+
+    result = await deployer.release(release)
+
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "once per release" in result.error
+    assert f"{ACCOUNT_A}:{REGION}/{CLUSTER}/web" in result.error
+    for region in REGIONS:
+        assert await image_in(sim, ROLE_A, region) == "myorg/nginx:1.0"
