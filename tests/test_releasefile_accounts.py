@@ -246,3 +246,30 @@ def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
         (ROLE_B, None),
         (ROLE_B, "secret-for-b"),
     ]
+
+
+def test_a_task_under_default_regions_must_name_its_region() -> None:
+    """[defaults] regions fans services out; a task runs once, so it names its region (else it
+    ran in the Deployer's region with the Deployer's credentials, not its service's)."""
+    text = f"""
+[defaults]
+cluster = "prod"
+role_arn = "{ROLE_A}"
+regions = ["us-east-2", "eu-west-1"]
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition_of = "web"
+[[stage.service]]
+service = "web"
+images = {{ web = "org/web:2" }}
+"""
+    with pytest.raises(ReleaseFileError, match="set its 'region'") as raised:
+        parse_release(text)
+    assert raised.value.line == 7
+    placed = parse_release(
+        text.replace('name = "migrate"', 'name = "migrate"\nregion = "eu-west-1"')
+    )
+    (task,) = placed.tasks
+    assert task.region == "eu-west-1"
+    assert placed.stages[0].targets[1].role_arn == ROLE_A

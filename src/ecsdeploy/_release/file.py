@@ -504,6 +504,15 @@ class _Parser:
         values = {**where, **own}
         if "cluster" not in values:
             raise self.fail(path, "no cluster: set 'cluster' here or in [defaults]")
+        if "region" not in values and "regions" in defaults:
+            # Else it would run in the Deployer's region with the Deployer's credentials, not
+            # with those of its service there.
+            regions = ", ".join(defaults["regions"][0])
+            raise self.fail(
+                path,
+                f"[defaults] deploys to several regions ({regions}); a task runs in one: set "
+                "its 'region'",
+            )
         given = [k for k in ("task_definition", "task_definition_of") if k in own]
         if len(given) != 1:
             raise self.fail(
