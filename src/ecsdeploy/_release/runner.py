@@ -21,7 +21,7 @@ from ecsdeploy._settings import DeploySettings
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.exceptions import EcsDeployError, InputError
 
-__all__ = ["Deployments", "run_release"]
+__all__ = ["Deployments", "repeated_services", "run_release"]
 
 logger = structlog.get_logger("ecsdeploy")
 
@@ -54,7 +54,7 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
         default_region = None
     log = logger.bind(release=release.name)
     log.info("ecsdeploy.release.started", services=len(release.targets), stages=len(release.stages))
-    problems = _repeated_services(release, default_region)
+    problems = repeated_services(release, default_region)
     aws_problems: list[str] = []
     if not problems:
         problems, aws_problems = await _validate(deployer, release)
@@ -114,7 +114,7 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
     return result
 
 
-def _repeated_services(release: Release, default_region: str | None) -> list[str]:
+def repeated_services(release: Release, default_region: str | None) -> list[str]:
     """Services the release names twice once `region=None` is read as the Deployer's region
     (`Release.validate` sees the keys as written: "web" and "web" in us-east-2 look apart)."""
     seen: dict[TargetKey, Target] = {}
