@@ -149,3 +149,127 @@ def test_roles_sts_would_refuse_unseen_are_bad_input(role: Role) -> None:
     """Not a role ARN, or an external id too short: AssumeRoleError before asking STS."""
     with pytest.raises(AssumeRoleError):
         role.check()
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key", "hint"),
+    [
+        (f'role_arn = "{ROLE_B}"', "role_arn", "task_definition_of"),
+        ('external_id = "x-1"', "external_id", "task_definition_of"),
+        ('regions = ["eu-west-1", "us-east-2"]', "regions", "did you mean 'region'"),
+    ],
+)
+def test_a_task_refuses_location_keys_it_would_silently_ignore(
+    snippet: str, key: str, hint: str
+) -> None:
+    """A one-off task runs with its service's credentials, once: role_arn, external_id and
+    regions on a [[stage.task]] are an error at their line, not dropped."""
+    text = f"""
+[defaults]
+cluster = "prod"
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition = "migrate:3"
+{snippet}
+"""
+    with pytest.raises(ReleaseFileError, match=f"'{key}'") as raised:
+        parse_release(text)
+    assert raised.value.line == 8
+    assert hint in str(raised.value)
+
+
+def test_a_task_whose_service_is_in_two_accounts_is_ambiguous() -> None:
+    """task_definition_of a service the release deploys in two accounts (same region and
+    cluster) names no one account to run in: an error, not a pick of the first."""
+    text = f"""
+[defaults]
+cluster = "prod"
+region = "us-east-2"
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition_of = "web"
+[[stage.service]]
+service = "web"
+role_arn = "{ROLE_A}"
+images = {{ web = "org/web:2" }}
+[[stage.service]]
+service = "web"
+role_arn = "{ROLE_B}"
+images = {{ web = "org/web:2" }}
+"""
+    with pytest.raises(ReleaseFileError, match="migrate") as raised:
+        parse_release(text)
+    assert "210987654321" in str(raised.value)
+    assert "345678901234" in str(raised.value)
+
+
+def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
+    """[defaults]' external_id is for [defaults]' role: a service naming its own role, or a
+    --role-arn replacing that role, does not send it to another account's STS."""
+    text = f"""
+        [defaults]
+        cluster = "prod"
+        role_arn = "{ROLE_A}"
+        external_id = "secret-for-a"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ web = "org/web:2" }}
+        [[stage.service]]
+        service = "api"
+        role_arn = "{ROLE_B}"
+        images = {{ api = "org/api:2" }}
+        [[stage.service]]
+        service = "jobs"
+        role_arn = "{ROLE_B}"
+        external_id = "secret-for-b"
+        images = {{ jobs = "org/jobs:2" }}
+    """
+    as_written = parse_release(text)
+    assert [(t.role_arn, t.external_id) for t in as_written.targets] == [
+        (ROLE_A, "secret-for-a"),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
+    role_c = "arn:aws:iam::456789012345:role/ecsdeploy"
+    overridden = parse_release(text, overrides={"role_arn": role_c})
+    assert [(t.role_arn, t.external_id) for t in overridden.targets] == [
+        (role_c, None),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
+    both = parse_release(text, overrides={"role_arn": role_c, "external_id": "secret-for-c"})
+    assert [(t.role_arn, t.external_id) for t in both.targets] == [
+        (role_c, "secret-for-c"),
+        (ROLE_B, None),
+        (ROLE_B, "secret-for-b"),
+    ]
+
+
+def test_a_task_under_default_regions_must_name_its_region() -> None:
+    """[defaults] regions fans services out; a task runs once, so it names its region (else it
+    ran in the Deployer's region with the Deployer's credentials, not its service's)."""
+    text = f"""
+[defaults]
+cluster = "prod"
+role_arn = "{ROLE_A}"
+regions = ["us-east-2", "eu-west-1"]
+[[stage]]
+[[stage.task]]
+name = "migrate"
+task_definition_of = "web"
+[[stage.service]]
+service = "web"
+images = {{ web = "org/web:2" }}
+"""
+    with pytest.raises(ReleaseFileError, match="set its 'region'") as raised:
+        parse_release(text)
+    assert raised.value.line == 7
+    placed = parse_release(
+        text.replace('name = "migrate"', 'name = "migrate"\nregion = "eu-west-1"')
+    )
+    (task,) = placed.tasks
+    assert task.region == "eu-west-1"
+    assert placed.stages[0].targets[1].role_arn == ROLE_A

@@ -15,7 +15,13 @@ from typing import Any, cast
 import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecsdeploy._gateway import _CONNECTION_ERRORS, EcsGateway, is_transient, map_error
+from ecsdeploy._gateway import (
+    _CONNECTION_ERRORS,
+    EcsGateway,
+    is_expired_token,
+    is_transient,
+    map_error,
+)
 from ecsdeploy._ratelimit import RateLimiter
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.exceptions import AccessDeniedError, MissingPermissionError
@@ -85,12 +91,25 @@ class AwsReads:
         method = getattr(client, _snake(operation))
         limiter = self._limiters[service]
 
+        # The ELBv2 and CloudWatch clients share the role session of the region's ECS gateway:
+        # an expired token renews that session, as an ECS call's would, and the read is resent.
+        credentials = self.ecs.credentials
+
         async def attempt() -> Any:
             await limiter.acquire(operation)
-            return await method(**kwargs)
+            generation = credentials.generation if credentials else 0
+            try:
+                return await method(**kwargs)
+            except ClientError as exc:
+                if credentials is not None and is_expired_token(exc):
+                    await credentials.renew(generation)
+                raise
+
+        def worth_retrying(exc: BaseException) -> bool:
+            return (credentials is not None and is_expired_token(exc)) or is_transient(exc)
 
         try:
-            response = await self._retry.call(operation, attempt, is_transient=is_transient)
+            response = await self._retry.call(operation, attempt, is_transient=worth_retrying)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in _DENIED_CODES:

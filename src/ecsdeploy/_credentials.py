@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -59,17 +60,20 @@ OUTAGE_MEMORY = 60.0
 MIN_SESSION_SECONDS = 900
 MAX_SESSION_SECONDS = 43200
 
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+# STS's patterns are Java's, where `\w` is ASCII only (Python's would take any letter).
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 #: AssumeRole's RoleSessionName: 2 to 64 of `[\w+=,.@-]`.
-_SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
+_SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)
 _SESSION_NAME_MAX = 64
 #: ExternalId: 2 to 1224 of `[\w+=,.@:/-]`.
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 def role_session_name(label: str) -> str:
-    """``ecsdeploy-<label>`` in AssumeRole's charset and length (what CloudTrail shows)."""
-    cleaned = _SESSION_NAME_CHARS.sub("-", label.strip()) or "deploy"
+    """``ecsdeploy-<label>`` in AssumeRole's charset and length (what CloudTrail shows);
+    accented letters lose their accents ("été" is "ete"), other characters become '-'."""
+    unaccented = unicodedata.normalize("NFKD", label.strip()).encode("ascii", "ignore").decode()
+    cleaned = _SESSION_NAME_CHARS.sub("-", unaccented) or "deploy"
     return f"ecsdeploy-{cleaned}"[:_SESSION_NAME_MAX]
 
 

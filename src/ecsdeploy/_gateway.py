@@ -83,6 +83,11 @@ def _http_status(exc: ClientError) -> int:
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
 
 
+def is_expired_token(exc: BaseException) -> bool:
+    """AWS refused the call's credentials as expired: nothing was done, renew and resend."""
+    return isinstance(exc, ClientError) and _error_code(exc) in _EXPIRED_CODES
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth retrying: throttling, server errors, 5xx, dropped connections and timeouts."""
     if isinstance(exc, ClientError):
@@ -211,7 +216,7 @@ class EcsGateway:
         self.account = account
         self._limiter = limiter or RateLimiter()
         #: Renewed when AWS says the session token expired; the call is then sent again.
-        self._credentials = credentials
+        self.credentials = credentials
         self._retry = retry or RetryPolicy()
         self._task_definitions: dict[str, tuple[float, JSON]] = {}
         self._task_definition_locks: dict[str, anyio.Lock] = {}
@@ -221,21 +226,17 @@ class EcsGateway:
     ) -> JSON:
         async def attempt() -> Any:
             await self._limiter.acquire(operation)
-            generation = self._credentials.generation if self._credentials else 0
+            generation = self.credentials.generation if self.credentials else 0
             try:
                 return await func()
             except ClientError as exc:
-                if self._credentials is not None and _error_code(exc) in _EXPIRED_CODES:
-                    await self._credentials.renew(generation)
+                if self.credentials is not None and is_expired_token(exc):
+                    await self.credentials.renew(generation)
                 raise
 
         def worth_retrying(exc: BaseException) -> bool:
             # An expired token is refused before anything is done: resend it with new ones.
-            if (
-                self._credentials is not None
-                and isinstance(exc, ClientError)
-                and _error_code(exc) in _EXPIRED_CODES
-            ):
+            if self.credentials is not None and is_expired_token(exc):
                 return True
             return is_transient(exc) if retry else is_rejected(exc)
 

@@ -113,3 +113,31 @@ def test_role_arn_on_the_command_line_replaces_the_files_default_role(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert revisions(simulated, ROLE_B)[-1].endswith(f"{ACCOUNT_B}:task-definition/web:2")
+
+
+def test_a_dry_run_refuses_a_service_named_with_and_without_the_default_region(
+    simulated: SimulatedEcs, tmp_path: Path
+) -> None:
+    """`web` without a region and `web` in the default region are one service twice: the dry
+    run exits 2 as the release would, instead of planning it twice."""
+    create_web(simulated, ROLE_A)
+    path = tmp_path / "twice.toml"
+    path.write_text(
+        f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        [[stage.service]]
+        service = "web"
+        region = "{REGION}"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+    done = run_process([ECSDEPLOY, "release", str(path), "--dry-run", *FAST], environ(simulated))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "once per release" in done.stdout + done.stderr
+    assert "would register" not in done.stdout

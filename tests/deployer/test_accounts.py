@@ -9,6 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from ecsdeploy import Deployer, DeploySettings, Location, Outcome, ServiceState, parse_release
+from ecsdeploy._credentials import Role
 from ecsdeploy._deployer import pacing_of, role_sessions_of
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
@@ -313,3 +314,97 @@ async def test_each_account_and_region_is_paced_by_its_own_buckets(
         assert limiter.taken("RegisterTaskDefinition") == 1
         assert limiter.taken("DescribeServices") >= 1
     assert len({id(limiter) for limiter in limiters.values()}) == 6
+
+
+async def test_a_health_checks_read_renews_credentials_aws_says_expired(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """CloudWatch and ELBv2 reads of the health checks that meet an expired token get the
+    role's session renewed and are sent again, as ECS calls are."""
+    sim.set_session_lifetime(900)
+    role = Role(ROLE_A)
+    await deployer._gateway(CANARY, role)
+    reads = deployer._reads[(role, CANARY)]
+    sim.set_alarm("web-5xx", "OK")
+    await sim.advance(1000)  # the session expired on the simulator's clock, not on ours
+
+    with capture_logs() as logs:
+        alarms = await reads.describe_alarms(names=["web-5xx"])
+
+    assert [a["AlarmArn"] for a in alarms] == [
+        f"arn:aws:cloudwatch:{CANARY}:{ACCOUNT_A}:alarm:web-5xx"
+    ]
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    assert [s.assumed for s in sessions.sessions] == [2]
+    assert "ecsdeploy.credentials.expired" in [entry["event"] for entry in logs]
+
+
+async def test_a_release_named_in_any_alphabet_assumes_its_roles(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """STS takes ASCII session names only: a release named "mise-à-jour-été" deploys with a
+    session named in that charset instead of failing as a role that cannot be assumed."""
+    await create_service(sim, ROLE_A, CANARY)
+    release = parse_release(
+        f"""
+        [release]
+        name = "mise-à-jour-été"
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        region = "{CANARY}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+        [[stage]]
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+
+    result = await deployer.release(release)
+
+    assert result.succeeded, result.error or result.services[0].reason
+    sessions = role_sessions_of(deployer)
+    assert sessions is not None
+    assert [s.session_name for s in sessions.sessions] == ["ecsdeploy-mise-a-jour-ete"]
+    assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
+
+
+async def test_a_service_named_with_and_without_the_default_region_is_one_service(
+    sim: Simulator, deployer: Deployer
+) -> None:
+    """A canary stage on the Deployer's region (no `region`) and a `regions` fan-out listing
+    that region name one service twice: bad input before anything changes, as any repeat."""
+    for region in REGIONS:
+        await create_service(sim, ROLE_A, region)
+    release = parse_release(
+        f"""
+        [defaults]
+        cluster = "{CLUSTER}"
+        role_arn = "{ROLE_A}"
+        poll_interval = {POLL_INTERVAL}
+        timeout = 60
+        [[stage]]
+        name = "canary"
+        [[stage.service]]
+        service = "web"
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        [[stage]]
+        name = "everywhere"
+        [[stage.service]]
+        service = "web"
+        regions = {list(REGIONS)}
+        images = {{ nginx = "myorg/nginx:2.0" }}
+        """
+    )
+
+    result = await deployer.release(release)
+
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert "once per release" in result.error
+    assert f"{ACCOUNT_A}:{REGION}/{CLUSTER}/web" in result.error
+    for region in REGIONS:
+        assert await image_in(sim, ROLE_A, region) == "myorg/nginx:1.0"

@@ -241,3 +241,15 @@ async def test_reset_forgets_sessions_and_role_settings(sim: Simulator, sts: Any
     assert sim.account_of(key) == "123456789012"
     answer = await sts.assume_role(RoleArn=ROLE, RoleSessionName="after")
     assert sim.account_of(answer["Credentials"]["AccessKeyId"]) == "210987654321"
+
+
+@pytest.mark.parametrize("name", ["ecsdeploy-été", "ecsdeploy release"])
+async def test_assume_role_refuses_a_session_name_outside_stss_pattern(
+    sim: Simulator, sts: Any, name: str
+) -> None:
+    """A RoleSessionName outside ASCII `[\\w+=,.@-]` (botocore checks only its length) is STS's
+    ValidationError."""
+    with pytest.raises(ClientError) as raised:
+        await sts.assume_role(RoleArn=ROLE, RoleSessionName=name)
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert "roleSessionName" in raised.value.response["Error"]["Message"]

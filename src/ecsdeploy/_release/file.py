@@ -111,6 +111,11 @@ _TASK_HINTS: Mapping[str, str] = {
     **dict.fromkeys(
         ("secrets", "unset_env", "unset_secrets"), "a task overrides 'command' and 'env' only"
     ),
+    **dict.fromkeys(
+        ("role_arn", "external_id"),
+        "a task runs with the credentials of the release's service named in "
+        "'task_definition_of' (else the Deployer's)",
+    ),
 }
 
 #: What a change table's entries must be, by the Python type tomllib gives them.
@@ -173,6 +178,25 @@ def parse_release(
     """
     parser = _Parser(text, source, overrides=overrides, environ=environ, settings=settings)
     return parser.release(default_name="release")
+
+
+def _inherited_for_another_role(
+    role_path: KeyPath | None, external_id_path: KeyPath | None
+) -> bool:
+    """Whether an external id a service inherits was given for another role than its own: the
+    service names its own role, or --role-arn replaced the [defaults] role the external id was
+    written for. (An external id is the trust-policy secret of one role: sent with another, it
+    would reach that other account's STS and CloudTrail.)"""
+
+    def layer(key_path: KeyPath | None) -> str:
+        if key_path is None:
+            return "override"
+        return "defaults" if key_path[:1] == ("defaults",) else "service"
+
+    id_layer, role_layer = layer(external_id_path), layer(role_path)
+    if id_layer == "service":
+        return False
+    return role_layer == "service" or (role_layer == "override" and id_layer == "defaults")
 
 
 class _Parser:
@@ -377,9 +401,11 @@ class _Parser:
                 "task_definition to deploy an existing revision",
             )
         external_id, external_id_path = values.get("external_id", (None, None))
-        role_arn = values.get("role_arn", (None, None))[0]
+        role_arn, role_path = values.get("role_arn", (None, None))
         if external_id is not None and role_arn is None:
             raise self.fail(external_id_path or path, "external_id needs a role_arn to go with")
+        if external_id is not None and _inherited_for_another_role(role_path, external_id_path):
+            external_id = None
         settings = self._settings(values, path)
         return [
             Target(
@@ -478,6 +504,15 @@ class _Parser:
         values = {**where, **own}
         if "cluster" not in values:
             raise self.fail(path, "no cluster: set 'cluster' here or in [defaults]")
+        if "region" not in values and "regions" in defaults:
+            # Else it would run in the Deployer's region with the Deployer's credentials, not
+            # with those of its service there.
+            regions = ", ".join(defaults["regions"][0])
+            raise self.fail(
+                path,
+                f"[defaults] deploys to several regions ({regions}); a task runs in one: set "
+                "its 'region'",
+            )
         given = [k for k in ("task_definition", "task_definition_of") if k in own]
         if len(given) != 1:
             raise self.fail(

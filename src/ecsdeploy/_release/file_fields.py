@@ -316,6 +316,9 @@ TASK_FIELDS: Mapping[str, Reader] = {
     "network_from": _text,
     "timeout": _seconds(),
     "poll_interval": _seconds(),
-    **_LOCATION,
+    # Where, not whose: a task runs once, with the credentials of the service it takes its task
+    # definition from (else the Deployer's), so role_arn, external_id and regions are no keys.
+    "region": _text,
+    "cluster": _text,
 }
 TASK_OVERRIDE_KEYS = ("command", "env")

@@ -119,6 +119,25 @@ class Release:
         )
         if repeated:
             raise InputError(f"a service may appear once per release; repeated: {repeated}")
+        for task in self.tasks:
+            if task.task_definition_of is None:
+                continue
+            # The task runs with the credentials of the service it takes its revision from
+            # (matched by region, cluster and name): two accounts leave it no one to run as.
+            where = (task.region, task.cluster, task.task_definition_of)
+            accounts = sorted(
+                {
+                    t.account or "the Deployer's"
+                    for t in self.targets
+                    if (t.region, t.cluster, t.service) == where
+                }
+            )
+            if len(accounts) > 1:
+                raise InputError(
+                    f"one-off task {task.name!r} takes its task definition from service "
+                    f"{task.task_definition_of!r}, which this release deploys in several "
+                    f"accounts ({', '.join(accounts)}): it cannot tell which account to run in"
+                )
 
 
 class ServiceState(enum.StrEnum):

@@ -21,7 +21,7 @@ from ecsdeploy._settings import DeploySettings
 from ecsdeploy._watch import CONFIRM_POLLS, CONFIRM_READS
 from ecsdeploy.exceptions import EcsDeployError, InputError
 
-__all__ = ["Deployments", "run_release"]
+__all__ = ["Deployments", "repeated_services", "run_release"]
 
 logger = structlog.get_logger("ecsdeploy")
 
@@ -54,7 +54,10 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
         default_region = None
     log = logger.bind(release=release.name)
     log.info("ecsdeploy.release.started", services=len(release.targets), stages=len(release.stages))
-    problems, aws_problems = await _validate(deployer, release)
+    problems = repeated_services(release, default_region)
+    aws_problems: list[str] = []
+    if not problems:
+        problems, aws_problems = await _validate(deployer, release)
     if problems or aws_problems:
         log.warning("ecsdeploy.release.invalid", problems=problems, aws_problems=aws_problems)
         # Bad input wins (exit 2); AWS failing before anything changed is exit 1.
@@ -113,6 +116,24 @@ async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
 
 #: Targets planned at once while a release validates (whatever its `max_concurrency`).
 VALIDATION_CONCURRENCY = 1000
+
+
+def repeated_services(release: Release, default_region: str | None) -> list[str]:
+    """Services the release names twice once `region=None` is read as the Deployer's region
+    (`Release.validate` sees the keys as written: "web" and "web" in us-east-2 look apart)."""
+    seen: dict[TargetKey, Target] = {}
+    problems: list[str] = []
+    for target in release.targets:
+        account, region, cluster, service = target.key
+        key = (account, region or default_region, cluster, service)
+        first = seen.setdefault(key, target)
+        if first is not target:
+            where = replace(target, region=key[1])
+            problems.append(
+                f"{where}: a service may appear once per release; named as {first} and as "
+                f"{target} ({key[1]} is the Deployer's region)"
+            )
+    return problems
 
 
 async def _validate(deployer: Deployments, release: Release) -> tuple[list[str], list[str]]:

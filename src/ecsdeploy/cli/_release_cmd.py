@@ -11,8 +11,10 @@ from ecsdeploy import load_release
 from ecsdeploy._front.errors import report_release, run_async
 from ecsdeploy._front.logs import configure_library_logging, default_log_format
 from ecsdeploy._front.presenter import choose_presenter
+from ecsdeploy._release.runner import repeated_services
 from ecsdeploy.cli._options import DeployOptions, deploy_options
 from ecsdeploy.cli._plans import print_plans
+from ecsdeploy.exceptions import InputError
 
 __all__ = ["release"]
 
@@ -38,6 +40,10 @@ def release(*, file: Path, dry_run: bool, options: DeployOptions) -> None:
         if dry_run:
             configure_library_logging(options.log_format or default_log_format())
             async with await aws.deployer(fallback_region=fallback) as deployer:
+                # What the release itself refuses before any change, the dry run refuses too.
+                repeated = repeated_services(the_release, deployer.default_region)
+                if repeated:
+                    raise InputError("; ".join(repeated))
                 return await print_plans(deployer, the_release.targets, the_release.tasks)
         presenter = choose_presenter(
             the_release.targets,

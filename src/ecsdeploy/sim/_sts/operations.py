@@ -25,6 +25,9 @@ _ROLE_ARN = re.compile(
     r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@/-]*/)?(?P<name>[\w+=,.@-]+)$"
 )
 
+#: RoleSessionName: 2 to 64 of these, ASCII only (STS's `\w` is Java's, not Unicode's).
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+
 
 def validation_error(message: str) -> EcsApiError:
     return EcsApiError("ValidationError", message)
@@ -56,6 +59,13 @@ class StsBackend:
         match = _ROLE_ARN.match(role_arn)
         if match is None:
             raise validation_error(f"{role_arn} is not a valid role ARN.")
+        session_name = str(params["RoleSessionName"])
+        if not _SESSION_NAME.fullmatch(session_name):
+            raise validation_error(
+                f"1 validation error detected: Value '{session_name}' at 'roleSessionName' "
+                "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                "[\\w+=,.@-]*"
+            )
         config = self._identities.role(role_arn)
         if not config.assumable or (
             config.external_id is not None and params.get("ExternalId") != config.external_id
@@ -71,7 +81,7 @@ class StsBackend:
             role_arn=role_arn,
             account=match.group("account"),
             role_name=match.group("name"),
-            session_name=str(params["RoleSessionName"]),
+            session_name=session_name,
             expiration=self._now() + (duration if lifetime is None else lifetime),
         )
         return {
