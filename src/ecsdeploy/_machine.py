@@ -899,7 +899,10 @@ class DeploymentMachine:
         if records.arn is None:
             try:
                 await refresh_records(
-                    self._gateway, self.target.cluster, {records: self.target.service}
+                    self._gateway,
+                    self.target.cluster,
+                    {records: self.target.service},
+                    find_all=True,
                 )
             except EcsDeployError as exc:
                 self._log.warning("ecsdeploy.rollback.record_unknown", error=str(exc))

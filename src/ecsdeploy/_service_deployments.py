@@ -200,16 +200,23 @@ class RecordTracker:
 
 
 async def refresh_records(
-    gateway: EcsGateway, cluster: str, trackers: Mapping[RecordTracker, str]
+    gateway: EcsGateway,
+    cluster: str,
+    trackers: Mapping[RecordTracker, str],
+    *,
+    find_all: bool = False,
 ) -> None:
-    """Find the records of trackers that have none yet (ListServiceDeployments of their
-    service), then describe every known record that is `wanted` in one batch. Errors are
-    logged and the old answers kept; a missing permission or operation retires the tracker for
-    good."""
+    """Find the records of `wanted` trackers that have none yet (ListServiceDeployments of
+    their service; of every tracker with `find_all`, as a rollback needs it), then describe
+    every known record that is `wanted` in one batch. Errors are logged and the old answers
+    kept; a missing permission or operation retires the tracker for good.
+
+    A healthy rolling deployment is never `wanted`, so it costs no call here at all."""
     usable = {tracker: service for tracker, service in trackers.items() if tracker.usable}
     async with anyio.create_task_group() as group:
         for tracker, service in usable.items():
-            if tracker.arn is None and tracker.created_at is not None:
+            wanted = tracker.wanted or find_all
+            if wanted and tracker.arn is None and tracker.created_at is not None:
                 group.start_soon(_look_up, gateway, cluster, tracker, service)
     known = {
         tracker.arn: tracker for tracker in usable if tracker.arn is not None and tracker.wanted

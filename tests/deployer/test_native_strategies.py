@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, Verdict
+from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, RetryPolicy, Verdict
+from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
@@ -292,3 +293,20 @@ async def test_record_reads_denied_mid_watch_fall_back_to_completed(
     ecs_simulator.clear_rules()
     assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
     assert await ecs_services.task_definition() == result.task_definition_arn
+
+
+async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """ListServiceDeployments failing on every call (an endpoint's 5xx) while a BLUE_GREEN
+    deployment wants its record every poll: given up after MAX_LOOKUPS rounds, the watch goes on
+    with DescribeServices and succeeds on COMPLETED."""
+    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=10)
+    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
+    attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
+    result = await ecs_deployer.deploy(to("myorg/nginx:2"), timeout=60)
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert result.service_deployment_arn is None
+    calls = ecs_simulator.stats()["calls"]
+    assert calls["DescribeServices"] > 3 * MAX_LOOKUPS
+    assert 0 < calls["ListServiceDeployments"] <= MAX_LOOKUPS * attempts

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, Observation, Outcome, RetryPolicy, Verdict
-from ecsdeploy._service_deployments import MAX_LOOKUPS
+from ecsdeploy import Deployer, Observation, Outcome, Verdict
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
 from tests._fixtures.scenario import CRASH, to
@@ -28,16 +27,20 @@ async def _records(ecs_services: EcsServices) -> list[dict[str, Any]]:
     return [by_arn[arn] for arn in arns]
 
 
-async def test_a_rolling_deployment_follows_its_own_record(
-    ecs_deployer: Deployer, ecs_services: EcsServices
+async def test_a_healthy_rolling_deployment_costs_no_service_deployment_call(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
-    """The result names our service deployment: the record created by our UpdateService, which
-    ends SUCCESSFUL."""
+    """A healthy rolling rollout is judged by DescribeServices alone: no ListServiceDeployments
+    or DescribeServiceDeployments, and the result names no record."""
     await ecs_services.create(breaker=True)
+    before = dict(ecs_simulator.stats()["calls"])
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
+    calls = ecs_simulator.stats()["calls"]
+    for operation in ("ListServiceDeployments", "DescribeServiceDeployments"):
+        assert calls.get(operation, 0) == before.get(operation, 0), operation
+    assert result.service_deployment_arn is None
     newest = (await _records(ecs_services))[0]
-    assert result.service_deployment_arn == newest["serviceDeploymentArn"]
     assert newest["status"] == "SUCCESSFUL"
 
 
@@ -142,19 +145,3 @@ async def test_refused_stop_never_rolls_back_over_a_later_deployment(
     assert result.rollback_method is None
     assert await ecs_services.task_definition() == theirs
     assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 1
-
-
-async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
-    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
-) -> None:
-    """ListServiceDeployments failing on every call (an endpoint's 5xx): the lookup is given up
-    after MAX_LOOKUPS rounds, the watch goes on with DescribeServices and succeeds."""
-    await ecs_services.create()
-    ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
-    attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"), bake=8, timeout=30)
-    assert result.outcome is Outcome.SUCCEEDED, result.reason
-    assert result.service_deployment_arn is None
-    calls = ecs_simulator.stats()["calls"]
-    assert calls["DescribeServices"] > 3 * MAX_LOOKUPS
-    assert calls["ListServiceDeployments"] <= MAX_LOOKUPS * attempts
