@@ -73,20 +73,7 @@ def evaluate(world: World, service: Service) -> None:
     if primary.rollout_state != "FAILED":
         healthy = sum(1 for t in primary_alive if _serving(t)) + len(older_serving)
         to_stop.extend(older_serving[: max(0, healthy - lower)])
-    for task in to_stop:
-        begin_stop(
-            world,
-            task,
-            stop_code="ServiceSchedulerInitiated",
-            reason=SCALING_ACTIVITY.format(deployment_id=primary.id),
-            failed=False,
-        )
-    if to_stop:
-        draining = sum(1 for task in to_stop if task.registered)
-        if draining:
-            _events.draining(world, service, draining)
-        _events.tasks_stopped(world, service, to_stop)
-    _update_target_groups(world, service)
+    _scale_in(world, service, primary, to_stop)
 
     if primary.rollout_state != "FAILED" and launch_allowed(world, service):
         alive_total = (
@@ -137,20 +124,7 @@ def _evaluate_shifting(world: World, service: Service, primary: Deployment) -> N
     cleaning_up = shift is not None and shift.stage == "CLEAN_UP"
     if cleaning_up:
         to_stop.extend(older_alive)
-    for task in to_stop:
-        begin_stop(
-            world,
-            task,
-            stop_code="ServiceSchedulerInitiated",
-            reason=SCALING_ACTIVITY.format(deployment_id=primary.id),
-            failed=False,
-        )
-    if to_stop:
-        draining = sum(1 for task in to_stop if task.registered)
-        if draining:
-            _events.draining(world, service, draining)
-        _events.tasks_stopped(world, service, to_stop)
-    _update_target_groups(world, service)
+    _scale_in(world, service, primary, to_stop)
     if (
         primary.rollout_state == "IN_PROGRESS"
         and traffic_shift.scaled_up(primary)
@@ -170,6 +144,25 @@ def _evaluate_shifting(world: World, service: Service, primary: Deployment) -> N
         for deployment in service.deployments[1:]:
             if deployment.status == "ACTIVE" and not deployment.tasks:
                 _retire(world, deployment)
+
+
+def _scale_in(world: World, service: Service, primary: Deployment, to_stop: list[Task]) -> None:
+    """Stop `to_stop` as the scheduler does for `primary`'s rollout (draining their targets, with
+    the service events ECS writes), then bring the target groups up to date."""
+    for task in to_stop:
+        begin_stop(
+            world,
+            task,
+            stop_code="ServiceSchedulerInitiated",
+            reason=SCALING_ACTIVITY.format(deployment_id=primary.id),
+            failed=False,
+        )
+    if to_stop:
+        draining = sum(1 for task in to_stop if task.registered)
+        if draining:
+            _events.draining(world, service, draining)
+        _events.tasks_stopped(world, service, to_stop)
+    _update_target_groups(world, service)
 
 
 def _update_target_groups(world: World, service: Service) -> None:
