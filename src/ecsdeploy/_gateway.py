@@ -355,19 +355,26 @@ class EcsGateway:
         desired_status: str = "RUNNING",
     ) -> list[str]:
         """Every task ARN matching the filter, following nextToken."""
-        arns: list[str] = []
         kwargs: JSON = {"cluster": cluster, "desiredStatus": desired_status, "maxResults": 100}
         if started_by is not None:
             kwargs["startedBy"] = started_by
         if service_name is not None:
             kwargs["serviceName"] = service_name
+        arns = await self._every_page("ListTasks", self._client.list_tasks, "taskArns", kwargs)
+        return [str(arn) for arn in arns]
+
+    async def _every_page(
+        self, operation: str, method: Callable[..., Any], member: str, kwargs: JSON
+    ) -> list[Any]:
+        """`member` of every page of a List* call, following nextToken."""
+        items: list[Any] = []
         while True:
-            response = await self._call("ListTasks", partial(self._client.list_tasks, **kwargs))
-            arns.extend(response.get("taskArns", []))
+            response = await self._call(operation, partial(method, **kwargs))
+            items.extend(response.get(member, []))
             token = response.get("nextToken")
             if not token:
-                return arns
-            kwargs["nextToken"] = token
+                return items
+            kwargs = {**kwargs, "nextToken": token}
 
     async def describe_tasks(
         self, cluster: str, task_arns: Sequence[str], *, include_tags: bool = False
@@ -399,16 +406,12 @@ class EcsGateway:
         kwargs: JSON = {"cluster": cluster, "service": service, "maxResults": 100}
         if created_after is not None:
             kwargs["createdAt"] = {"after": created_after}
-        briefs: list[JSON] = []
-        while True:
-            response = await self._call(
-                "ListServiceDeployments", partial(self._client.list_service_deployments, **kwargs)
-            )
-            briefs.extend(response.get("serviceDeployments", []))
-            token = response.get("nextToken")
-            if not token:
-                return briefs
-            kwargs["nextToken"] = token
+        return await self._every_page(
+            "ListServiceDeployments",
+            self._client.list_service_deployments,
+            "serviceDeployments",
+            kwargs,
+        )
 
     async def describe_service_deployments(
         self, arns: Sequence[str]
