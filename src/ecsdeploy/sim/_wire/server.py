@@ -193,11 +193,9 @@ class EcsServer:
         region = region_from_authorization(authorization)
         self.call_stats.record_call(key)
         try:
-            caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key, caller)
+            caller, fault = await self._admit(service, key, authorization, region)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(caller.account, region, key)
             params = parse_body(raw)
             (self.validator if is_ecs else service.validator).validate(operation, params)
             self.backend.catch_up()
@@ -254,11 +252,9 @@ class EcsServer:
         region = region_from_authorization(authorization)
         self.call_stats.record_call(key)
         try:
-            caller = self._caller(authorization)
-            fault = await self._injected_fault(service, key, caller)
+            caller, fault = await self._admit(service, key, authorization, region)
             if fault is not None and fault.kind is FaultKind.RESET:
                 return _drop_connection(request)
-            self._check_throttle(caller.account, region, key)
             model = service.model.operation_model(operation)
             params = query.parse_params(model, form)
             service.validator.validate(operation, params)
@@ -278,6 +274,17 @@ class EcsServer:
         if not service.speaks_query:
             return error_response(error)
         return query.xml_error(_query_error(error), namespace=service.xml_namespace)
+
+    async def _admit(
+        self, service: WireService, key: str, authorization: str | None, region: str
+    ) -> tuple[Caller, FaultRule | None]:
+        """Who signed the request and the fault injected into it, once its credentials, the
+        injected errors and the throttle let it through (each refusal raises EcsApiError)."""
+        caller = self._caller(authorization)
+        fault = await self._injected_fault(service, key, caller)
+        if fault is None or fault.kind is not FaultKind.RESET:
+            self._check_throttle(caller.account, region, key)
+        return caller, fault
 
     def _caller(self, authorization: str | None) -> Caller:
         return self.identities.caller(
