@@ -5,8 +5,8 @@ tenacity is an implementation detail here; callers see `RetryPolicy` and ecsdepl
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import structlog
@@ -18,6 +18,8 @@ from tenacity import (
     stop_after_delay,
     wait_exponential_jitter,
 )
+
+from ecsdeploy.exceptions import InputError
 
 __all__ = ["RetryPolicy"]
 
@@ -42,6 +44,23 @@ class RetryPolicy:
     def fast(cls) -> RetryPolicy:
         """Near-zero backoff for tests against the simulator."""
         return cls(attempts=8, initial_wait=0.01, max_wait=0.05, max_elapsed=10.0)
+
+    def with_environment(self, environ: Mapping[str, str]) -> RetryPolicy:
+        """This policy with AWS_MAX_ATTEMPTS, when set, as its attempts; InputError naming it
+        when it is no whole number of at least 1."""
+        # The AWS SDKs and the AWS CLI read AWS_MAX_ATTEMPTS as the total number of attempts,
+        # the first call included, which is what `attempts` counts; a pipeline that sets it for
+        # every AWS tool gets the same bound on ecsdeploy's calls, which botocore does not retry.
+        given = environ.get("AWS_MAX_ATTEMPTS", "").strip()
+        if not given:
+            return self
+        try:
+            attempts = int(given)
+        except ValueError:
+            attempts = 0
+        if attempts < 1:
+            raise InputError(f"AWS_MAX_ATTEMPTS: {given!r} is not a whole number of at least 1")
+        return replace(self, attempts=attempts)
 
     async def call(
         self,

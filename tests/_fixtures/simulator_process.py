@@ -98,6 +98,16 @@ class SimulatedEcs:
     def add_rule(self, rule: Mapping[str, Any]) -> None:
         self.control("rules", rule)
 
+    def clear_rules(self) -> None:
+        request = urllib.request.Request(f"{self.url}/_sim/rules", method="DELETE")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def calls(self, operation: str) -> int:
+        """How many `operation` calls the simulator has received since its last reset."""
+        with urllib.request.urlopen(f"{self.url}/_sim/stats", timeout=10) as response:
+            return int(json.loads(response.read())["calls"].get(operation, 0))
+
     def reset(self) -> None:
         """Forget every resource and rule: what one test left cannot slow or mislead the next."""
         self.control("reset", {})

@@ -252,3 +252,38 @@ def test_a_malformed_endpoint_or_region_is_bad_input(
     assert result.exit_code == 2, result.output
     assert complaint in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_aws_max_attempts_bounds_the_retries_of_each_call(simulated: SimulatedEcs) -> None:
+    """AWS_MAX_ATTEMPTS=2, as for every AWS tool: an outage costs two calls, then exit 1."""
+    service = simulated.create_service()
+    before = simulated.task_definition(service)
+    simulated.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    calls_before = simulated.calls("DescribeServices")
+    result = deploy(
+        simulated,
+        *("--service", service, "--image", "nginx=myorg/nginx:2.0"),
+        env={**simulated.environ(), "AWS_MAX_ATTEMPTS": "2"},
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    assert "nothing changed" in result.output
+    assert simulated.calls("DescribeServices") - calls_before == 2
+    simulated.clear_rules()
+    assert simulated.task_definition(service) == before
+
+
+@pytest.mark.parametrize("value", ["0", "three", "-1"])
+def test_an_aws_max_attempts_that_is_no_count_is_bad_input(
+    simulated: SimulatedEcs, value: str
+) -> None:
+    """AWS_MAX_ATTEMPTS that is no whole number of at least 1: exit 2 naming it, before any call."""
+    service = simulated.create_service()
+    calls_before = simulated.calls("DescribeServices")
+    result = deploy(
+        simulated,
+        *("--service", service, "--image", "nginx=myorg/nginx:2.0"),
+        env={**simulated.environ(), "AWS_MAX_ATTEMPTS": value},
+    )
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "AWS_MAX_ATTEMPTS" in result.stderr
+    assert simulated.calls("DescribeServices") == calls_before

@@ -12,6 +12,7 @@ from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, va
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._region import region_from_environment
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._result import DeployEvent
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import InputError
@@ -90,6 +91,7 @@ class AwsOptions:
         """These options with the region resolved and the region and endpoint checked, before
         any AWS call; a problem is raised as `error` (the front's own InputError)."""
         try:
+            self.retry_policy(environ)
             return replace(
                 self, region=self.resolve_region(environ), endpoint_url=self.checked_endpoint_url()
             )
@@ -97,6 +99,10 @@ class AwsOptions:
             if isinstance(exc, error):
                 raise
             raise error(str(exc)) from exc
+
+    def retry_policy(self, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The default retry policy, bounded by AWS_MAX_ATTEMPTS like every AWS tool."""
+        return RetryPolicy().with_environment(os.environ if environ is None else environ)
 
     async def deployer(
         self,
@@ -111,6 +117,7 @@ class AwsOptions:
             endpoint_url=self.checked_endpoint_url(),
             role_arn=self.role_arn,
             external_id=self.external_id,
+            retry=self.retry_policy(),
             settings=settings,
             listeners=listeners,
         )
