@@ -25,18 +25,24 @@ PARALLEL = ["--numprocesses=auto", "--dist=worksteal"]
 NOT_PACKAGING = ["-m", "not packaging"]
 
 
+#: The suite starts a few hundred Python processes (xdist workers, simulators, the CLI, the
+#: Drone plugin, the AWS CLI); a machine-wide PYTHONDONTWRITEBYTECODE would have each of them
+#: compile every module it imports from source again.
+BYTECODE_CACHED = {"PYTHONDONTWRITEBYTECODE": None}
+
+
 @nox.session(python=None)
 def tests(session: nox.Session) -> None:
     """Run the test suite on the current interpreter (`--force-python 3.12` for another)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs)
+    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs, env=BYTECODE_CACHED)
 
 
 @nox.session(python=SUPPORTED_PYTHONS)
 def tests_all(session: nox.Session) -> None:
     """Run the test suite on every supported Python this machine has."""
     session.install("-e", ".[test]")
-    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs)
+    session.run("pytest", *PARALLEL, *NOT_PACKAGING, *session.posargs, env=BYTECODE_CACHED)
 
 
 @nox.session(python=None)
@@ -44,7 +50,7 @@ def packaging(session: nox.Session) -> None:
     """The tests that build the sdist and the wheel or pip-install the package (about a minute,
     mostly pip): the release artifacts and the GitHub Action's own install step."""
     session.install("-e", ".[test]")
-    session.run("pytest", *PARALLEL, "-m", "packaging", *session.posargs)
+    session.run("pytest", *PARALLEL, "-m", "packaging", *session.posargs, env=BYTECODE_CACHED)
 
 
 @nox.session(python=None)

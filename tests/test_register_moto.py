@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 import pytest
 
 from ecsdeploy import ImageChange, SetEnv, SetSecret, UnsetEnv, build_revision
+from ecsdeploy._aws_session import new_session
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
@@ -83,7 +83,7 @@ RICH_TASK_DEFINITION: dict[str, Any] = {
 @pytest.fixture
 async def ecs(moto_url: str) -> AsyncIterator[ECSClient]:
     """An aioboto3 ECS client talking to the moto server."""
-    session = aioboto3.Session()
+    session = new_session()
     async with session.client(
         "ecs",
         endpoint_url=moto_url,

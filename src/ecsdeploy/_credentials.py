@@ -34,9 +34,9 @@ import aioboto3
 import anyio
 import structlog
 from aiobotocore.credentials import AioRefreshableCredentials
-from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecsdeploy._aws_session import new_botocore_session, new_session
 from ecsdeploy._gateway import is_transient
 from ecsdeploy._models import account_of_role
 from ecsdeploy._retry import RetryPolicy
@@ -157,11 +157,11 @@ class RoleSession:
             advisory_timeout=min(15 * 60, self._duration // 4),
             mandatory_timeout=min(10 * 60, self._duration // 6),
         )
-        botocore_session = AioSession()
+        botocore_session = new_botocore_session()
         # set_credentials() only takes static credentials; refreshable ones go where the
         # session's credential chain would put its own.
         botocore_session._credentials = self._credentials  # type: ignore[attr-defined]
-        self.session = aioboto3.Session(botocore_session=botocore_session, region_name=self.region)
+        self.session = new_session(botocore_session=botocore_session, region_name=self.region)
 
     async def renew(self, generation: int) -> None:
         """AWS said the token of `generation` expired: the next call gets new credentials.

@@ -17,6 +17,7 @@ from anyio.abc import TaskGroup
 from botocore.config import Config
 
 from ecsdeploy._aws_reads import AwsReads
+from ecsdeploy._aws_session import new_session
 from ecsdeploy._credentials import DEFAULT_SESSION_SECONDS, Role, RoleSessions
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
@@ -126,7 +127,7 @@ class Deployer:
         if self._state is not _State.NEW:
             raise RuntimeError(f"a Deployer can be opened once; this one is {self._state.name}")
         if self._session is None:
-            self._session = aioboto3.Session()
+            self._session = new_session()
         self._roles = RoleSessions(
             self._session,
             self._stack,

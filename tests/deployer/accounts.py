@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 from botocore.config import Config
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import EcsServices
 
@@ -33,7 +33,7 @@ async def ecs_in(sim: Simulator, role_arn: str | None, region: str) -> AsyncIter
     signing with that account's credentials (`Simulator.client_kwargs(account=...)`)."""
     account = role_arn.split(":")[4] if role_arn else None
     kwargs = sim.client_kwargs(region_name=region, account=account)
-    async with aioboto3.Session().client("ecs", config=_ONE_ATTEMPT, **kwargs) as ecs:
+    async with new_session().client("ecs", config=_ONE_ATTEMPT, **kwargs) as ecs:
         yield ecs
 
 

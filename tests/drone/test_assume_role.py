@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 from contextlib import AsyncExitStack
 
-import aioboto3
 import pytest
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy._credentials import Role, RoleSession, RoleSessions
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.drone import PluginSettings, main
@@ -32,7 +32,7 @@ def sts_at(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 async def test_the_session_carries_the_roles_credentials() -> None:
     """Calls made with the role's session are the assumed role's, named after the label."""
     async with AsyncExitStack() as stack:
-        sessions = RoleSessions(aioboto3.Session(), stack)
+        sessions = RoleSessions(new_session(), stack)
         role = await sessions.session(Role(ROLE), REGION, label="drone")
         assert role.session is not None
         async with role.session.client("sts", region_name=REGION) as sts:
@@ -42,7 +42,7 @@ async def test_the_session_carries_the_roles_credentials() -> None:
 
 async def _assume(role_arn: str) -> RoleSession:
     async with AsyncExitStack() as stack:
-        sessions = RoleSessions(aioboto3.Session(), stack, retry=RetryPolicy.fast())
+        sessions = RoleSessions(new_session(), stack, retry=RetryPolicy.fast())
         return await sessions.session(Role(role_arn), REGION, label="drone")
 
 

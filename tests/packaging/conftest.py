@@ -8,10 +8,10 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-import aioboto3
 import pytest
 from botocore.config import Config
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from tests.packaging.commands import console_script
 from tests.packaging.simulated_ecs import REGION, SPEED, SimulatedEcs
@@ -31,7 +31,7 @@ async def sim() -> AsyncIterator[Simulator]:
 @pytest.fixture
 async def ecs(sim: Simulator) -> AsyncIterator[ECSClient]:
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    session = aioboto3.Session()
+    session = new_session()
     async with session.client("ecs", config=config, **sim.client_kwargs(region_name=REGION)) as (
         client
     ):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import aioboto3
 import pytest
 from botocore.config import Config
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 
 if TYPE_CHECKING:
@@ -37,5 +37,5 @@ async def sim() -> AsyncIterator[Simulator]:
 @pytest.fixture
 async def ecs(sim: Simulator) -> AsyncIterator[ECSClient]:
     """An aioboto3 ECS client to `sim`, retries off."""
-    async with aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as client:
+    async with new_session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as client:
         yield client

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-import aioboto3
 import pytest
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import START_BEHIND_VARIABLE, Simulator
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +25,7 @@ async def test_start_behind_keeps_timestamps_in_the_past() -> None:
     # machine never spends here (at speed 100 one slow second made the stamp a future one).
     async with Simulator(speed=10, start_behind=3600) as sim:
         kwargs = sim.client_kwargs()
-        async with aioboto3.Session().client("ecs", **kwargs) as ecs:
+        async with new_session().client("ecs", **kwargs) as ecs:
             await ecs.create_cluster(clusterName="prod")
             await ecs.register_task_definition(
                 family="web", containerDefinitions=[{"name": "app", "image": "x", "memory": 64}]

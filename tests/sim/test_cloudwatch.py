@@ -8,12 +8,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aioboto3
 import aiohttp
 import anyio
 import pytest
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator, Timings
 from tests.sim.aws_cli import AWS, aws_env
 from tests.sim.conftest import NO_RETRIES
@@ -27,7 +27,7 @@ ALARM = "web-5xx"
 async def cloudwatch(sim: Simulator) -> AsyncIterator[Any]:
     """An aioboto3 CloudWatch client to `sim` on a stopped clock, retries off."""
     sim.clock.speed = 0
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "cloudwatch", config=NO_RETRIES, **sim.client_kwargs()
     ) as client:
         yield client
@@ -142,7 +142,7 @@ async def test_set_alarm_state_fails_and_rolls_back_the_watched_deployment(
     """SetAlarmState over the wire is the alarm ECS's deployment alarms read: the deployment
     it watches fails and ECS rolls it back."""
     await put_alarm(cloudwatch)
-    async with aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as ecs:
+    async with new_session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as ecs:
         await ecs.create_cluster(clusterName="cw")
         for image in ("myorg/web:1", "myorg/web:2"):
             await ecs.register_task_definition(
@@ -181,7 +181,7 @@ async def test_cloudwatch_endpoint_from_environment_variable(
     monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", sim.endpoint_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "anything")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anything")
-    async with aioboto3.Session().client("cloudwatch", region_name="eu-west-1") as client:
+    async with new_session().client("cloudwatch", region_name="eu-west-1") as client:
         await put_alarm(client)
         [alarm] = await describe(client)
     assert alarm["AlarmArn"] == f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{ALARM}"
@@ -213,7 +213,7 @@ async def test_describe_alarms_agrees_with_moto(cloudwatch: Any, moto_ecs_url: s
     # PutMetricAlarm's reference says a new alarm is INSUFFICIENT_DATA; moto starts it OK.
     kwargs = {"config": NO_RETRIES, "region_name": "us-east-1"}
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "cloudwatch", endpoint_url=moto_ecs_url, **kwargs, **credentials
     ) as moto:
         await put_alarm(moto, "conformance")

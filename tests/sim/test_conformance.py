@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 import aiohttp
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Server:
 @pytest.fixture(params=[SIMULATOR, MOTO])
 async def server(request: pytest.FixtureRequest, no_retries: Config) -> AsyncIterator[Server]:
     """An aioboto3 ECS client to a fresh simulator or to moto's (freshly reset) server."""
-    session = aioboto3.Session()
+    session = new_session()
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     if request.param == SIMULATOR:
         async with Simulator(speed=100, seed=5) as sim:

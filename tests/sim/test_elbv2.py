@@ -7,11 +7,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aioboto3
 import anyio
 import pytest
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from tests.sim.aws_cli import AWS, aws_env
 from tests.sim.conftest import NO_RETRIES
@@ -26,9 +26,7 @@ VPC = "vpc-0123"
 async def elbv2(sim: Simulator) -> AsyncIterator[Any]:
     """An aioboto3 ELBv2 client to `sim` on a stopped clock, retries off."""
     sim.clock.speed = 0
-    async with aioboto3.Session().client(
-        "elbv2", config=NO_RETRIES, **sim.client_kwargs()
-    ) as client:
+    async with new_session().client("elbv2", config=NO_RETRIES, **sim.client_kwargs()) as client:
         yield client
 
 
@@ -325,7 +323,7 @@ async def test_elbv2_endpoint_from_environment_variable(
     monkeypatch.setenv("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", sim.endpoint_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "anything")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anything")
-    async with aioboto3.Session().client("elbv2", region_name="eu-west-1") as client:
+    async with new_session().client("elbv2", region_name="eu-west-1") as client:
         await client.create_target_group(Name="env", Protocol="HTTP", Port=80, VpcId=VPC)
         [group] = (await client.describe_target_groups())["TargetGroups"]
     assert ":eu-west-1:" in group["TargetGroupArn"]
@@ -354,10 +352,8 @@ async def test_target_group_defaults_agree_with_moto(elbv2: Any, moto_ecs_url: s
     kwargs = {"config": NO_RETRIES, "region_name": "us-east-1"}
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     async with (
-        aioboto3.Session().client("ec2", endpoint_url=moto_ecs_url, **kwargs, **credentials) as ec2,
-        aioboto3.Session().client(
-            "elbv2", endpoint_url=moto_ecs_url, **kwargs, **credentials
-        ) as moto,
+        new_session().client("ec2", endpoint_url=moto_ecs_url, **kwargs, **credentials) as ec2,
+        new_session().client("elbv2", endpoint_url=moto_ecs_url, **kwargs, **credentials) as moto,
     ):
         vpc = (await ec2.create_vpc(CidrBlock="10.0.0.0/16"))["Vpc"]["VpcId"]
         await moto.create_target_group(
@@ -390,7 +386,7 @@ async def test_service_behind_a_target_group_from_the_python_api(
     elb_unhealthy rule makes its tasks' targets fail, and ECS stops them for it."""
     group = sim.create_target_group("api", health_check_interval=5, unhealthy_threshold=2)
     sim.add_rule({"image": "myorg/api:bad", "behavior": "elb_unhealthy"})
-    async with aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as ecs:
+    async with new_session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as ecs:
         await ecs.create_cluster(clusterName="lb")
         await ecs.register_task_definition(
             family="api",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 import pytest
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire.faults import parse_fault_rule
 from ecsdeploy.sim._wire.stale_answers import ServiceAnswerHistory
@@ -143,7 +143,7 @@ async def test_a_stale_rule_starts_keeping_answers_for_its_seconds() -> None:
     """A simulator without history keeps answers once a stale rule exists, and serves them."""
     async with Simulator(speed=0, seed=7) as fresh:
         server = fresh._server  # what the simulator kept is not part of its public surface
-        async with aioboto3.Session().client("ecs", **fresh.client_kwargs()) as client:
+        async with new_session().client("ecs", **fresh.client_kwargs()) as client:
             await deploy_two_revisions(fresh, client)
             assert server.answers.kept() == 0
             fresh.add_rule(

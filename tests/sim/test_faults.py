@@ -6,11 +6,11 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-import aioboto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 
@@ -102,7 +102,7 @@ async def test_probability_is_repeatable_with_a_seed(no_retries: Config) -> None
                 {"operation": "ListClusters", "error": "ServerException", "probability": 0.5}
             )
             kwargs = sim.client_kwargs()
-            async with aioboto3.Session().client("ecs", config=no_retries, **kwargs) as ecs:
+            async with new_session().client("ecs", config=no_retries, **kwargs) as ecs:
                 outcome = []
                 for _ in range(30):
                     try:

@@ -8,7 +8,6 @@ import io
 import time
 from typing import Any
 
-import aioboto3
 import aiohttp
 import pytest
 from botocore.config import Config
@@ -16,6 +15,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.parsers import QueryParser
 from botocore.serialize import QuerySerializer
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.validation import load_model
@@ -122,7 +122,7 @@ def test_xml_answers_parse_back_through_botocore() -> None:
 async def test_operation_not_simulated_is_an_xml_invalid_action(sim: Simulator) -> None:
     """An ELBv2 action the simulator lacks reaches ELBv2 by the signing name and is refused
     with an error botocore parses from the XML."""
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "elbv2", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
     ) as elbv2:
         with pytest.raises(ClientError) as raised:
@@ -136,7 +136,7 @@ async def test_classic_elb_signed_like_elbv2_is_refused_not_answered_as_elbv2(
 ) -> None:
     """Classic ELB (API version 2012-06-01) signs with ELBv2's name: its DescribeLoadBalancers
     is InvalidAction for that version, not ELBv2's answer read as an empty classic list."""
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "elb", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
     ) as elb:
         with pytest.raises(ClientError) as raised:
@@ -167,7 +167,7 @@ async def test_throttling_fault_is_query_throttling_and_counted(sim: Simulator) 
     """An injected ThrottlingException reaches a query client as Throttling and is counted
     under the service-qualified operation."""
     sim.add_rule({"operation": "elbv2:DescribeSSLPolicies", "error": "ThrottlingException"})
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "elbv2", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
     ) as elbv2:
         with pytest.raises(ClientError) as raised:
@@ -189,7 +189,7 @@ async def test_reset_and_latency_faults_apply_to_query_operations(sim: Simulator
     sim.add_rule(
         {"operation": "sts:GetCallerIdentity", "error": "latency", "seconds": 0.3, "count": 1}
     )
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "sts", config=Config(retries={"total_max_attempts": 1}), **sim.client_kwargs()
     ) as sts:
         with pytest.raises(ConnectionClosedError):
@@ -224,8 +224,8 @@ async def test_access_denied_fault_is_each_services_iam_refusal(sim: Simulator) 
     sim.add_rule({"operation": "elbv2:DescribeTargetGroups", "error": "AccessDenied"})
     config = Config(retries={"total_max_attempts": 1})
     async with (
-        aioboto3.Session().client("ecs", config=config, **sim.client_kwargs()) as ecs,
-        aioboto3.Session().client("elbv2", config=config, **sim.client_kwargs()) as elbv2,
+        new_session().client("ecs", config=config, **sim.client_kwargs()) as ecs,
+        new_session().client("elbv2", config=config, **sim.client_kwargs()) as elbv2,
     ):
         with pytest.raises(ClientError) as denied_ecs:
             await ecs.describe_service_deployments(serviceDeploymentArns=["arn:x"])

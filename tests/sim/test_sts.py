@@ -7,11 +7,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aioboto3
 import anyio
 import pytest
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from tests.sim.aws_cli import AWS, aws_env
 from tests.sim.conftest import NO_RETRIES
@@ -25,7 +25,7 @@ ROLE = "arn:aws:iam::210987654321:role/deploy/ecsdeploy"
 @pytest.fixture
 async def sts(sim: Simulator) -> AsyncIterator[Any]:
     """An aioboto3 STS client to `sim` with the default (non-STS) credentials."""
-    async with aioboto3.Session().client("sts", config=NO_RETRIES, **sim.client_kwargs()) as client:
+    async with new_session().client("sts", config=NO_RETRIES, **sim.client_kwargs()) as client:
         yield client
 
 
@@ -69,7 +69,7 @@ async def test_caller_identity_follows_the_signing_credentials(sim: Simulator, s
     assert plain["Account"] == "123456789012"
     assert plain["Arn"].startswith("arn:aws:iam::123456789012:user/")
     session = await sts.assume_role(RoleArn=ROLE, RoleSessionName="s1")
-    async with aioboto3.Session().client(
+    async with new_session().client(
         "sts", **with_credentials(sim, session["Credentials"])
     ) as assumed:
         identity = await assumed.get_caller_identity()
@@ -86,8 +86,8 @@ async def test_expired_session_is_refused_by_every_service(sim: Simulator, sts: 
     session = await sts.assume_role(RoleArn=ROLE, RoleSessionName="short")
     kwargs = with_credentials(sim, session["Credentials"])
     async with (
-        aioboto3.Session().client("ecs", **kwargs) as ecs,
-        aioboto3.Session().client("sts", **kwargs) as assumed,
+        new_session().client("ecs", **kwargs) as ecs,
+        new_session().client("sts", **kwargs) as assumed,
     ):
         assert (await ecs.list_clusters())["clusterArns"] == []
         await sim.advance(61)
@@ -115,8 +115,8 @@ async def test_ecs_backend_receives_the_callers_account(
     monkeypatch.setattr(sim.backend, "handle", spy)
     session = await sts.assume_role(RoleArn=ROLE, RoleSessionName="ecs")
     async with (
-        aioboto3.Session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as plain,
-        aioboto3.Session().client("ecs", **with_credentials(sim, session["Credentials"])) as role,
+        new_session().client("ecs", config=NO_RETRIES, **sim.client_kwargs()) as plain,
+        new_session().client("ecs", **with_credentials(sim, session["Credentials"])) as role,
     ):
         await plain.list_clusters()
         await role.list_clusters()
@@ -184,7 +184,7 @@ async def test_sts_endpoint_from_environment_variable(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anything")
     for variable in ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
         monkeypatch.setenv(variable, sim.endpoint_url)
-        async with aioboto3.Session().client("sts", region_name="eu-west-1") as client:
+        async with new_session().client("sts", region_name="eu-west-1") as client:
             assert (await client.get_caller_identity())["Account"] == "123456789012"
         monkeypatch.delenv(variable)
     assert sim.stats()["calls"] == {"sts:GetCallerIdentity": 2}
@@ -207,10 +207,10 @@ async def test_assume_role_answers_like_moto(sim: Simulator, moto_ecs_url: str) 
     answers = []
     for url in (sim.endpoint_url, moto_ecs_url):
         kwargs = {**sim.client_kwargs(), "endpoint_url": url}
-        async with aioboto3.Session().client("sts", **kwargs) as client:
+        async with new_session().client("sts", **kwargs) as client:
             role = await client.assume_role(RoleArn=ROLE, RoleSessionName="conformance")
             credentials = role["Credentials"]
-            async with aioboto3.Session().client(
+            async with new_session().client(
                 "sts",
                 **{
                     **kwargs,

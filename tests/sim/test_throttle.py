@@ -6,11 +6,11 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-import aioboto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire.throttle import CATEGORY_OF, RATES, BucketRate, Throttle, TokenBucket
 from ecsdeploy.sim._wire.validation import RequestValidator
@@ -88,7 +88,7 @@ async def test_throttled_simulator_allows_a_burst_of_20_create_cluster(no_retrie
     """With throttle=True, cluster modify actions get 20 at once, then 1 a second."""
     async with Simulator(throttle=True) as sim:
         kwargs = sim.client_kwargs()
-        async with aioboto3.Session().client("ecs", config=no_retries, **kwargs) as ecs:
+        async with new_session().client("ecs", config=no_retries, **kwargs) as ecs:
             started = time.monotonic()
             errors: list[tuple[str, str]] = []
             for index in range(25):

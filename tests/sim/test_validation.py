@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aioboto3
 import aiohttp
 import pytest
 import structlog.testing
@@ -17,6 +16,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire.protocol import CONTENT_TYPE, TARGET_PREFIX
 from ecsdeploy.sim._wire.validation import BATCH_LIMITS, RequestValidator, load_ecs_model
@@ -207,7 +207,7 @@ async def test_empty_body_means_no_parameters(sim: Simulator) -> None:
 async def test_botocore_sees_the_error_code(sim: Simulator, no_retries: Config) -> None:
     """Through botocore with its own validation off, ECS's codes come back as ClientErrors."""
     config = no_retries.merge(Config(parameter_validation=False))
-    async with aioboto3.Session().client("ecs", config=config, **sim.client_kwargs()) as ecs:
+    async with new_session().client("ecs", config=config, **sim.client_kwargs()) as ecs:
         with pytest.raises(ecs.exceptions.InvalidParameterException) as raised:
             await ecs.describe_services(cluster="c", services=[f"s{i}" for i in range(11)])
         with pytest.raises(ClientError) as wrong_type:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 import aiohttp
 import pytest
 import structlog.testing
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy.sim import Simulator
 from ecsdeploy.sim._wire.protocol import (
     CONTENT_TYPE,
@@ -66,7 +66,7 @@ async def test_answers_carry_json_content_type_and_request_id(ecs: ECSClient) ->
 async def test_state_is_kept_per_region(sim: Simulator, ecs: ECSClient, no_retries: Config) -> None:
     """A cluster created in us-east-2 is invisible from us-east-1, as on AWS."""
     kwargs = sim.client_kwargs(region_name="us-east-2")
-    async with aioboto3.Session().client("ecs", config=no_retries, **kwargs) as ohio:
+    async with new_session().client("ecs", config=no_retries, **kwargs) as ohio:
         created = await ohio.create_cluster(clusterName="regional")
         assert ":us-east-2:" in created["cluster"]["clusterArn"]
         assert (await ohio.list_clusters())["clusterArns"] == [created["cluster"]["clusterArn"]]
@@ -80,7 +80,7 @@ async def test_endpoint_from_environment_variable(
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", sim.endpoint_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "anything")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anything")
-    async with aioboto3.Session().client("ecs", region_name="eu-west-1") as client:
+    async with new_session().client("ecs", region_name="eu-west-1") as client:
         cluster = (await client.create_cluster(clusterName="from-env"))["cluster"]
     assert ":eu-west-1:" in cluster["clusterArn"]
     assert sim.stats()["calls"] == {"CreateCluster": 1}

@@ -12,8 +12,8 @@ from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, va
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._region import region_from_environment
-from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._result import DeployEvent
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import InputError
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import aioboto3
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy._models import Target
 from ecsdeploy._release.model import Release, ReleaseResult, Stage
 from ecsdeploy._settings import DeploySettings
@@ -87,9 +88,7 @@ CRASH_RULE: Mapping[str, Any] = {
 
 def demo_session() -> aioboto3.Session:
     """Credentials the simulator accepts; nothing here can reach AWS."""
-    return aioboto3.Session(
-        aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION
-    )
+    return new_session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
 
 
 async def create_services(ecs: ECSClient) -> None:

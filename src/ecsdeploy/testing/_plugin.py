@@ -11,6 +11,7 @@ import aioboto3
 import pytest
 from botocore.config import Config
 
+from ecsdeploy._aws_session import new_session
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
@@ -46,7 +47,7 @@ _ONE_ATTEMPT = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 def offline_session() -> aioboto3.Session:
     """An aioboto3 Session with dummy credentials and REGION: all a simulator client needs."""
-    return aioboto3.Session(
+    return new_session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
 
