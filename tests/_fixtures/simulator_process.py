@@ -75,15 +75,23 @@ class SimulatedEcs:
     url: str
     ecs: Any = field(init=False)
 
+    _clients: dict[str, Any] = field(init=False, default_factory=dict)
+
     def __post_init__(self) -> None:
-        self.ecs = boto3.client(
-            "ecs",
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-        )
+        self.ecs = self.ecs_in(REGION)
+
+    def ecs_in(self, region: str) -> Any:
+        """A boto3 ECS client to the simulator in `region`, retries off (one per region)."""
+        if region not in self._clients:
+            self._clients[region] = boto3.client(
+                "ecs",
+                endpoint_url=self.url,
+                region_name=region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+            )
+        return self._clients[region]
 
     def control(self, path: str, body: Mapping[str, Any]) -> Any:
         request = urllib.request.Request(

@@ -11,21 +11,19 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped, unused-ignore]  # typed only with boto3-stubs
 import pytest
 import yaml
-from botocore.config import Config
 
 from ecsdeploy import ImageChange
 from ecsdeploy._release.file import load_release
+from tests._fixtures.simulator_process import SPEED, SimulatedEcs
 from tests.packaging.commands import console_script
-from tests.packaging.simulated_ecs import (
+from tests.packaging.example_services import (
     container_images,
     service_request,
     subprocess_environment,
@@ -39,9 +37,9 @@ DRONE_VARIABLES = {
     "DRONE_BRANCH": "main",
     "DRONE_BUILD_NUMBER": "42",
 }
-#: The one variable that is not from the file. The simulator runs 100x faster than the wall
-#: clock, so polling every 0.1 s keeps the plugin's cadence: one check per simulated 10 s.
-SIMULATOR_PACE = {"PLUGIN_POLL_INTERVAL": "0.1"}
+#: The one variable that is not from the file. The simulator runs SPEED times faster than the
+#: wall clock, so this keeps the plugin's cadence: one check per simulated 10 s.
+SIMULATOR_PACE = {"PLUGIN_POLL_INTERVAL": str(round(10 / SPEED, 3))}
 OLD_IMAGE = "myorg/previous:1.0"
 
 
@@ -124,62 +122,22 @@ def expected_from_release_file(
     ]
 
 
-class SimulatorProcess:
-    """Arranges and inspects a simulator process with boto3 (one client per region)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._clients: dict[str, Any] = {}
-
-    def ecs(self, region: str) -> Any:
-        if region not in self._clients:
-            self._clients[region] = boto3.client(
-                "ecs",
-                endpoint_url=self.url,
-                region_name=region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-            )
-        return self._clients[region]
-
-    def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-
-    def control(self, action: str, body: Mapping[str, Any]) -> None:
-        request = urllib.request.Request(
-            f"{self.url}/_sim/{action}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
-
-    def create(self, expected: ExpectedService) -> None:
-        """The service, steady, with every container the step changes on an older image."""
-        ecs = self.ecs(expected.region)
-        ecs.create_cluster(clusterName=expected.cluster)
-        old = dict.fromkeys(expected.images, OLD_IMAGE)
-        registered = ecs.register_task_definition(**task_definition_request(expected.service, old))
-        arn = registered["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(**service_request(expected.cluster, expected.service, arn))
-
-    def running(self, expected: ExpectedService) -> dict[str, str]:
-        ecs = self.ecs(expected.region)
-        described = ecs.describe_services(cluster=expected.cluster, services=[expected.service])
-        arn = described["services"][0]["taskDefinition"]
-        return container_images(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])
+def create(simulated: SimulatedEcs, expected: ExpectedService) -> None:
+    """The service, steady, with every container the step changes on an older image."""
+    ecs = simulated.ecs_in(expected.region)
+    ecs.create_cluster(clusterName=expected.cluster)
+    old = dict.fromkeys(expected.images, OLD_IMAGE)
+    registered = ecs.register_task_definition(**task_definition_request(expected.service, old))
+    arn = registered["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(**service_request(expected.cluster, expected.service, arn))
 
 
-@pytest.fixture
-def simulator(sim_process: str) -> Iterator[SimulatorProcess]:
-    """The module's simulator process, emptied before each test."""
-    simulator = SimulatorProcess(sim_process)
-    simulator.control("reset", {})
-    yield simulator
-    simulator.close()
+def running(simulated: SimulatedEcs, expected: ExpectedService) -> dict[str, str]:
+    """Container name → image of the revision the service runs now."""
+    ecs = simulated.ecs_in(expected.region)
+    described = ecs.describe_services(cluster=expected.cluster, services=[expected.service])
+    arn = described["services"][0]["taskDefinition"]
+    return container_images(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])
 
 
 STEPS = pipeline_steps()
@@ -202,11 +160,11 @@ def test_the_first_step_is_a_drone_deploy_ecs_step() -> None:
 
 
 @pytest.mark.parametrize("step_name", list(STEPS))
-def test_step_deploys_what_it_says(simulator: SimulatorProcess, step_name: str) -> None:
+def test_step_deploys_what_it_says(simulated: SimulatedEcs, step_name: str) -> None:
     """`ecsdeploy-drone` exits 0 and every service the step names runs the step's images."""
     step = STEPS[step_name]
     environment = {
-        **subprocess_environment(simulator.url, region=None),
+        **subprocess_environment(simulated.url, region=None),
         **DRONE_VARIABLES,
         **plugin_environment(step),
         **SIMULATOR_PACE,
@@ -219,8 +177,8 @@ def test_step_deploys_what_it_says(simulator: SimulatorProcess, step_name: str) 
     )
     assert expected
     for service in expected:
-        simulator.create(service)
-    simulator.control("advance", {"seconds": 600})
+        create(simulated, service)
+    simulated.advance(600)
 
     completed = subprocess.run(
         [console_script("ecsdeploy-drone")],
@@ -234,4 +192,4 @@ def test_step_deploys_what_it_says(simulator: SimulatorProcess, step_name: str) 
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for service in expected:
-        assert simulator.running(service) == dict(service.images), service
+        assert running(simulated, service) == dict(service.images), service

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from ecsdeploy.sim import Simulator
-from tests.packaging.simulated_ecs import POLL_INTERVAL, SimulatedEcs, subprocess_environment
+from tests.packaging.example_services import POLL_INTERVAL, ExampleServices, subprocess_environment
 
 pytestmark = pytest.mark.anyio
 
@@ -42,9 +42,11 @@ def crash_on_start(sim: Simulator) -> None:
 # -- deploy_one.py ---------------------------------------------------------------------------
 
 
-async def test_deploy_one_deploys_the_image(sim: Simulator, simulated_ecs: SimulatedEcs) -> None:
+async def test_deploy_one_deploys_the_image(
+    sim: Simulator, example_services: ExampleServices
+) -> None:
     """A good image is deployed, reported as SUCCEEDED, and the script exits 0."""
-    await simulated_ecs.create_service(CLUSTER, "web", {"web": OLD})
+    await example_services.create_service(CLUSTER, "web", {"web": OLD})
 
     code, out = await run_example(
         sim, "deploy_one.py",
@@ -53,14 +55,14 @@ async def test_deploy_one_deploys_the_image(sim: Simulator, simulated_ecs: Simul
 
     assert code == 0, out
     assert out.startswith(f"{CLUSTER}/web: SUCCEEDED")
-    assert await simulated_ecs.running(CLUSTER, "web") == {"web": NEW}
+    assert await example_services.running(CLUSTER, "web") == {"web": NEW}
 
 
 async def test_deploy_one_rolls_back_a_crashing_image(
-    sim: Simulator, simulated_ecs: SimulatedEcs
+    sim: Simulator, example_services: ExampleServices
 ) -> None:
     """An image whose container exits 1 is rolled back; the output names the exit code."""
-    before = await simulated_ecs.create_service(CLUSTER, "web", {"web": OLD})
+    before = await example_services.create_service(CLUSTER, "web", {"web": OLD})
     crash_on_start(sim)
 
     code, out = await run_example(
@@ -72,14 +74,14 @@ async def test_deploy_one_rolls_back_a_crashing_image(
     assert out.startswith(f"{CLUSTER}/web: ROLLED_BACK")
     assert f"rolled back by ecsdeploy to: {before}" in out
     assert "(web: exit 1)" in out
-    assert await simulated_ecs.running(CLUSTER, "web") == {"web": OLD}
+    assert await example_services.running(CLUSTER, "web") == {"web": OLD}
 
 
 async def test_deploy_one_exits_2_for_an_unknown_container(
-    sim: Simulator, simulated_ecs: SimulatedEcs
+    sim: Simulator, example_services: ExampleServices
 ) -> None:
     """Naming a container the task definition lacks changes nothing and exits 2."""
-    await simulated_ecs.create_service(CLUSTER, "web", {"web": OLD})
+    await example_services.create_service(CLUSTER, "web", {"web": OLD})
 
     code, out = await run_example(
         sim, "deploy_one.py",
@@ -89,18 +91,18 @@ async def test_deploy_one_exits_2_for_an_unknown_container(
     assert code == 2, out
     assert out.startswith(f"{CLUSTER}/web: FAILED")
     assert "web:1 has no container 'nginx'" in out
-    assert await simulated_ecs.running(CLUSTER, "web") == {"web": OLD}
+    assert await example_services.running(CLUSTER, "web") == {"web": OLD}
 
 
 # -- release_many.py -------------------------------------------------------------------------
 
 
 async def test_release_many_deploys_the_canary_then_the_fleet(
-    sim: Simulator, simulated_ecs: SimulatedEcs
+    sim: Simulator, example_services: ExampleServices
 ) -> None:
     """Every service gets the image, and the summary has one SUCCEEDED line per service."""
     for service in ("api", "worker", "scheduler"):
-        await simulated_ecs.create_service(CLUSTER, service, {"app": OLD})
+        await example_services.create_service(CLUSTER, service, {"app": OLD})
 
     code, out = await run_example(
         sim, "release_many.py", "--cluster", CLUSTER, "--container", "app", "--image", NEW,
@@ -117,15 +119,15 @@ async def test_release_many_deploys_the_canary_then_the_fleet(
         ["fleet", f"{CLUSTER}/scheduler", "SUCCEEDED"],
     ]
     for service in ("api", "worker", "scheduler"):
-        assert await simulated_ecs.running(CLUSTER, service) == {"app": NEW}
+        assert await example_services.running(CLUSTER, service) == {"app": NEW}
 
 
 async def test_release_many_changes_nothing_when_one_service_is_wrong(
-    sim: Simulator, simulated_ecs: SimulatedEcs
+    sim: Simulator, example_services: ExampleServices
 ) -> None:
     """A fleet service without the container fails validation before the canary deploys."""
-    await simulated_ecs.create_service(CLUSTER, "api", {"app": OLD})
-    await simulated_ecs.create_service(CLUSTER, "worker", {"worker": OLD})
+    await example_services.create_service(CLUSTER, "api", {"app": OLD})
+    await example_services.create_service(CLUSTER, "worker", {"worker": OLD})
 
     code, out = await run_example(
         sim, "release_many.py", "--cluster", CLUSTER, "--container", "app", "--image", NEW,
@@ -140,8 +142,8 @@ async def test_release_many_changes_nothing_when_one_service_is_wrong(
         ["canary", f"{CLUSTER}/api", "SKIPPED"],
         ["fleet", f"{CLUSTER}/worker", "SKIPPED"],
     ]
-    assert await simulated_ecs.running(CLUSTER, "api") == {"app": OLD}
-    assert await simulated_ecs.running(CLUSTER, "worker") == {"worker": OLD}
+    assert await example_services.running(CLUSTER, "api") == {"app": OLD}
+    assert await example_services.running(CLUSTER, "worker") == {"worker": OLD}
 
 
 # -- custom_check.py -------------------------------------------------------------------------
@@ -183,10 +185,10 @@ async def probe_target(probe_status: int) -> AsyncIterator[ProbeTarget]:
 
 
 async def test_custom_check_succeeds_when_the_probe_answers(
-    sim: Simulator, simulated_ecs: SimulatedEcs, probe_target: ProbeTarget
+    sim: Simulator, example_services: ExampleServices, probe_target: ProbeTarget
 ) -> None:
     """With the probe answering 200, the deploy succeeds after at least three answers in a row."""
-    await simulated_ecs.create_service(CLUSTER, "web", {"web": OLD})
+    await example_services.create_service(CLUSTER, "web", {"web": OLD})
 
     code, out = await run_example(
         sim, "custom_check.py",
@@ -200,15 +202,15 @@ async def test_custom_check_succeeds_when_the_probe_answers(
     answered = re.search(rf"http-probe: {probe} answered 2xx (\d+) times in a row", out)
     assert answered is not None
     assert probe_target.requests >= int(answered.group(1)) >= 3
-    assert await simulated_ecs.running(CLUSTER, "web") == {"web": NEW}
+    assert await example_services.running(CLUSTER, "web") == {"web": NEW}
 
 
 @pytest.mark.parametrize("probe_status", [503])
 async def test_custom_check_rolls_back_when_the_probe_fails(
-    sim: Simulator, simulated_ecs: SimulatedEcs, probe_target: ProbeTarget
+    sim: Simulator, example_services: ExampleServices, probe_target: ProbeTarget
 ) -> None:
     """ECS sees healthy tasks, but the probe's 503s fail the deploy and it is rolled back."""
-    await simulated_ecs.create_service(CLUSTER, "web", {"web": OLD})
+    await example_services.create_service(CLUSTER, "web", {"web": OLD})
 
     code, out = await run_example(
         sim, "custom_check.py",
@@ -220,4 +222,4 @@ async def test_custom_check_rolls_back_when_the_probe_fails(
     assert out.startswith(f"{CLUSTER}/web: ROLLED_BACK")
     assert f"{probe_target.url}: HTTP 503 (3 times in a row)" in out
     assert probe_target.requests == 3
-    assert await simulated_ecs.running(CLUSTER, "web") == {"web": OLD}
+    assert await example_services.running(CLUSTER, "web") == {"web": OLD}

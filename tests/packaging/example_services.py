@@ -68,7 +68,7 @@ def container_images(task_definition: Mapping[str, Any]) -> dict[str, str]:
 
 
 @dataclass
-class SimulatedEcs:
+class ExampleServices:
     """Creates steady services in an in-process simulator and reads back what they run."""
 
     ecs: ECSClient
