@@ -60,7 +60,11 @@ def coverage(session: nox.Session) -> None:
     """The test suite under coverage.py; prints line and branch coverage of src/ecsdeploy."""
     session.install("-e", ".[coverage]")
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    # xdist's workers and the subprocesses tests start are measured through coverage's
+    # subprocess patch (pyproject.toml), so the suite runs as parallel as `nox -s tests`.
+    session.run(
+        "coverage", "run", "-m", "pytest", *PARALLEL, *session.posargs, env=BYTECODE_CACHED
+    )
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
 

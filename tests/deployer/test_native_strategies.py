@@ -301,7 +301,9 @@ async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
     """ListServiceDeployments failing on every call (an endpoint's 5xx) while a BLUE_GREEN
     deployment wants its record every poll: given up after MAX_LOOKUPS rounds, the watch goes on
     with DescribeServices and succeeds on COMPLETED."""
-    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=10)
+    # The lookups' retries wait on the wall clock while the simulated one runs on: a bake long
+    # enough to outlast them leaves polls after the last lookup even on a loaded machine.
+    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
     ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
     attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
     result = await ecs_deployer.deploy(to("myorg/nginx:2"), timeout=60)
