@@ -11,29 +11,49 @@ from hypothesis import strategies as st
 
 from ecsdeploy import Release
 from ecsdeploy._release.file import parse_release
+from ecsdeploy._release.file_fields import (
+    CHANGE_KEYS,
+    DEFAULTS_FIELDS,
+    RELEASE_FIELDS,
+    SERVICE_FIELDS,
+    TASK_FIELDS,
+    TASK_OVERRIDE_KEYS,
+)
 from ecsdeploy.exceptions import ReleaseFileError
 from tests.fuzz.conftest import FUZZ_PROFILE
 from tests.fuzz.outside_input import ANY_TEXT
 
-RELEASE_KEYS = ("name", "atomic", "max_concurrency", "bogus")
-SETTING_KEYS = (
-    "region", "cluster", "timeout", "poll_interval", "rollback", "bake", "checks",
-    "stopped_tasks_threshold", "max_checks", "deregister_failed", "wait_for_in_progress",
-)  # fmt: skip
-SERVICE_KEYS = (*SETTING_KEYS, "service", "images", "env", "unset_env", "secrets", "unset_secrets")
+# The parser's own tables of keys (plus one it does not know), so a key added to the release
+# file format is fuzzed the day it is added.
+RELEASE_KEYS = (*RELEASE_FIELDS, "bogus")
+SETTING_KEYS = (*DEFAULTS_FIELDS, "bogus")
+SERVICE_KEYS = (*SERVICE_FIELDS, *CHANGE_KEYS, "bogus")
+TASK_KEYS = (*TASK_FIELDS, *TASK_OVERRIDE_KEYS, "role_arn", "bogus")
 
 _SCALARS = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=False),
     ANY_TEXT,
-    st.sampled_from(["web", "myorg/web:2", "${VERSION}", "${UNSET:-x}", "$$", "rollout-state"]),
+    st.sampled_from(
+        [
+            "web",
+            "myorg/web:2",
+            "${VERSION}",
+            "${UNSET:-x}",
+            "$$",
+            "rollout-state",
+            "us-east-2",
+            "arn:aws:iam::123456789012:role/deploy",
+            "https://web.example/health?token=x",
+        ]
+    ),
 )
+#: Table keys for nested values: container names, and the keys of an http check.
+_TABLE_KEYS = st.sampled_from(["web", "a", "", "url", "expect", "times", "headers", "timeout"])
 _VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["web", "a", ""]), inner)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_TABLE_KEYS, inner)),
     max_leaves=6,
 )
 
@@ -78,6 +98,9 @@ def release_files(draw: st.DrawFn) -> str:
         ]
     for _ in range(draw(st.integers(0, 2))):
         lines += ["[[stage]]", f"name = {_toml_value(draw(_SCALARS))}"]
+        for _ in range(draw(st.integers(0, 1))):
+            table = draw(_table(TASK_KEYS))
+            lines += ["[[stage.task]]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
         for _ in range(draw(st.integers(0, 2))):
             table = draw(_table(SERVICE_KEYS))
             lines += ["[[stage.service]]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
@@ -87,23 +110,31 @@ def release_files(draw: st.DrawFn) -> str:
 _VALID: dict[str, dict[str, Any]] = {
     "release": {"name": "r", "atomic": True, "max_concurrency": 5},
     "defaults": {"region": "us-east-2", "cluster": "prod", "timeout": 300, "poll_interval": 5},
+    "task": {"name": "migrate", "task_definition_of": "web", "command": {"web": ["migrate"]}},
     "service": {"service": "web", "images": {"web": "myorg/web:2"}, "env": {"web": {"A": "1"}}},
 }
 
 
 @st.composite
 def nearly_valid_release_files(draw: st.DrawFn) -> str:
-    """A valid release file with one key of one table set to anything (or added)."""
+    """A valid release file (a migration task, then a service) with one key of one table set to
+    anything (or added)."""
     tables = {name: dict(keys) for name, keys in _VALID.items()}
     table = draw(st.sampled_from(sorted(tables)))
-    pool = {"release": RELEASE_KEYS, "defaults": SETTING_KEYS, "service": SERVICE_KEYS}[table]
+    pool = {
+        "release": RELEASE_KEYS,
+        "defaults": SETTING_KEYS,
+        "task": TASK_KEYS,
+        "service": SERVICE_KEYS,
+    }[table]
     tables[table][draw(st.sampled_from(pool))] = draw(_VALUES)
 
     def body(name: str) -> list[str]:
         return [f"{k} = {_toml_value(v)}" for k, v in tables[name].items()]
 
     lines = ["[release]", *body("release"), "[defaults]", *body("defaults")]
-    lines += ["[[stage]]", 'name = "s"', "[[stage.service]]", *body("service")]
+    lines += ["[[stage]]", 'name = "s"', "[[stage.task]]", *body("task")]
+    lines += ["[[stage.service]]", *body("service")]
     return "\n".join(lines) + "\n"
 
 
