@@ -19,6 +19,7 @@ from botocore.config import Config
 from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._aws_session import new_session
 from ecsdeploy._credentials import DEFAULT_SESSION_SECONDS, Role, RoleSessions
+from ecsdeploy._endpoints import serves_every_service
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Phase, Target, Transition
@@ -223,8 +224,9 @@ class Deployer:
     ) -> Any:
         """An open client of a botocore service ("ecs", "elbv2", "cloudwatch"), closed with the
         Deployer, from `session` (an assumed role's) or the Deployer's own. An explicit
-        `endpoint_url` serves every service (one local emulator, such as the simulator); without
-        it botocore resolves each service's endpoint the AWS CLI's way (AWS_ENDPOINT_URL_ECS,
+        `endpoint_url` is ECS's; it serves every service when it is a local emulator (such as
+        the simulator), ECS only when it is an AWS endpoint (a VPC endpoint, say). Otherwise
+        botocore resolves each service's endpoint the AWS CLI's way (AWS_ENDPOINT_URL_ECS,
         AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, AWS_ENDPOINT_URL_CLOUDWATCH, then
         AWS_ENDPOINT_URL)."""
         if self._state is not _State.OPEN:
@@ -232,7 +234,7 @@ class Deployer:
         session = session or self._session
         assert session is not None
         options: dict[str, Any] = {"region_name": region, "config": _BOTOCORE_CONFIG}
-        if self._endpoint_url:
+        if self._endpoint_url and (service == "ecs" or serves_every_service(self._endpoint_url)):
             options["endpoint_url"] = self._endpoint_url
         options.update(self._client_options)
         try:

@@ -1,0 +1,69 @@
+"""An explicit endpoint is ECS's: a local emulator's serves the checks' services too, an AWS
+endpoint (a VPC endpoint, say) serves ECS only."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecsdeploy import Deployer
+from ecsdeploy._endpoints import serves_every_service
+
+REGION = "us-east-2"
+VPC_ENDPOINT = "https://vpce-0a1b2c3d-4e5f6a7b.ecs.us-east-2.vpce.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def _no_endpoint_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_ECS",
+        "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        "AWS_ENDPOINT_URL_CLOUDWATCH",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def _endpoints(endpoint_url: str) -> dict[str, str]:
+    async with Deployer(region=REGION, endpoint_url=endpoint_url) as deployer:
+        return {
+            service: (await deployer._client(REGION, service)).meta.endpoint_url
+            for service in ("ecs", "elbv2", "cloudwatch")
+        }
+
+
+@pytest.mark.anyio
+async def test_an_ecs_vpc_endpoint_serves_ecs_only() -> None:
+    """ECS goes to the VPC endpoint; ELBv2 and CloudWatch to their own regional endpoints."""
+    assert await _endpoints(VPC_ENDPOINT) == {
+        "ecs": VPC_ENDPOINT,
+        "elbv2": f"https://elasticloadbalancing.{REGION}.amazonaws.com",
+        "cloudwatch": f"https://monitoring.{REGION}.amazonaws.com",
+    }
+
+
+@pytest.mark.anyio
+async def test_a_local_emulator_serves_every_service() -> None:
+    """The simulator's (or LocalStack's) one URL serves ECS, ELBv2 and CloudWatch alike."""
+    local = "http://127.0.0.1:4566"
+    assert set((await _endpoints(local)).values()) == {local}
+
+
+@pytest.mark.parametrize(
+    ("url", "every_service"),
+    [
+        ("https://ecs.us-east-1.amazonaws.com", False),
+        ("https://ecs-fips.us-gov-west-1.amazonaws.com", False),
+        ("https://ecs.cn-north-1.amazonaws.com.cn", False),
+        ("https://ecs.us-east-1.api.aws", False),
+        ("https://ECS.US-EAST-1.AMAZONAWS.COM.", False),
+        ("http://localhost:4566", True),
+        ("http://sim.internal:8080", True),
+        ("https://amazonaws.com.example.org", True),
+        ("https://notamazonaws.com", True),
+    ],
+)
+def test_aws_endpoints_are_told_from_emulators_by_their_domain(
+    url: str, every_service: bool
+) -> None:
+    """Hosts in AWS's partition domains serve one service; any other host is an emulator."""
+    assert serves_every_service(url) is every_service
