@@ -252,7 +252,9 @@ class RoleSessions:
         #: A role that could not be assumed is not asked again for every target that names it:
         #: a refusal stands; an outage (retried already) for OUTAGE_MEMORY seconds.
         self._failures: dict[tuple[Role, str], tuple[Exception, float]] = {}
-        self._lock = anyio.Lock()
+        #: One lock per (role, region): its targets wait for its one AssumeRole, while other
+        #: roles (200 targets of 5 roles) assume theirs at the same time.
+        self._locks: dict[tuple[Role, str], anyio.Lock] = {}
 
     @property
     def sessions(self) -> tuple[RoleSession, ...]:
@@ -261,7 +263,7 @@ class RoleSessions:
     async def session(self, role: Role, region: str, *, label: str) -> RoleSession:
         """The role's session in `region`; the first call assumes the role (named `label`)."""
         role.check()
-        async with self._lock:
+        async with self._locks.setdefault((role, region), anyio.Lock()):
             failure = self._failures.get((role, region))
             if failure is not None:
                 error, until = failure
