@@ -4,7 +4,7 @@ with that role's own credentials."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -28,9 +28,19 @@ async def sim() -> AsyncIterator[Simulator]:
         yield simulator
 
 
+#: STS's longest session: 43 s of wall time on the simulator's clock, which no test outlasts
+#: (an hour's session would expire within 4 s of a loaded machine and be assumed again).
+LONGEST_SESSION = 43200
+
+
 @asynccontextmanager
-async def deployer_through(proxy: RecordingProxy) -> AsyncIterator[Deployer]:
-    """A Deployer whose ECS and STS calls all go through `proxy`."""
+async def deployer_through(
+    sim: Simulator, proxy: RecordingProxy, roles: Iterable[str]
+) -> AsyncIterator[Deployer]:
+    """A Deployer whose ECS and STS calls all go through `proxy`, assuming `roles` for the
+    longest session."""
+    for role in roles:
+        sim.configure_role(role, max_session_duration=LONGEST_SESSION)
     settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
     async with Deployer(
         session=offline_session(),
@@ -39,6 +49,7 @@ async def deployer_through(proxy: RecordingProxy) -> AsyncIterator[Deployer]:
         sts_endpoint_url=proxy.url,
         settings=settings,
         retry=RetryPolicy.fast(),
+        role_session_seconds=LONGEST_SESSION,
     ) as deployer:
         yield deployer
 
@@ -59,7 +70,7 @@ async def test_different_roles_are_assumed_at_once_and_each_role_once(sim: Simul
     )
     release = Release([Stage("all", [to_2(service, role) for service, role in services.items()])])
 
-    async with recording_proxy(sim) as proxy, deployer_through(proxy) as deployer:
+    async with recording_proxy(sim) as proxy, deployer_through(sim, proxy, roles) as deployer:
         result = await deployer.release(release)
 
     assert result.succeeded, result.error
@@ -82,7 +93,7 @@ async def test_each_roles_services_are_read_with_that_roles_credentials(sim: Sim
     release = Release([Stage("apps", [to_2(service, role) for service, role in owners.items()])])
     async with (
         recording_proxy(sim, deny=not_its_own) as proxy,
-        deployer_through(proxy) as deployer,
+        deployer_through(sim, proxy, owners.values()) as deployer,
     ):
         result = await deployer.release(release)
 
