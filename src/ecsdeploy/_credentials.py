@@ -14,9 +14,16 @@ answer that the token expired (`ExpiredTokenException`), the gateway renews the 
 once and sends the call again (`RoleSession.renew`); calls signed with credentials already
 replaced do not cause another AssumeRole (each hand-out is a numbered generation).
 
+A refresh happens while aiobotocore signs a call. When STS fails it (down, throttling, after the
+Deployer's RetryPolicy has retried it), the call goes on with the credentials in hand as long as
+they are valid (STS is asked again after the policy's longest wait, not by every call); once
+they have expired, the call fails with a transient `AwsUnavailableError` or `ThrottledError`,
+which a watch waits out and a rollback retries until its deadline like any other AWS outage.
+
 A role that cannot be assumed (access denied, a malformed ARN, a wrong external id) is bad
 input found before anything is changed (`AssumeRoleError`, exit 2); STS being down or
-throttling is an AWS failure before any change (`NothingChangedError`, exit 1).
+throttling when the role is first assumed is an AWS failure before any change
+(`NothingChangedError`, exit 1).
 """
 
 from __future__ import annotations
@@ -37,10 +44,16 @@ from aiobotocore.credentials import AioRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecsdeploy._aws_session import new_botocore_session, new_session
-from ecsdeploy._gateway import is_transient
+from ecsdeploy._gateway import is_transient, map_error
 from ecsdeploy._models import account_of_role
 from ecsdeploy._retry import RetryPolicy
-from ecsdeploy.exceptions import AssumeRoleError, NothingChangedError
+from ecsdeploy.exceptions import (
+    AssumeRoleError,
+    AwsError,
+    AwsUnavailableError,
+    NothingChangedError,
+    ThrottledError,
+)
 
 __all__ = [
     "DEFAULT_SESSION_SECONDS",
@@ -111,6 +124,11 @@ class _RoleCredentials(AioRefreshableCredentials):
     def refresh_needed(self, refresh_in: int | None = None) -> bool:
         return self.expired or bool(super().refresh_needed(refresh_in))
 
+    @property
+    def valid(self) -> bool:
+        """Not expired: neither on our clock nor by AWS's word."""
+        return not self.refresh_needed(0)
+
 
 class RoleSession:
     """The assumed role's aioboto3 session for one region, refreshed as it nears expiry."""
@@ -134,6 +152,10 @@ class RoleSession:
         self._retry = retry
         self._clock = clock or _wall_clock
         self._credentials: _RoleCredentials | None = None
+        #: The credentials in hand, as the refresh hands them to aiobotocore.
+        self._metadata: dict[str, str] = {}
+        #: The last refresh's failure, and until when (our clock) it stands without asking STS.
+        self._refresh_failure: tuple[AssumeRoleError | AwsError, float] | None = None
         #: How many times STS handed out credentials for this session (the first included):
         #: the generation of the credentials in use.
         self.assumed = 0
@@ -144,8 +166,15 @@ class RoleSession:
         return self.assumed
 
     async def open(self) -> None:
-        """Assume the role the first time (errors here are what validation reports)."""
-        metadata = await self._assume()
+        """Assume the role the first time (errors here are what validation reports: a refusal
+        is AssumeRoleError, an outage NothingChangedError)."""
+        try:
+            metadata = await self._assume()
+        except (AwsUnavailableError, ThrottledError) as exc:
+            raise NothingChangedError(
+                f"{exc}; nothing changed", code=exc.code, operation=exc.operation
+            ) from exc
+        self._metadata = metadata
         self._credentials = _RoleCredentials(
             access_key=metadata["access_key"],
             secret_key=metadata["secret_key"],
@@ -177,11 +206,42 @@ class RoleSession:
         self._credentials.expired = True
 
     async def _refresh(self) -> dict[str, str]:
-        metadata = await self._assume()
-        if self._credentials is not None:
-            self._credentials.expired = False
-        logger.info("ecsdeploy.credentials.refreshed", role=self.role.arn, region=self.region)
-        return metadata
+        """New credentials for aiobotocore, which calls this while signing a call as the ones in
+        hand near their expiry. When STS fails (after retries): the ones in hand while they are
+        valid, else the failure, for the call to fail with; STS is left alone for the retry
+        policy's longest wait after a failure, so that calls meanwhile do not each wait out
+        another round of retries."""
+        failure = self._refresh_failure
+        if failure is None or self._clock().timestamp() >= failure[1]:
+            try:
+                metadata = await self._assume()
+            except (AssumeRoleError, AwsUnavailableError, ThrottledError) as exc:
+                failure = self._refresh_failure = (
+                    exc,
+                    self._clock().timestamp() + self._retry.max_wait,
+                )
+                logger.warning(
+                    "ecsdeploy.credentials.refresh_failed",
+                    role=self.role.arn,
+                    region=self.region,
+                    error=str(exc),
+                    kept_valid_credentials=self._valid(),
+                )
+            else:
+                self._refresh_failure = None
+                self._metadata = metadata
+                if self._credentials is not None:
+                    self._credentials.expired = False
+                logger.info(
+                    "ecsdeploy.credentials.refreshed", role=self.role.arn, region=self.region
+                )
+                return metadata
+        if self._valid():
+            return dict(self._metadata)
+        raise _again(failure[0])
+
+    def _valid(self) -> bool:
+        return self._credentials is not None and self._credentials.valid
 
     async def _assume(self) -> dict[str, str]:
         kwargs: dict[str, Any] = {
@@ -199,13 +259,13 @@ class RoleSession:
         try:
             response = await self._retry.call("AssumeRole", assume_role, is_transient=is_transient)
         except (ClientError, BotoCoreError) as exc:
-            if is_transient(exc):
-                raise NothingChangedError(
-                    f"could not assume role {self.role.arn}: {exc}; nothing changed",
-                    code=type(exc).__name__,
-                    operation="AssumeRole",
-                ) from exc
-            raise AssumeRoleError(f"could not assume role {self.role.arn}: {exc}") from exc
+            message = f"could not assume role {self.role.arn}: {exc}"
+            if not is_transient(exc):
+                raise AssumeRoleError(message) from exc
+            mapped = map_error(exc, "AssumeRole")
+            code = mapped.code if isinstance(mapped, AwsError) else type(exc).__name__
+            outage = ThrottledError if isinstance(mapped, ThrottledError) else AwsUnavailableError
+            raise outage(message, code=code, operation="AssumeRole") from exc
         credentials = response["Credentials"]
         self.assumed += 1
         expiry = datetime.datetime.fromtimestamp(asked_at + self._duration, tz=datetime.UTC)
@@ -215,6 +275,14 @@ class RoleSession:
             "token": credentials["SessionToken"],
             "expiry_time": expiry.isoformat(),
         }
+
+
+def _again(error: AssumeRoleError | AwsError) -> AssumeRoleError | AwsError:
+    """A fresh copy of a remembered failure to raise (raising one object again and again would
+    pile every raise's traceback onto it)."""
+    if isinstance(error, AwsError):
+        return type(error)(str(error), code=error.code, operation=error.operation)
+    return type(error)(str(error))
 
 
 def _wall_clock() -> datetime.datetime:
@@ -252,7 +320,9 @@ class RoleSessions:
         #: A role that could not be assumed is not asked again for every target that names it:
         #: a refusal stands; an outage (retried already) for OUTAGE_MEMORY seconds.
         self._failures: dict[tuple[Role, str], tuple[Exception, float]] = {}
-        self._lock = anyio.Lock()
+        #: One lock per (role, region): its targets wait for its one AssumeRole, while other
+        #: roles (200 targets of 5 roles) assume theirs at the same time.
+        self._locks: dict[tuple[Role, str], anyio.Lock] = {}
 
     @property
     def sessions(self) -> tuple[RoleSession, ...]:
@@ -261,7 +331,7 @@ class RoleSessions:
     async def session(self, role: Role, region: str, *, label: str) -> RoleSession:
         """The role's session in `region`; the first call assumes the role (named `label`)."""
         role.check()
-        async with self._lock:
+        async with self._locks.setdefault((role, region), anyio.Lock()):
             failure = self._failures.get((role, region))
             if failure is not None:
                 error, until = failure

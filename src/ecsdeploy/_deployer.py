@@ -69,7 +69,7 @@ class Deployer:
     ```
 
     Several `deploy()` calls may run at once on one Deployer; they share one poll loop per
-    (account, region, cluster), one rate limiter per (account, region) and one registrar.
+    (role, region, cluster), one rate limiter per (account, region) and one registrar.
 
     Targets with a `role_arn` deploy with that role's credentials: one STS AssumeRole per
     (role, external id, region), refreshed before it expires; `role_arn`/`external_id` here
@@ -114,9 +114,11 @@ class Deployer:
         self._gateways: dict[tuple[Role | None, str], EcsGateway] = {}
         #: The health checks' reads beyond ECS, per (role, region); their clients open on first use.
         self._reads: dict[tuple[Role | None, str], AwsReads] = {}
-        self._gateway_lock = anyio.Lock()
+        #: One lock per (role, region): a gateway is made once, and making one (which may
+        #: assume its role) does not hold up another role's or region's.
+        self._gateway_locks: dict[tuple[Role | None, str], anyio.Lock] = {}
         self._pacing = Pacing(self._rates)
-        self._observers: dict[tuple[str | None, str, str], ClusterObserver] = {}
+        self._observers: dict[tuple[Role | None, str, str], ClusterObserver] = {}
         self._registrar = Registrar()
         self._machines: list[DeploymentMachine] = []
         self._refused: list[DeployResult] = []
@@ -188,7 +190,7 @@ class Deployer:
         if self._state is not _State.OPEN:
             raise RuntimeError("use the Deployer inside `async with Deployer(...) as deployer:`")
         region = region or self.default_region
-        async with self._gateway_lock:
+        async with self._gateway_locks.setdefault((role, region), anyio.Lock()):
             gateway = self._gateways.get((role, region))
             if gateway is None:
                 assert self._roles is not None
@@ -242,9 +244,12 @@ class Deployer:
         except ValueError as exc:  # botocore's invalid endpoint URL or region name
             raise InputError(f"cannot make an {service} client for {region}: {exc}") from exc
 
-    def _observer(self, gateway: EcsGateway, cluster: str) -> ClusterObserver:
-        # Poll loops are per (account, region, cluster): the account's quota is what they use.
-        key = (gateway.account, gateway.region, cluster)
+    def _observer(self, gateway: EcsGateway, cluster: str, role: Role | None) -> ClusterObserver:
+        # Poll loops are per (role, region, cluster): a role's services are read with that
+        # role's credentials (another role of the account may not be allowed to read them).
+        # Their calls are still paced by the account's limiter, the account's quota being what
+        # they use; two roles on one cluster cost at most one more DescribeServices per tick.
+        key = (role, gateway.region, cluster)
         observer = self._observers.get(key)
         if observer is None:
             assert self._group is not None
@@ -316,7 +321,8 @@ class Deployer:
     async def read_service(self, target: Target) -> dict[str, Any]:
         """The service's description now (batched with concurrent reads of its cluster)."""
         gateway = await self._gateway_for(target)
-        return await self._observer(gateway, target.cluster).describe_service(target.service)
+        observer = self._observer(gateway, target.cluster, self._role_of(target))
+        return await observer.describe_service(target.service)
 
     async def release(self, release: Release) -> ReleaseResult:
         """Run a multi-stage release (see `Release`); never raises for a failed deployment."""
@@ -354,7 +360,7 @@ class Deployer:
             target,
             settings,
             gateway=gateway,
-            observer=self._observer(gateway, target.cluster),
+            observer=self._observer(gateway, target.cluster, self._role_of(target)),
             registrar=self._registrar,
             emit=self._emit,
             only_over=only_over,
@@ -404,10 +410,16 @@ async def gateway_of(deployer: Deployer, region: str | None = None) -> EcsGatewa
 
 
 def observer_stats(
-    deployer: Deployer, cluster: str, region: str | None = None, account: str | None = None
+    deployer: Deployer,
+    cluster: str,
+    region: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
 ) -> ObserverStats:
-    """What the cluster's poll loop cost so far (for tests and benchmarks)."""
-    observer = deployer._observers.get((account, region or deployer.default_region, cluster))
+    """What the cluster's poll loop for a role (default: the Deployer's) cost so far (for tests
+    and benchmarks)."""
+    role = Role(role_arn, external_id) if role_arn else deployer._role
+    observer = deployer._observers.get((role, region or deployer.default_region, cluster))
     return observer.stats if observer else ObserverStats()
 
 

@@ -1,4 +1,7 @@
-"""One poll loop per (account, region, cluster) for every deployment being watched there.
+"""One poll loop per (role, region, cluster) for every deployment being watched there.
+
+Per role, not per account: each loop reads with its role's credentials, and another role of the
+same account may not be allowed to read (or even know of) its services.
 
 This is where the speed comes from: a tick costs ceil(services / 10) DescribeServices calls for the
 whole cluster, and stopped tasks are listed only for deployments where ECS itself says one of

@@ -8,9 +8,23 @@ from collections.abc import AsyncIterator
 import pytest
 from structlog.testing import capture_logs
 
-from ecsdeploy import Deployer, DeploySettings, Location, Outcome, ServiceState, parse_release
+from ecsdeploy import (
+    Deployer,
+    DeploySettings,
+    ImageChange,
+    Location,
+    OneOffTask,
+    Outcome,
+    Release,
+    ServiceState,
+    Stage,
+    Target,
+    TaskState,
+    parse_release,
+)
 from ecsdeploy._credentials import Role
 from ecsdeploy._deployer import pacing_of, role_sessions_of
+from ecsdeploy._release.runner import repeated_services
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, SPEED, offline_session
@@ -408,3 +422,70 @@ async def test_a_service_named_with_and_without_the_default_region_is_one_servic
     assert f"{ACCOUNT_A}:{REGION}/{CLUSTER}/web" in result.error
     for region in REGIONS:
         assert await image_in(sim, ROLE_A, region) == "myorg/nginx:1.0"
+
+
+@pytest.mark.parametrize(
+    ("task_region", "service_region"),
+    [(REGION, None), (None, REGION)],
+    ids=["task-names-the-default-region", "service-names-the-default-region"],
+)
+async def test_a_task_and_its_service_in_the_default_region_match_named_or_not(
+    sim: Simulator, deployer: Deployer, task_region: str | None, service_region: str | None
+) -> None:
+    """A migration naming the Deployer's region runs the revision the release deploys to a
+    service that names no region (and the other way round), in that service's account."""
+    await create_service(sim, ROLE_A, REGION)
+    sim.add_rule(
+        {"image": "myorg/nginx:2.0", "behavior": "exit", "command": "migrate*", "after": 20}
+    )
+    web = Target(
+        CLUSTER,
+        "web",
+        [ImageChange("nginx", "myorg/nginx:2.0")],
+        region=service_region,
+        role_arn=ROLE_A,
+    )
+    migrate = OneOffTask(
+        "migrate",
+        cluster=CLUSTER,
+        region=task_region,
+        task_definition_of="web",
+        command={"nginx": ["migrate"]},
+    )
+
+    result = await deployer.release(Release([Stage("apps", [web], tasks=[migrate])]))
+
+    assert result.succeeded, result.error or [t.reason for t in result.tasks]
+    (task,) = result.tasks
+    assert task.state is TaskState.SUCCEEDED
+    assert task.task_definition_arn == f"arn:aws:ecs:{REGION}:{ACCOUNT_A}:task-definition/web:2"
+    assert task.task_arn is not None
+    assert task.task_arn.startswith(f"arn:aws:ecs:{REGION}:{ACCOUNT_A}:task/")
+    assert await image_in(sim, ROLE_A, REGION) == "myorg/nginx:2.0"
+
+
+def test_a_task_whose_service_is_in_two_accounts_once_the_default_region_is_read_is_refused() -> (
+    None
+):
+    """`web` of role A without a region and of role B in the Deployer's region: a task taking
+    its revision from `web` there has no account to run in, which the release says up front."""
+    web = [ImageChange("nginx", "myorg/nginx:2.0")]
+    release = Release(
+        [
+            Stage(
+                "apps",
+                [
+                    Target(CLUSTER, "web", web, role_arn=ROLE_A),
+                    Target(CLUSTER, "web", web, region=REGION, role_arn=ROLE_B),
+                ],
+                tasks=[OneOffTask("migrate", cluster=CLUSTER, task_definition_of="web")],
+            )
+        ]
+    )
+
+    problems = repeated_services(release, REGION)
+
+    assert len(problems) == 1
+    assert "one-off task 'migrate'" in problems[0]
+    assert f"several accounts ({ACCOUNT_A}, {ACCOUNT_B})" in problems[0]
+    assert repeated_services(release, REST[0]) == []

@@ -19,11 +19,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecsdeploy._models import Outcome, Target
-from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
+from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState, takes_revision_of
 from ecsdeploy._result import DeployResult, ExitCode, exit_code_of
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["Location", "Release", "ReleaseResult", "ServiceOutcome", "ServiceState", "Stage"]
+__all__ = [
+    "Location",
+    "Release",
+    "ReleaseResult",
+    "ServiceOutcome",
+    "ServiceState",
+    "Stage",
+    "tasks_of_several_accounts",
+]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -119,25 +127,31 @@ class Release:
         )
         if repeated:
             raise InputError(f"a service may appear once per release; repeated: {repeated}")
-        for task in self.tasks:
-            if task.task_definition_of is None:
-                continue
-            # The task runs with the credentials of the service it takes its revision from
-            # (matched by region, cluster and name): two accounts leave it no one to run as.
-            where = (task.region, task.cluster, task.task_definition_of)
-            accounts = sorted(
-                {
-                    t.account or "the Deployer's"
-                    for t in self.targets
-                    if (t.region, t.cluster, t.service) == where
-                }
+        ambiguous = tasks_of_several_accounts(self, default_region=None)
+        if ambiguous:
+            raise InputError(ambiguous[0])
+
+
+def tasks_of_several_accounts(release: Release, *, default_region: str | None) -> list[str]:
+    """One-off tasks whose `task_definition_of` service the release deploys in several accounts,
+    a region left out being `default_region`: each runs with the credentials of the service it
+    takes its revision from, and two accounts leave it no one to run as."""
+    problems = []
+    for task in release.tasks:
+        accounts = sorted(
+            {
+                t.account or "the Deployer's"
+                for t in release.targets
+                if takes_revision_of(task, t, default_region)
+            }
+        )
+        if len(accounts) > 1:
+            problems.append(
+                f"one-off task {task.name!r} takes its task definition from service "
+                f"{task.task_definition_of!r}, which this release deploys in several "
+                f"accounts ({', '.join(accounts)}): it cannot tell which account to run in"
             )
-            if len(accounts) > 1:
-                raise InputError(
-                    f"one-off task {task.name!r} takes its task definition from service "
-                    f"{task.task_definition_of!r}, which this release deploys in several "
-                    f"accounts ({', '.join(accounts)}): it cannot tell which account to run in"
-                )
+    return problems
 
 
 class ServiceState(enum.StrEnum):

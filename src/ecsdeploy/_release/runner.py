@@ -13,7 +13,13 @@ import structlog
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Target, TargetKey
 from ecsdeploy._preflight import primary_of
-from ecsdeploy._release.model import Release, ReleaseResult, ServiceOutcome, Stage
+from ecsdeploy._release.model import (
+    Release,
+    ReleaseResult,
+    ServiceOutcome,
+    Stage,
+    tasks_of_several_accounts,
+)
 from ecsdeploy._release.task_runner import TaskHost, TaskRunner, check_task
 from ecsdeploy._release.tasks import OneOffTask
 from ecsdeploy._result import DeployPlan, DeployResult
@@ -41,9 +47,6 @@ class Deployments(TaskHost, Protocol):
     ) -> DeploymentMachine: ...
 
     async def read_service(self, target: Target) -> dict[str, Any]: ...
-
-    @property
-    def default_region(self) -> str: ...
 
 
 async def run_release(deployer: Deployments, release: Release) -> ReleaseResult:
@@ -120,7 +123,8 @@ VALIDATION_CONCURRENCY = 1000
 
 def repeated_services(release: Release, default_region: str | None) -> list[str]:
     """Services the release names twice once `region=None` is read as the Deployer's region
-    (`Release.validate` sees the keys as written: "web" and "web" in us-east-2 look apart)."""
+    (`Release.validate` sees the keys as written: "web" and "web" in us-east-2 look apart), and
+    one-off tasks that then take their revision from a service deployed in several accounts."""
     seen: dict[TargetKey, Target] = {}
     problems: list[str] = []
     for target in release.targets:
@@ -133,7 +137,7 @@ def repeated_services(release: Release, default_region: str | None) -> list[str]
                 f"{where}: a service may appear once per release; named as {first} and as "
                 f"{target} ({key[1]} is the Deployer's region)"
             )
-    return problems
+    return problems + tasks_of_several_accounts(release, default_region=default_region)
 
 
 async def _validate(deployer: Deployments, release: Release) -> tuple[list[str], list[str]]:

@@ -26,7 +26,7 @@ from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._models import ContainerExit, Phase, StoppedTask, Target
 from ecsdeploy._preflight import primary_of
 from ecsdeploy._release.model import Release, Stage
-from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState
+from ecsdeploy._release.tasks import OneOffTask, TaskOutcome, TaskState, takes_revision_of
 from ecsdeploy._result import DeployEvent, EventKind
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy.exceptions import (
@@ -47,6 +47,7 @@ __all__ = [
     "TaskHost",
     "TaskRunner",
     "check_task",
+    "default_region_of",
     "deployed_target",
     "task_target",
 ]
@@ -87,16 +88,30 @@ class TaskHost(Protocol):
 
     def _record_task(self, outcome: TaskOutcome) -> None: ...
 
+    @property
+    def default_region(self) -> str:
+        """The region of targets and tasks that name none (InputError when there is none)."""
+
+
+def default_region_of(host: TaskHost) -> str | None:
+    """The host's default region; None when every target and task names its own."""
+    try:
+        return host.default_region
+    except InputError:
+        return None
+
 
 def task_target(task: OneOffTask) -> Target:
     """How events name a task, so the fronts give it a row: ``cluster/task:NAME``."""
     return Target(task.cluster, f"task:{task.name}", region=task.region)
 
 
-def task_identity(task: OneOffTask, targets: Sequence[Target] = ()) -> Target:
+def task_identity(
+    task: OneOffTask, targets: Sequence[Target] = (), default_region: str | None = None
+) -> Target:
     """Whose credentials a task runs with: those of the release's service it takes its task
     definition from (same region and cluster, so the same account), else the Deployer's."""
-    return deployed_target(task, targets) or task_target(task)
+    return deployed_target(task, targets, default_region) or task_target(task)
 
 
 async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target] = ()) -> None:
@@ -108,7 +123,8 @@ async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target]
 
     Raises an InputError subclass for bad input, another EcsDeployError when AWS failed.
     """
-    gateway = await host._gateway_for(task_identity(task, targets))
+    default_region = default_region_of(host)
+    gateway = await host._gateway_for(task_identity(task, targets, default_region))
     service: Mapping[str, Any] = {}
     if task.task_definition_of is not None:
         service = await gateway.describe_service(task.cluster, task.task_definition_of)
@@ -117,7 +133,9 @@ async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target]
         assert task.task_definition is not None
         arn = task.task_definition
     described = (await gateway.describe_task_definition(arn))["taskDefinition"]
-    runs_as_is = task.task_definition is not None or deployed_target(task, targets) is None
+    runs_as_is = (
+        task.task_definition is not None or deployed_target(task, targets, default_region) is None
+    )
     if runs_as_is and described.get("status") == "INACTIVE":
         whose = (
             ""
@@ -151,13 +169,13 @@ async def check_task(host: TaskHost, task: OneOffTask, targets: Sequence[Target]
             )
 
 
-def deployed_target(task: OneOffTask, targets: Sequence[Target]) -> Target | None:
-    """The release's target for the service whose task definition `task` runs, if any."""
-    if task.task_definition_of is None:
-        return None
+def deployed_target(
+    task: OneOffTask, targets: Sequence[Target], default_region: str | None = None
+) -> Target | None:
+    """The release's target for the service whose task definition `task` runs, if any; a task
+    or target without a region is in `default_region` (the Deployer's)."""
     # Tasks name services by (region, cluster, service); the account is the service's role's.
-    key = (task.region, task.cluster, task.task_definition_of)
-    return next((t for t in targets if (t.region, t.cluster, t.service) == key), None)
+    return next((t for t in targets if takes_revision_of(task, t, default_region)), None)
 
 
 def _running_revision(service: Mapping[str, Any]) -> str:
@@ -229,7 +247,9 @@ class TaskRunner:
         run = _TaskRun(task, stage, self._host, self._release.name)
         try:
             try:
-                gateway = await self._host._gateway_for(task_identity(task, self._release.targets))
+                gateway = await self._host._gateway_for(
+                    task_identity(task, self._release.targets, default_region_of(self._host))
+                )
                 arn = await self._task_definition(gateway, task)
             except EcsDeployError as exc:
                 outcome = run.not_started(str(exc))
@@ -250,7 +270,7 @@ class TaskRunner:
         if task.task_definition is not None:
             return task.task_definition
         assert task.task_definition_of is not None
-        target = deployed_target(task, self._release.targets)
+        target = deployed_target(task, self._release.targets, default_region_of(self._host))
         if target is None:
             service = await gateway.describe_service(task.cluster, task.task_definition_of)
             return _running_revision(service)

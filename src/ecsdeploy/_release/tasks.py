@@ -11,10 +11,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ecsdeploy._models import ContainerExit
+from ecsdeploy._models import ContainerExit, Target
 from ecsdeploy.exceptions import InputError
 
-__all__ = ["DEFAULT_TASK_TIMEOUT", "OneOffTask", "TaskOutcome", "TaskState"]
+__all__ = ["DEFAULT_TASK_TIMEOUT", "OneOffTask", "TaskOutcome", "TaskState", "takes_revision_of"]
 
 #: Seconds a one-off task may run before it is stopped and its stage fails (migrations can be
 #: long; a deployment's watch is shorter).
@@ -121,6 +121,19 @@ class OneOffTask:
     def __str__(self) -> str:
         where = f"{self.region}/" if self.region else ""
         return f"{where}{self.cluster}/task:{self.name}"
+
+
+def takes_revision_of(task: OneOffTask, target: Target, default_region: str | None) -> bool:
+    """Whether `task` takes its task definition from `target`'s service: the same service in the
+    same cluster and region, a region left out being the Deployer's (`default_region`), as it is
+    where the service or the task runs."""
+    if task.task_definition_of is None:
+        return False
+    return (task.region or default_region, task.cluster, task.task_definition_of) == (
+        target.region or default_region,
+        target.cluster,
+        target.service,
+    )
 
 
 def _commands(task: str, command: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

@@ -8,7 +8,7 @@ import click
 
 from ecsdeploy._deployer import Deployer
 from ecsdeploy._models import Target
-from ecsdeploy._release.task_runner import check_task, deployed_target
+from ecsdeploy._release.task_runner import check_task, default_region_of, deployed_target
 from ecsdeploy._release.tasks import OneOffTask
 
 __all__ = ["print_plans"]
@@ -33,7 +33,8 @@ async def print_plans(
             click.echo(f"    {line}")
     for task in tasks:
         await check_task(deployer, task, targets)
-        click.echo(f"{task}: would run {_revision_of(task, targets)} before its stage")
+        revision = _revision_of(task, targets, default_region_of(deployer))
+        click.echo(f"{task}: would run {revision} before its stage")
         for container, argv in task.command.items():
             click.echo(f"    {container}: command {list(argv)}")
         for container, env in task.env.items():
@@ -43,9 +44,9 @@ async def print_plans(
     return 0
 
 
-def _revision_of(task: OneOffTask, targets: Sequence[Target]) -> str:
+def _revision_of(task: OneOffTask, targets: Sequence[Target], default_region: str | None) -> str:
     if task.task_definition is not None:
         return task.task_definition
-    deployed = deployed_target(task, targets) is not None
+    deployed = deployed_target(task, targets, default_region) is not None
     whose = "the revision this release deploys to" if deployed else "the current revision of"
     return f"{whose} {task.task_definition_of}"
