@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import pytest
 
 from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, RetryPolicy, Verdict
@@ -14,7 +15,7 @@ from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests._fixtures.scenario import CRASH, to
+from tests._fixtures.scenario import CRASH, Lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -73,7 +74,7 @@ def _in_order(seen: list[str], expected: list[str]) -> bool:
 
 
 async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events(
-    ecs_deployer: Deployer, ecs_services: EcsServices
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """BLUE_GREEN: SUCCEEDED once the service deployment is SUCCESSFUL; the stages it went
     through (scale-up, bake time, clean-up) are events, in the documented order."""
@@ -82,7 +83,13 @@ async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events
     ecs_deployer.subscribe(stages)
     progress: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
+    # Five simulated seconds per poll: every stage lasts several polls however busy the
+    # machine is (at a fixed speed a late poll could step over the short ones).
+    clock = Lockstep(ecs_simulator)
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        result = await ecs_deployer.deploy(to("myorg/nginx:2"))
+        clock.hold()
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert _in_order(stages.names, ["SCALE_UP", "BAKE_TIME", "CLEAN_UP"]), stages.names
     followed = [e.data for e in progress if e.data.get("service_deployment_status")]
