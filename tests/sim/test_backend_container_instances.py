@@ -75,7 +75,9 @@ def resource(described: dict[str, Any], kind: str, name: str) -> Any:
 
 def bindings(task: dict[str, Any]) -> list[tuple[int, int]]:
     return [
-        (b["containerPort"], b["hostPort"]) for c in task["containers"] for b in c["networkBindings"]
+        (b["containerPort"], b["hostPort"])
+        for c in task["containers"]
+        for b in c["networkBindings"]
     ]
 
 
@@ -163,12 +165,15 @@ def test_host_mode_binds_the_container_port_and_blocks_a_second_task_on_an_insta
 
 
 def test_a_fixed_bridge_host_port_already_used_on_an_instance_blocks_placement_there() -> None:
-    """Bridge mode with hostPort 8080: one task per instance, whatever the memory left."""
-    sim, arns = with_instances(1)
+    """Bridge mode with hostPort 8080: one task per instance, whatever the memory left; the
+    other waits, the service saying the instance already uses the port."""
+    sim, (arn,) = with_instances(1)
     sim.create_service(bridge(sim, host_port=8080), desired=2)
     sim.advance(15)
     statuses = sorted(t["lastStatus"] for t in sim.tasks())
     assert statuses == ["PROVISIONING", "RUNNING"]
+    why = "is already using a port required by your task."
+    assert UNABLE.format(id=arn.rsplit("/", 1)[-1], why=why) in sim.messages()
 
 
 def test_a_task_waiting_for_memory_is_placed_once_an_instance_is_added() -> None:
@@ -198,9 +203,7 @@ def test_binpack_on_memory_fills_one_instance_first() -> None:
 def test_distinct_instance_keeps_tasks_of_a_service_apart() -> None:
     """The distinctInstance constraint: never two tasks of the service on one instance."""
     sim, _ = with_instances(1)
-    sim.create_service(
-        bridge(sim), desired=2, placementConstraints=[{"type": "distinctInstance"}]
-    )
+    sim.create_service(bridge(sim), desired=2, placementConstraints=[{"type": "distinctInstance"}])
     sim.advance(15)
     assert sorted(t["lastStatus"] for t in sim.tasks()) == ["PROVISIONING", "RUNNING"]
 
@@ -239,8 +242,7 @@ def test_a_cluster_without_instances_runs_ec2_tasks_nowhere_in_particular() -> N
     [
         (
             {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1"]}}},
-            "Network Configuration is not valid for the given networkMode of this task "
-            "definition.",
+            "Network Configuration is not valid for the given networkMode of this task definition.",
         ),
         (
             {"launchType": "EC2", "platformVersion": "1.4.0"},
@@ -280,6 +282,8 @@ def test_an_ip_target_group_is_refused_for_a_bridge_task() -> None:
     with pytest.raises(EcsApiError) as raised:
         sim.create_service(
             bridge(sim),
-            loadBalancers=[{"targetGroupArn": group, "containerName": "app", "containerPort": 8080}],
+            loadBalancers=[
+                {"targetGroupArn": group, "containerName": "app", "containerPort": 8080}
+            ],
         )
     assert "incompatible with the bridge network mode" in raised.value.message

@@ -277,7 +277,8 @@ def add_instances(world: World, request: Mapping[str, Any]) -> list[str]:
         raise ValueError("'cluster' must name an existing cluster")
     region = str(request.get("region") or "")
     account = str(request.get("account") or ACCOUNT_ID)
-    cluster = world.region(region, account).clusters.get(name_of(name))
+    known = world.regions.get((account, region))
+    cluster = known.clusters.get(name_of(name)) if known is not None else None
     if cluster is None or cluster.status != "ACTIVE":
         raise ValueError(f"no ACTIVE cluster {name!r} in {region} of account {account}")
     count = _whole(request, "count", 1, low=1)
