@@ -108,6 +108,17 @@ def test_an_unknown_container_instance_is_a_missing_failure() -> None:
     assert answer["failures"][0]["arn"].endswith(f":container-instance/{CLUSTER}/0f0f")
 
 
+def test_list_container_instances_filters_by_status_and_refuses_query_filters() -> None:
+    """`status` DRAINING lists none of the ACTIVE instances; a cluster query language filter
+    is refused rather than ignored."""
+    sim, _ = with_instances(2)
+    listed = sim.call("ListContainerInstances", cluster=CLUSTER, status="DRAINING")
+    assert listed["containerInstanceArns"] == []
+    with pytest.raises(EcsApiError) as raised:
+        sim.call("ListContainerInstances", cluster=CLUSTER, filter="runningTasksCount > 1")
+    assert raised.value.code == "InvalidParameterException"
+
+
 def test_bridge_tasks_get_dynamic_host_ports_on_their_instances() -> None:
     """hostPort 0 in bridge mode: each RUNNING task names its container instance and binds
     8080 to its own port of the ephemeral range; two tasks spread over two instances."""

@@ -53,6 +53,28 @@ async def test_the_control_api_refuses_an_unknown_cluster(sim: Simulator) -> Non
     assert "no ACTIVE cluster 'nowhere'" in body["message"]
 
 
+@pytest.mark.parametrize(
+    ("request_body", "message"),
+    [
+        ({"count": 0}, "'count' must be a whole number >= 1, not 0"),
+        ({"memory": -1}, "'memory' must be a whole number >= 0, not -1"),
+        ({"cpu": "2048"}, "'cpu' must be a whole number >= 0, not '2048'"),
+        ({"gpus": 1}, "unknown container instance setting(s): gpus"),
+    ],
+)
+async def test_the_control_api_refuses_bad_values_and_registers_nothing(
+    sim: Simulator, ecs: ECSClient, request_body: dict[str, object], message: str
+) -> None:
+    """A bad count, resource or setting is a 400 saying which; the cluster has no instance."""
+    await ecs.create_cluster(clusterName=CLUSTER)
+    body = {"cluster": CLUSTER, **request_body}
+    assert await call(sim, "POST", "/_sim/container-instances", body) == (
+        400,
+        {"message": message},
+    )
+    assert (await ecs.list_container_instances(cluster=CLUSTER))["containerInstanceArns"] == []
+
+
 async def test_register_container_instance_as_the_agent_calls_it(
     sim: Simulator, ecs: ECSClient
 ) -> None:
