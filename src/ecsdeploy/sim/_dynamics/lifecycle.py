@@ -247,8 +247,10 @@ def _to_pending(world: World, task: Task) -> None:
         if isinstance(found, Unplaceable):
             if task.service is not None:
                 _events.no_instance_fits(world, task.service, found.event_detail())
+            task.cluster.unplaced[task.task_id] = task
             _retry_placement(world, task, PLACEMENT_RETRY)
             return
+        task.cluster.unplaced.pop(task.task_id, None)
         occupy(task, found)
     task.last_status = "PENDING"
     task.pull_started_at = world.now
@@ -276,14 +278,11 @@ def _placement_retry(world: World, subject: tuple[Task, int]) -> None:
 def retry_waiting(world: World, cluster: Cluster) -> None:
     """Capacity came free or was added in `cluster`: tasks that could not be placed try again
     now rather than at their next periodic try."""
-    for task in list(cluster.tasks.values()):
-        if (
-            task.placement_attempt
-            and task.instance is None
-            and task.last_status == "PROVISIONING"
-            and _alive(task)
-        ):
+    for task in list(cluster.unplaced.values()):
+        if _alive(task) and task.instance is None and task.last_status == "PROVISIONING":
             _retry_placement(world, task, 0.0)
+        else:
+            del cluster.unplaced[task.task_id]
 
 
 def _pull_failed(world: World, task: Task) -> None:
@@ -495,6 +494,7 @@ def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed:
     """
     if not _alive(task):
         return
+    task.cluster.unplaced.pop(task.task_id, None)
     task.desired_status = "STOPPED"
     task.stop_code = stop_code
     task.stopped_reason = reason

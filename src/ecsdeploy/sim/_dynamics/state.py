@@ -306,6 +306,8 @@ class Cluster:
     """RunTask's client tokens in this cluster (ECS scopes them per cluster)."""
     instances: dict[str, ContainerInstance] = field(default_factory=dict)
     """Registered container instances by id, in registration order."""
+    unplaced: dict[str, Task] = field(default_factory=dict)
+    """Tasks by id that no container instance had room for yet (they wait in PROVISIONING)."""
 
     account: str = ACCOUNT_ID
 
