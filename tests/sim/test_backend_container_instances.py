@@ -298,3 +298,29 @@ def test_an_ip_target_group_is_refused_for_a_bridge_task() -> None:
             ],
         )
     assert "incompatible with the bridge network mode" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "expected"),
+    [
+        ("512", "1024", (512, 1024)),
+        ("0.5 vCPU", "1 GB", (512, 1024)),
+        ("1 vCPU", "2 GiB", (1024, 2048)),
+        (None, None, (0, 256)),
+    ],
+)
+def test_a_task_holds_its_task_level_size_else_its_containers(
+    cpu: str | None, memory: str | None, expected: tuple[int, int]
+) -> None:
+    """Task-level cpu/memory (units, or vCPU and GB) are what a task holds on its instance;
+    without them, the sum of its containers' (0 CPU units, 256 MiB here)."""
+    sim, (arn,) = with_instances(1)
+    size = {key: value for key, value in (("cpu", cpu), ("memory", memory)) if value}
+    sim.create_service(bridge(sim, **size), desired=1)
+    sim.advance(15)
+    held = describe(sim, arn)
+    remaining = (
+        resource(held, "remainingResources", "CPU"),
+        resource(held, "remainingResources", "MEMORY"),
+    )
+    assert remaining == (2048 - expected[0], 4096 - expected[1])

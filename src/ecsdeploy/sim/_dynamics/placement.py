@@ -151,10 +151,10 @@ def requirements(taskdef: TaskDefinition) -> tuple[int, int]:
     """(CPU units, MiB of memory) the task reserves on its instance."""
     body = taskdef.body
     containers = taskdef.containers
-    cpu = _units(body.get("cpu"), "vcpu")
+    cpu = _units(body.get("cpu"), ("vcpu",))
     if cpu is None:
         cpu = sum(int(c.get("cpu") or 0) for c in containers)
-    memory = _units(body.get("memory"), "gb")
+    memory = _units(body.get("memory"), ("gb", "gib"))
     if memory is None:
         memory = sum(int(c.get("memoryReservation") or c.get("memory") or 0) for c in containers)
     return cpu, memory
@@ -163,15 +163,16 @@ def requirements(taskdef: TaskDefinition) -> tuple[int, int]:
 _UNIT = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*")
 
 
-def _units(value: Any, big_unit: str) -> int | None:
-    """ "1024", "1 vCPU" or "2 GB" as CPU units or MiB (a vCPU is 1024 units, a GB 1024 MiB)."""
+def _units(value: Any, big_units: tuple[str, ...]) -> int | None:
+    """A size such as "1024", "1 vCPU" or "2 GB" in CPU units or MiB (a vCPU is 1024 units, a
+    GB 1024 MiB); None if not given."""
     if value is None or value == "":
         return None
     match = _UNIT.fullmatch(str(value))
     if match is None:
         return None
     number, unit = float(match.group(1)), match.group(2).lower()
-    return int(number * 1024) if unit == big_unit else int(number)
+    return int(number * 1024) if unit in big_units else int(number)
 
 
 def remaining_cpu(instance: ContainerInstance) -> int:
