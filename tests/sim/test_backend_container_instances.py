@@ -315,7 +315,7 @@ def test_a_task_holds_its_task_level_size_else_its_containers(
     """Task-level cpu/memory (units, or vCPU and GB) are what a task holds on its instance;
     without them, the sum of its containers' (0 CPU units, 256 MiB here)."""
     sim, (arn,) = with_instances(1)
-    size = {key: value for key, value in (("cpu", cpu), ("memory", memory)) if value}
+    size: dict[str, Any] = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
     sim.create_service(bridge(sim, **size), desired=1)
     sim.advance(15)
     held = describe(sim, arn)
