@@ -122,7 +122,10 @@ async def test_unhealthy_instance_targets_roll_back_with_the_reason_code(
     """The new version fails its ELB health checks: seen inside the grace period first, then
     ROLLED_BACK by ecsdeploy, the reason naming the instance target (i-…:host port), ELB's
     reason code and description; the service on its old revision."""
-    old = await bridge_service(lb, grace=900)
+    # A long grace period (1.8 s of wall time at the test's speed): the check sees the targets
+    # unhealthy inside it, and ECS's first stops come before the replacements' second round,
+    # however loaded the machine.
+    old = await bridge_service(lb, grace=1800)
     ecs_simulator.add_rule({"image": "myorg/nginx:2", "behavior": "elb_unhealthy"})
     verdicts: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: verdicts.append(e) if e.kind == "verdict" else None)
