@@ -324,3 +324,39 @@ def test_a_task_holds_its_task_level_size_else_its_containers(
         resource(held, "remainingResources", "MEMORY"),
     )
     assert remaining == (2048 - expected[0], 4096 - expected[1])
+
+
+def test_an_agent_registering_again_by_arn_gets_the_same_instance() -> None:
+    """RegisterContainerInstance with containerInstanceArn (an agent restart) answers with the
+    registered instance and registers no other."""
+    sim, (arn,) = with_instances(1)
+    again = sim.call("RegisterContainerInstance", cluster=CLUSTER, containerInstanceArn=arn)
+    assert again["containerInstance"]["containerInstanceArn"] == arn
+    assert sim.call("ListContainerInstances", cluster=CLUSTER)["containerInstanceArns"] == [arn]
+
+
+def test_spread_by_availability_zone_balances_zones_before_instances() -> None:
+    """spread(attribute:ecs.availability-zone): with two instances in zone a and one in zone b,
+    two tasks go one to each zone."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName=CLUSTER)
+    for zone in ("a", "a", "b"):
+        sim.backend.add_container_instances(
+            {"cluster": CLUSTER, "region": REGION, "availability_zone": f"{REGION}{zone}"}
+        )
+    sim.create_service(
+        bridge(sim),
+        desired=2,
+        placementStrategy=[{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+    )
+    sim.advance(15)
+    assert sorted(t["availabilityZone"] for t in sim.tasks()) == [f"{REGION}a", f"{REGION}b"]
+
+
+def test_the_random_strategy_uses_more_than_one_instance() -> None:
+    """placementStrategy random: ten tasks on three instances do not all land on one (the
+    seeded draw makes it repeatable)."""
+    sim, _ = with_instances(3)
+    sim.create_service(bridge(sim), desired=10, placementStrategy=[{"type": "random"}])
+    sim.advance(15)
+    assert len({t["containerInstanceArn"] for t in sim.tasks()}) > 1
