@@ -360,3 +360,28 @@ def test_the_random_strategy_uses_more_than_one_instance() -> None:
     sim.create_service(bridge(sim), desired=10, placementStrategy=[{"type": "random"}])
     sim.advance(15)
     assert len({t["containerInstanceArn"] for t in sim.tasks()}) > 1
+
+
+def test_udp_host_ports_are_counted_apart_from_tcp() -> None:
+    """A fixed UDP host port taken on the only instance: RunTask answers RESOURCE:PORTS_UDP,
+    while the same port number over TCP is still free."""
+    sim, (arn,) = with_instances(1)
+
+    def dns(protocol: str) -> str:
+        mapping = {"containerPort": 53, "hostPort": 53, "protocol": protocol}
+        registered = sim.call(
+            "RegisterTaskDefinition",
+            family=f"dns-{protocol}",
+            networkMode="bridge",
+            containerDefinitions=[
+                {"name": "dns", "image": "dns:1", "memory": 64, "portMappings": [mapping]}
+            ],
+        )
+        taskdef: str = registered["taskDefinition"]["taskDefinitionArn"]
+        return taskdef
+
+    udp, tcp = dns("udp"), dns("tcp")
+    assert len(sim.call("RunTask", cluster=CLUSTER, taskDefinition=udp)["tasks"]) == 1
+    second = sim.call("RunTask", cluster=CLUSTER, taskDefinition=udp)
+    assert second["failures"] == [{"arn": arn, "reason": "RESOURCE:PORTS_UDP"}]
+    assert len(sim.call("RunTask", cluster=CLUSTER, taskDefinition=tcp)["tasks"]) == 1
