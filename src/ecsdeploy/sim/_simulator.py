@@ -209,6 +209,37 @@ class Simulator:
             deregistration_delay=deregistration_delay,
         )
 
+    def add_container_instances(
+        self,
+        cluster: str,
+        count: int = 1,
+        *,
+        cpu: int = 2048,
+        memory: int = 3904,
+        instance_type: str = "t3.medium",
+        availability_zone: str | None = None,
+        region_name: str = DEFAULT_REGION,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[str]:
+        """Register `count` EC2 container instances (each `cpu` units, `memory` MiB, the ECS
+        agent's reserved ports) with existing `cluster`, as their agents'
+        RegisterContainerInstance would (``POST /_sim/container-instances`` does the same);
+        their ARNs. From then on the cluster's EC2 tasks are placed on its instances, with host
+        ports for bridge and host network modes, and wait (PROVISIONING) when none has room.
+        ValueError for an unknown cluster or bad values."""
+        request: dict[str, Any] = {
+            "cluster": cluster,
+            "count": count,
+            "cpu": cpu,
+            "memory": memory,
+            "instance_type": instance_type,
+            "region": region_name,
+            "account": account,
+        }
+        if availability_zone is not None:
+            request["availability_zone"] = availability_zone
+        return self._server.add_container_instances(request)
+
     def account_of(self, access_key_id: str | None) -> str:
         """The account whose credentials `access_key_id` is: the role's account for keys STS
         AssumeRole handed out (expired ones too), else the default ``123456789012``."""

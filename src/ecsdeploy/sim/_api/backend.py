@@ -19,9 +19,13 @@ does, or leave them without capacity (`_rules`), and deployment failure detectio
 alarms with ECS's alarm rollback (`_deployment_alarms`; alarm states set through
 `EcsBackend.set_alarm`, kept in `_alarms`).
 
-Not simulated: container instances, capacity providers and real placement (every task finds
-room unless a `no_capacity` rule says otherwise), StartTask, task sets (CODE_DEPLOY and
-EXTERNAL services are stored but run nothing), classic load balancers, Service Connect,
+Container instances (`_container_instance_ops`) and the placement of EC2 tasks on them, with
+host ports for bridge and host network modes (`_placement`); in a cluster without container
+instances every task finds room unless a `no_capacity` rule says otherwise.
+
+Not simulated: capacity providers, draining and deregistering container instances, StartTask,
+task sets (CODE_DEPLOY and EXTERNAL services are stored but run nothing), classic load
+balancers, Service Connect,
 CloudWatch itself (alarms have no metrics: their state is set by hand) and the 6-hourly
 repetition of steady-state events.
 """
@@ -32,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecsdeploy.sim._api import cluster_ops as _cluster_ops
+from ecsdeploy.sim._api import container_instance_ops as _container_instance_ops
 from ecsdeploy.sim._api import service_deployment_ops as _service_deployment_ops
 from ecsdeploy.sim._api import service_ops as _service_ops
 from ecsdeploy.sim._api import tag_ops as _tag_ops
@@ -55,6 +60,7 @@ __all__ = ["EcsBackend", "Timings"]
 
 _OPERATIONS: dict[str, Operation] = {
     **_cluster_ops.OPERATIONS,
+    **_container_instance_ops.OPERATIONS,
     **_taskdef_ops.OPERATIONS,
     **_service_ops.OPERATIONS,
     **_task_ops.OPERATIONS,
@@ -163,6 +169,14 @@ class EcsBackend:
                 for cluster in region.clusters.values():
                     for task in list(cluster.tasks.values()):
                         watch_for_interruption(self._world, task, interruption)
+
+    def add_container_instances(self, request: Mapping[str, Any]) -> list[str]:
+        """Register container instances with a cluster (see
+        `ecsdeploy.sim._api.container_instance_ops.add_instances`); their ARNs."""
+        self.catch_up()
+        arns = _container_instance_ops.add_instances(self._world, request)
+        self._world.settle()
+        return arns
 
     def set_alarm(
         self, name: str, state: str, reason: str = "", *, reason_data: str | None = None

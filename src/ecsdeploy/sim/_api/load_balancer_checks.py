@@ -2,9 +2,9 @@
 
 ECS validates each target group before it changes anything, with these messages (as users
 quote them from ECS): a target group it cannot describe, one no load balancer uses, a container
-or container port the task definition lacks, and an ``instance`` target group for an awsvpc
-task definition. Entries naming a classic load balancer (``loadBalancerName``) are not checked:
-classic load balancers are not simulated.
+or container port the task definition lacks, an ``instance`` target group for an awsvpc task
+definition and an ``ip`` one for a bridge or host task definition. Entries naming a classic
+load balancer (``loadBalancerName``) are not checked: classic load balancers are not simulated.
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ def check_load_balancers(
             raise invalid_parameter(
                 f"The container {name} did not have a container port {port} defined."
             )
-        if taskdef.body.get("networkMode") == "awsvpc" and group.target_type != "ip":
+        mode = taskdef.body.get("networkMode") or "bridge"
+        if (mode == "awsvpc") != (group.target_type == "ip"):
+            # awsvpc tasks register their ENI's IP; bridge and host tasks their instance.
             raise invalid_parameter(
                 f"The provided target group {arn} has target type {group.target_type}, which is "
-                "incompatible with the awsvpc network mode specified in the task definition."
+                f"incompatible with the {mode} network mode specified in the task definition."
             )

@@ -79,7 +79,7 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
             "exitCode": container.exit_code,
             "reason": container.reason,
             "healthStatus": container.health_status,
-            "networkBindings": [],
+            "networkBindings": _network_bindings(task, container),
             "networkInterfaces": (
                 [
                     {
@@ -92,6 +92,22 @@ def container_view(task: Task, container: Container) -> dict[str, Any]:
             ),
         }
     )
+
+
+def _network_bindings(task: Task, container: Container) -> list[dict[str, Any]]:
+    """The container's host ports on its instance, reported once it has started."""
+    if task.started_at is None:
+        return []
+    return [
+        {
+            "bindIP": "0.0.0.0",
+            "containerPort": binding.container_port,
+            "hostPort": binding.host_port,
+            "protocol": binding.protocol,
+        }
+        for binding in task.bindings
+        if binding.container == container.name
+    ]
 
 
 def _platform(task: Task, key: str) -> str | None:
@@ -109,6 +125,7 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
         {
             "taskArn": task.arn,
             "clusterArn": task.cluster.arn,
+            "containerInstanceArn": task.instance.arn if task.instance is not None else None,
             "taskDefinitionArn": task.taskdef.arn,
             "containers": [container_view(task, c) for c in task.containers],
             "cpu": body.get("cpu"),
@@ -119,7 +136,9 @@ def task_view(task: Task, *, include_tags: bool = False) -> dict[str, Any]:
             "launchType": task.launch_type,
             "platformVersion": _platform(task, "platformVersion"),
             "platformFamily": _platform(task, "platformFamily"),
-            "availabilityZone": f"{task.cluster.region}a",
+            "availabilityZone": task.instance.availability_zone
+            if task.instance is not None
+            else f"{task.cluster.region}a",
             "group": task.group,
             "startedBy": task.started_by,
             "version": task.version,
@@ -253,7 +272,9 @@ def cluster_view(cluster: Cluster, *, include: frozenset[str] = frozenset()) -> 
         "clusterArn": cluster.arn,
         "clusterName": cluster.name,
         "status": cluster.status,
-        "registeredContainerInstancesCount": 0,
+        "registeredContainerInstancesCount": sum(
+            1 for i in cluster.instances.values() if i.status != "INACTIVE"
+        ),
         "runningTasksCount": running,
         "pendingTasksCount": pending,
         "activeServicesCount": sum(1 for s in cluster.services.values() if s.status == "ACTIVE"),

@@ -18,6 +18,7 @@ from ecsdeploy.sim._api.errors import (
     service_not_found,
 )
 from ecsdeploy.sim._api.load_balancer_checks import check_load_balancers
+from ecsdeploy.sim._api.network_checks import check_network_configuration, check_platform_version
 from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
@@ -143,6 +144,9 @@ def create_service(world: World, region: Region, params: Params) -> Response:
     if reference is None and controller != "EXTERNAL":
         raise invalid_parameter("TaskDefinition must be specified.")
     taskdef = _active_taskdef(region, reference) if reference is not None else None
+    check_platform_version(spec)
+    if taskdef is not None:
+        check_network_configuration(taskdef, spec.get("networkConfiguration"), required=False)
     check_load_balancers(region, spec.get("loadBalancers"), taskdef)
     desired = params.get("desiredCount")
     if desired is None:
@@ -191,6 +195,14 @@ def update_service(world: World, region: Region, params: Params) -> Response:
         )
     if params.get("desiredCount") is not None and int(params["desiredCount"]) < 0:
         raise invalid_parameter("desiredCount must be greater than or equal to 0.")
+    if "networkConfiguration" in params or new_taskdef is not None:
+        effective = new_taskdef or lookup_taskdef(region, service.taskdef_arn)
+        if effective is not None:
+            check_network_configuration(
+                effective,
+                params.get("networkConfiguration", service.spec.get("networkConfiguration")),
+                required=False,
+            )
     if "loadBalancers" in params or new_taskdef is not None:
         check_load_balancers(
             region,

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ecsdeploy.sim._api.errors import EcsApiError, client_error, invalid_parameter
+from ecsdeploy.sim._api.network_checks import check_network_configuration, check_platform_version
 from ecsdeploy.sim._api.operation import (
     Operation,
     Params,
@@ -34,6 +35,7 @@ from ecsdeploy.sim._dynamics.lifecycle import (
     new_task,
     placement_failure,
 )
+from ecsdeploy.sim._dynamics.placement import Unplaceable, find_placement, runs_on_instances
 from ecsdeploy.sim._dynamics.state import Cluster, Region, RunTaskToken, Task
 from ecsdeploy.sim._dynamics.world import World
 
@@ -58,6 +60,8 @@ def list_tasks(world: World, region: Region, params: Params) -> Response:
     service = lookup_service(cluster, service_name) if service_name else None
     desired = params.get("desiredStatus") or "RUNNING"
     launch_type = params.get("launchType")
+    instance = params.get("containerInstance")
+    instance_id = name_of(instance) if instance else None
 
     def wanted(task: Task) -> bool:
         return (
@@ -66,12 +70,15 @@ def list_tasks(world: World, region: Region, params: Params) -> Response:
             and (started_by is None or task.started_by == started_by)
             and (family is None or task.taskdef.family == family)
             and (launch_type is None or task.launch_type == launch_type)
+            and (
+                instance_id is None
+                or (
+                    task.instance is not None and task.instance.container_instance_id == instance_id
+                )
+            )
         )
 
-    if params.get("containerInstance"):
-        arns: list[str] = []
-    else:
-        arns = [task.arn for task in cluster.tasks.values() if wanted(task)]
+    arns = [task.arn for task in cluster.tasks.values() if wanted(task)]
     size = max_results(params, limit=100, default=100)
     chunk, token = page(arns, next_token=params.get("nextToken"), size=size)
     return with_token({"taskArns": chunk}, token)
@@ -149,15 +156,8 @@ def _run_task_and_keep(
     if not 1 <= count <= MAX_RUN_TASK_COUNT:
         raise invalid_parameter("count must be between 1 and 10.")
     spec = {key: params[key] for key in _RUN_SPEC_KEYS if key in params}
-    awsvpc_given = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration")
-    if taskdef.body.get("networkMode") == "awsvpc" and not awsvpc_given:
-        raise invalid_parameter(
-            "Network Configuration must be provided when networkMode 'awsvpc' is specified."
-        )
-    if taskdef.body.get("networkMode") != "awsvpc" and awsvpc_given:
-        raise invalid_parameter(
-            "Network Configuration is not valid for the given networkMode of this task definition."
-        )
+    check_network_configuration(taskdef, params.get("networkConfiguration"), required=True)
+    check_platform_version(spec)
     unplaceable = placement_failure(world, taskdef, spec)
     if unplaceable == EC2_NO_INSTANCE:
         raise invalid_parameter(EC2_NO_INSTANCE)
@@ -167,21 +167,40 @@ def _run_task_and_keep(
     tags = tags_from(params.get("tags"))
     if params.get("propagateTags") == "TASK_DEFINITION":
         tags = {**taskdef.tags, **tags}
+    group = params.get("group") or f"family:{taskdef.family}"
     tasks = []
+    failures: list[dict[str, Any]] = []
     for _ in range(count):
+        placement = None
+        if runs_on_instances(cluster, spec):
+            found = find_placement(
+                world,
+                cluster,
+                taskdef,
+                group=group,
+                strategy=params.get("placementStrategy") or (),
+                constraints=params.get("placementConstraints") or (),
+            )
+            if isinstance(found, Unplaceable):
+                # "API failure reasons": RESOURCE:CPU, RESOURCE:MEMORY, RESOURCE:PORTS…, with
+                # the container instance that came closest.
+                failures.append({"arn": found.closest.arn, "reason": found.reason})
+                continue
+            placement = found
         task = new_task(
             world,
             cluster,
             taskdef,
             spec=spec,
             started_by=params.get("startedBy"),
-            group=params.get("group") or f"family:{taskdef.family}",
+            group=group,
             overrides=params.get("overrides") or None,
+            placement=placement,
         )
         task.tags = dict(tags)
         task.run_spec = _resolved(spec)
         tasks.append(task)
-    return {"tasks": [task_view(task) for task in tasks], "failures": []}, tasks
+    return {"tasks": [task_view(task) for task in tasks], "failures": failures}, tasks
 
 
 _RUN_SPEC_KEYS = (

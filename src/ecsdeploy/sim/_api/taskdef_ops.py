@@ -82,16 +82,17 @@ def register_task_definition(world: World, region: Region, params: Params) -> Re
         if not params.get("memory"):
             raise client_error("Fargate requires that 'memory' be defined at the task level.")
     tags = tags_from(params.get("tags"))
+    with_defaults = [
+        _with_defaults(container, network_mode=params.get("networkMode"))
+        for container in containers
+    ]
     revisions = region.families.setdefault(family, [])
     revision = len(revisions) + 1
     taskdef_arn = arn(region.name, f"task-definition/{family}:{revision}", region.account)
     body: dict[str, Any] = {
         key: copy.deepcopy(value) for key, value in params.items() if key != "tags"
     }
-    body["containerDefinitions"] = [
-        _with_defaults(container, network_mode=params.get("networkMode"))
-        for container in containers
-    ]
+    body["containerDefinitions"] = with_defaults
     for key, default in _TASK_DEFAULTS.items():
         body.setdefault(key, copy.deepcopy(default))
     body.update(
@@ -125,9 +126,19 @@ def _with_defaults(container: dict[str, Any], *, network_mode: str | None) -> di
         result.setdefault(key, copy.deepcopy(default))
     for mapping in result["portMappings"]:
         mapping.setdefault("protocol", "tcp")
-        if network_mode == "awsvpc" and "containerPort" in mapping:
+        if network_mode in _OWN_PORT_MODES and "containerPort" in mapping:
+            # The task's containers listen on the network they are given, so the host port
+            # is the container port; ECS fills it in and refuses any other.
             mapping.setdefault("hostPort", mapping["containerPort"])
+            if mapping["hostPort"] != mapping["containerPort"]:
+                raise client_error(
+                    f"When networkMode={network_mode}, the host ports and container ports in "
+                    "port mappings must match."
+                )
     return result
+
+
+_OWN_PORT_MODES = frozenset({"awsvpc", "host"})
 
 
 def _required_attributes(body: dict[str, Any]) -> list[dict[str, str]]:

@@ -124,3 +124,14 @@ def unable_to_place(world: World, service: Service, reason: str, *, fargate: boo
         )
     if not service.events or service.events[0][2] != message:
         add_event(world, service, message)
+
+
+def no_instance_fits(world: World, service: Service, detail: str) -> None:
+    """ECS's placement failure event on EC2 when container instances lack room, naming the
+    closest matching instance (`detail`); said once until the service's events move on."""
+    message = (
+        f"(service {service.name}) was unable to place a task because no container instance "
+        f"met all of its requirements. {detail}"
+    )
+    if not service.events or service.events[0][2] != message:
+        add_event(world, service, message)

@@ -51,6 +51,18 @@ class IdFactory:
         """`ecs-svc/` and 19 digits, the form ECS gives rolling-update deployments."""
         return f"ecs-svc/{self._random.randrange(10**18, 10**19)}"
 
+    def container_instance_id(self) -> str:
+        """32 lowercase hex digits, the last part of a container instance's ARN."""
+        return f"{self._random.getrandbits(128):032x}"
+
+    def ec2_instance_id(self) -> str:
+        """``i-`` and 17 hex digits, the form of current EC2 instance ids."""
+        return f"i-{self._random.getrandbits(68) % 16**17:017x}"
+
+    def pick(self, count: int) -> int:
+        """A random index below `count` (the ``random`` placement strategy)."""
+        return self._random.randrange(count)
+
     def revision_id(self) -> str:
         """Numeric id of a service revision."""
         return str(self._random.randrange(10**18, 10**19))

@@ -18,6 +18,14 @@ from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.circuit_breaker import record_failure, record_healthy
 from ecsdeploy.sim._dynamics.ids import NetworkInterface, arn
 from ecsdeploy.sim._dynamics.launch_throttle import record_start, record_start_failure
+from ecsdeploy.sim._dynamics.placement import (
+    Placement,
+    Unplaceable,
+    find_placement,
+    occupy,
+    release,
+    runs_on_instances,
+)
 from ecsdeploy.sim._dynamics.rules import Behavior, Interruption
 from ecsdeploy.sim._dynamics.state import (
     Cluster,
@@ -69,10 +77,13 @@ def new_task(
     service: Service | None = None,
     deployment: Deployment | None = None,
     overrides: dict[str, Any] | None = None,
+    placement: Placement | None = None,
 ) -> Task:
     """A PROVISIONING task in `cluster` (of a service, or standalone from RunTask with its
     `overrides`), its way to RUNNING scheduled; the container rules that match its essential
-    images (and commands) decide its fate."""
+    images (and commands) decide its fate. An EC2 task in a cluster with container instances
+    is placed on one (`placement`, else where the placement strategy says) if one has room;
+    if none has, it waits in PROVISIONING until one has (`_to_pending`)."""
     task_id = world.ids.task_id()
     containers: list[Container] = []
     rule = None
@@ -127,9 +138,27 @@ def new_task(
         overrides=copy.deepcopy(overrides) if overrides else None,
     )
     task.eni = network_interface(world, taskdef, spec)
+    if placement is None and runs_on_instances(cluster, spec):
+        found = place(world, task, spec)
+        placement = found if isinstance(found, Placement) else None
+    if placement is not None:
+        occupy(task, placement)
     cluster.tasks[task_id] = task
     world.schedule(world.stretch(world.timings.provisioning), _to_pending, task)
     return task
+
+
+def place(world: World, task: Task, spec: dict[str, Any]) -> Placement | Unplaceable:
+    """Where `task` fits now, under its service's (or RunTask's) placement settings."""
+    settings = task.service.spec if task.service is not None else spec
+    return find_placement(
+        world,
+        task.cluster,
+        task.taskdef,
+        group=task.group or "",
+        strategy=settings.get("placementStrategy") or (),
+        constraints=settings.get("placementConstraints") or (),
+    )
 
 
 def network_interface(
@@ -195,18 +224,34 @@ def _on_fargate(spec: dict[str, Any]) -> bool:
     return any(str(item.get("capacityProvider", "")).startswith("FARGATE") for item in strategy)
 
 
+def _launch_spec(task: Task) -> dict[str, Any]:
+    if task.deployment is not None:
+        return task.deployment.spec
+    if task.run_spec is not None:
+        return task.run_spec
+    return {"launchType": task.launch_type} if task.launch_type else {}
+
+
 def _to_pending(world: World, task: Task) -> None:
     if not _alive(task) or task.last_status != "PROVISIONING":
         return
-    spec = task.deployment.spec if task.deployment is not None else {}
-    if task.deployment is None and task.launch_type == "FARGATE":
-        spec = {"launchType": "FARGATE"}
+    spec = _launch_spec(task)
     unplaceable = placement_failure(world, task.taskdef, spec)
     if unplaceable is not None:
         if task.service is not None:
             _events.unable_to_place(world, task.service, unplaceable, fargate=_on_fargate(spec))
-        world.schedule(PLACEMENT_RETRY, _to_pending, task)
+        _retry_placement(world, task, PLACEMENT_RETRY)
         return
+    if task.instance is None and runs_on_instances(task.cluster, spec):
+        found = place(world, task, spec)
+        if isinstance(found, Unplaceable):
+            if task.service is not None:
+                _events.no_instance_fits(world, task.service, found.event_detail())
+            task.cluster.unplaced[task.task_id] = task
+            _retry_placement(world, task, PLACEMENT_RETRY)
+            return
+        task.cluster.unplaced.pop(task.task_id, None)
+        occupy(task, found)
     task.last_status = "PENDING"
     task.pull_started_at = world.now
     task.version += 1
@@ -216,6 +261,28 @@ def _to_pending(world: World, task: Task) -> None:
         return
     extra = rule.seconds if rule is not None and rule.behavior is Behavior.SLOW_START else 0.0
     world.schedule(world.stretch(world.timings.pending) + extra, _to_running, task)
+
+
+def _retry_placement(world: World, task: Task, delay: float) -> None:
+    """Try to place `task` again `delay` from now; an earlier scheduled try is void."""
+    task.placement_attempt += 1
+    world.schedule(delay, _placement_retry, (task, task.placement_attempt))
+
+
+def _placement_retry(world: World, subject: tuple[Task, int]) -> None:
+    task, attempt = subject
+    if attempt == task.placement_attempt:
+        _to_pending(world, task)
+
+
+def retry_waiting(world: World, cluster: Cluster) -> None:
+    """Capacity came free or was added in `cluster`: tasks that could not be placed try again
+    now rather than at their next periodic try."""
+    for task in list(cluster.unplaced.values()):
+        if _alive(task) and task.instance is None and task.last_status == "PROVISIONING":
+            _retry_placement(world, task, 0.0)
+        else:
+            del cluster.unplaced[task.task_id]
 
 
 def _pull_failed(world: World, task: Task) -> None:
@@ -427,6 +494,7 @@ def begin_stop(world: World, task: Task, *, stop_code: str, reason: str, failed:
     """
     if not _alive(task):
         return
+    task.cluster.unplaced.pop(task.task_id, None)
     task.desired_status = "STOPPED"
     task.stop_code = stop_code
     task.stopped_reason = reason
@@ -471,6 +539,9 @@ def _to_stopped(world: World, task: Task) -> None:
         container.last_status = "STOPPED"
     if task.deployment is not None:
         task.deployment.tasks.pop(task.task_id, None)
+    if task.instance is not None:
+        release(task)
+        retry_waiting(world, task.cluster)
     world.schedule(world.timings.stopped_task_retention, _forget, task)
     _touch(world, task)
 

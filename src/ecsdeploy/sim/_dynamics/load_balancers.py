@@ -4,7 +4,9 @@ drained when they stop, and stopped when their targets fail ELB's health checks.
 "Use load balancing to distribute Amazon ECS service traffic" and "Health checks for Amazon ECS
 services behind a load balancer": for each entry of the service's ``loadBalancers``
 (targetGroupArn, containerName, containerPort) a RUNNING task is registered as one target — its
-ENI's private IP for an ``ip`` target group (awsvpc), port containerPort. The task counts as
+ENI's private IP for an ``ip`` target group (awsvpc), port containerPort; for an ``instance``
+target group (bridge and host network modes) its container instance's EC2 instance id and the
+host port bound to containerPort (`ecsdeploy.sim._dynamics.placement`). The task counts as
 healthy for the deployment only once every target is ``healthy``. A target that turns
 ``unhealthy`` has ECS stop the task (stoppedReason "Task failed ELB health checks in
 (target-group ARN)"), but not before the service's healthCheckGracePeriodSeconds after the task
@@ -13,6 +15,8 @@ deregistered and stays DEACTIVATING for the target group's deregistration delay.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ecsdeploy.sim._dynamics import events as _events
 from ecsdeploy.sim._dynamics.circuit_breaker import record_healthy
@@ -53,12 +57,12 @@ def register(world: World, task: Task) -> None:
         group = balancing.target_groups.get(target_group_for(task, entry))
         if group is None:
             continue
-        port = int(entry.get("containerPort") or 0)
+        target_id, port = _target_of(task, entry)
         target = health.register(
             world,
             balancing,
             group,
-            _target_id(task, group),
+            target_id,
             port,
             failure=(rule.reason if failing and rule is not None else None),
             failure_code=rule.code if rule is not None else 500,
@@ -75,11 +79,25 @@ def deregister(world: World, task: Task) -> None:
             health.deregister(world, balancing, group, target)
 
 
-def _target_id(task: Task, group: TargetGroup) -> str:
+def _target_of(task: Task, entry: dict[str, Any]) -> tuple[str, int]:
+    """(id, port) of the target ECS registers for `task` under one ``loadBalancers`` entry."""
+    container_port = int(entry.get("containerPort") or 0)
     if task.eni is not None:
-        return task.eni.private_ip
-    # No container instances are simulated: an instance target gets a stable made-up id.
-    return f"i-{task.task_id[:17]}"
+        return task.eni.private_ip, container_port
+    if task.instance is not None:
+        container = entry.get("containerName")
+        host_port = next(
+            (
+                b.host_port
+                for b in task.bindings
+                if b.container == container and b.container_port == container_port
+            ),
+            container_port,
+        )
+        return task.instance.ec2_instance_id, host_port
+    # A task of a cluster without container instances runs nowhere in particular: its
+    # instance target gets a stable made-up id.
+    return f"i-{task.task_id[:17]}", container_port
 
 
 def _watcher(task: Task, group: TargetGroup) -> health.Listener:
@@ -113,10 +131,12 @@ def _stop_unhealthy(world: World, subject: tuple[Task, TargetGroup, Target]) -> 
         or target.state != "unhealthy"
     ):
         return
+    # ECS names an instance target by its instance, an ip target by its task.
+    named = f"(instance {target.id})" if task.instance is not None else f"(task {task.task_id})"
     _events.add_event(
         world,
         service,
-        f"(service {service.name}) (task {task.task_id}) (port {target.port}) is unhealthy in "
+        f"(service {service.name}) {named} (port {target.port}) is unhealthy in "
         f"(target-group {group.arn}) due to (reason {target.description}).",
     )
     begin_stop(

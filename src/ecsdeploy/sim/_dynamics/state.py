@@ -1,4 +1,5 @@
-"""The simulated ECS state of one region: clusters, services, deployments, tasks, task definitions.
+"""The simulated ECS state of one region: clusters, container instances, services, deployments,
+tasks, task definitions.
 
 Plain slotted records compared by identity (`eq=False`): two tasks are the same task only if
 they are the same object, and comparisons never walk the object graph. Behaviour lives in the
@@ -96,6 +97,48 @@ class Task:
     """The ELB targets it is registered as, one per load balancer of its service."""
     run_spec: dict[str, Any] | None = None
     """A standalone task's launch settings from RunTask (launch type, platform version...)."""
+    instance: ContainerInstance | None = None
+    """The container instance it is placed on (EC2 launch type in a cluster that has any)."""
+    bindings: tuple[PortBinding, ...] = ()
+    """Its host ports on that instance (bridge and host network modes)."""
+    placement_attempt: int = 0
+    """Bumped whenever placement is tried again, so only the newest scheduled retry runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortBinding:
+    """One port mapping of a placed task, as DescribeTasks' `networkBindings` report it."""
+
+    container: str
+    container_port: int
+    host_port: int
+    protocol: str = "tcp"
+
+
+@dataclass(slots=True, eq=False)
+class ContainerInstance:
+    """An EC2 instance registered with a cluster ("Amazon ECS Linux container instances"):
+    what it offers (CPU units, MiB of memory, reserved ports) and the tasks placed on it."""
+
+    container_instance_id: str
+    arn: str
+    cluster: Cluster
+    ec2_instance_id: str
+    availability_zone: str
+    cpu: int
+    memory: int
+    reserved_ports: tuple[int, ...]
+    """TCP ports the instance keeps for itself (the agent's defaults: SSH, Docker, the agent)."""
+    registered_at: float
+    instance_type: str = "t3.medium"
+    status: str = "ACTIVE"
+    version: int = 1
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    """Tasks placed here that are not STOPPED yet: they hold its CPU, memory and ports."""
+    next_port: int = 0
+    """Where the search for the next dynamic host port starts (0: the range's start)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -261,6 +304,10 @@ class Cluster:
     tags: dict[str, str] = field(default_factory=dict)
     run_task_tokens: dict[str, RunTaskToken] = field(default_factory=dict)
     """RunTask's client tokens in this cluster (ECS scopes them per cluster)."""
+    instances: dict[str, ContainerInstance] = field(default_factory=dict)
+    """Registered container instances by id, in registration order."""
+    unplaced: dict[str, Task] = field(default_factory=dict)
+    """Tasks by id that no container instance had room for yet (they wait in PROVISIONING)."""
 
     account: str = ACCOUNT_ID
 

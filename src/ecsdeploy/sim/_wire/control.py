@@ -25,6 +25,7 @@ class SimulatorControls(Protocol):
     def stats(self) -> dict[str, Any]: ...
     def timeline(self) -> dict[str, Any]: ...
     def set_throttle(self, enabled: bool) -> None: ...
+    def add_container_instances(self, request: Mapping[str, Any]) -> list[str]: ...
 
 
 def _bad_request(message: str) -> web.Response:
@@ -57,7 +58,7 @@ def _flag(body: Mapping[str, Any], key: str) -> bool:
 
 def control_routes(controls: SimulatorControls) -> web.RouteTableDef:
     """Routes for ``/_sim/health``, ``stats``, ``timeline``, ``reset``, ``advance``, ``rules``,
-    ``speed`` and ``throttle``."""
+    ``speed``, ``throttle`` and ``container-instances``."""
     routes = web.RouteTableDef()
 
     @routes.get("/_sim/health")
@@ -109,6 +110,14 @@ def control_routes(controls: SimulatorControls) -> web.RouteTableDef:
         except ValueError as exc:
             return _bad_request(str(exc))
         return web.json_response({"status": "added"}, status=201)
+
+    @routes.post("/_sim/container-instances")
+    async def container_instances(request: web.Request) -> web.Response:
+        try:
+            arns = controls.add_container_instances(await _json_object(request))
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        return web.json_response({"containerInstanceArns": arns}, status=201)
 
     @routes.delete("/_sim/rules")
     async def clear_rules(_: web.Request) -> web.Response:

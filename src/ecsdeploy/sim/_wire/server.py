@@ -28,6 +28,7 @@ from ecsdeploy.sim._wire import query
 from ecsdeploy.sim._wire.control import control_routes
 from ecsdeploy.sim._wire.faults import FaultInjector, FaultKind, FaultRule, parse_fault_rule
 from ecsdeploy.sim._wire.protocol import (
+    DEFAULT_REGION,
     access_key_from_authorization,
     error_response,
     json_response,
@@ -71,6 +72,7 @@ class Backend(Protocol):
     def clear_hook_rules(self) -> None: ...
     def add_alarm_rule(self, rule: Mapping[str, Any]) -> None: ...
     def clear_alarms(self) -> None: ...
+    def add_container_instances(self, request: Mapping[str, Any]) -> list[str]: ...
     def reset(self) -> None: ...
     def timeline(self) -> list[dict[str, Any]]: ...
 
@@ -370,6 +372,12 @@ class EcsServer:
         self.backend.clear_alarms()
         self.identities.clear_roles()
         self.faults.clear()
+
+    def add_container_instances(self, request: Mapping[str, Any]) -> list[str]:
+        """Register container instances (in the default region unless `request` names one)."""
+        return self.backend.add_container_instances(
+            {**request, "region": request.get("region") or DEFAULT_REGION}
+        )
 
     def set_speed(self, speed: float) -> None:
         self.backend.catch_up()
