@@ -312,12 +312,27 @@ async def test_credentials_are_refreshed_during_a_release_longer_than_their_life
     assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
 
 
-async def test_each_account_and_region_is_paced_by_its_own_buckets(
-    sim: Simulator, deployer: Deployer
-) -> None:
+#: STS's longest session, 43 s of wall time on the simulator's clock: no renewal (and no call
+#: sent again on ExpiredToken) however long a loaded machine takes over the release.
+LONGEST_SESSION = 43200
+
+
+async def test_each_account_and_region_is_paced_by_its_own_buckets(sim: Simulator) -> None:
     """Rate limiters per (account, region): each saw exactly its own location's calls."""
     await arrange(sim)
-    result = await deployer.release(parse_release(two_accounts_three_regions()))
+    for role in (ROLE_A, ROLE_B):
+        sim.configure_role(role, max_session_duration=LONGEST_SESSION)
+    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        sts_endpoint_url=sim.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy.fast(),
+        role_session_seconds=LONGEST_SESSION,
+    ) as deployer:
+        result = await deployer.release(parse_release(two_accounts_three_regions()))
     assert result.succeeded
     limiters = pacing_of(deployer).limiters
     assert sorted(limiters, key=str) == sorted(
