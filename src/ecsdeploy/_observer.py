@@ -301,12 +301,23 @@ class ClusterObserver:
         for watch in watches:
             watch.previous_counts = counts[watch]
         await self._refresh_stopped_tasks(stale, counts)
-        now = time.time()
+        newly_wanted = []
         for watch in watches:
             service = by_name.get(watch.target.service)
             if watch.records is not None:
                 ours = _find_deployment(service or {}, watch.deployment_id)
-                watch.records.wanted = record_wanted(service or {}, ours)
+                wanted = record_wanted(service or {}, ours)
+                if wanted and not watch.records.wanted and watch.records.usable:
+                    newly_wanted.append(watch)
+                watch.records.wanted = wanted
+        if newly_wanted:
+            # This answer is the first to show what the record explains (ours FAILED, not
+            # PRIMARY): read the record now, after it, so the observation that shows it says
+            # who stopped or rolled back ours, instead of the record's loop catching up later.
+            await self._refresh_records(newly_wanted)
+        now = time.time()
+        for watch in watches:
+            service = by_name.get(watch.target.service)
             failure = None if service else _failure_reason(failures, watch.target.service)
             watch.publish(self._observe(watch, service or {}, now, failure))
 

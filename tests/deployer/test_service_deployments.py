@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import anyio
 import pytest
 
-from ecsdeploy import Deployer, Observation, Outcome, Verdict
+from ecsdeploy import Deployer, DeployResult, Observation, Outcome, Phase, Verdict
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests._fixtures.scenario import CRASH, to
+from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
 
 pytestmark = pytest.mark.anyio
 
@@ -145,3 +146,54 @@ async def test_refused_stop_never_rolls_back_over_a_later_deployment(
     assert result.rollback_method is None
     assert await ecs_services.task_definition() == theirs
     assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 1
+
+
+@pytest.mark.parametrize("breaker", [False, True], ids=["no-breaker", "breaker"])
+async def test_someone_elses_stop_request_is_attributed_to_it(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator, breaker: bool
+) -> None:
+    """Someone stops our rolling deployment with StopServiceDeployment(ROLLBACK): ECS rolls it
+    back, and the result says a stop request did it, never the circuit breaker or us.
+
+    The simulated clock is held while the stop is sent, so the deployer's next read is the one
+    that first shows our deployment FAILED, and the record's first answer comes late: the
+    reads of DescribeServices that confirm ECS's rollback come before it."""
+    old = await ecs_services.create(breaker=breaker)
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    clock = Lockstep(ecs_simulator)
+    watching = anyio.Event()
+
+    def hold_in_watch() -> None:
+        clock.hold()
+        watching.set()
+
+    ecs_deployer.subscribe(once_in(Phase.WATCH, hold_in_watch))
+    results: list[DeployResult] = []
+
+    async def deploy() -> None:
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow")))
+        clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(deploy)
+        await watching.wait()
+        ours = (await _records(ecs_services))[0]
+        # The deployer's first read of the record is late (wall time): its reads of
+        # DescribeServices go on meanwhile.
+        late = {"operation": "DescribeServiceDeployments", "error": "latency", "seconds": 0.3}
+        ecs_simulator.add_rule({**late, "count": 1})
+        await ecs_services.ecs.stop_service_deployment(
+            serviceDeploymentArn=ours["serviceDeploymentArn"], stopType="ROLLBACK"
+        )
+        clock.held = False
+        group.start_soon(clock.run)
+    (result,) = results
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert (result.rolled_back_by, result.rollback_trigger, result.rollback_method) == (
+        "ecs",
+        "stop request",
+        "ecs",
+    )
+    assert result.service_deployment_arn == ours["serviceDeploymentArn"]
+    assert await ecs_services.task_definition() == old
