@@ -486,4 +486,3 @@ def test_ecs_rollback_is_attributed_by_agreeing_reads_of_the_record() -> None:
         "stop request",
         4,
     )
-

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -35,8 +35,8 @@ async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
 @pytest.mark.parametrize(
     ("group", "operation", "check"),
     [
-        ("elbv2", "elbv2:DescribeTargetHealth", lambda: TargetHealth()),
-        ("cloudwatch", "cloudwatch:DescribeAlarms", lambda: Alarms(ALARM)),
+        ("elbv2", "elbv2:DescribeTargetHealth", TargetHealth()),
+        ("cloudwatch", "cloudwatch:DescribeAlarms", Alarms(ALARM)),
     ],
 )
 async def test_rates_pace_the_checks_reads(
@@ -44,14 +44,14 @@ async def test_rates_pace_the_checks_reads(
     lb: Balanced,
     group: str,
     operation: str,
-    check: Callable[[], HealthCheck],
+    check: HealthCheck,
 ) -> None:
     """`rates={group: Rate(1, 4/s)}`: the check's calls stay within 1 + 4/s of the deployment's
     wall time, while ECS is polled every 5 ms, and every one went through the limiter."""
     await lb.create()
     await lb.alarm(ALARM)
     settings = DeploySettings(
-        timeout=30, poll_interval=POLL_INTERVAL, extra_checks=(check(),), bake=BAKE
+        timeout=30, poll_interval=POLL_INTERVAL, extra_checks=(check,), bake=BAKE
     )
     before = ecs_simulator.stats()["calls"]
     async with Deployer(
