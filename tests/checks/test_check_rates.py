@@ -47,7 +47,8 @@ async def test_rates_pace_the_checks_reads(
     check: HealthCheck,
 ) -> None:
     """`rates={group: Rate(1, 4/s)}`: the check's calls stay within 1 + 4/s of the deployment's
-    wall time, while ECS is polled every 5 ms, and every one went through the limiter."""
+    wall time though ECS is polled every 5 ms, and every one went through the (account,
+    region)'s limiter."""
     await lb.create()
     await lb.alarm(ALARM)
     settings = DeploySettings(
@@ -67,9 +68,8 @@ async def test_rates_pace_the_checks_reads(
         elapsed = time.monotonic() - started
         (limiter,) = pacing_of(deployer).limiters.values()
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    calls = ecs_simulator.stats()["calls"]
-    paced = calls[operation] - before.get(operation, 0)
-    polls = calls["DescribeServices"] - before.get("DescribeServices", 0)
+    paced = ecs_simulator.stats()["calls"][operation] - before.get(operation, 0)
+    # The default bucket (20 at once, then 5/s) would have let a call through on every poll
+    # until its burst was spent: only the configured one keeps within this.
     assert 2 <= paced <= 1 + PER_SECOND * elapsed, (paced, elapsed)
-    assert polls > 2 * paced, (polls, paced)
     assert limiter.taken(operation) == paced
