@@ -153,11 +153,10 @@ async def test_someone_elses_stop_request_is_attributed_to_it(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator, breaker: bool
 ) -> None:
     """Someone stops our rolling deployment with StopServiceDeployment(ROLLBACK): ECS rolls it
-    back, and the result says a stop request did it, never the circuit breaker or us.
-
-    The simulated clock is held while the stop is sent, so the deployer's next read is the one
-    that first shows our deployment FAILED, and the record's first answer comes late: the
-    reads of DescribeServices that confirm ECS's rollback come before it."""
+    back, and the result says a stop request did it, never the circuit breaker or us."""
+    # The simulated clock is held while the stop is sent, so the deployer's next read is the
+    # one that first shows our deployment FAILED; the deployer's first read of the record comes
+    # late, so reads of DescribeServices that confirm ECS's rollback could come before it.
     old = await ecs_services.create(breaker=breaker)
     ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
     clock = Lockstep(ecs_simulator)
