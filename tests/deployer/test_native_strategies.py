@@ -24,7 +24,9 @@ ALARM = "webapp-5xx"
 
 #: Tasks become HEALTHY two simulated minutes after they start: SCALE_UP lasts that long, so a
 #: watch polling every five simulated seconds sees it even on a busy machine.
-SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 120}
+#: New tasks become healthy after ECS's longest health-check interval (300 simulated seconds,
+#: 0.3 s of wall time): SCALE_UP lasts long enough for a loaded machine's polls to see it.
+SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 300}
 
 
 async def native(
