@@ -196,3 +196,19 @@ async def test_someone_elses_stop_request_is_attributed_to_it(
     )
     assert result.service_deployment_arn == ours["serviceDeploymentArn"]
     assert await ecs_services.task_definition() == old
+
+
+async def test_a_slow_record_read_delays_the_watch_by_a_bounded_wait(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """The record read in the tick that first shows ours FAILED waits `RECORD_WAIT` at most: a
+    lookup hanging for longer than the watch's timeout still lets ECS's rollback be seen."""
+    old = await ecs_services.create(breaker=True)
+    ecs_simulator.add_rule(CRASH)
+    hang = {"operation": "ListServiceDeployments", "error": "latency", "seconds": 4, "count": 1}
+    ecs_simulator.add_rule(hang)
+    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=3)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert (result.rolled_back_by, result.rollback_trigger) == ("ecs", "circuit breaker")
+    assert result.reason.startswith("ECS "), result.reason
+    assert await ecs_services.task_definition() == old
