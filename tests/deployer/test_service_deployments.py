@@ -11,8 +11,12 @@ import anyio
 import pytest
 
 from ecsdeploy import Deployer, DeployResult, Observation, Outcome, Phase, Verdict
+from ecsdeploy._gateway import EcsGateway
+from ecsdeploy._models import epoch
+from ecsdeploy._observer import RECORD_WAIT, ClusterObserver
+from ecsdeploy._service_deployments import RecordTracker
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, EcsServices
+from ecsdeploy.testing import CLUSTER, REGION, EcsServices, offline_session
 from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
 
 pytestmark = pytest.mark.anyio
@@ -198,17 +202,31 @@ async def test_someone_elses_stop_request_is_attributed_to_it(
     assert await ecs_services.task_definition() == old
 
 
-async def test_a_slow_record_read_delays_the_watch_by_a_bounded_wait(
-    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+async def test_a_hanging_record_read_holds_a_tick_for_a_bounded_wait(
+    ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
-    """The record read in the tick that first shows ours FAILED waits `RECORD_WAIT` at most: a
-    lookup hanging for longer than the watch's timeout still lets ECS's rollback be seen."""
-    old = await ecs_services.create(breaker=True)
-    ecs_simulator.add_rule(CRASH)
-    hang = {"operation": "ListServiceDeployments", "error": "latency", "seconds": 4, "count": 1}
-    ecs_simulator.add_rule(hang)
-    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), timeout=3)
-    assert result.outcome is Outcome.ROLLED_BACK, result.reason
-    assert (result.rolled_back_by, result.rollback_trigger) == ("ecs", "circuit breaker")
-    assert result.reason.startswith("ECS "), result.reason
-    assert await ecs_services.task_definition() == old
+    """The record read in the tick that first shows ours not PRIMARY gives up after its wait
+    (`RECORD_WAIT`), before a lookup that hangs longer returns: the tick publishes without it."""
+    await ecs_services.create()
+    before = (await ecs_services.describe())["deployments"][0]
+    await ecs_services.ecs.update_service(
+        cluster=CLUSTER, service="webapp", forceNewDeployment=True
+    )
+    hang = RECORD_WAIT + 1.0
+    ecs_simulator.add_rule(
+        {"operation": "ListServiceDeployments", "error": "latency", "seconds": hang, "count": 1}
+    )
+    async with offline_session().client(
+        "ecs", endpoint_url=ecs_simulator.endpoint_url, region_name=REGION
+    ) as client:
+        observer = ClusterObserver(EcsGateway(client, region=REGION), CLUSTER)
+        # The deployment that was PRIMARY before the update: no longer PRIMARY, so its record
+        # is worth reading from this first tick on.
+        tracker = RecordTracker(created_at=epoch(before["createdAt"]))
+        watch = observer.watch(to("x"), before["id"], poll_interval=0.005, records=tracker)
+        with anyio.fail_after(hang * 10):
+            await observer.tick()
+        observed = await watch.next()
+    assert tracker.wanted
+    assert (tracker.arn, observed.service_deployment) == (None, None)
+    assert not observed.is_ours_primary
