@@ -69,8 +69,9 @@ async def probe_once(
 
 #: The user information of a URL (``user:password@``), found without parsing the URL.
 _USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
-#: Query values shorter than this are not searched for in error texts (``?v=1``): too common to
-#: be secrets, and replacing them would garble the message.
+#: Credentials and query values shorter than this are not searched for on their own in error
+#: texts (``?v=1``): too common to be secrets, and replacing them would garble the message (the
+#: whole URL is masked whatever their length).
 _SCRUB_MIN_CHARS = 4
 
 
