@@ -7,14 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, RetryPolicy, Verdict
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    DeployResult,
+    Observation,
+    Outcome,
+    RetryPolicy,
+    Verdict,
+)
 from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests._fixtures.scenario import CRASH, to
+from tests._fixtures.scenario import CRASH, Lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -23,10 +32,8 @@ ALARM = "webapp-5xx"
 
 
 #: Tasks become HEALTHY two simulated minutes after they start: SCALE_UP lasts that long, so a
-#: watch polling every five simulated seconds sees it even on a busy machine.
-#: New tasks become healthy after ECS's longest health-check interval (300 simulated seconds,
-#: 0.3 s of wall time): SCALE_UP lasts long enough for a loaded machine's polls to see it.
-SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 300}
+#: watch polling every five simulated seconds sees it.
+SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 120}
 
 
 async def native(
@@ -75,7 +82,7 @@ def _in_order(seen: list[str], expected: list[str]) -> bool:
 
 
 async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events(
-    ecs_deployer: Deployer, ecs_services: EcsServices
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """BLUE_GREEN: SUCCEEDED once the service deployment is SUCCESSFUL; the stages it went
     through (scale-up, bake time, clean-up) are events, in the documented order."""
@@ -84,7 +91,19 @@ async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events
     ecs_deployer.subscribe(stages)
     progress: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"))
+    # Five simulated seconds per poll, however loaded the machine: each stage spans many polls
+    # (and the record's loop, which runs beside them, many reads).
+    clock = Lockstep(ecs_simulator)
+    results: list[DeployResult] = []
+
+    async def deploy() -> None:
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:2")))
+        clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(deploy)
+    (result,) = results
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert _in_order(stages.names, ["SCALE_UP", "BAKE_TIME", "CLEAN_UP"]), stages.names
     followed = [e.data for e in progress if e.data.get("service_deployment_status")]
