@@ -73,6 +73,15 @@ def test_record_triggers() -> None:
     assert record_trigger(stop) == "stop request"
 
 
+def test_rollback_requested_is_a_stop_request() -> None:
+    """ROLLBACK_REQUESTED (before ECS says why) is where StopServiceDeployment puts a deployment;
+    a tripped breaker or a triggered alarm in the same record still names itself."""
+    assert record_trigger({"status": "ROLLBACK_REQUESTED"}) == "stop request"
+    tripped = {"status": "ROLLBACK_REQUESTED", "deploymentCircuitBreaker": {"status": "TRIGGERED"}}
+    assert record_trigger(tripped) == "circuit breaker"
+    assert record_trigger({"status": "ROLLBACK_IN_PROGRESS"}) is None
+
+
 def test_an_ecs_rollback_in_the_record_is_decided_only_on_agreeing_reads() -> None:
     """Record ROLLBACK_IN_PROGRESS while ours is still PRIMARY: an ECS rollback, but only after
     CONFIRM_READS fresh reads agree."""

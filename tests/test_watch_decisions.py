@@ -467,3 +467,22 @@ def test_an_unconfirmed_supersession_is_suspected_until_ours_is_seen_again() -> 
         assert end is None
         suspicions.append(suspected(state))
     assert suspicions == [EndKind.SUPERSEDED, EndKind.SUPERSEDED, None, EndKind.GONE]
+
+
+def test_ecs_rollback_is_attributed_by_agreeing_reads_of_the_record() -> None:
+    """Reads from before the record caught up say "circuit breaker"; once it says a stop request
+    did it, the ending waits for three reads that agree on that, and reports it."""
+    stopped = {
+        "status": "ROLLBACK_IN_PROGRESS",
+        "rollback": {"reason": "Service deployment rolled back because of a stop request."},
+    }
+    before_record = [ecs_real_shape(t) for t in T[:2]]
+    with_record = [replace(ecs_real_shape(t), service_deployment=stopped) for t in T[2:5]]
+    end, index = run([*before_record, *with_record])
+    assert end is not None
+    assert (end.kind, end.ecs_rolling_back, end.trigger, index) == (
+        EndKind.FAILED,
+        True,
+        "stop request",
+        4,
+    )

@@ -69,13 +69,15 @@ class AwsReads:
         clients: ClientFactory,
         *,
         retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.ecs = ecs
         self.region = ecs.region
         self._clients = clients
         self._retry = retry or RetryPolicy()
-        # ELBv2 and CloudWatch have quotas of their own, apart from ECS's.
-        self._limiters = {"elbv2": RateLimiter(), "cloudwatch": RateLimiter()}
+        # The (account, region)'s limiter, with the Deployer's `rates=`: ELBv2 and CloudWatch
+        # calls take from buckets of their own there ("elbv2", "cloudwatch"), apart from ECS's.
+        self._limiter = limiter or RateLimiter()
         self._opened: dict[str, Any] = {}
         self._lock = anyio.Lock()
 
@@ -89,14 +91,14 @@ class AwsReads:
     async def _call(self, service: str, operation: str, **kwargs: Any) -> JSON:
         client = await self._client(service)
         method = getattr(client, _snake(operation))
-        limiter = self._limiters[service]
+        limiter = self._limiter
 
         # The ELBv2 and CloudWatch clients share the role session of the region's ECS gateway:
         # an expired token renews that session, as an ECS call's would, and the read is resent.
         credentials = self.ecs.credentials
 
         async def attempt() -> Any:
-            await limiter.acquire(operation)
+            await limiter.acquire(f"{service}:{operation}")
             generation = credentials.generation if credentials else 0
             try:
                 return await method(**kwargs)

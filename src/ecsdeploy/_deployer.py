@@ -76,6 +76,12 @@ class Deployer:
     are the role of targets that name none (without one, the session's own credentials).
     `sts_endpoint_url` points STS elsewhere (the simulator; `AWS_ENDPOINT_URL_STS` works too),
     `role_session_seconds` is the DurationSeconds asked of STS.
+
+    `rates` replaces the default token buckets (`ecsdeploy._ratelimit.DEFAULT_RATES`) by group:
+    ECS's action groups (``"service_read"``, ``"service_write"``, ``"task_read"``, ...,
+    ``"other"``), ``"elbv2"`` (TargetHealth's DescribeTargetHealth) and ``"cloudwatch"``
+    (Alarms' DescribeAlarms), e.g. ``rates={"cloudwatch": Rate(burst=5, per_second=1)}``. Each
+    (account, region) gets its own set of buckets; an unknown group is a ValueError.
     """
 
     def __init__(
@@ -214,7 +220,10 @@ class Deployer:
                 )
                 self._gateways[(role, region)] = gateway
                 self._reads[(role, region)] = AwsReads(
-                    gateway, partial(self._client, region, session=session), retry=self._retry
+                    gateway,
+                    partial(self._client, region, session=session),
+                    retry=self._retry,
+                    limiter=self._pacing.limiter(account, region),
                 )
             return gateway
 

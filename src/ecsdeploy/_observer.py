@@ -31,7 +31,12 @@ import structlog
 from ecsdeploy._gateway import DESCRIBE_SERVICES_BATCH, EcsGateway, service_missing
 from ecsdeploy._history import History
 from ecsdeploy._models import Observation, ServiceEvent, StoppedTask, Target, classify_stop
-from ecsdeploy._service_deployments import RecordTracker, record_wanted, refresh_records
+from ecsdeploy._service_deployments import (
+    RecordTracker,
+    is_native,
+    record_wanted,
+    refresh_records,
+)
 from ecsdeploy.exceptions import EcsDeployError
 
 __all__ = ["ClusterObserver", "ObserverStats", "Watch"]
@@ -42,6 +47,10 @@ Counts = tuple[int, int, int]
 
 #: ECS's service events name the tasks they started and stopped: "(task 0123abcd…)".
 _TASK_ID = re.compile(r"\(task ([0-9a-zA-Z-]+)\)")
+#: Wall seconds a tick waits at least for the record it just found worth reading (a poll
+#: interval when that is longer): a slow or failing service-deployment API delays the tick
+#: that long at most, and the watch then goes on with what DescribeServices said.
+RECORD_WAIT = 1.0
 
 
 @dataclass
@@ -304,12 +313,26 @@ class ClusterObserver:
         for watch in watches:
             watch.previous_counts = counts[watch]
         await self._refresh_stopped_tasks(stale, counts)
-        now = time.time()
+        newly_wanted = []
         for watch in watches:
             service = by_name.get(watch.target.service)
             if watch.records is not None:
                 ours = _find_deployment(service or {}, watch.deployment_id)
-                watch.records.wanted = record_wanted(service or {}, ours)
+                wanted = record_wanted(service or {}, ours)
+                flipped = wanted and not watch.records.wanted and not is_native(service or {})
+                if flipped and watch.records.usable:
+                    newly_wanted.append(watch)
+                watch.records.wanted = wanted
+        if newly_wanted:
+            # This answer is the first to show what a rolling deployment's record explains (ours
+            # FAILED, not PRIMARY): read the record now, after it, so the observation that shows
+            # it says who stopped or rolled back ours, rather than the record's loop a poll later.
+            wait = max(RECORD_WAIT, min(w.poll_interval for w in newly_wanted))
+            with anyio.move_on_after(wait):
+                await self._refresh_records(newly_wanted)
+        now = time.time()
+        for watch in watches:
+            service = by_name.get(watch.target.service)
             failure = None if service else _failure_reason(failures, watch.target.service)
             watch.publish(self._observe(watch, service or {}, now, failure))
 

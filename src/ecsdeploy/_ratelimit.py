@@ -1,4 +1,5 @@
-"""Client-side rate limiting that keeps a Deployer under ECS's request-throttling quotas.
+"""Client-side rate limiting that keeps a Deployer under ECS's (and ELBv2's and CloudWatch's)
+request-throttling quotas.
 
 ECS throttles per account and Region with token buckets per group of actions
 (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html). A Deployer
@@ -64,7 +65,15 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     # The page's "cluster resource modification" bucket (RunTask, StopTask, ...).
     "task_write": Rate(burst=100, per_second=40),
     "other": Rate(burst=20, per_second=5),
+    # The health checks' reads beyond ECS, one bucket per service (ELBv2's and CloudWatch's
+    # quotas are their own, apart from ECS's): TargetHealth's DescribeTargetHealth, Alarms'
+    # DescribeAlarms. Their operations are named "<service>:<Operation>" here.
+    "elbv2": Rate(burst=20, per_second=5),
+    "cloudwatch": Rate(burst=20, per_second=5),
 }
+
+#: Services other than ECS whose operations ("elbv2:DescribeTargetHealth") have a group each.
+_SERVICE_GROUPS = frozenset({"elbv2", "cloudwatch"})
 
 _GROUP_OF = {operation: group for group, operations in _GROUPS.items() for operation in operations}
 
@@ -92,7 +101,8 @@ class _TokenBucket:
 
 
 class RateLimiter:
-    """One token bucket per ECS action group; `await limiter.acquire("DescribeServices")`."""
+    """One token bucket per action group (ECS's, and one each for ELBv2 and CloudWatch);
+    `await limiter.acquire("DescribeServices")`, `await limiter.acquire("elbv2:...")`."""
 
     def __init__(self, rates: Mapping[str, Rate] = DEFAULT_RATES) -> None:
         unknown = set(rates) - set(DEFAULT_RATES)
@@ -106,6 +116,13 @@ class RateLimiter:
 
     @staticmethod
     def group_of(operation: str) -> str:
+        """The bucket of an ECS operation ("DescribeServices"), or of another service's
+        ("elbv2:DescribeTargetHealth", "cloudwatch:DescribeAlarms": that service's bucket)."""
+        service, qualified, _ = operation.partition(":")
+        if qualified:
+            if service not in _SERVICE_GROUPS:
+                raise ValueError(f"no rate group for {operation!r}")
+            return service
         return _GROUP_OF.get(operation, "other")
 
     async def acquire(self, operation: str) -> None:

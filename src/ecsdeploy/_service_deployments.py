@@ -131,6 +131,10 @@ def record_trigger(record: Mapping[str, Any]) -> str | None:
         return "circuit breaker"
     if "stop request" in text:
         return "stop request"
+    if record.get("status") == "ROLLBACK_REQUESTED":
+        # "Stopping Amazon ECS service deployments": a stop with ROLLBACK moves a PENDING or
+        # IN_PROGRESS deployment to ROLLBACK_REQUESTED; ECS's breaker and alarms say their own.
+        return "stop request"
     return None
 
 

@@ -279,12 +279,15 @@ def _lost(context: WatchContext, observation: Observation) -> WatchEnd | None:
 
 
 def _agree(a: WatchEnd, b: WatchEnd) -> bool:
-    """Two reads suggest the same ending: ECS failing ours and then ECS rolling back agree;
-    two supersessions agree only on the same deployment."""
+    """Two reads suggest the same ending: ECS failing ours and then ECS rolling back agree
+    when they agree on what triggered it (so the trigger reported is one that agreeing reads
+    gave, not one read's before the service-deployment record caught up); two supersessions
+    agree only on the same deployment."""
     same = (
         a.kind is b.kind
         and a.ecs_rolling_back == b.ecs_rolling_back
         and a.unanswered == b.unanswered
+        and a.trigger == b.trigger
     )
     return same and (a.kind is not EndKind.SUPERSEDED or a.reason == b.reason)
 

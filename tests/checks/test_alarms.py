@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from ecsdeploy import Status, Target
 from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy.checks import Alarms, CheckContext
+from ecsdeploy.checks._alarms import BoundAlarms
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.testing import deployment, observation
 
@@ -84,13 +85,61 @@ async def test_a_prefix_matching_no_alarm_is_bad_input(moto_reads: AwsReads) -> 
         await Alarms(prefix="wbe-").bind(context(moto_reads))
 
 
-async def test_an_alarm_already_in_alarm_is_refused_before_deploying(
+async def test_an_alarm_already_in_alarm_holds_success_back_without_failing(
     moto_reads: AwsReads,
 ) -> None:
-    """A check that fails before the deployment starts stops it in PREFLIGHT."""
+    """In ALARM before the deployment: bound all the same (a rollback needs it most), and
+    PROGRESSING, naming it, for as long as it stays in that ALARM."""
     await alarm(moto_reads, "web-5xx", "ALARM", "already burning")
-    with pytest.raises(InputError, match="web-5xx is in ALARM: already burning before"):
-        await Alarms("web-5xx").bind(context(moto_reads))
+    check = await Alarms("web-5xx").bind(context(moto_reads))
+    for _ in range(2):
+        verdict = await check.evaluate(TICK)
+        assert verdict.status is Status.PROGRESSING
+        assert verdict.reason == (
+            "alarm web-5xx has been in ALARM since before the deployment: already burning; "
+            "waiting for it to leave ALARM"
+        )
+
+
+async def test_an_alarm_firing_before_fails_once_it_goes_into_alarm_again(
+    moto_reads: AwsReads,
+) -> None:
+    """Once seen out of ALARM, its next ALARM fails like any alarm's."""
+    await alarm(moto_reads, "web-5xx", "ALARM", "already burning")
+    check = await Alarms("web-5xx").bind(context(moto_reads))
+    await alarm(moto_reads, "web-5xx", "OK", "recovered")
+    assert (await check.evaluate(TICK)).status is Status.HEALTHY
+    await alarm(moto_reads, "web-5xx", "ALARM", "burning again")
+    verdict = await check.evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert verdict.reason == "alarm web-5xx is in ALARM: burning again"
+
+
+async def test_another_alarm_going_into_alarm_still_fails(moto_reads: AwsReads) -> None:
+    """One alarm firing since before the deployment does not excuse another one firing now."""
+    await alarm(moto_reads, "web-5xx", "ALARM", "already burning")
+    await alarm(moto_reads, "web-p99")
+    check = await Alarms(prefix="web-").bind(context(moto_reads))
+    await alarm(moto_reads, "web-p99", "ALARM", "slow")
+    verdict = await check.evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert verdict.reason == "alarm web-p99 is in ALARM: slow"
+
+
+async def test_a_new_transition_into_alarm_between_two_looks_fails() -> None:
+    """StateTransitionedTimestamp newer than the one PREFLIGHT saw: it left ALARM and came
+    back between two looks, which fails; the same timestamp is the same ALARM."""
+    seen = {"AlarmName": "web-5xx", "StateValue": "ALARM", "StateTransitionedTimestamp": 100.0}
+    check = BoundAlarms(Alarms("web-5xx"), cast(AwsReads, None))
+    check.firing_before = {"web-5xx": 100.0}
+    answers = [[seen], [{**seen, "StateTransitionedTimestamp": 160.0}]]
+
+    async def read() -> list[dict[str, Any]]:
+        return answers.pop(0)
+
+    check.read = read  # type: ignore[method-assign]
+    statuses = [(await check.evaluate(TICK)).status for _ in range(2)]
+    assert statuses == [Status.PROGRESSING, Status.FAILED]
 
 
 def test_alarms_needs_names_or_a_prefix() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from ecsdeploy import DeploySettings, Status, Target
 from ecsdeploy.checks import HttpProbe
+from ecsdeploy.checks._http import _scrubbed
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.testing import deployment, observation
 from tests.checks.http_server import Endpoint
@@ -114,6 +115,50 @@ def test_a_refused_url_is_named_without_its_credentials() -> None:
         HttpProbe("ftp://admin:hunter2@files.example.com/health")
     assert "hunter2" not in str(raised.value)
     assert "files.example.com/health" in str(raised.value)
+
+
+async def test_query_values_never_reach_the_verdict(endpoint: Endpoint) -> None:
+    """A token or a signed URL's signature in the query shows as ***, keys stay readable."""
+    endpoint.status = 403
+    url = f"{endpoint.url}?token=tok-s3cr3t&X-Amz-Signature=abcdef0123&flag#frag"
+    verdict = await (await HttpProbe(url, failures=1).bind()).evaluate(TICK)
+    assert f"{endpoint.url}?token=***&X-Amz-Signature=***&*** expected 200" in verdict.reason
+    assert "tok-s3cr3t" not in verdict.reason
+    assert "abcdef0123" not in verdict.reason
+    assert "frag" not in verdict.reason
+
+
+async def test_a_connection_error_does_not_quote_the_query() -> None:
+    """A refused connection's verdict names the error, never the URL's query values."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    probe = await HttpProbe(f"http://127.0.0.1:{port}/?token=tok-s3cr3t", failures=1).bind()
+    verdict = await probe.evaluate(TICK)
+    assert "connection failed" in verdict.reason
+    assert "tok-s3cr3t" not in verdict.reason
+
+
+def test_an_error_quoting_the_url_is_scrubbed() -> None:
+    """An error message that quotes the URL (aiohttp's InvalidURL, ClientResponseError) shows
+    it masked, and a credential or query value quoted on its own as ***."""
+    url = "https://bot:pa55word@web.example.com/health?token=tok-s3cr3t"
+    text = f"400, message='Bad Request', url='{url}'; token tok-s3cr3t, user bot:pa55word"
+    scrubbed = _scrubbed(text, url)
+    assert "https://***@web.example.com/health?token=***" in scrubbed
+    assert "tok-s3cr3t" not in scrubbed
+    assert "pa55word" not in scrubbed
+
+
+def test_a_refused_url_is_named_without_its_query_values() -> None:
+    """The error for a URL that is not http(s), and the probe's repr, hide query values."""
+    with pytest.raises(InputError) as raised:
+        HttpProbe("ftp://files.example.com/health?token=tok-s3cr3t")
+    assert "tok-s3cr3t" not in str(raised.value)
+    assert "files.example.com/health?token=***" in str(raised.value)
+    probe = HttpProbe("https://web.example.com/health?sig=tok-s3cr3t")
+    assert "tok-s3cr3t" not in repr(probe)
+    assert "web.example.com/health?sig=***" in repr(probe)
 
 
 async def test_each_binding_counts_on_its_own(endpoint: Endpoint) -> None:

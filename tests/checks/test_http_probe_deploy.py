@@ -4,6 +4,7 @@ the bake time fails the deployment and rolls it back."""
 from __future__ import annotations
 
 import pytest
+import structlog
 
 from ecsdeploy import Deployer, DeployEvent, Outcome, Status
 from ecsdeploy.checks import HttpProbe
@@ -48,4 +49,28 @@ async def test_a_failure_during_the_bake_time_rolls_the_deployment_back(
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert "got status 500: 'database unreachable'" in result.reason
+    assert await ecs_services.task_definition() == old
+
+
+async def test_a_token_in_the_probe_url_reaches_no_log_event_result_or_event(
+    ecs_deployer: Deployer, ecs_services: EcsServices, endpoint: Endpoint
+) -> None:
+    """`?token=SECRET` in the URL: the failing probe rolls the deployment back, and the token is
+    in no log event, no DeployEvent and no field of the result, which shows `?token=***`."""
+    secret = "SECRET-7f3a9c"
+    old = await ecs_services.create()
+    endpoint.status, endpoint.body = 503, "maintenance"
+    events: list[DeployEvent] = []
+    ecs_deployer.subscribe(events.append)
+    probe = HttpProbe(f"{endpoint.url}?token={secret}&region=eu", times=1, failures=2)
+    target = to("myorg/nginx:2")
+    settings = ecs_deployer.settings.with_overrides(extra_checks=(probe,))
+    with structlog.testing.capture_logs() as logs:
+        result = await ecs_deployer.deploy(target, settings=settings)
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert f"{endpoint.url}?token=***&region=*** expected 200, got status 503" in result.reason
+    assert any(e.kind == "verdict" and "?token=***" in e.message for e in events)
+    assert logs, "the deployment logged nothing"
+    for shown in (logs, events, result, probe, settings):
+        assert secret not in repr(shown)
     assert await ecs_services.task_definition() == old

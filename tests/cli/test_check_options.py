@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import boto3
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy.checks import Alarms, HttpProbe, TargetHealth
 from ecsdeploy.cli import main
 from ecsdeploy.cli._options import DeployOptions
-from tests._fixtures.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs
+from tests._fixtures.simulator_process import CLUSTER, FAST, REGION, SimulatedEcs, results
 
 
 def options(**checks: object) -> DeployOptions:
@@ -179,3 +182,75 @@ def test_a_denied_check_read_exits_2_naming_the_permission(simulated: SimulatedE
     assert "elasticloadbalancing:DescribeTargetHealth" in result.stderr
     assert simulated.task_definition(service) == before
     assert simulated.revisions("balanced") == [before]
+
+
+def _with_cloudwatch(simulated: SimulatedEcs, *args: str) -> Result:
+    """The CLI run with CloudWatch (AWS_ENDPOINT_URL_CLOUDWATCH) at the simulator too."""
+    env = {**simulated.environ(), "AWS_ENDPOINT_URL_CLOUDWATCH": simulated.url}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def _bad_release_with_a_firing_alarm(simulated: SimulatedEcs, alarm: str) -> tuple[str, str, str]:
+    """A service moved from revision 1 to 2, then alarm `alarm` fired: (service, 1, 2)."""
+    service = simulated.create_service()
+    first = simulated.task_definition(service)
+    deployed = _with_cloudwatch(
+        simulated, "deploy", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live",
+        "--image", "nginx=myorg/nginx:2.0",
+    )  # fmt: skip
+    assert deployed.exit_code == 0, deployed.output
+    simulated.add_rule({"alarm": alarm, "state": "ALARM", "reason": "5xx > 10 since 2.0"})
+    return service, first, simulated.task_definition(service)
+
+
+def test_rollback_check_alarm_runs_while_the_alarm_fires(simulated: SimulatedEcs) -> None:
+    """`rollback --check-alarm X` while X is in ALARM is not refused: it rolls back, and
+    succeeds once X leaves ALARM after the rollback's update."""
+    service, first, _ = _bad_release_with_a_firing_alarm(simulated, "web-5xx")
+
+    def clear_once_rolled_back() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and simulated.task_definition(service) != first:
+            time.sleep(0.02)
+        simulated.add_rule({"alarm": "web-5xx", "state": "OK", "reason": "back to normal"})
+
+    clearer = threading.Thread(target=clear_once_rolled_back)
+    clearer.start()
+    result = _with_cloudwatch(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live",
+        "--check-alarm", "web-5xx",
+    )  # fmt: skip
+    clearer.join()
+    assert result.exit_code == 0, result.output
+    assert simulated.task_definition(service) == first
+    (final,) = results(result.stdout)
+    assert final["outcome"] == "SUCCEEDED"
+
+
+def test_rollback_check_alarm_fails_when_the_alarm_stays_in_alarm(
+    simulated: SimulatedEcs,
+) -> None:
+    """X stays in ALARM after the rollback: its verification fails at the timeout (exit 1),
+    naming X, and the service is back on the revision it ran before the command."""
+    service, _, current = _bad_release_with_a_firing_alarm(simulated, "web-5xx")
+    result = _with_cloudwatch(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, "--no-live",
+        "--poll-interval", "0.05", "--timeout", "1", "--check-alarm", "web-5xx",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert simulated.task_definition(service) == current
+    (final,) = results(result.stdout)
+    assert final["outcome"] == "ROLLED_BACK"
+    assert "alarm web-5xx has been in ALARM since before the deployment" in final["reason"]
+
+
+def test_rollback_check_alarm_on_a_missing_alarm_exits_2(simulated: SimulatedEcs) -> None:
+    """An alarm CloudWatch does not have stays bad input: exit 2, nothing changed."""
+    service, _, current = _bad_release_with_a_firing_alarm(simulated, "web-5xx")
+    result = _with_cloudwatch(
+        simulated, "rollback", "--cluster", CLUSTER, "--service", service, *FAST, "--no-live",
+        "--check-alarm", "web-5xxx",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "no alarm named web-5xxx" in result.output
+    assert simulated.task_definition(service) == current

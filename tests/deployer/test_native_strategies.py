@@ -10,7 +10,14 @@ from typing import Any
 import anyio
 import pytest
 
-from ecsdeploy import Deployer, DeployEvent, Observation, Outcome, RetryPolicy, Verdict
+from ecsdeploy import (
+    Deployer,
+    DeployEvent,
+    Observation,
+    Outcome,
+    RetryPolicy,
+    Verdict,
+)
 from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
@@ -24,7 +31,7 @@ ALARM = "webapp-5xx"
 
 
 #: Tasks become HEALTHY two simulated minutes after they start: SCALE_UP lasts that long, so a
-#: watch polling every five simulated seconds sees it even on a busy machine.
+#: watch polling every five simulated seconds sees it.
 SLOW_HEALTH = {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 120}
 
 

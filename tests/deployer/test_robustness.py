@@ -20,7 +20,7 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests._fixtures.scenario import to
+from tests._fixtures.scenario import Lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +39,19 @@ async def test_one_crash_below_the_threshold_does_not_block_success(
             ecs_simulator.clear_rules()  # the replacement tasks start fine
 
     ecs_deployer.subscribe(heal)
-    result = await ecs_deployer.deploy(to("myorg/nginx:flaky"))
+    # Simulated time moves 5 s per poll: the first crash is seen (and healed) polls before a
+    # replacement could crash too, however loaded the machine.
+    clock = Lockstep(ecs_simulator)
+    results = []
+
+    async def deploy() -> None:
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:flaky")))
+        clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(deploy)
+    (result,) = results
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert 1 <= len(result.stopped_tasks) < 3
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import anyio
 import pytest
 
-from ecsdeploy import Deployer, Observation, Outcome, Verdict
+from ecsdeploy import Deployer, DeployResult, Observation, Outcome, Phase, Verdict
+from ecsdeploy._gateway import EcsGateway
+from ecsdeploy._models import epoch
+from ecsdeploy._observer import RECORD_WAIT, ClusterObserver
+from ecsdeploy._service_deployments import RecordTracker
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, EcsServices
-from tests._fixtures.scenario import CRASH, to
+from ecsdeploy.testing import CLUSTER, REGION, EcsServices, offline_session
+from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
 
 pytestmark = pytest.mark.anyio
 
@@ -145,3 +150,83 @@ async def test_refused_stop_never_rolls_back_over_a_later_deployment(
     assert result.rollback_method is None
     assert await ecs_services.task_definition() == theirs
     assert ecs_simulator.stats()["calls"].get("StopServiceDeployment", 0) == 1
+
+
+@pytest.mark.parametrize("breaker", [False, True], ids=["no-breaker", "breaker"])
+async def test_someone_elses_stop_request_is_attributed_to_it(
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator, breaker: bool
+) -> None:
+    """Someone stops our rolling deployment with StopServiceDeployment(ROLLBACK): ECS rolls it
+    back, and the result says a stop request did it, never the circuit breaker or us."""
+    # The simulated clock is held while the stop is sent, so the deployer's next read is the
+    # one that first shows our deployment FAILED; the deployer's first read of the record comes
+    # late, so reads of DescribeServices that confirm ECS's rollback could come before it.
+    old = await ecs_services.create(breaker=breaker)
+    ecs_simulator.add_rule({"image": "myorg/nginx:slow", "behavior": "slow_start", "seconds": 3600})
+    clock = Lockstep(ecs_simulator)
+    watching = anyio.Event()
+
+    def hold_in_watch() -> None:
+        clock.hold()
+        watching.set()
+
+    ecs_deployer.subscribe(once_in(Phase.WATCH, hold_in_watch))
+    results: list[DeployResult] = []
+
+    async def deploy() -> None:
+        results.append(await ecs_deployer.deploy(to("myorg/nginx:slow")))
+        clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(deploy)
+        await watching.wait()
+        ours = (await _records(ecs_services))[0]
+        # The deployer's first read of the record is late (wall time): its reads of
+        # DescribeServices go on meanwhile.
+        late = {"operation": "DescribeServiceDeployments", "error": "latency", "seconds": 0.3}
+        ecs_simulator.add_rule({**late, "count": 1})
+        await ecs_services.ecs.stop_service_deployment(
+            serviceDeploymentArn=ours["serviceDeploymentArn"], stopType="ROLLBACK"
+        )
+        clock.held = False
+        group.start_soon(clock.run)
+    (result,) = results
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert (result.rolled_back_by, result.rollback_trigger, result.rollback_method) == (
+        "ecs",
+        "stop request",
+        "ecs",
+    )
+    assert result.service_deployment_arn == ours["serviceDeploymentArn"]
+    assert await ecs_services.task_definition() == old
+
+
+async def test_a_hanging_record_read_holds_a_tick_for_a_bounded_wait(
+    ecs_services: EcsServices, ecs_simulator: Simulator
+) -> None:
+    """The record read in the tick that first shows ours not PRIMARY gives up after its wait
+    (`RECORD_WAIT`), before a lookup that hangs longer returns: the tick publishes without it."""
+    await ecs_services.create()
+    before = (await ecs_services.describe())["deployments"][0]
+    await ecs_services.ecs.update_service(
+        cluster=CLUSTER, service="webapp", forceNewDeployment=True
+    )
+    hang = RECORD_WAIT + 1.0
+    ecs_simulator.add_rule(
+        {"operation": "ListServiceDeployments", "error": "latency", "seconds": hang, "count": 1}
+    )
+    async with offline_session().client(
+        "ecs", endpoint_url=ecs_simulator.endpoint_url, region_name=REGION
+    ) as client:
+        observer = ClusterObserver(EcsGateway(client, region=REGION), CLUSTER)
+        # The deployment that was PRIMARY before the update: no longer PRIMARY, so its record
+        # is worth reading from this first tick on.
+        tracker = RecordTracker(created_at=epoch(before["createdAt"]))
+        watch = observer.watch(to("x"), before["id"], poll_interval=0.005, records=tracker)
+        with anyio.fail_after(hang * 10):
+            await observer.tick()
+        observed = await watch.next()
+    assert tracker.wanted
+    assert (tracker.arn, observed.service_deployment) == (None, None)
+    assert not observed.is_ours_primary

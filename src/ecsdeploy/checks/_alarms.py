@@ -6,32 +6,61 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from ecsdeploy._aws_reads import AwsReads
-from ecsdeploy._models import Observation, Status, Verdict
+from ecsdeploy._models import Observation, Verdict
 from ecsdeploy.checks._bind import CheckContext
 from ecsdeploy.exceptions import AwsUnavailableError, InputError, ThrottledError
 
 __all__ = ["Alarms", "alarm_verdict"]
 
+logger = structlog.get_logger("ecsdeploy")
 
-def alarm_verdict(alarms: Sequence[Mapping[str, Any]]) -> Verdict:
-    """FAILED naming the first alarm in ALARM and its StateReason; else healthy."""
+
+def alarm_verdict(
+    alarms: Sequence[Mapping[str, Any]], *, firing_before: Sequence[str] = ()
+) -> Verdict:
+    """FAILED naming the first alarm in ALARM and its StateReason; else healthy.
+
+    An alarm of `firing_before` (in ALARM since before the deployment, never seen out of it)
+    fails nothing: the deployment cannot have caused it. It keeps the verdict PROGRESSING, so
+    the deployment succeeds only once it leaves ALARM (or fails at the watch's timeout)."""
+    waiting: list[str] = []
     for alarm in alarms:
-        if alarm.get("StateValue") == "ALARM":
-            reason = str(alarm.get("StateReason") or "no reason given")
-            return Verdict.failed(f"alarm {alarm.get('AlarmName')} is in ALARM: {reason}")
+        if alarm.get("StateValue") != "ALARM":
+            continue
+        name = str(alarm.get("AlarmName"))
+        reason = str(alarm.get("StateReason") or "no reason given")
+        if name not in firing_before:
+            return Verdict.failed(f"alarm {name} is in ALARM: {reason}")
+        waiting.append(f"alarm {name} has been in ALARM since before the deployment: {reason}")
+    if waiting:
+        return Verdict.progressing("; ".join(waiting) + "; waiting for it to leave ALARM")
     states = sorted({str(a.get("StateValue")) for a in alarms})
     return Verdict.healthy(f"{len(alarms)} alarm(s) not in ALARM ({', '.join(states)})")
 
 
+def _transitioned(alarm: Mapping[str, Any]) -> Any:
+    """When the alarm last changed state (CloudWatch's StateTransitionedTimestamp), if given."""
+    return alarm.get("StateTransitionedTimestamp")
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class Alarms:
-    """CloudWatch alarms, by name and/or name prefix, that must not be in ALARM during WATCH
+    """CloudWatch alarms, by name and/or name prefix, that must not go into ALARM during WATCH
     (bake time included): `Alarms("web-5xx", "web-p99")`, `Alarms(prefix="web-")`.
 
-    PREFLIGHT reads them (cloudwatch:DescribeAlarms): a named alarm that does not exist, a
-    prefix that matches none, or an alarm already in ALARM fails it with nothing changed; a
-    deployment could never pass a check that fails before it starts.
+    PREFLIGHT reads them (cloudwatch:DescribeAlarms): a named alarm that does not exist or a
+    prefix that matches none fails it with nothing changed.
+
+    An alarm already in ALARM when the deployment starts is no reason to refuse it: that is
+    when a rollback (`ecsdeploy rollback --check-alarm`) or a fix is needed most, and ECS's own
+    deployment alarms do not refuse one either. Such an alarm fails nothing while it stays in
+    the ALARM it was in; it holds the deployment's success back until it leaves ALARM (so a
+    deployment that does not cure it fails at the watch's timeout), and going into ALARM again
+    afterwards (or a new transition into ALARM, by its StateTransitionedTimestamp) fails the
+    deployment like any other alarm.
     """
 
     names: tuple[str, ...]
@@ -63,12 +92,16 @@ class Alarms:
             raise InputError(f"CloudWatch has no alarm named {', '.join(missing)}")
         if self.prefix and not any(n.startswith(self.prefix) for n in found):
             raise InputError(f"CloudWatch has no alarm whose name starts with {self.prefix!r}")
-        verdict = alarm_verdict(alarms)
-        if verdict.status is Status.FAILED:
-            raise InputError(
-                f"{verdict.reason} before the deployment started; deploy once it is resolved, "
-                "or without this alarm check"
+        firing = {str(a.get("AlarmName")): a for a in alarms if a.get("StateValue") == "ALARM"}
+        if firing:
+            logger.warning(
+                "ecsdeploy.checks.alarm_in_alarm_before_deploying",
+                cluster=context.target.cluster,
+                service=context.target.service,
+                alarms=sorted(firing),
+                effect="the deployment succeeds only once they leave ALARM",
             )
+        bound.firing_before = {name: _transitioned(a) for name, a in firing.items()}
         return bound
 
     async def evaluate(self, observation: Observation) -> Verdict:
@@ -85,6 +118,9 @@ class BoundAlarms:
         self.check = check
         self.name = check.name
         self._aws = aws
+        #: Alarms in ALARM when PREFLIGHT read them, never seen out of it since: name → their
+        #: StateTransitionedTimestamp then (None when CloudWatch did not give one).
+        self.firing_before: dict[str, Any] = {}
 
     async def read(self) -> list[dict[str, Any]]:
         return await self._aws.describe_alarms(names=self.check.names, prefix=self.check.prefix)
@@ -95,4 +131,13 @@ class BoundAlarms:
         except (AwsUnavailableError, ThrottledError) as exc:
             # A CloudWatch outage is no verdict on the deployment: keep waiting.
             return Verdict.progressing(f"alarms could not be read: {exc}")
-        return alarm_verdict(alarms)
+        for alarm in alarms:
+            name = str(alarm.get("AlarmName"))
+            if name not in self.firing_before:
+                continue
+            then, now = self.firing_before[name], _transitioned(alarm)
+            again = then is not None and now is not None and now != then
+            if alarm.get("StateValue") != "ALARM" or again:
+                # Out of ALARM, or back in it since: from now on, ALARM fails the deployment.
+                del self.firing_before[name]
+        return alarm_verdict(alarms, firing_before=tuple(self.firing_before))

@@ -62,16 +62,51 @@ async def probe_once(
     except TimeoutError:
         return ProbeAnswer(None, error=f"no answer within {timeout:g}s")
     except (aiohttp.ClientError, OSError) as exc:
-        return ProbeAnswer(None, error=f"connection failed: {type(exc).__name__}: {exc}")
+        # Some of aiohttp's errors quote the URL (InvalidURL, ClientResponseError...).
+        error = _scrubbed(f"connection failed: {type(exc).__name__}: {exc}", url)
+        return ProbeAnswer(None, error=error)
 
 
 #: The user information of a URL (``user:password@``), found without parsing the URL.
 _USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+#: Credentials and query values shorter than this are not searched for on their own in error
+#: texts (``?v=1``): too common to be secrets, and replacing them would garble the message (the
+#: whole URL is masked whatever their length).
+_SCRUB_MIN_CHARS = 4
 
 
 def _masked(url: str) -> str:
-    """`url` with its credentials (``user:password@``, a token as user) replaced by ``***@``."""
-    return _USER_INFO.sub(r"\1***@", url)
+    """`url` as logs, verdicts, errors and reprs may show it: credentials (``user:password@``,
+    a token as user) become ``***@``, every query value ``***`` (tokens, signatures of signed
+    URLs), the fragment is dropped. Works on text that does not parse as a URL, too."""
+    url = _USER_INFO.sub(r"\1***@", url).partition("#")[0]
+    base, question, query = url.partition("?")
+    if not question:
+        return base
+    masked = [
+        f"{part.partition('=')[0]}=***" if "=" in part else ("***" if part else "")
+        for part in query.split("&")
+    ]
+    return f"{base}?{'&'.join(masked)}"
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """`text` (an exception's message) with `url` shown `_masked`, and any credential or query
+    value of it that appears on its own replaced by ``***``."""
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError):
+        return text.replace(url, _masked(url))
+    whole = sorted({url, str(parsed)}, key=len, reverse=True)
+    parts = [parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
+    for key, value in parsed.query.items():
+        parts.append(value or key)  # a bare ``?token`` is the secret itself
+    parts += [parsed.raw_query_string, parsed.query_string]
+    for secret in whole:
+        text = text.replace(secret, _masked(url))
+    for secret in sorted({p for p in parts if p and len(p) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
+        text = text.replace(secret, "***")
+    return text
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -83,6 +118,9 @@ class HttpProbe:
     - A timeout (`timeout` seconds), a connection error or another status is a failed look;
       `failures` failed looks in a row fail the deployment, with the last status and the start of
       the body in the verdict. A good look resets the failures, a bad one the successes.
+    - Secrets in the URL (``user:password@``, query values such as ``?token=...`` or a signed
+      URL's signature) never reach a verdict, a log line, an error or a repr: they show as
+      ``***``.
     - Redirects are not followed: `expect=301` checks one.
     """
 
@@ -124,8 +162,8 @@ class HttpProbe:
 
     @property
     def shown_url(self) -> str:
-        """The URL without credentials, for verdicts and logs."""
-        return str(URL(self.url).with_user(None))
+        """The URL without credentials, query values or fragment, for verdicts and logs."""
+        return _masked(str(URL(self.url).with_user(None)))
 
     async def bind(self, context: CheckContext | None = None) -> ConsecutiveProbe:
         """A probe with counters of its own for one deployment (it needs nothing of `context`)."""
