@@ -62,9 +62,7 @@ def coverage(session: nox.Session) -> None:
     session.run("coverage", "erase")
     # xdist's workers and the subprocesses tests start are measured through coverage's
     # subprocess patch (pyproject.toml), so the suite runs as parallel as `nox -s tests`.
-    session.run(
-        "coverage", "run", "-m", "pytest", *PARALLEL, *session.posargs, env=BYTECODE_CACHED
-    )
+    session.run("coverage", "run", "-m", "pytest", *PARALLEL, *session.posargs, env=BYTECODE_CACHED)
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
 
