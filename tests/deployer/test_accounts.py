@@ -408,3 +408,33 @@ async def test_a_service_named_with_and_without_the_default_region_is_one_servic
     assert f"{ACCOUNT_A}:{REGION}/{CLUSTER}/web" in result.error
     for region in REGIONS:
         assert await image_in(sim, ROLE_A, region) == "myorg/nginx:1.0"
+
+
+@pytest.mark.parametrize("service", ["ecs", "cloudwatch"])
+async def test_an_expired_token_is_renewed_and_resent_with_one_attempt_per_call(
+    sim: Simulator, service: str
+) -> None:
+    """attempts=1 (AWS_MAX_ATTEMPTS=1) bounds the retries of failing calls; a call AWS refused
+    for an expired token is still sent again with renewed credentials, ECS's and the checks'."""
+    await create_service(sim, ROLE_A, CANARY)
+    sim.set_session_lifetime(900)
+    sim.set_alarm("web-5xx", "OK")
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        sts_endpoint_url=sim.endpoint_url,
+        retry=RetryPolicy(attempts=1),
+    ) as deployer:
+        role = Role(ROLE_A)
+        gateway = await deployer._gateway(CANARY, role)
+        await sim.advance(1000)  # the session expired on the simulator's clock, not on ours
+        if service == "ecs":
+            services, _ = await gateway.describe_services(CLUSTER, ["web"])
+            assert [s["serviceName"] for s in services] == ["web"]
+        else:
+            alarms = await deployer._reads[(role, CANARY)].describe_alarms(names=["web-5xx"])
+            assert [a["AlarmName"] for a in alarms] == ["web-5xx"]
+        sessions = role_sessions_of(deployer)
+        assert sessions is not None
+        assert [s.assumed for s in sessions.sessions] == [2]
