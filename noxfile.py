@@ -10,6 +10,9 @@ from pathlib import Path
 
 import nox
 
+#: "uv|venv" (a fallback backend) needs nox 2024.03.02; env values of None (BYTECODE_CACHED)
+#: 2024.04.15, before which they reach the subprocess and fail with a TypeError.
+nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False

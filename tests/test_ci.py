@@ -4,9 +4,12 @@ replaced by recorders."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +62,21 @@ def test_a_failing_test_run_stops_ci(tmp_path: Path) -> None:
     code, ran = run_ci(tmp_path, fail="nox -s tests")
     assert code != 0
     assert ran == ["pip install nox", "nox -s tests"]
+
+
+def _noxfile_needs_version() -> str | None:
+    tree = ast.parse((ROOT / "noxfile.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "nox.needs_version":
+            return str(ast.literal_eval(node.value))
+    return None
+
+
+def test_the_noxfile_refuses_a_nox_without_the_features_it_uses() -> None:
+    """`pip install nox` keeps an older nox already installed: one without env values of None
+    (unset a variable, nox 2024.04.15) is refused by name, not met with a TypeError."""
+    needs = _noxfile_needs_version()
+    assert needs is not None
+    allowed = SpecifierSet(needs)
+    assert "2024.3.2" not in allowed
+    assert "2024.4.15" in allowed

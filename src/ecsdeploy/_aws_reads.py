@@ -21,6 +21,7 @@ from ecsdeploy._gateway import (
     is_expired_token,
     is_transient,
     map_error,
+    send_renewing,
 )
 from ecsdeploy._ratelimit import RateLimiter
 from ecsdeploy._retry import RetryPolicy
@@ -97,15 +98,12 @@ class AwsReads:
         # an expired token renews that session, as an ECS call's would, and the read is resent.
         credentials = self.ecs.credentials
 
-        async def attempt() -> Any:
+        async def send() -> Any:
             await limiter.acquire(f"{service}:{operation}")
-            generation = credentials.generation if credentials else 0
-            try:
-                return await method(**kwargs)
-            except ClientError as exc:
-                if credentials is not None and is_expired_token(exc):
-                    await credentials.renew(generation)
-                raise
+            return await method(**kwargs)
+
+        async def attempt() -> Any:
+            return await send_renewing(send, credentials)
 
         def worth_retrying(exc: BaseException) -> bool:
             return (credentials is not None and is_expired_token(exc)) or is_transient(exc)

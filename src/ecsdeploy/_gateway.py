@@ -167,6 +167,24 @@ class RenewableCredentials(Protocol):
         """The credentials of `generation` expired: get new ones (unless that happened)."""
 
 
+async def send_renewing(
+    send: Callable[[], Awaitable[T]], credentials: RenewableCredentials | None
+) -> T:
+    """`send()`, and once more with renewed credentials if AWS refused it for an expired token.
+
+    The refusal came before AWS did anything, so the second send belongs to the same attempt:
+    a retry policy of one attempt per call (AWS_MAX_ATTEMPTS=1) bounds failures, and must not
+    turn the renewal of a role's credentials into one."""
+    generation = credentials.generation if credentials else 0
+    try:
+        return await send()
+    except ClientError as exc:
+        if credentials is None or not is_expired_token(exc):
+            raise
+        await credentials.renew(generation)
+    return await send()
+
+
 class _InvalidRequestError(AwsError, InputError):
     """AWS rejected the request as invalid: an input problem, and nothing was changed."""
 
@@ -224,15 +242,12 @@ class EcsGateway:
     async def _call(
         self, operation: str, func: Callable[[], Awaitable[Any]], *, retry: bool = True
     ) -> JSON:
-        async def attempt() -> Any:
+        async def send() -> Any:
             await self._limiter.acquire(operation)
-            generation = self.credentials.generation if self.credentials else 0
-            try:
-                return await func()
-            except ClientError as exc:
-                if self.credentials is not None and is_expired_token(exc):
-                    await self.credentials.renew(generation)
-                raise
+            return await func()
+
+        async def attempt() -> Any:
+            return await send_renewing(send, self.credentials)
 
         def worth_retrying(exc: BaseException) -> bool:
             # An expired token is refused before anything is done: resend it with new ones.

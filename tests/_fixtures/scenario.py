@@ -3,14 +3,16 @@ clock that moves in lockstep with the deployer's polls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import anyio
 
 from ecsdeploy import DeployEvent, ImageChange, Phase, Target
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
+
+T = TypeVar("T")
 
 
 def to(image: str, service: str = "webapp") -> Target:
@@ -70,3 +72,24 @@ class Lockstep:
                 seen = polls
                 await self.simulator.advance(self.step)
             await anyio.sleep(0.001)
+
+
+async def in_lockstep(
+    simulator: Simulator, run: Callable[[], Awaitable[T]], step: float = 5.0
+) -> T:
+    """`run()`'s result, with simulated time moving `step` seconds per DescribeServices call
+    (see Lockstep) until it returns: what each poll sees no longer depends on how busy the
+    machine is."""
+    clock = Lockstep(simulator, step)
+    results: list[T] = []
+
+    async def until_done() -> None:
+        try:
+            results.append(await run())
+        finally:
+            clock.hold()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock.run)
+        group.start_soon(until_done)
+    return results[0]

@@ -7,13 +7,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import AsyncIterator
 
-import anyio
 import pytest
 
 from ecsdeploy import (
     Deployer,
     DeployEvent,
-    DeployResult,
     DeploySettings,
     ExitCode,
     Outcome,
@@ -24,7 +22,7 @@ from ecsdeploy import (
 from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
-from tests._fixtures.scenario import Lockstep, once_in, to
+from tests._fixtures.scenario import in_lockstep, once_in, to
 from tests.checks.balanced import PORT, SUBNETS, VPC, Balanced, balanced
 
 pytestmark = pytest.mark.anyio
@@ -64,25 +62,20 @@ async def test_unhealthy_targets_roll_back_with_the_reason_code(
     """The new version fails its ELB health checks: no failure inside the grace period, then
     ROLLED_BACK by ecsdeploy, the reason naming our target, ELB's reason code and description;
     the service on its old revision."""
-    old = await lb.create(grace=60)
+    # A long grace period, with simulated time moving only as the deployer polls: the check
+    # sees the targets unhealthy inside it however loaded the machine, before ECS stops their
+    # tasks (at a fixed speed, 0.9 s of a busy machine's wall time could pass unseen).
+    old = await lb.create(grace=900)
     ecs_simulator.add_rule({"image": "myorg/nginx:2", "behavior": "elb_unhealthy"})
     verdicts: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: verdicts.append(e) if e.kind == "verdict" else None)
-    # Five simulated seconds per poll, however loaded the machine: the check sees the targets
-    # unhealthy inside the grace period, then each task ECS stops for them, before the
-    # replacements' own failures could add up to the stopped-tasks check's threshold.
-    clock = Lockstep(ecs_simulator)
-    results: list[DeployResult] = []
-
-    async def deploy() -> None:
-        settings = with_checks(ecs_deployer, TargetHealth(threshold=2))
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:2"), settings=settings))
-        clock.hold()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        group.start_soon(deploy)
-    (result,) = results
+    result = await in_lockstep(
+        ecs_simulator,
+        lambda: ecs_deployer.deploy(
+            to("myorg/nginx:2"), settings=with_checks(ecs_deployer, TargetHealth(threshold=2))
+        ),
+        step=30,  # 30 polls in the grace period, where 2 unhealthy sightings decide
+    )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert "in webapp-tg is unhealthy (Target.ResponseCodeMismatch: Health checks failed" in (

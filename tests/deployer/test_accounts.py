@@ -312,27 +312,15 @@ async def test_credentials_are_refreshed_during_a_release_longer_than_their_life
     assert await image_in(sim, ROLE_A, CANARY) == "myorg/nginx:2.0"
 
 
-#: STS's longest session, 43 s of wall time on the simulator's clock: no renewal (and no call
-#: sent again on ExpiredToken) however long a loaded machine takes over the release.
-LONGEST_SESSION = 43200
-
-
-async def test_each_account_and_region_is_paced_by_its_own_buckets(sim: Simulator) -> None:
+async def test_each_account_and_region_is_paced_by_its_own_buckets(
+    sim: Simulator, deployer: Deployer
+) -> None:
     """Rate limiters per (account, region): each saw exactly its own location's calls."""
     await arrange(sim)
-    for role in (ROLE_A, ROLE_B):
-        sim.configure_role(role, max_session_duration=LONGEST_SESSION)
-    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=sim.endpoint_url,
-        sts_endpoint_url=sim.endpoint_url,
-        settings=settings,
-        retry=RetryPolicy.fast(),
-        role_session_seconds=LONGEST_SESSION,
-    ) as deployer:
-        result = await deployer.release(parse_release(two_accounts_three_regions()))
+    # Sessions of an hour of simulated time end after 3.6 s of a busy machine's wall time,
+    # and a call refused for an expired token is sent again: counted twice.
+    sim.set_session_lifetime(12 * 3600)
+    result = await deployer.release(parse_release(two_accounts_three_regions()))
     assert result.succeeded
     limiters = pacing_of(deployer).limiters
     assert sorted(limiters, key=str) == sorted(
@@ -504,3 +492,33 @@ def test_a_task_whose_service_is_in_two_accounts_once_the_default_region_is_read
     assert "one-off task 'migrate'" in problems[0]
     assert f"several accounts ({ACCOUNT_A}, {ACCOUNT_B})" in problems[0]
     assert repeated_services(release, REST[0]) == []
+
+
+@pytest.mark.parametrize("service", ["ecs", "cloudwatch"])
+async def test_an_expired_token_is_renewed_and_resent_with_one_attempt_per_call(
+    sim: Simulator, service: str
+) -> None:
+    """attempts=1 (AWS_MAX_ATTEMPTS=1) bounds the retries of failing calls; a call AWS refused
+    for an expired token is still sent again with renewed credentials, ECS's and the checks'."""
+    await create_service(sim, ROLE_A, CANARY)
+    sim.set_session_lifetime(900)
+    sim.set_alarm("web-5xx", "OK")
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        sts_endpoint_url=sim.endpoint_url,
+        retry=RetryPolicy(attempts=1),
+    ) as deployer:
+        role = Role(ROLE_A)
+        gateway = await deployer._gateway(CANARY, role)
+        await sim.advance(1000)  # the session expired on the simulator's clock, not on ours
+        if service == "ecs":
+            services, _ = await gateway.describe_services(CLUSTER, ["web"])
+            assert [s["serviceName"] for s in services] == ["web"]
+        else:
+            alarms = await deployer._reads[(role, CANARY)].describe_alarms(names=["web-5xx"])
+            assert [a["AlarmName"] for a in alarms] == ["web-5xx"]
+        sessions = role_sessions_of(deployer)
+        assert sessions is not None
+        assert [s.assumed for s in sessions.sessions] == [2]

@@ -166,17 +166,26 @@ async def test_the_rollback_is_sent_while_reads_fail(
 
 
 async def test_a_rollback_that_cannot_finish_says_what_to_run(
-    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
+    ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """ROLLBACK_FAILED only at the rollback's deadline, with what failed and the exact command."""
     old = await ecs_services.create()
     ecs_simulator.add_rule(CRASH)
     outage = {"operation": "UpdateService", "error": "ServerException"}
     stop_outage = {"operation": "StopServiceDeployment", "error": "ServerException"}
-    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
-    ecs_deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(stop_outage)))
     settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
-    result = await ecs_deployer.deploy(to("myorg/nginx:crash"), settings=settings)
+    # One attempt per call: the first failed UpdateService is on record well inside the
+    # one-second deadline, however busy the machine (retried calls could outlast it).
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=ecs_simulator.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy(attempts=1),
+    ) as deployer:
+        deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
+        deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(stop_outage)))
+        result = await deployer.deploy(to("myorg/nginx:crash"))
     assert result.outcome is Outcome.ROLLBACK_FAILED
     assert result.exit_code == 3
     assert "UpdateService to the rollback target failed" in result.reason

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import pytest
 
 from ecsdeploy import (
@@ -22,7 +21,7 @@ from ecsdeploy._service_deployments import MAX_LOOKUPS
 from ecsdeploy.checks import CircuitBreakerCheck
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
-from tests._fixtures.scenario import CRASH, Lockstep, to
+from tests._fixtures.scenario import CRASH, in_lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -90,13 +89,8 @@ async def test_blue_green_succeeds_after_the_bake_time_with_its_stages_in_events
     ecs_deployer.subscribe(stages)
     progress: list[DeployEvent] = []
     ecs_deployer.subscribe(lambda e: progress.append(e) if e.kind == "progress" else None)
-    # Five simulated seconds per poll: every stage lasts several polls however busy the
-    # machine is (at a fixed speed a late poll could step over the short ones).
-    clock = Lockstep(ecs_simulator)
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        result = await ecs_deployer.deploy(to("myorg/nginx:2"))
-        clock.hold()
+    # Every stage lasts several polls however busy the machine (a late poll skipped SCALE_UP).
+    result = await in_lockstep(ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:2")))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert _in_order(stages.names, ["SCALE_UP", "BAKE_TIME", "CLEAN_UP"]), stages.names
     followed = [e.data for e in progress if e.data.get("service_deployment_status")]
@@ -235,12 +229,16 @@ class FailsIn:
 
 
 async def test_our_rollback_stops_the_service_deployment(
-    ecs_deployer: Deployer, ecs_services: EcsServices
+    ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Our own check fails in BAKE_TIME: we roll back with StopServiceDeployment(ROLLBACK), the
     record shows ECS's rollback, the service is back on its previous revision."""
     old = await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")])
+    # A late poll on a busy machine could otherwise see the bake over before BAKE_TIME.
+    result = await in_lockstep(
+        ecs_simulator,
+        lambda: ecs_deployer.deploy(to("myorg/nginx:2"), checks=[FailsIn("BAKE_TIME")]),
+    )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert result.rollback_method == "stop-service-deployment"
@@ -315,12 +313,14 @@ async def test_a_failing_record_lookup_is_given_up_not_repeated_every_poll(
     """ListServiceDeployments failing on every call (an endpoint's 5xx) while a BLUE_GREEN
     deployment wants its record every poll: given up after MAX_LOOKUPS rounds, the watch goes on
     with DescribeServices and succeeds on COMPLETED."""
-    # The lookups' retries wait on the wall clock while the simulated one runs on: a bake long
-    # enough to outlast them leaves polls after the last lookup even on a loaded machine.
-    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=30)
+    # The lookups' retries wait on the wall clock: with simulated time moving only as the
+    # deployer polls, the bake leaves polls after the last lookup however busy the machine.
+    await native(ecs_services, "BLUE_GREEN", bakeTimeInMinutes=10)
     ecs_simulator.add_rule({"operation": "ListServiceDeployments", "error": "ServerException"})
     attempts = RetryPolicy.fast().attempts  # the `ecs_deployer` fixture's
-    result = await ecs_deployer.deploy(to("myorg/nginx:2"), timeout=60)
+    result = await in_lockstep(
+        ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:2"), timeout=60)
+    )
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert result.service_deployment_arn is None
     calls = ecs_simulator.stats()["calls"]

@@ -33,15 +33,15 @@ async def test_one_crash_below_the_threshold_does_not_block_success(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:flaky", "behavior": "crash", "exit_code": 1, "after": 30}
     )
+    # Simulated time moves 5 s per poll: however busy the machine, the rule is gone a poll or
+    # two after the first crash, not after as many crashes as a late poll lets through.
+    clock = Lockstep(ecs_simulator)
 
     def heal(event: DeployEvent) -> None:
         if event.kind == "stopped_task":
             ecs_simulator.clear_rules()  # the replacement tasks start fine
 
     ecs_deployer.subscribe(heal)
-    # Simulated time moves 5 s per poll: the first crash is seen (and healed) polls before a
-    # replacement could crash too, however loaded the machine.
-    clock = Lockstep(ecs_simulator)
     results = []
 
     async def deploy() -> None:
@@ -202,3 +202,38 @@ def test_targets_accept_arns_and_key_on_names() -> None:
     target = Target("arn:aws:ecs:eu-west-1:123456789012:cluster/prod", arn)
     assert (target.cluster, target.service, target.region) == ("prod", "web", "eu-west-1")
     assert target.key == Target("prod", "web", region="eu-west-1").key
+
+
+async def test_a_rollback_keeps_trying_with_one_attempt_per_call(
+    ecs_simulator: Simulator, ecs_services: EcsServices
+) -> None:
+    """attempts=1 (AWS_MAX_ATTEMPTS=1) bounds each call, not the rollback: failed reads and
+    UpdateServices while rolling back are tried again until the service is back."""
+    old = await ecs_services.create(desired=2, breaker_rollback=False)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 1, "after": 5}
+    )
+    # ECS's own rollback refused: the rollback is our UpdateService, which must be resent.
+    ecs_simulator.add_rule({"operation": "StopServiceDeployment", "error": "AccessDenied"})
+
+    def outage(event: DeployEvent) -> None:
+        if event.kind == "phase" and event.phase is Phase.ROLLBACK:
+            for operation in ("DescribeServices", "UpdateService"):
+                ecs_simulator.add_rule(
+                    {"operation": operation, "error": "ServerException", "count": 4}
+                )
+
+    settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=30)
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=ecs_simulator.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy(attempts=1),
+        listeners=[outage],
+    ) as deployer:
+        result = await deployer.deploy(to("myorg/nginx:crash"))
+
+    assert result.outcome is Outcome.ROLLED_BACK, result.reason
+    assert result.rollback_method == "update-service"
+    assert await ecs_services.task_definition() == old

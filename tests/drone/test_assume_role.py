@@ -90,6 +90,7 @@ def test_the_plugin_exits_1_when_sts_is_unreachable(
         "PLUGIN_IMAGE": "myorg/nginx:assumed",
         "PLUGIN_AWS_ROLE_ARN": ROLE,
         "PLUGIN_ENDPOINT_URL": simulated.url,
+        "AWS_MAX_ATTEMPTS": "1",
     }
     assert main(settings) == 1
     assert simulated.image(service) == before

@@ -194,3 +194,30 @@ def test_a_release_file_runs_with_the_plugin_cluster(
     }
     assert main(settings) == 0
     assert simulated.image(service) == "myorg/nginx:7.0"
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_aws_max_attempts_in_the_given_environment_bounds_each_call(
+    simulated: SimulatedEcs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`main(environ)` takes AWS_MAX_ATTEMPTS from `environ`, as it takes every setting."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    service = simulated.create_service()
+    simulated.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    calls_before = simulated.calls("DescribeServices")
+    environ = {**plugin(simulated, service, "myorg/nginx:2.0"), "AWS_MAX_ATTEMPTS": "2"}
+    assert main(environ) == 1
+    assert simulated.calls("DescribeServices") - calls_before == 2
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_an_aws_max_attempts_that_is_no_count_exits_2(
+    simulated: SimulatedEcs, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """AWS_MAX_ATTEMPTS that is no whole number of at least 1: exit 2 naming it, no AWS call."""
+    service = simulated.create_service()
+    calls_before = simulated.calls("DescribeServices")
+    environ = {**plugin(simulated, service, "myorg/nginx:2.0"), "AWS_MAX_ATTEMPTS": value}
+    assert main(environ) == 2
+    assert "AWS_MAX_ATTEMPTS" in capsys.readouterr().err
+    assert simulated.calls("DescribeServices") == calls_before

@@ -350,9 +350,9 @@ def test_an_sts_outage_before_any_change_is_exit_1_like_every_front(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     output = tmp_path / "output"
     environ = {
+        "AWS_MAX_ATTEMPTS": "1",
         "INPUT_AWS_REGION": REGION,
         "INPUT_CLUSTER": CLUSTER,
         "INPUT_SERVICE": "web",
@@ -365,3 +365,47 @@ def test_an_sts_outage_before_any_change_is_exit_1_like_every_front(
 
     assert (code, read_outputs(output)["exit-code"]) == (1, "1")
     assert read_outputs(output)["outcome"] == "FAILED"
+
+
+def _github_environ(simulated: SimulatedEcs, service: str, output: Path) -> dict[str, str]:
+    return {
+        "INPUT_AWS_REGION": REGION,
+        "INPUT_ENDPOINT_URL": simulated.url,
+        "INPUT_CLUSTER": CLUSTER,
+        "INPUT_SERVICE": service,
+        "INPUT_IMAGES": "nginx=myorg/nginx:2.0",
+        "INPUT_POLL_INTERVAL": "0.05",
+        "GITHUB_OUTPUT": str(output),
+    }
+
+
+def test_aws_max_attempts_in_the_given_environment_bounds_each_call(
+    simulated: SimulatedEcs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`main(environ)` takes AWS_MAX_ATTEMPTS from `environ`, as it takes every input."""
+    for name, value in simulated.environ().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    service = simulated.create_service("gha-attempts")
+    simulated.add_rule({"operation": "DescribeServices", "error": "ServerException"})
+    calls_before = simulated.calls("DescribeServices")
+    output = tmp_path / "output"
+    environ = {**_github_environ(simulated, service, output), "AWS_MAX_ATTEMPTS": "2"}
+
+    assert github.main(environ) == 1
+    assert simulated.calls("DescribeServices") - calls_before == 2
+
+
+def test_an_aws_max_attempts_that_is_no_count_is_an_error_annotation(
+    simulated: SimulatedEcs, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AWS_MAX_ATTEMPTS=0: exit 2 BAD_INPUT, an error annotation naming it, no AWS call."""
+    service = simulated.create_service("gha-attempts-bad")
+    calls_before = simulated.calls("DescribeServices")
+    output = tmp_path / "output"
+    environ = {**_github_environ(simulated, service, output), "AWS_MAX_ATTEMPTS": "0"}
+
+    assert github.main(environ) == 2
+    assert read_outputs(output)["outcome"] == "BAD_INPUT"
+    assert "::error title=ecsdeploy::AWS_MAX_ATTEMPTS: '0'" in capsys.readouterr().out
+    assert simulated.calls("DescribeServices") == calls_before

@@ -61,6 +61,9 @@ class AwsOptions:
     region_source: str = "--region"
     endpoint_source: str = "--endpoint-url"
     external_id: str | None = None
+    #: The retry policy `checked` read from its environment (AWS_MAX_ATTEMPTS); None: read
+    #: the process environment when the Deployer is made.
+    retry: RetryPolicy | None = None
 
     def resolve_region(
         self, environ: Mapping[str, str] | None = None, *, fallback: str | None = None
@@ -91,9 +94,11 @@ class AwsOptions:
         """These options with the region resolved and the region and endpoint checked, before
         any AWS call; a problem is raised as `error` (the front's own InputError)."""
         try:
-            self.retry_policy(environ)
             return replace(
-                self, region=self.resolve_region(environ), endpoint_url=self.checked_endpoint_url()
+                self,
+                region=self.resolve_region(environ),
+                endpoint_url=self.checked_endpoint_url(),
+                retry=self.retry_policy(environ),
             )
         except InputError as exc:
             if isinstance(exc, error):
@@ -101,7 +106,10 @@ class AwsOptions:
             raise error(str(exc)) from exc
 
     def retry_policy(self, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-        """The default retry policy, bounded by AWS_MAX_ATTEMPTS like every AWS tool."""
+        """The policy `checked` read, else the default one bounded by AWS_MAX_ATTEMPTS (of
+        `environ`, default the process's) like every AWS tool."""
+        if self.retry is not None:
+            return self.retry
         return RetryPolicy().with_environment(os.environ if environ is None else environ)
 
     async def deployer(

@@ -11,12 +11,13 @@ silent default, and booleans are booleans (`disable_rollbacks: false` keeps roll
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.logs import LOG_FORMATS, LogFormat
 from ecsdeploy._front.values import boolean, image_changes
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
@@ -136,6 +137,8 @@ class PluginSettings:
     release_file: str | None
     log_format: LogFormat
     endpoint_url: str | None
+    #: The attempts of each AWS call (AWS_MAX_ATTEMPTS of the environment parsed).
+    retry: RetryPolicy | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> PluginSettings:
@@ -181,11 +184,14 @@ class PluginSettings:
             release_file=release_file,
             log_format=log_format,
             endpoint_url=aws.endpoint_url,
+            retry=aws.retry,
         )
 
     def aws(self) -> AwsOptions:
         """Where the deployment goes and as whom, for `AwsOptions.deployer`."""
-        return _aws_options(self.region, self.endpoint_url, self.role_arn)
+        return replace(
+            _aws_options(self.region, self.endpoint_url, self.role_arn), retry=self.retry
+        )
 
     def deploy_settings(self) -> DeploySettings:
         """The original's watch budget: max_deploy_checks looks (60), one every poll_interval

@@ -16,6 +16,7 @@ from typing import Any
 
 from ecsdeploy._front.aws import AwsOptions
 from ecsdeploy._front.values import boolean, image_changes
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy._settings import DeploySettings
 from ecsdeploy._taskdef.changes import ImageChange
 from ecsdeploy.exceptions import InputError
@@ -113,6 +114,8 @@ class ActionInputs:
     rollback: bool
     role_arn: str | None
     endpoint_url: str | None
+    #: The attempts of each AWS call (AWS_MAX_ATTEMPTS of the environment parsed).
+    retry: RetryPolicy | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -153,6 +156,7 @@ class ActionInputs:
             rollback=_boolean(environ, "rollback", True),
             role_arn=aws.role_arn,
             endpoint_url=aws.endpoint_url,
+            retry=aws.retry,
         )
 
     def aws(self) -> AwsOptions:
@@ -164,6 +168,7 @@ class ActionInputs:
             region_hint=REGION_HINT,
             region_source="input aws-region",
             endpoint_source="input endpoint-url",
+            retry=self.retry,
         )
 
     def deploy_settings(self) -> DeploySettings:
