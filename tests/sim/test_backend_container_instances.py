@@ -385,3 +385,15 @@ def test_udp_host_ports_are_counted_apart_from_tcp() -> None:
     second = sim.call("RunTask", cluster=CLUSTER, taskDefinition=udp)
     assert second["failures"] == [{"arn": arn, "reason": "RESOURCE:PORTS_UDP"}]
     assert len(sim.call("RunTask", cluster=CLUSTER, taskDefinition=tcp)["tasks"]) == 1
+
+
+def test_a_cluster_with_a_registered_instance_cannot_be_deleted() -> None:
+    """DeleteCluster while a container instance is registered: ECS's
+    ClusterContainsContainerInstancesException, and the cluster stays ACTIVE with it."""
+    sim, arns = with_instances(1)
+    with pytest.raises(EcsApiError) as raised:
+        sim.call("DeleteCluster", cluster=CLUSTER)
+    assert raised.value.code == "ClusterContainsContainerInstancesException"
+    (cluster,) = sim.call("DescribeClusters", clusters=[CLUSTER])["clusters"]
+    assert cluster["status"] == "ACTIVE"
+    assert sim.call("ListContainerInstances", cluster=CLUSTER)["containerInstanceArns"] == arns
