@@ -134,6 +134,9 @@ def occupy(task: Task, placement: Placement) -> None:
     task.instance = instance
     task.bindings = placement.bindings
     instance.tasks[task.task_id] = task
+    cpu, memory = requirements(task.taskdef)
+    instance.used_cpu += cpu
+    instance.used_memory += memory
     instance.version += 1
     dynamic = [b.host_port for b in placement.bindings if b.host_port in EPHEMERAL_PORTS]
     if dynamic:
@@ -144,6 +147,9 @@ def release(task: Task) -> None:
     """The stopped task gives its instance's resources back."""
     instance = task.instance
     if instance is not None and instance.tasks.pop(task.task_id, None) is not None:
+        cpu, memory = requirements(task.taskdef)
+        instance.used_cpu -= cpu
+        instance.used_memory -= memory
         instance.version += 1
 
 
@@ -176,11 +182,11 @@ def _units(value: Any, big_units: tuple[str, ...]) -> int | None:
 
 
 def remaining_cpu(instance: ContainerInstance) -> int:
-    return instance.cpu - sum(requirements(t.taskdef)[0] for t in instance.tasks.values())
+    return instance.cpu - instance.used_cpu
 
 
 def remaining_memory(instance: ContainerInstance) -> int:
-    return instance.memory - sum(requirements(t.taskdef)[1] for t in instance.tasks.values())
+    return instance.memory - instance.used_memory
 
 
 def used_ports(instance: ContainerInstance, protocol: str) -> set[int]:
