@@ -397,3 +397,53 @@ def test_a_cluster_with_a_registered_instance_cannot_be_deleted() -> None:
     (cluster,) = sim.call("DescribeClusters", clusters=[CLUSTER])["clusters"]
     assert cluster["status"] == "ACTIVE"
     assert sim.call("ListContainerInstances", cluster=CLUSTER)["containerInstanceArns"] == arns
+
+
+def big(sim: Sim) -> str:
+    """A bridge revision of `web` that needs more memory than any instance has."""
+    answer = sim.call(
+        "RegisterTaskDefinition",
+        family="web",
+        networkMode="bridge",
+        containerDefinitions=[{"name": "app", "image": "myorg/web:2", "memory": 8192}],
+    )
+    arn: str = answer["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def test_a_task_that_cannot_be_placed_counts_as_a_failed_task_and_trips_the_breaker() -> None:
+    """`Deployment.failedTasks`: "a task is considered a failure if the service scheduler
+    can't launch the task". A revision no instance has room for: each failed placement counts,
+    the breaker fails the deployment and ECS rolls back to the one still running."""
+    sim, _ = with_instances(2, memory=1024)
+    sim.create_service(bridge(sim), desired=2, circuit_breaker=True, rollback=True)
+    sim.advance(60)
+    old = sim.service()["deployments"][0]["id"]
+    new = sim.update(taskDefinition=big(sim))
+    failed = None
+    for _ in sim.steps(600, step=5):
+        deployment = sim.deployment(new)
+        if deployment is not None and deployment["rolloutState"] == "FAILED":
+            failed = deployment
+            break
+    assert failed is not None, sim.service()["deployments"]
+    assert failed["failedTasks"] >= 3
+    sim.advance(120)
+    service = sim.service()
+    assert service["deployments"][0]["id"] == old
+    assert service["deployments"][0]["runningCount"] == 2
+
+
+def test_failed_placements_are_counted_without_the_breaker_while_the_deployment_waits() -> None:
+    """Without the breaker, failedTasks still counts failed placements; the deployment stays
+    IN_PROGRESS and the old tasks keep running."""
+    sim, _ = with_instances(1, memory=1024)
+    sim.create_service(bridge(sim), desired=1)
+    sim.advance(60)
+    new = sim.update(taskDefinition=big(sim))
+    sim.advance(120)
+    deployment = sim.deployment(new)
+    assert deployment is not None
+    assert deployment["rolloutState"] == "IN_PROGRESS"
+    assert deployment["failedTasks"] >= 2
+    assert [d["runningCount"] for d in sim.service()["deployments"]] == [0, 1]
