@@ -412,9 +412,9 @@ def big(sim: Sim) -> str:
 
 
 def test_a_task_that_cannot_be_placed_counts_as_a_failed_task_and_trips_the_breaker() -> None:
-    """`Deployment.failedTasks`: "a task is considered a failure if the service scheduler
-    can't launch the task". A revision no instance has room for: each failed placement counts,
-    the breaker fails the deployment and ECS rolls back to the one still running."""
+    """A revision no instance has room for: each failed placement counts in failedTasks ("a
+    task is considered a failure if the service scheduler can't launch the task"), the breaker
+    fails the deployment and ECS rolls back to the one still running."""
     sim, _ = with_instances(2, memory=1024)
     sim.create_service(bridge(sim), desired=2, circuit_breaker=True, rollback=True)
     sim.advance(60)
