@@ -447,3 +447,19 @@ def test_failed_placements_are_counted_without_the_breaker_while_the_deployment_
     assert deployment["rolloutState"] == "IN_PROGRESS"
     assert deployment["failedTasks"] >= 2
     assert [d["runningCount"] for d in sim.service()["deployments"]] == [0, 1]
+
+
+def test_a_task_waiting_for_room_a_rollout_frees_is_not_a_failed_task() -> None:
+    """A full cluster, minimumHealthyPercent 50 and the breaker on: the new tasks wait for the
+    old ones to stop (not counted as failures) and the deployment completes."""
+    sim, _ = with_instances(1, memory=512)
+    sim.create_service(
+        bridge(sim), desired=2, minimum=50, maximum=200, circuit_breaker=True, rollback=True
+    )
+    sim.advance(60)
+    new = sim.update(taskDefinition=bridge(sim, "myorg/web:2"))
+    sim.advance(600)
+    deployment = sim.deployment(new)
+    assert deployment is not None
+    assert (deployment["rolloutState"], deployment["failedTasks"]) == ("COMPLETED", 0)
+    assert deployment["runningCount"] == 2

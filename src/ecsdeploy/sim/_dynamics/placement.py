@@ -128,6 +128,30 @@ def find_placement(
     return Unplaceable(closest[1], closest[2])
 
 
+def fits_nowhere(cluster: Cluster, taskdef: TaskDefinition) -> bool:
+    """No ACTIVE instance of `cluster` could take a task of `taskdef` even with nothing else on
+    it (too little CPU or memory, or a fixed host port the instance reserves): the task cannot
+    be launched, as opposed to one waiting for room a rollout is freeing."""
+    cpu, memory = requirements(taskdef)
+    mode = taskdef.body.get("networkMode") or "bridge"
+    fixed = set()
+    if mode in ("bridge", "host"):
+        for container in taskdef.containers:
+            for mapping in container.get("portMappings") or ():
+                if mapping.get("containerPort") is None:
+                    continue
+                wanted = mapping["containerPort"] if mode == "host" else mapping.get("hostPort")
+                if wanted and str(mapping.get("protocol") or "tcp") == "tcp":
+                    fixed.add(int(wanted))
+    return not any(
+        instance.status == "ACTIVE"
+        and instance.cpu >= cpu
+        and instance.memory >= memory
+        and not fixed.intersection(instance.reserved_ports)
+        for instance in cluster.instances.values()
+    )
+
+
 def occupy(task: Task, placement: Placement) -> None:
     """Put `task` on the placement's instance: it holds the CPU, memory and ports from now on."""
     instance = placement.instance
