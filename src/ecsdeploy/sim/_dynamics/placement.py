@@ -134,7 +134,7 @@ def fits_nowhere(cluster: Cluster, taskdef: TaskDefinition) -> bool:
     be launched, as opposed to one waiting for room a rollout is freeing."""
     cpu, memory = requirements(taskdef)
     mode = taskdef.body.get("networkMode") or "bridge"
-    fixed = set()
+    fixed: set[int] = set()
     if mode in ("bridge", "host"):
         for container in taskdef.containers:
             for mapping in container.get("portMappings") or ():
