@@ -204,3 +204,47 @@ async def test_a_release_whose_only_service_was_superseded_says_so(
     assert result.by_service()[f"{CLUSTER}/api"].state == "SUPERSEDED"
     assert result.outcome is Outcome.SUPERSEDED
     assert result.exit_code == 1
+
+
+async def test_the_release_rollback_of_a_service_keeps_trying_through_an_aws_failure(
+    ecs_deployer: Deployer,
+    ecs_services: EcsServices,
+    ecs_simulator: Simulator,
+) -> None:
+    """AWS failing the release's rollback of a service before it changed anything (its
+    UpdateService failing after every retry) is tried again until the rollback's deadline, not
+    ROLLBACK_FAILED at once: the service is back on its old revision."""
+    old = await ecs_services.create("api", desired=1)
+    await ecs_services.create("worker", desired=1)
+    ecs_simulator.add_rule(
+        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
+    )
+    stuck = Target(
+        CLUSTER,
+        "worker",
+        [ImageChange("nginx", "myorg/nginx:stuck")],
+        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
+    )
+    api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
+    release = Release([Stage("one", [api]), Stage("two", [stuck])], atomic=True)
+
+    def listener(event: DeployEvent) -> None:
+        if (
+            event.kind == "phase"
+            and event.target.service == "worker"
+            and event.phase is Phase.ROLLED_BACK
+        ):
+            # The release's rollback of `api` comes next: its UpdateService fails for good.
+            ecs_simulator.add_rule(
+                {"operation": "UpdateService", "error": "ServerException", "count": FAST_ATTEMPTS}
+            )
+
+    ecs_deployer.subscribe(listener)
+    result = await ecs_deployer.release(release)
+
+    states = {s.target.service: s.state for s in result.services}
+    assert states == {"api": "ROLLED_BACK", "worker": "ROLLED_BACK"}, [
+        s.reason for s in result.services
+    ]
+    assert await ecs_services.task_definition("api") == old
+    assert result.exit_code == 1

@@ -385,3 +385,81 @@ def test_udp_host_ports_are_counted_apart_from_tcp() -> None:
     second = sim.call("RunTask", cluster=CLUSTER, taskDefinition=udp)
     assert second["failures"] == [{"arn": arn, "reason": "RESOURCE:PORTS_UDP"}]
     assert len(sim.call("RunTask", cluster=CLUSTER, taskDefinition=tcp)["tasks"]) == 1
+
+
+def test_a_cluster_with_a_registered_instance_cannot_be_deleted() -> None:
+    """DeleteCluster while a container instance is registered: ECS's
+    ClusterContainsContainerInstancesException, and the cluster stays ACTIVE with it."""
+    sim, arns = with_instances(1)
+    with pytest.raises(EcsApiError) as raised:
+        sim.call("DeleteCluster", cluster=CLUSTER)
+    assert raised.value.code == "ClusterContainsContainerInstancesException"
+    (cluster,) = sim.call("DescribeClusters", clusters=[CLUSTER])["clusters"]
+    assert cluster["status"] == "ACTIVE"
+    assert sim.call("ListContainerInstances", cluster=CLUSTER)["containerInstanceArns"] == arns
+
+
+def big(sim: Sim) -> str:
+    """A bridge revision of `web` that needs more memory than any instance has."""
+    answer = sim.call(
+        "RegisterTaskDefinition",
+        family="web",
+        networkMode="bridge",
+        containerDefinitions=[{"name": "app", "image": "myorg/web:2", "memory": 8192}],
+    )
+    arn: str = answer["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def test_a_task_that_cannot_be_placed_counts_as_a_failed_task_and_trips_the_breaker() -> None:
+    """A revision no instance has room for: each failed placement counts in failedTasks ("a
+    task is considered a failure if the service scheduler can't launch the task"), the breaker
+    fails the deployment and ECS rolls back to the one still running."""
+    sim, _ = with_instances(2, memory=1024)
+    sim.create_service(bridge(sim), desired=2, circuit_breaker=True, rollback=True)
+    sim.advance(60)
+    old = sim.service()["deployments"][0]["id"]
+    new = sim.update(taskDefinition=big(sim))
+    failed = None
+    for _ in sim.steps(600, step=5):
+        deployment = sim.deployment(new)
+        if deployment is not None and deployment["rolloutState"] == "FAILED":
+            failed = deployment
+            break
+    assert failed is not None, sim.service()["deployments"]
+    assert failed["failedTasks"] >= 3
+    sim.advance(120)
+    service = sim.service()
+    assert service["deployments"][0]["id"] == old
+    assert service["deployments"][0]["runningCount"] == 2
+
+
+def test_failed_placements_are_counted_without_the_breaker_while_the_deployment_waits() -> None:
+    """Without the breaker, failedTasks still counts failed placements; the deployment stays
+    IN_PROGRESS and the old tasks keep running."""
+    sim, _ = with_instances(1, memory=1024)
+    sim.create_service(bridge(sim), desired=1)
+    sim.advance(60)
+    new = sim.update(taskDefinition=big(sim))
+    sim.advance(120)
+    deployment = sim.deployment(new)
+    assert deployment is not None
+    assert deployment["rolloutState"] == "IN_PROGRESS"
+    assert deployment["failedTasks"] >= 2
+    assert [d["runningCount"] for d in sim.service()["deployments"]] == [0, 1]
+
+
+def test_a_task_waiting_for_room_a_rollout_frees_is_not_a_failed_task() -> None:
+    """A full cluster, minimumHealthyPercent 50 and the breaker on: the new tasks wait for the
+    old ones to stop (not counted as failures) and the deployment completes."""
+    sim, _ = with_instances(1, memory=512)
+    sim.create_service(
+        bridge(sim), desired=2, minimum=50, maximum=200, circuit_breaker=True, rollback=True
+    )
+    sim.advance(60)
+    new = sim.update(taskDefinition=bridge(sim, "myorg/web:2"))
+    sim.advance(600)
+    deployment = sim.deployment(new)
+    assert deployment is not None
+    assert (deployment["rolloutState"], deployment["failedTasks"]) == ("COMPLETED", 0)
+    assert deployment["runningCount"] == 2

@@ -287,9 +287,12 @@ class _ReleaseRun:
                             target, settings, only_over=ours
                         )
                         await rollback.run()
-                    if rollback.found_instead is None:
+                    if rollback.found_instead is None and not _aws_failed_first(rollback):
                         break
                     # One read saw another revision: confirm it, or see ours again and retry.
+                    # AWS failing before the rollback changed anything (an outage past the
+                    # retries, STS unable to refresh expired credentials) is tried again too:
+                    # a rollback keeps trying until its own deadline.
                     await anyio.sleep(machine.settings.poll_interval)
             result = rollback.result if rollback is not None else None
             if result is None:  # cancelled by its deadline before it could even start
@@ -361,6 +364,19 @@ class _ReleaseRun:
                     )
                 )
         return tuple(outcomes)
+
+
+def _aws_failed_first(machine: DeploymentMachine) -> bool:
+    """The machine ended FAILED because AWS failed before it changed anything: not bad input,
+    and not an UpdateService that may have landed (state unknown)."""
+    result = machine.result
+    return (
+        result is not None
+        and result.outcome is Outcome.FAILED
+        and not result.changed
+        and not result.input_error
+        and not result.state_unknown
+    )
 
 
 def _with_reason(result: DeployResult, why: str) -> DeployResult:

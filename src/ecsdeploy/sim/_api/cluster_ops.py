@@ -78,6 +78,13 @@ def delete_cluster(world: World, region: Region, params: Params) -> Response:
             "ClusterContainsServicesException",
             "The Cluster cannot be deleted while Services are active.",
         )
+    if any(i.status in ("ACTIVE", "DRAINING") for i in cluster.instances.values()):
+        # ECS keeps a cluster while container instances are registered with it; the simulator
+        # does not deregister instances, so a cluster that has some stays.
+        raise EcsApiError(
+            "ClusterContainsContainerInstancesException",
+            "The Cluster cannot be deleted while Container Instances are active or draining.",
+        )
     if any(t.last_status != "STOPPED" for t in cluster.tasks.values()):
         raise EcsApiError(
             "ClusterContainsTasksException",

@@ -22,6 +22,7 @@ from ecsdeploy.sim._dynamics.placement import (
     Placement,
     Unplaceable,
     find_placement,
+    fits_nowhere,
     occupy,
     release,
     runs_on_instances,
@@ -247,6 +248,11 @@ def _to_pending(world: World, task: Task) -> None:
         if isinstance(found, Unplaceable):
             if task.service is not None:
                 _events.no_instance_fits(world, task.service, found.event_detail())
+                if fits_nowhere(task.cluster, task.taskdef):
+                    # `Deployment.failedTasks`: "a task is considered a failure if the service
+                    # scheduler can't launch the task": each try counts, toward the breaker. A
+                    # task waiting for room (a rollout stopping old tasks) is not failing.
+                    record_failure(world, task)
             task.cluster.unplaced[task.task_id] = task
             _retry_placement(world, task, PLACEMENT_RETRY)
             return

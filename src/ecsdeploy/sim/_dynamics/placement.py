@@ -128,12 +128,39 @@ def find_placement(
     return Unplaceable(closest[1], closest[2])
 
 
+def fits_nowhere(cluster: Cluster, taskdef: TaskDefinition) -> bool:
+    """No ACTIVE instance of `cluster` could take a task of `taskdef` even with nothing else on
+    it (too little CPU or memory, or a fixed host port the instance reserves): the task cannot
+    be launched, as opposed to one waiting for room a rollout is freeing."""
+    cpu, memory = requirements(taskdef)
+    mode = taskdef.body.get("networkMode") or "bridge"
+    fixed: set[int] = set()
+    if mode in ("bridge", "host"):
+        for container in taskdef.containers:
+            for mapping in container.get("portMappings") or ():
+                if mapping.get("containerPort") is None:
+                    continue
+                wanted = mapping["containerPort"] if mode == "host" else mapping.get("hostPort")
+                if wanted and str(mapping.get("protocol") or "tcp") == "tcp":
+                    fixed.add(int(wanted))
+    return not any(
+        instance.status == "ACTIVE"
+        and instance.cpu >= cpu
+        and instance.memory >= memory
+        and not fixed.intersection(instance.reserved_ports)
+        for instance in cluster.instances.values()
+    )
+
+
 def occupy(task: Task, placement: Placement) -> None:
     """Put `task` on the placement's instance: it holds the CPU, memory and ports from now on."""
     instance = placement.instance
     task.instance = instance
     task.bindings = placement.bindings
     instance.tasks[task.task_id] = task
+    cpu, memory = requirements(task.taskdef)
+    instance.used_cpu += cpu
+    instance.used_memory += memory
     instance.version += 1
     dynamic = [b.host_port for b in placement.bindings if b.host_port in EPHEMERAL_PORTS]
     if dynamic:
@@ -144,6 +171,9 @@ def release(task: Task) -> None:
     """The stopped task gives its instance's resources back."""
     instance = task.instance
     if instance is not None and instance.tasks.pop(task.task_id, None) is not None:
+        cpu, memory = requirements(task.taskdef)
+        instance.used_cpu -= cpu
+        instance.used_memory -= memory
         instance.version += 1
 
 
@@ -176,11 +206,11 @@ def _units(value: Any, big_units: tuple[str, ...]) -> int | None:
 
 
 def remaining_cpu(instance: ContainerInstance) -> int:
-    return instance.cpu - sum(requirements(t.taskdef)[0] for t in instance.tasks.values())
+    return instance.cpu - instance.used_cpu
 
 
 def remaining_memory(instance: ContainerInstance) -> int:
-    return instance.memory - sum(requirements(t.taskdef)[1] for t in instance.tasks.values())
+    return instance.memory - instance.used_memory
 
 
 def used_ports(instance: ContainerInstance, protocol: str) -> set[int]:

@@ -139,6 +139,10 @@ class ContainerInstance:
     """Tasks placed here that are not STOPPED yet: they hold its CPU, memory and ports."""
     next_port: int = 0
     """Where the search for the next dynamic host port starts (0: the range's start)."""
+    used_cpu: int = 0
+    """CPU units its `tasks` hold (kept as tasks come and go, so placement does not sum them)."""
+    used_memory: int = 0
+    """MiB of memory its `tasks` hold."""
 
 
 @dataclass(slots=True, eq=False)
