@@ -70,6 +70,29 @@ async def test_put_metric_alarm_creates_an_alarm_with_insufficient_data(
     assert alarm["StateUpdatedTimestamp"].timestamp() == pytest.approx(sim.clock.now(), abs=0.01)
 
 
+async def test_setting_the_state_an_alarm_has_moves_only_its_update_time(
+    sim: Simulator, cloudwatch: Any
+) -> None:
+    """ALARM set again later: StateUpdatedTimestamp moves, StateTransitionedTimestamp stays at
+    the transition into ALARM; a change to OK moves both."""
+    await put_alarm(cloudwatch)
+    await cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="7 > 5")
+    went_into_alarm = sim.clock.now()
+    await sim.advance(60)
+    await cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="9 > 5")
+    [alarm] = await describe(cloudwatch, AlarmNames=[ALARM])
+    assert alarm["StateTransitionedTimestamp"].timestamp() == pytest.approx(
+        went_into_alarm, abs=0.01
+    )
+    assert alarm["StateUpdatedTimestamp"].timestamp() == pytest.approx(sim.clock.now(), abs=0.01)
+    await sim.advance(60)
+    await cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="2 < 5")
+    [alarm] = await describe(cloudwatch, AlarmNames=[ALARM])
+    assert alarm["StateTransitionedTimestamp"].timestamp() == pytest.approx(
+        sim.clock.now(), abs=0.01
+    )
+
+
 async def test_set_alarm_state_is_described_back(cloudwatch: Any) -> None:
     """SetAlarmState changes the state and reason DescribeAlarms reports; StateValue filters."""
     await put_alarm(cloudwatch)

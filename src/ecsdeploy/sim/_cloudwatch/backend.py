@@ -155,7 +155,9 @@ class CloudWatchBackend:
             "StateValue": state.state,
             "StateReason": state.reason,
             "StateUpdatedTimestamp": state.updated_at,
-            "StateTransitionedTimestamp": state.updated_at,
+            "StateTransitionedTimestamp": (
+                state.updated_at if state.transitioned_at is None else state.transitioned_at
+            ),
         }
         if state.reason_data is not None:
             view["StateReasonData"] = state.reason_data

@@ -35,6 +35,9 @@ class AlarmState:
     reason: str
     updated_at: float
     reason_data: str | None = None
+    #: When the alarm last changed state (CloudWatch's StateTransitionedTimestamp); setting the
+    #: state it already has updates `updated_at` only.
+    transitioned_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,13 @@ class AlarmStore:
     ) -> AlarmState:
         if state not in ALARM_STATES:
             raise AlarmRuleError(f"unknown alarm state {state!r}")
-        alarm = self._alarms[name] = AlarmState(name, state, reason, now, reason_data)
+        previous = self._alarms.get(name)
+        transitioned_at = (
+            previous.transitioned_at if previous is not None and previous.state == state else now
+        )
+        alarm = self._alarms[name] = AlarmState(
+            name, state, reason, now, reason_data, transitioned_at
+        )
         return alarm
 
     def define(self, definition: AlarmDefinition) -> None:
