@@ -131,6 +131,8 @@ def bench(session: nox.Session) -> None:
         _tool_venv(session, peers / name, packages)
     if not session.posargs:
         session.run("python", "bench/bench_sim.py")
+        # A session's first clients, with and without the shared botocore data loader.
+        session.run("python", "bench/bench_sessions.py", "--sessions", "30")
         # One family per service: ECS's RegisterTaskDefinition quota (1/s) sets the pace.
         session.run("python", "bench/bench_release.py", "--services", "200")
         # Ten shared families: UpdateService's quota (5/s) sets the pace.
