@@ -200,3 +200,59 @@ async def test_an_unbound_probe_refuses_to_judge() -> None:
     """Counting in a row needs a binding: evaluating the blueprint is a clear error."""
     with pytest.raises(RuntimeError, match="bind"):
         await HttpProbe("http://127.0.0.1/").evaluate(TICK)
+
+
+async def test_a_body_quoting_the_url_does_not_leak_its_secrets(endpoint: Endpoint) -> None:
+    """A redirect's body that quotes the URL (``Redirecting to https://...?token=...``, as Go,
+    Express and Django write it) shows in the verdict without the token or the password."""
+    url = f"{endpoint.url}?token=tok-s3cr3t&sig=abc%2Fdef"
+    endpoint.status = 301
+    endpoint.body = (
+        f"Moved. Redirecting to {url.replace('http:', 'https:')} "
+        f"(<a href='{url.replace('&', '&amp;')}'>here</a>), sig abc%2Fdef"
+    )
+    probe = HttpProbe(url.replace("http://", "http://bot:pa55word@"), failures=1)
+    verdict = await (await probe.bind()).evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert "got status 301: " in verdict.reason
+    assert "Moved. Redirecting to https://127.0.0.1" in verdict.reason
+    for secret in ("tok-s3cr3t", "abc%2Fdef", "abc/def", "pa55word"):
+        assert secret not in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:bot:pa55word@web.example.com/health",
+        "https:/bot:pa55word@web.example.com/health",
+        "//bot:pa55word@web.example.com/health",
+        " ftp://bot:pa55word@web.example.com/health",
+    ],
+)
+def test_a_mistyped_url_is_refused_without_its_credentials(url: str) -> None:
+    """A URL refused for a typo (one slash, no scheme, a leading space) hides its password."""
+    with pytest.raises(InputError) as raised:
+        HttpProbe(url)
+    assert "pa55word" not in str(raised.value)
+    assert "web.example.com/health" in str(raised.value)
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\n"])
+def test_a_url_with_leading_whitespace_hides_its_credentials(space: str) -> None:
+    """A URL read with a leading blank (``url = " ${URL}"``) still hides its password in reprs."""
+    probe = HttpProbe(f"{space}https://bot:pa55word@web.example.com/health?token=tok-s3cr3t")
+    assert "pa55word" not in repr(probe)
+    assert "tok-s3cr3t" not in repr(probe)
+    assert "web.example.com/health" in repr(probe)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["api..example.com", "a" * 64 + ".example.com", ".example.com", "ex ample.com", "xn--zz"],
+)
+def test_a_host_name_dns_cannot_look_up_is_refused(host: str) -> None:
+    """A host name that no DNS lookup can take (an empty label, a label over 63 characters, a
+    blank) is an InputError when the probe is made, not a failed deployment after the change."""
+    with pytest.raises(InputError, match=r"host name|not a valid URL") as raised:
+        HttpProbe(f"https://{host}/health?token=tok-s3cr3t")
+    assert "tok-s3cr3t" not in str(raised.value)

@@ -58,7 +58,9 @@ async def probe_once(
             session.request(method, url, headers=dict(headers), allow_redirects=False) as reply,
         ):
             body = await reply.content.read(BODY_BYTES)
-            return ProbeAnswer(reply.status, body.decode("utf-8", errors="replace"))
+            # A redirect's body often quotes the URL it was asked for, token and all
+            # ("Redirecting to https://...?token=..."): the excerpt shows it masked.
+            return ProbeAnswer(reply.status, _scrubbed(body.decode("utf-8", errors="replace"), url))
     except TimeoutError:
         return ProbeAnswer(None, error=f"no answer within {timeout:g}s")
     except (aiohttp.ClientError, OSError) as exc:
@@ -67,8 +69,10 @@ async def probe_once(
         return ProbeAnswer(None, error=error)
 
 
-#: The user information of a URL (``user:password@``), found without parsing the URL.
-_USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+#: The user information of a URL (``user:password@``), found without parsing the URL: also
+#: after leading blanks yarl ignores, and in a mistyped URL refused for it (``https:u:p@host``,
+#: ``//u:p@host``).
+_USER_INFO = re.compile(r"^([\x00-\x20]*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*)[^/\\?#]*@")
 #: Credentials and query values shorter than this are not searched for on their own in error
 #: texts (``?v=1``): too common to be secrets, and replacing them would garble the message (the
 #: whole URL is masked whatever their length).
@@ -101,6 +105,10 @@ def _scrubbed(text: str, url: str) -> str:
     parts = [parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
     for key, value in parsed.query.items():
         parts.append(value or key)  # a bare ``?token`` is the secret itself
+    written_query = url.partition("#")[0].partition("?")[2]
+    for raw in {*parsed.raw_query_string.split("&"), *written_query.split("&")}:
+        key, _, value = raw.partition("=")
+        parts.append(value or key)  # as written, percent-encoding and all
     parts += [parsed.raw_query_string, parsed.query_string]
     for secret in whole:
         text = text.replace(secret, _masked(url))
@@ -135,12 +143,15 @@ class HttpProbe:
     def __post_init__(self) -> None:
         try:
             parsed = URL(self.url)
+            host = parsed.host  # decoding a broken punycode name (``xn--zz``) raises
         except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
             raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+        if parsed.scheme not in ("http", "https") or not host:
             raise InputError(
                 f"HttpProbe needs an http:// or https:// URL, not {_masked(self.url)!r}"
             )
+        if not _can_look_up(parsed.raw_host or ""):
+            raise InputError(f"HttpProbe's URL has a host name DNS cannot look up: {host!r}")
         if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
             raise InputError(f"HttpProbe's expected status must be 100-599, not {self.expect}")
         for label, value in (("times", self.times), ("failures", self.failures)):
@@ -174,6 +185,19 @@ class HttpProbe:
             "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
             "PREFLIGHT (or call `await probe.bind()`)"
         )
+
+
+def _can_look_up(raw_host: str) -> bool:
+    """Whether the resolver takes `raw_host`: an empty label (``api..example.com``), a label
+    over 63 characters or a blank would fail every request, after the deployment changed the
+    service, instead of now."""
+    if any(char.isspace() or not char.isprintable() for char in raw_host):
+        return False
+    try:
+        raw_host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _check_headers(headers: Mapping[str, str], *, url_has_credentials: bool) -> None:
