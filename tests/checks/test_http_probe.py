@@ -256,3 +256,17 @@ def test_a_host_name_dns_cannot_look_up_is_refused(host: str) -> None:
     with pytest.raises(InputError, match=r"host name|not a valid URL") as raised:
         HttpProbe(f"https://{host}/health?token=tok-s3cr3t")
     assert "tok-s3cr3t" not in str(raised.value)
+
+
+async def test_a_body_quoting_a_header_value_does_not_leak_it(endpoint: Endpoint) -> None:
+    """An answer that echoes a header's value (``invalid API key k3y-s3cr3t``) shows it as ***:
+    header values are secrets, never part of a verdict."""
+    endpoint.status = 401
+    endpoint.body = "invalid credentials k3y-s3cr3t (token t0k-s3cr3t)"
+    headers = {"X-Api-Key": "k3y-s3cr3t", "Authorization": "Bearer t0k-s3cr3t"}
+    verdict = await (await HttpProbe(endpoint.url, headers=headers, failures=1).bind()).evaluate(
+        TICK
+    )
+    assert "got status 401: 'invalid credentials ***" in verdict.reason
+    assert "k3y-s3cr3t" not in verdict.reason
+    assert "t0k-s3cr3t" not in verdict.reason

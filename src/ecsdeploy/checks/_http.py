@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -59,8 +59,10 @@ async def probe_once(
         ):
             body = await reply.content.read(BODY_BYTES)
             # A redirect's body often quotes the URL it was asked for, token and all
-            # ("Redirecting to https://...?token=..."): the excerpt shows it masked.
-            return ProbeAnswer(reply.status, _scrubbed(body.decode("utf-8", errors="replace"), url))
+            # ("Redirecting to https://...?token=..."), an error page the key it was sent
+            # ("invalid API key ..."): the excerpt shows them masked.
+            text = _scrubbed(body.decode("utf-8", errors="replace"), url, _values(headers))
+            return ProbeAnswer(reply.status, text)
     except TimeoutError:
         return ProbeAnswer(None, error=f"no answer within {timeout:g}s")
     except (aiohttp.ClientError, OSError) as exc:
@@ -94,15 +96,21 @@ def _masked(url: str) -> str:
     return f"{base}?{'&'.join(masked)}"
 
 
-def _scrubbed(text: str, url: str) -> str:
-    """`text` (an exception's message) with `url` shown `_masked`, and any credential or query
-    value of it that appears on its own replaced by ``***``."""
+def _values(headers: Mapping[str, str]) -> list[str]:
+    """The header values, and the credential of each (``Bearer <token>``'s last word)."""
+    return [part for value in headers.values() for part in (value, *value.rsplit(None, 1)[-1:])]
+
+
+def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
+    """`text` (an exception's message, an answer's body) with `url` shown `_masked`, and any
+    credential or query value of it, or any of `secrets`, that appears on its own replaced by
+    ``***``."""
     try:
         parsed = URL(url)
     except (ValueError, TypeError):
         return text.replace(url, _masked(url))
     whole = sorted({url, str(parsed)}, key=len, reverse=True)
-    parts = [parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
+    parts = [*secrets, parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
     for key, value in parsed.query.items():
         parts.append(value or key)  # a bare ``?token`` is the secret itself
     written_query = url.partition("#")[0].partition("?")[2]
