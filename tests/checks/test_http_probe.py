@@ -270,3 +270,16 @@ async def test_a_body_quoting_a_header_value_does_not_leak_it(endpoint: Endpoint
     assert "got status 401: 'invalid credentials ***" in verdict.reason
     assert "k3y-s3cr3t" not in verdict.reason
     assert "t0k-s3cr3t" not in verdict.reason
+
+
+async def test_query_values_after_a_semicolon_are_hidden_too(endpoint: Endpoint) -> None:
+    """``?v=1;token=...`` (``;`` separating parameters, as some servers take it): the token is
+    hidden in the shown URL and where the body quotes it on its own."""
+    endpoint.status = 403
+    endpoint.body = "token tok-s3cr3t refused"
+    verdict = await (
+        await HttpProbe(f"{endpoint.url}?v=1;token=tok-s3cr3t", failures=1).bind()
+    ).evaluate(TICK)
+    assert f"{endpoint.url}?v=*** expected 200, got status 403: 'token *** refused'" in (
+        verdict.reason
+    )

@@ -81,6 +81,10 @@ _USER_INFO = re.compile(r"^([\x00-\x20]*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*)[^/\
 _SCRUB_MIN_CHARS = 4
 
 
+#: What separates query parameters: ``&``, and ``;`` where a server takes that too.
+_PARAMETERS = re.compile(r"[&;]")
+
+
 def _masked(url: str) -> str:
     """`url` as logs, verdicts, errors and reprs may show it: credentials (``user:password@``,
     a token as user) become ``***@``, every query value ``***`` (tokens, signatures of signed
@@ -114,7 +118,7 @@ def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
     for key, value in parsed.query.items():
         parts.append(value or key)  # a bare ``?token`` is the secret itself
     written_query = url.partition("#")[0].partition("?")[2]
-    for raw in {*parsed.raw_query_string.split("&"), *written_query.split("&")}:
+    for raw in {*_PARAMETERS.split(parsed.raw_query_string), *_PARAMETERS.split(written_query)}:
         key, _, value = raw.partition("=")
         parts.append(value or key)  # as written, percent-encoding and all
     parts += [parsed.raw_query_string, parsed.query_string]
