@@ -283,3 +283,17 @@ async def test_query_values_after_a_semicolon_are_hidden_too(endpoint: Endpoint)
     assert f"{endpoint.url}?v=*** expected 200, got status 403: 'token *** refused'" in (
         verdict.reason
     )
+
+
+def test_a_url_yarl_refuses_for_its_credentials_does_not_quote_them() -> None:
+    """A password with a character that normalises to a delimiter (a fullwidth number sign):
+    urllib's refusal quotes the netloc, so neither the error nor its cause may carry it."""
+    password = "pa\uff0355word"
+    with pytest.raises(InputError, match="not a valid URL") as raised:
+        HttpProbe(f"https://bot:{password}@web.example.com/health?token=tok-s3cr3t")
+    error: BaseException | None = raised.value
+    while error is not None:
+        assert password not in str(error)
+        assert "tok-s3cr3t" not in str(error)
+        # What a traceback shows: the cause, else the context unless suppressed (from None).
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)

@@ -81,6 +81,16 @@ _USER_INFO = re.compile(r"^([\x00-\x20]*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*)[^/\
 _SCRUB_MIN_CHARS = 4
 
 
+def _user_info(url: str) -> list[str]:
+    """The user information (``user:password``) of `url` as written, found without parsing
+    it, and each of its two parts."""
+    match = _USER_INFO.match(url)
+    if match is None:
+        return []
+    written = match.group(0)[len(match.group(1)) : -1]
+    return [written, *written.split(":", 1)]
+
+
 #: What separates query parameters: ``&``, and ``;`` where a server takes that too.
 _PARAMETERS = re.compile(r"[&;]")
 
@@ -112,7 +122,10 @@ def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
     try:
         parsed = URL(url)
     except (ValueError, TypeError):
-        return text.replace(url, _masked(url))
+        text = text.replace(url, _masked(url))
+        for secret in sorted({s for s in secrets if len(s) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
+            text = text.replace(secret, "***")
+        return text
     whole = sorted({url, str(parsed)}, key=len, reverse=True)
     parts = [*secrets, parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
     for key, value in parsed.query.items():
@@ -157,7 +170,10 @@ class HttpProbe:
             parsed = URL(self.url)
             host = parsed.host  # decoding a broken punycode name (``xn--zz``) raises
         except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
-            raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
+            # Some of these quote the URL's netloc, credentials and all (NFKC normalization):
+            # the message is scrubbed, and the original left out of the chain.
+            problem = _scrubbed(str(exc), self.url, _user_info(self.url))
+            raise InputError(f"HttpProbe's URL is not a valid URL: {problem}") from None
         if parsed.scheme not in ("http", "https") or not host:
             raise InputError(
                 f"HttpProbe needs an http:// or https:// URL, not {_masked(self.url)!r}"
