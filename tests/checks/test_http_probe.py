@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import anyio
+import anyio.abc
 import pytest
 
 from ecsdeploy import DeploySettings, Status, Target
@@ -297,3 +299,25 @@ def test_a_url_yarl_refuses_for_its_credentials_does_not_quote_them() -> None:
         assert "tok-s3cr3t" not in str(error)
         # What a traceback shows: the cause, else the context unless suppressed (from None).
         error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+async def test_a_malformed_answer_quotes_the_url_without_its_secrets() -> None:
+    """aiohttp's error for an answer that is not HTTP quotes the URL without its user
+    information: the query values and the fragment (``#access_token=...``) stay hidden."""
+    async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
+
+        async def answer(stream: anyio.abc.SocketStream) -> None:
+            async with stream:
+                await stream.receive()
+                await stream.send(b"garbage garbage\r\n\r\n")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(listener.serve, answer)
+            port = listener.extra(anyio.abc.SocketAttribute.local_port)
+            url = f"http://bot:pa55word@127.0.0.1:{port}/health?token=tok-s3cr3t&pin=12#tok=fr4g-s3cr3t"
+            verdict = await (await HttpProbe(url, failures=1).bind()).evaluate(TICK)
+            group.cancel_scope.cancel()
+    assert "ClientResponseError" in verdict.reason
+    assert f"url='http://127.0.0.1:{port}/health?token=***&pin=***'" in verdict.reason
+    for secret in ("pa55word", "tok-s3cr3t", "fr4g-s3cr3t"):
+        assert secret not in verdict.reason

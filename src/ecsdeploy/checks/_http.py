@@ -126,8 +126,14 @@ def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
         for secret in sorted({s for s in secrets if len(s) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
             text = text.replace(secret, "***")
         return text
-    whole = sorted({url, str(parsed)}, key=len, reverse=True)
+    # aiohttp quotes the URL it sent: without the user information (sent as an Authorization
+    # header instead), the fragment kept or not.
+    bare = parsed.with_user(None)
+    variants = {url, str(parsed), str(bare), str(parsed.with_fragment(None))}
+    variants.add(str(bare.with_fragment(None)))
+    whole = sorted(variants, key=len, reverse=True)
     parts = [*secrets, parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
+    parts += [parsed.fragment, parsed.raw_fragment]
     for key, value in parsed.query.items():
         parts.append(value or key)  # a bare ``?token`` is the secret itself
     written_query = url.partition("#")[0].partition("?")[2]
@@ -136,7 +142,7 @@ def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
         parts.append(value or key)  # as written, percent-encoding and all
     parts += [parsed.raw_query_string, parsed.query_string]
     for secret in whole:
-        text = text.replace(secret, _masked(url))
+        text = text.replace(secret, _masked(secret))
     for secret in sorted({p for p in parts if p and len(p) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
         text = text.replace(secret, "***")
     return text
