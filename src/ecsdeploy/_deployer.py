@@ -81,7 +81,8 @@ class Deployer:
     ECS's action groups (``"service_read"``, ``"service_write"``, ``"task_read"``, ...,
     ``"other"``), ``"elbv2"`` (TargetHealth's DescribeTargetHealth) and ``"cloudwatch"``
     (Alarms' DescribeAlarms), e.g. ``rates={"cloudwatch": Rate(burst=5, per_second=1)}``. Each
-    (account, region) gets its own set of buckets; an unknown group is a ValueError.
+    (account, region) gets its own set of buckets; an unknown group is a ValueError (a value
+    that is not a Rate a TypeError) from `Deployer(...)` itself.
     """
 
     def __init__(

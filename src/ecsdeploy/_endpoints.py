@@ -10,26 +10,54 @@ AWS_ENDPOINT_URL_* variables, then AWS_ENDPOINT_URL, then AWS).
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
+
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import create_loader
 
 __all__ = ["serves_every_service"]
 
-#: The DNS suffixes of AWS's partitions (commercial, China, GovCloud's and the new ones'
-#: `api.aws`, the isolated regions').
-_AWS_DOMAINS = (
+#: The DNS suffixes of AWS's partitions when this was written, each partition's own and its
+#: dual-stack one (commercial and GovCloud, China, the European Sovereign Cloud, the isolated
+#: regions'); the installed botocore's partitions.json adds any newer partition.
+_KNOWN_AWS_DOMAINS = (
     "amazonaws.com",
-    "amazonaws.com.cn",
     "api.aws",
-    "c2s.ic.gov",
-    "sc2s.sgov.gov",
-    "cloud.adc-e.uk",
-    "csp.hci.ic.gov",
+    "amazonaws.com.cn",
+    "api.amazonwebservices.com.cn",
     "amazonaws.eu",
+    "api.amazonwebservices.eu",
+    "c2s.ic.gov",
+    "api.aws.ic.gov",
+    "sc2s.sgov.gov",
+    "api.aws.scloud",
+    "cloud.adc-e.uk",
+    "api.cloud-aws.adc-e.uk",
+    "csp.hci.ic.gov",
+    "api.aws.hci.ic.gov",
 )
+
+
+@functools.cache
+def _aws_domains() -> frozenset[str]:
+    """Every partition's DNS suffix and dual-stack DNS suffix, from botocore's partitions.json
+    and the ones known when this was written."""
+    try:
+        partitions = create_loader().load_data("partitions").get("partitions", [])
+    except DataNotFoundError:
+        partitions = []
+    found = {
+        str(suffix).lower()
+        for partition in partitions
+        for key in ("dnsSuffix", "dualStackDnsSuffix")
+        if (suffix := (partition.get("outputs") or {}).get(key))
+    }
+    return frozenset(found.union(_KNOWN_AWS_DOMAINS))
 
 
 def serves_every_service(endpoint_url: str) -> bool:
     """False when `endpoint_url` is an AWS endpoint (it serves one service); True for anything
     else, such as a local emulator."""
     host = (urlsplit(endpoint_url).hostname or "").rstrip(".").lower()
-    return not any(host == domain or host.endswith("." + domain) for domain in _AWS_DOMAINS)
+    return not any(host == domain or host.endswith("." + domain) for domain in _aws_domains())

@@ -24,6 +24,9 @@ class Pacing:
 
     def __init__(self, rates: Mapping[str, Rate] | None = None) -> None:
         self._rates = dict(rates or {})
+        # Checked now (a misspelt group, a value that is not a Rate), not by the first limiter,
+        # which is made when the first deployment is under way.
+        RateLimiter(self._rates)
         self._limiters: dict[PacingKey, RateLimiter] = {}
 
     def limiter(self, account: str | None, region: str) -> RateLimiter:

@@ -110,6 +110,9 @@ class RateLimiter:
             raise ValueError(
                 f"unknown rate groups {sorted(unknown)}; known: {sorted(DEFAULT_RATES)}"
             )
+        for group, rate in rates.items():
+            if not isinstance(rate, Rate):
+                raise TypeError(f"rates[{group!r}] must be a Rate, not {type(rate).__name__}")
         self._rates = {**DEFAULT_RATES, **rates}
         self._buckets: dict[str, _TokenBucket] = {}
         self._taken: dict[str, int] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pytest
@@ -148,3 +149,57 @@ def test_alarms_needs_names_or_a_prefix() -> None:
         Alarms()
     with pytest.raises(InputError, match="non-empty"):
         Alarms("ok", " ")
+
+
+class _Answers:
+    """DescribeAlarms answers in turn, as CloudWatch's eventually consistent reads may give
+    them (a stale one shows an older state, with an older StateTransitionedTimestamp)."""
+
+    def __init__(self, *answers: list[dict[str, Any]]) -> None:
+        self.answers = list(answers)
+
+    async def describe_alarms(
+        self, *, names: Sequence[str] = (), prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.answers.pop(0)
+
+
+def _web_5xx(state: str, transitioned: float) -> dict[str, Any]:
+    return {"AlarmName": "web-5xx", "StateValue": state, "StateTransitionedTimestamp": transitioned}
+
+
+async def _statuses(*answers: list[dict[str, Any]]) -> list[Status]:
+    reads = _Answers(*answers)
+    check = await Alarms("web-5xx").bind(context(cast(AwsReads, reads)))
+    statuses = []
+    while reads.answers:
+        statuses.append((await check.evaluate(TICK)).status)
+    return statuses
+
+
+async def test_a_stale_read_out_of_alarm_neither_passes_nor_arms_an_alarm_firing_before() -> None:
+    """In ALARM since 100 before the deployment: a stale read from before that (OK since 70)
+    is not it leaving ALARM, so it neither lets the deployment succeed nor makes the same
+    ALARM, read again, fail it."""
+    statuses = await _statuses(
+        [_web_5xx("ALARM", 100.0)], [_web_5xx("OK", 70.0)], [_web_5xx("ALARM", 100.0)]
+    )
+    assert statuses == [Status.PROGRESSING, Status.PROGRESSING]
+
+
+async def test_a_stale_read_of_an_earlier_alarm_is_not_a_new_one() -> None:
+    """A stale read showing an earlier ALARM (since 40) of an alarm in ALARM since 100 is not a
+    new transition into ALARM: no failure."""
+    statuses = await _statuses(
+        [_web_5xx("ALARM", 100.0)], [_web_5xx("ALARM", 40.0)], [_web_5xx("ALARM", 100.0)]
+    )
+    assert statuses == [Status.PROGRESSING, Status.PROGRESSING]
+
+
+async def test_a_stale_read_of_an_alarm_that_has_since_left_it_fails_nothing() -> None:
+    """OK since 70 when the deployment started: a stale read of its ALARM since 40 fails
+    nothing; its newer state is the one that counts."""
+    statuses = await _statuses(
+        [_web_5xx("OK", 70.0)], [_web_5xx("ALARM", 40.0)], [_web_5xx("ALARM", 160.0)]
+    )
+    assert statuses == [Status.HEALTHY, Status.FAILED]

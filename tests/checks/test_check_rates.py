@@ -73,3 +73,20 @@ async def test_rates_pace_the_checks_reads(
     # until its burst was spent: only the configured one keeps within this.
     assert 2 <= paced <= 1 + PER_SECOND * elapsed, (paced, elapsed)
     assert limiter.taken(operation) == paced
+
+
+@pytest.mark.parametrize(
+    ("rates", "error", "problem"),
+    [
+        ({"cloudwach": Rate(burst=5, per_second=1)}, ValueError, "unknown rate groups"),
+        ({"cloudwatch": 5}, TypeError, r"rates\['cloudwatch'\] must be a Rate"),
+    ],
+)
+def test_bad_rates_are_refused_when_the_deployer_is_made(
+    rates: dict[str, object], error: type[Exception], problem: str
+) -> None:
+    """A misspelt group or a value that is not a Rate is an error from Deployer(...), not from
+    the first call of the first deployment (or a poll loop crashing on every tick after the
+    service changed, for a bucket only WATCH uses)."""
+    with pytest.raises(error, match=problem):
+        Deployer(session=offline_session(), region=REGION, rates=rates)  # type: ignore[arg-type]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import anyio
+import anyio.abc
 import pytest
 
 from ecsdeploy import DeploySettings, Status, Target
@@ -200,3 +202,122 @@ async def test_an_unbound_probe_refuses_to_judge() -> None:
     """Counting in a row needs a binding: evaluating the blueprint is a clear error."""
     with pytest.raises(RuntimeError, match="bind"):
         await HttpProbe("http://127.0.0.1/").evaluate(TICK)
+
+
+async def test_a_body_quoting_the_url_does_not_leak_its_secrets(endpoint: Endpoint) -> None:
+    """A redirect's body that quotes the URL (``Redirecting to https://...?token=...``, as Go,
+    Express and Django write it) shows in the verdict without the token or the password."""
+    url = f"{endpoint.url}?token=tok-s3cr3t&sig=abc%2Fdef"
+    endpoint.status = 301
+    endpoint.body = (
+        f"Moved. Redirecting to {url.replace('http:', 'https:')} "
+        f"(<a href='{url.replace('&', '&amp;')}'>here</a>), sig abc%2Fdef"
+    )
+    probe = HttpProbe(url.replace("http://", "http://bot:pa55word@"), failures=1)
+    verdict = await (await probe.bind()).evaluate(TICK)
+    assert verdict.status is Status.FAILED
+    assert "got status 301: " in verdict.reason
+    assert "Moved. Redirecting to https://127.0.0.1" in verdict.reason
+    for secret in ("tok-s3cr3t", "abc%2Fdef", "abc/def", "pa55word"):
+        assert secret not in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:bot:pa55word@web.example.com/health",
+        "https:/bot:pa55word@web.example.com/health",
+        "//bot:pa55word@web.example.com/health",
+        " ftp://bot:pa55word@web.example.com/health",
+    ],
+)
+def test_a_mistyped_url_is_refused_without_its_credentials(url: str) -> None:
+    """A URL refused for a typo (one slash, no scheme, a leading space) hides its password."""
+    with pytest.raises(InputError) as raised:
+        HttpProbe(url)
+    assert "pa55word" not in str(raised.value)
+    assert "web.example.com/health" in str(raised.value)
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\n"])
+def test_a_url_with_leading_whitespace_hides_its_credentials(space: str) -> None:
+    """A URL read with a leading blank (``url = " ${URL}"``) still hides its password in reprs."""
+    probe = HttpProbe(f"{space}https://bot:pa55word@web.example.com/health?token=tok-s3cr3t")
+    assert "pa55word" not in repr(probe)
+    assert "tok-s3cr3t" not in repr(probe)
+    assert "web.example.com/health" in repr(probe)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["api..example.com", "a" * 64 + ".example.com", ".example.com", "ex ample.com", "xn--zz"],
+)
+def test_a_host_name_dns_cannot_look_up_is_refused(host: str) -> None:
+    """A host name that no DNS lookup can take (an empty label, a label over 63 characters, a
+    blank) is an InputError when the probe is made, not a failed deployment after the change."""
+    with pytest.raises(InputError, match=r"host name|not a valid URL") as raised:
+        HttpProbe(f"https://{host}/health?token=tok-s3cr3t")
+    assert "tok-s3cr3t" not in str(raised.value)
+
+
+async def test_a_body_quoting_a_header_value_does_not_leak_it(endpoint: Endpoint) -> None:
+    """An answer that echoes a header's value (``invalid API key k3y-s3cr3t``) shows it as ***:
+    header values are secrets, never part of a verdict."""
+    endpoint.status = 401
+    endpoint.body = "invalid credentials k3y-s3cr3t (token t0k-s3cr3t)"
+    headers = {"X-Api-Key": "k3y-s3cr3t", "Authorization": "Bearer t0k-s3cr3t"}
+    verdict = await (await HttpProbe(endpoint.url, headers=headers, failures=1).bind()).evaluate(
+        TICK
+    )
+    assert "got status 401: 'invalid credentials ***" in verdict.reason
+    assert "k3y-s3cr3t" not in verdict.reason
+    assert "t0k-s3cr3t" not in verdict.reason
+
+
+async def test_query_values_after_a_semicolon_are_hidden_too(endpoint: Endpoint) -> None:
+    """``?v=1;token=...`` (``;`` separating parameters, as some servers take it): the token is
+    hidden in the shown URL and where the body quotes it on its own."""
+    endpoint.status = 403
+    endpoint.body = "token tok-s3cr3t refused"
+    verdict = await (
+        await HttpProbe(f"{endpoint.url}?v=1;token=tok-s3cr3t", failures=1).bind()
+    ).evaluate(TICK)
+    assert f"{endpoint.url}?v=*** expected 200, got status 403: 'token *** refused'" in (
+        verdict.reason
+    )
+
+
+def test_a_url_yarl_refuses_for_its_credentials_does_not_quote_them() -> None:
+    """A password with a character that normalises to a delimiter (a fullwidth number sign):
+    urllib's refusal quotes the netloc, so neither the error nor its cause may carry it."""
+    password = "pa\uff0355word"
+    with pytest.raises(InputError, match="not a valid URL") as raised:
+        HttpProbe(f"https://bot:{password}@web.example.com/health?token=tok-s3cr3t")
+    error: BaseException | None = raised.value
+    while error is not None:
+        assert password not in str(error)
+        assert "tok-s3cr3t" not in str(error)
+        # What a traceback shows: the cause, else the context unless suppressed (from None).
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+async def test_a_malformed_answer_quotes_the_url_without_its_secrets() -> None:
+    """aiohttp's error for an answer that is not HTTP quotes the URL without its user
+    information: the query values and the fragment (``#access_token=...``) stay hidden."""
+    async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
+
+        async def answer(stream: anyio.abc.SocketStream) -> None:
+            async with stream:
+                await stream.receive()
+                await stream.send(b"garbage garbage\r\n\r\n")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(listener.serve, answer)
+            port = listener.extra(anyio.abc.SocketAttribute.local_port)
+            url = f"http://bot:pa55word@127.0.0.1:{port}/health?token=tok-s3cr3t&pin=12#tok=fr4g-s3cr3t"
+            verdict = await (await HttpProbe(url, failures=1).bind()).evaluate(TICK)
+            group.cancel_scope.cancel()
+    assert "ClientResponseError" in verdict.reason
+    assert f"url='http://127.0.0.1:{port}/health?token=***&pin=***'" in verdict.reason
+    for secret in ("pa55word", "tok-s3cr3t", "fr4g-s3cr3t"):
+        assert secret not in verdict.reason

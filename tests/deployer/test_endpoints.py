@@ -4,6 +4,7 @@ endpoint (a VPC endpoint, say) serves ECS only."""
 from __future__ import annotations
 
 import pytest
+from botocore.loaders import create_loader
 
 from ecsdeploy import Deployer
 from ecsdeploy._endpoints import serves_every_service
@@ -67,3 +68,37 @@ def test_aws_endpoints_are_told_from_emulators_by_their_domain(
 ) -> None:
     """Hosts in AWS's partition domains serve one service; any other host is an emulator."""
     assert serves_every_service(url) is every_service
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ecs.cn-north-1.api.amazonwebservices.com.cn",
+        "https://ecs.eusc-de-east-1.api.amazonwebservices.eu",
+        "https://ecs-fips.us-iso-east-1.api.aws.ic.gov",
+        "https://ecs.us-isob-east-1.api.aws.scloud",
+        "https://ecs.eu-isoe-west-1.api.cloud-aws.adc-e.uk",
+        "https://ecs.us-isof-south-1.api.aws.hci.ic.gov",
+    ],
+)
+def test_dual_stack_endpoints_of_every_partition_serve_one_service(url: str) -> None:
+    """A dual-stack endpoint (each partition's dualStackDnsSuffix in botocore's partitions.json,
+    China's and the isolated regions' included) is an AWS endpoint, not an emulator."""
+    assert serves_every_service(url) is False
+
+
+def test_every_partition_botocore_knows_is_an_aws_domain() -> None:
+    """Each partition of the installed botocore, by its DNS suffix and its dual-stack one."""
+    partitions = create_loader().load_data("partitions")["partitions"]
+    suffixes = {
+        suffix
+        for partition in partitions
+        for suffix in (
+            partition["outputs"].get("dnsSuffix"),
+            partition["outputs"].get("dualStackDnsSuffix"),
+        )
+        if suffix
+    }
+    assert len(suffixes) >= 10
+    shown_as_emulators = [s for s in sorted(suffixes) if serves_every_service(f"https://ecs.r.{s}")]
+    assert shown_as_emulators == []

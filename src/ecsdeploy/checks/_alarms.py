@@ -46,6 +46,12 @@ def _transitioned(alarm: Mapping[str, Any]) -> Any:
     return alarm.get("StateTransitionedTimestamp")
 
 
+def _older(alarm: Mapping[str, Any], *, than: Mapping[str, Any]) -> bool:
+    """Whether `alarm` shows a state older than `than` does (both timestamps given)."""
+    now, then = _transitioned(alarm), _transitioned(than)
+    return now is not None and then is not None and bool(now < then)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class Alarms:
     """CloudWatch alarms, by name and/or name prefix, that must not go into ALARM during WATCH
@@ -102,6 +108,7 @@ class Alarms:
                 effect="the deployment succeeds only once they leave ALARM",
             )
         bound.firing_before = {name: _transitioned(a) for name, a in firing.items()}
+        bound.newest(alarms)
         return bound
 
     async def evaluate(self, observation: Observation) -> Verdict:
@@ -121,9 +128,24 @@ class BoundAlarms:
         #: Alarms in ALARM when PREFLIGHT read them, never seen out of it since: name → their
         #: StateTransitionedTimestamp then (None when CloudWatch did not give one).
         self.firing_before: dict[str, Any] = {}
+        #: The newest state seen of each alarm: what a stale read is replaced with.
+        self._newest: dict[str, Mapping[str, Any]] = {}
 
     async def read(self) -> list[dict[str, Any]]:
         return await self._aws.describe_alarms(names=self.check.names, prefix=self.check.prefix)
+
+    def newest(self, alarms: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """`alarms` with each stale answer (DescribeAlarms is eventually consistent: one can
+        show a state older than one already seen, by its StateTransitionedTimestamp) replaced
+        by the newest state seen of that alarm; remembers the newer ones."""
+        fresh: list[Mapping[str, Any]] = []
+        for answer in alarms:
+            name = str(answer.get("AlarmName"))
+            seen = self._newest.get(name)
+            alarm = seen if seen is not None and _older(answer, than=seen) else answer
+            self._newest[name] = alarm
+            fresh.append(alarm)
+        return fresh
 
     async def evaluate(self, observation: Observation) -> Verdict:
         try:
@@ -131,13 +153,14 @@ class BoundAlarms:
         except (AwsUnavailableError, ThrottledError) as exc:
             # A CloudWatch outage is no verdict on the deployment: keep waiting.
             return Verdict.progressing(f"alarms could not be read: {exc}")
-        for alarm in alarms:
+        fresh = self.newest(alarms)
+        for alarm in fresh:
             name = str(alarm.get("AlarmName"))
             if name not in self.firing_before:
                 continue
             then, now = self.firing_before[name], _transitioned(alarm)
-            again = then is not None and now is not None and now != then
+            again = then is not None and now is not None and now > then
             if alarm.get("StateValue") != "ALARM" or again:
                 # Out of ALARM, or back in it since: from now on, ALARM fails the deployment.
                 del self.firing_before[name]
-        return alarm_verdict(alarms, firing_before=tuple(self.firing_before))
+        return alarm_verdict(fresh, firing_before=tuple(self.firing_before))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -58,7 +58,11 @@ async def probe_once(
             session.request(method, url, headers=dict(headers), allow_redirects=False) as reply,
         ):
             body = await reply.content.read(BODY_BYTES)
-            return ProbeAnswer(reply.status, body.decode("utf-8", errors="replace"))
+            # A redirect's body often quotes the URL it was asked for, token and all
+            # ("Redirecting to https://...?token=..."), an error page the key it was sent
+            # ("invalid API key ..."): the excerpt shows them masked.
+            text = _scrubbed(body.decode("utf-8", errors="replace"), url, _values(headers))
+            return ProbeAnswer(reply.status, text)
     except TimeoutError:
         return ProbeAnswer(None, error=f"no answer within {timeout:g}s")
     except (aiohttp.ClientError, OSError) as exc:
@@ -67,12 +71,28 @@ async def probe_once(
         return ProbeAnswer(None, error=error)
 
 
-#: The user information of a URL (``user:password@``), found without parsing the URL.
-_USER_INFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+#: The user information of a URL (``user:password@``), found without parsing the URL: also
+#: after leading blanks yarl ignores, and in a mistyped URL refused for it (``https:u:p@host``,
+#: ``//u:p@host``).
+_USER_INFO = re.compile(r"^([\x00-\x20]*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*)[^/\\?#]*@")
 #: Credentials and query values shorter than this are not searched for on their own in error
 #: texts (``?v=1``): too common to be secrets, and replacing them would garble the message (the
 #: whole URL is masked whatever their length).
 _SCRUB_MIN_CHARS = 4
+
+
+def _user_info(url: str) -> list[str]:
+    """The user information (``user:password``) of `url` as written, found without parsing
+    it, and each of its two parts."""
+    match = _USER_INFO.match(url)
+    if match is None:
+        return []
+    written = match.group(0)[len(match.group(1)) : -1]
+    return [written, *written.split(":", 1)]
+
+
+#: What separates query parameters: ``&``, and ``;`` where a server takes that too.
+_PARAMETERS = re.compile(r"[&;]")
 
 
 def _masked(url: str) -> str:
@@ -90,20 +110,39 @@ def _masked(url: str) -> str:
     return f"{base}?{'&'.join(masked)}"
 
 
-def _scrubbed(text: str, url: str) -> str:
-    """`text` (an exception's message) with `url` shown `_masked`, and any credential or query
-    value of it that appears on its own replaced by ``***``."""
+def _values(headers: Mapping[str, str]) -> list[str]:
+    """The header values, and the credential of each (``Bearer <token>``'s last word)."""
+    return [part for value in headers.values() for part in (value, *value.rsplit(None, 1)[-1:])]
+
+
+def _scrubbed(text: str, url: str, secrets: Sequence[str] = ()) -> str:
+    """`text` (an exception's message, an answer's body) with `url` shown `_masked`, and any
+    credential or query value of it, or any of `secrets`, that appears on its own replaced by
+    ``***``."""
     try:
         parsed = URL(url)
     except (ValueError, TypeError):
-        return text.replace(url, _masked(url))
-    whole = sorted({url, str(parsed)}, key=len, reverse=True)
-    parts = [parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
+        text = text.replace(url, _masked(url))
+        for secret in sorted({s for s in secrets if len(s) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
+            text = text.replace(secret, "***")
+        return text
+    # aiohttp quotes the URL it sent: without the user information (sent as an Authorization
+    # header instead), the fragment kept or not.
+    bare = parsed.with_user(None)
+    variants = {url, str(parsed), str(bare), str(parsed.with_fragment(None))}
+    variants.add(str(bare.with_fragment(None)))
+    whole = sorted(variants, key=len, reverse=True)
+    parts = [*secrets, parsed.user, parsed.password, parsed.raw_user, parsed.raw_password]
+    parts += [parsed.fragment, parsed.raw_fragment]
     for key, value in parsed.query.items():
         parts.append(value or key)  # a bare ``?token`` is the secret itself
+    written_query = url.partition("#")[0].partition("?")[2]
+    for raw in {*_PARAMETERS.split(parsed.raw_query_string), *_PARAMETERS.split(written_query)}:
+        key, _, value = raw.partition("=")
+        parts.append(value or key)  # as written, percent-encoding and all
     parts += [parsed.raw_query_string, parsed.query_string]
     for secret in whole:
-        text = text.replace(secret, _masked(url))
+        text = text.replace(secret, _masked(secret))
     for secret in sorted({p for p in parts if p and len(p) >= _SCRUB_MIN_CHARS}, key=len)[::-1]:
         text = text.replace(secret, "***")
     return text
@@ -135,12 +174,18 @@ class HttpProbe:
     def __post_init__(self) -> None:
         try:
             parsed = URL(self.url)
+            host = parsed.host  # decoding a broken punycode name (``xn--zz``) raises
         except (ValueError, TypeError) as exc:  # a port out of range, a broken IPv6 host...
-            raise InputError(f"HttpProbe's URL is not a valid URL: {exc}") from exc
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+            # Some of these quote the URL's netloc, credentials and all (NFKC normalization):
+            # the message is scrubbed, and the original left out of the chain.
+            problem = _scrubbed(str(exc), self.url, _user_info(self.url))
+            raise InputError(f"HttpProbe's URL is not a valid URL: {problem}") from None
+        if parsed.scheme not in ("http", "https") or not host:
             raise InputError(
                 f"HttpProbe needs an http:// or https:// URL, not {_masked(self.url)!r}"
             )
+        if not _can_look_up(parsed.raw_host or ""):
+            raise InputError(f"HttpProbe's URL has a host name DNS cannot look up: {host!r}")
         if isinstance(self.expect, bool) or not 100 <= self.expect <= 599:
             raise InputError(f"HttpProbe's expected status must be 100-599, not {self.expect}")
         for label, value in (("times", self.times), ("failures", self.failures)):
@@ -174,6 +219,19 @@ class HttpProbe:
             "an HttpProbe judges a deployment once bound to it: the Deployer binds it in "
             "PREFLIGHT (or call `await probe.bind()`)"
         )
+
+
+def _can_look_up(raw_host: str) -> bool:
+    """Whether the resolver takes `raw_host`: an empty label (``api..example.com``), a label
+    over 63 characters or a blank would fail every request, after the deployment changed the
+    service, instead of now."""
+    if any(char.isspace() or not char.isprintable() for char in raw_host):
+        return False
+    try:
+        raw_host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _check_headers(headers: Mapping[str, str], *, url_has_credentials: bool) -> None:
