@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -74,7 +75,8 @@ class Deployer:
     Targets with a `role_arn` deploy with that role's credentials: one STS AssumeRole per
     (role, external id, region), refreshed before it expires; `role_arn`/`external_id` here
     are the role of targets that name none (without one, the session's own credentials).
-    `sts_endpoint_url` points STS elsewhere (the simulator; `AWS_ENDPOINT_URL_STS` works too),
+    `sts_endpoint_url` points STS elsewhere (`AWS_ENDPOINT_URL_STS` works too; without either, a
+    local emulator's `endpoint_url` serves STS as well),
     `role_session_seconds` is the DurationSeconds asked of STS.
 
     `rates` replaces the default token buckets (`ecsdeploy._ratelimit.DEFAULT_RATES`) by group:
@@ -133,6 +135,21 @@ class Deployer:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
+    def _sts_endpoint(self) -> str | None:
+        """STS's endpoint: the one given, else a local emulator's `endpoint_url` unless the
+        environment names STS's own (AWS_ENDPOINT_URL_STS), else botocore's resolution."""
+        if self._sts_endpoint_url:
+            return self._sts_endpoint_url
+        # An emulator that answers ECS answers AssumeRole too (the simulator, LocalStack):
+        # sending it to AWS instead would assume a real role, or fail on dummy credentials.
+        if (
+            self._endpoint_url
+            and serves_every_service(self._endpoint_url)
+            and not os.environ.get("AWS_ENDPOINT_URL_STS")
+        ):
+            return self._endpoint_url
+        return None
+
     async def __aenter__(self) -> Deployer:
         if self._state is not _State.NEW:
             raise RuntimeError(f"a Deployer can be opened once; this one is {self._state.name}")
@@ -141,7 +158,7 @@ class Deployer:
         self._roles = RoleSessions(
             self._session,
             self._stack,
-            sts_endpoint_url=self._sts_endpoint_url,
+            sts_endpoint_url=self._sts_endpoint(),
             duration=self._role_session_seconds,
             retry=self._retry,
             client_config=_BOTOCORE_CONFIG,

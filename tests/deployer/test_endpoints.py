@@ -7,7 +7,10 @@ import pytest
 from botocore.loaders import create_loader
 
 from ecsdeploy import Deployer
+from ecsdeploy._credentials import Role
+from ecsdeploy._deployer import gateway_of, role_sessions_of
 from ecsdeploy._endpoints import serves_every_service
+from ecsdeploy.sim import Simulator
 
 REGION = "us-east-2"
 VPC_ENDPOINT = "https://vpce-0a1b2c3d-4e5f6a7b.ecs.us-east-2.vpce.amazonaws.com"
@@ -18,6 +21,7 @@ def _no_endpoint_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_ECS",
+        "AWS_ENDPOINT_URL_STS",
         "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
         "AWS_ENDPOINT_URL_CLOUDWATCH",
     ):
@@ -102,3 +106,38 @@ def test_every_partition_botocore_knows_is_an_aws_domain() -> None:
     assert len(suffixes) >= 10
     shown_as_emulators = [s for s in sorted(suffixes) if serves_every_service(f"https://ecs.r.{s}")]
     assert shown_as_emulators == []
+
+
+@pytest.mark.anyio
+async def test_a_local_emulators_endpoint_serves_assume_role_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`endpoint_url` of the simulator and a role, no STS endpoint named: the role is assumed
+    at the simulator (in its account), not at AWS's STS."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    role = "arn:aws:iam::210987654321:role/ecsdeploy"
+    async with (
+        Simulator(speed=0) as sim,
+        Deployer(region=REGION, endpoint_url=sim.endpoint_url, role_arn=role) as deployer,
+    ):
+        gateway = await gateway_of(deployer)
+        assert gateway.account == "210987654321"
+        assert sim.stats()["calls"].get("sts:AssumeRole") == 1
+
+
+@pytest.mark.anyio
+async def test_an_aws_endpoint_leaves_sts_to_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ECS VPC endpoint does not answer AssumeRole: STS keeps its own endpoint, here the one
+    AWS_ENDPOINT_URL_STS names."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    role = "arn:aws:iam::210987654321:role/ecsdeploy"
+    async with Simulator(speed=0) as sim:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sim.endpoint_url)
+        async with Deployer(region=REGION, endpoint_url=VPC_ENDPOINT, role_arn=role) as deployer:
+            sessions = role_sessions_of(deployer)
+            assert sessions is not None
+            session = await sessions.session(Role(role), REGION, label="web")
+            assert session.assumed == 1
+        assert sim.stats()["calls"].get("sts:AssumeRole") == 1
