@@ -21,6 +21,7 @@ from ecsdeploy.sim._api.operation import (
     Response,
     cluster_param,
     max_results,
+    missing_in_cluster,
     tags_from,
     tags_to,
     with_token,
@@ -171,18 +172,7 @@ def describe_container_instances(world: World, region: Region, params: Params) -
     for reference in references:
         instance = cluster.instances.get(name_of(reference))
         if instance is None:
-            failures.append(
-                {
-                    "arn": reference
-                    if reference.startswith("arn:")
-                    else arn(
-                        region.name,
-                        f"container-instance/{cluster.name}/{reference}",
-                        region.account,
-                    ),
-                    "reason": "MISSING",
-                }
-            )
+            failures.append(missing_in_cluster(region, cluster, "container-instance", reference))
         else:
             found.append(instance_view(instance, include_tags=include_tags))
     return {"containerInstances": found, "failures": failures}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsdeploy.sim._api.errors import cluster_not_found, invalid_parameter
-from ecsdeploy.sim._dynamics.ids import name_of
+from ecsdeploy.sim._dynamics.ids import arn, name_of
 from ecsdeploy.sim._dynamics.state import Cluster, Region
 from ecsdeploy.sim._dynamics.world import World
 
@@ -24,6 +24,17 @@ def cluster_param(region: Region, params: Params, key: str = "cluster") -> Clust
     if cluster is None or cluster.status != "ACTIVE":
         raise cluster_not_found()
     return cluster
+
+
+def missing_in_cluster(region: Region, cluster: Cluster, kind: str, given: str) -> dict[str, str]:
+    """A Describe* failure for a `kind` ("service", "container-instance") of `cluster` that is
+    not there: the ARN as given, or the one a bare name would have."""
+    return {
+        "arn": given
+        if given.startswith("arn:")
+        else arn(region.name, f"{kind}/{cluster.name}/{given}", region.account),
+        "reason": "MISSING",
+    }
 
 
 def tags_from(raw: Any) -> dict[str, str]:

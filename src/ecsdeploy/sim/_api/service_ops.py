@@ -25,6 +25,7 @@ from ecsdeploy.sim._api.operation import (
     Response,
     cluster_param,
     max_results,
+    missing_in_cluster,
     tags_from,
     with_token,
 )
@@ -257,14 +258,7 @@ def describe_services(world: World, region: Region, params: Params) -> Response:
     for given in names:
         service = cluster.services.get(name_of(given))
         if service is None:
-            failures.append(
-                {
-                    "arn": given
-                    if given.startswith("arn:")
-                    else arn(region.name, f"service/{cluster.name}/{given}", region.account),
-                    "reason": "MISSING",
-                }
-            )
+            failures.append(missing_in_cluster(region, cluster, "service", given))
         else:
             services.append(service_view(service, include_tags=include_tags))
     return {"services": services, "failures": failures}
