@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
+from ecsdeploy import Deployer, DeploySettings
 from ecsdeploy._aws_session import new_session
+from ecsdeploy._credentials import DEFAULT_SESSION_SECONDS
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import EcsServices
+from ecsdeploy.testing import POLL_INTERVAL, REGION, EcsServices, offline_session
 
 if TYPE_CHECKING:
     from types_aiobotocore_ecs import ECSClient
@@ -35,6 +38,25 @@ async def ecs_in(sim: Simulator, role_arn: str | None, region: str) -> AsyncIter
     kwargs = sim.client_kwargs(region_name=region, account=account)
     async with new_session().client("ecs", config=_ONE_ATTEMPT, **kwargs) as ecs:
         yield ecs
+
+
+@asynccontextmanager
+async def deployer_to(
+    endpoint_url: str, *, role_session_seconds: int = DEFAULT_SESSION_SECONDS
+) -> AsyncIterator[Deployer]:
+    """A Deployer whose ECS and STS are both at `endpoint_url` (the simulator, or a proxy in
+    front of it): 60 s to deploy and to roll back, polling every POLL_INTERVAL, fast retries."""
+    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=endpoint_url,
+        sts_endpoint_url=endpoint_url,
+        settings=settings,
+        retry=RetryPolicy.fast(),
+        role_session_seconds=role_session_seconds,
+    ) as deployer:
+        yield deployer
 
 
 async def create_service(

@@ -10,7 +10,6 @@ from structlog.testing import capture_logs
 
 from ecsdeploy import (
     Deployer,
-    DeploySettings,
     ImageChange,
     Location,
     OneOffTask,
@@ -37,6 +36,7 @@ from tests.deployer.accounts import (
     ROLE_A,
     ROLE_B,
     create_service,
+    deployer_to,
     ecs_in,
     image_in,
     revisions_in,
@@ -58,15 +58,7 @@ async def sim() -> AsyncIterator[Simulator]:
 @pytest.fixture
 async def deployer(sim: Simulator) -> AsyncIterator[Deployer]:
     """A Deployer whose ECS and STS are the simulator's."""
-    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=sim.endpoint_url,
-        sts_endpoint_url=sim.endpoint_url,
-        settings=settings,
-        retry=RetryPolicy.fast(),
-    ) as opened:
+    async with deployer_to(sim.endpoint_url) as opened:
         yield opened
 
 

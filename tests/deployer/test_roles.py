@@ -9,11 +9,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from ecsdeploy import Deployer, DeploySettings, ImageChange, Release, Stage, Target
-from ecsdeploy._retry import RetryPolicy
+from ecsdeploy import Deployer, ImageChange, Release, Stage, Target
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, SPEED, offline_session
-from tests.deployer.accounts import ACCOUNT_A, ROLE_A, create_service, image_in
+from ecsdeploy.testing import CLUSTER, REGION, SPEED
+from tests.deployer.accounts import ACCOUNT_A, ROLE_A, create_service, deployer_to, image_in
 from tests.deployer.recording_proxy import Call, RecordingProxy, recording_proxy
 
 pytestmark = pytest.mark.anyio
@@ -41,16 +40,7 @@ async def deployer_through(
     longest session."""
     for role in roles:
         sim.configure_role(role, max_session_duration=LONGEST_SESSION)
-    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=proxy.url,
-        sts_endpoint_url=proxy.url,
-        settings=settings,
-        retry=RetryPolicy.fast(),
-        role_session_seconds=LONGEST_SESSION,
-    ) as deployer:
+    async with deployer_to(proxy.url, role_session_seconds=LONGEST_SESSION) as deployer:
         yield deployer
 
 

@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from structlog.testing import capture_logs
 
-from ecsdeploy import Deployer, DeploySettings, ImageChange, Outcome, Phase, Target
-from ecsdeploy._retry import RetryPolicy
+from ecsdeploy import Deployer, ImageChange, Outcome, Phase, Target
 from ecsdeploy.checks import Alarms, default_checks
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, SPEED, offline_session
+from ecsdeploy.testing import CLUSTER, REGION, SPEED
 from tests._fixtures.scenario import CRASH, once_in
-from tests.deployer.accounts import ROLE_A, create_service, image_in, service_in
+from tests.deployer.accounts import ROLE_A, create_service, deployer_to, image_in, service_in
 
 pytestmark = pytest.mark.anyio
 
@@ -31,15 +30,7 @@ async def sim() -> AsyncIterator[Simulator]:
 
 @pytest.fixture
 async def deployer(sim: Simulator) -> AsyncIterator[Deployer]:
-    settings = DeploySettings(timeout=60, poll_interval=POLL_INTERVAL, rollback_timeout=60)
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=sim.endpoint_url,
-        sts_endpoint_url=sim.endpoint_url,
-        settings=settings,
-        retry=RetryPolicy.fast(),
-    ) as opened:
+    async with deployer_to(sim.endpoint_url) as opened:
         yield opened
 
 
