@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import aiohttp
 import anyio
 from aiohttp import web
+
+from tests.deployer.proxying import access_denied, forward, serving
 
 
 @dataclass
@@ -30,7 +31,6 @@ class LossyProxy:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
         operation = request.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
         if (
             self.deny_tagging
@@ -38,24 +38,14 @@ class LossyProxy:
             and json.loads(body or b"{}").get("tags")
         ):
             self.denied += 1
-            error = {
-                "__type": "AccessDeniedException",
-                "message": "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
+            return access_denied(
+                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
                 "ecs:TagResource on resource: arn:aws:ecs:us-east-2:123456789012:task-definition/* "
-                "because no identity-based policy allows the ecs:TagResource action",
-            }
-            return web.Response(
-                body=json.dumps(error),
-                status=400,
-                headers={"Content-Type": "application/x-amz-json-1.1"},
+                "because no identity-based policy allows the ecs:TagResource action"
             )
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.upstream + request.path_qs, data=body, headers=headers) as upstream,
-        ):
-            payload = await upstream.read()
-            status = upstream.status
-            content_type = upstream.headers.get("Content-Type", "application/x-amz-json-1.1")
+        payload, status, content_type = await forward(
+            self.upstream, request, body, content_type="application/x-amz-json-1.1"
+        )
         if self.lose.get(operation, 0) > 0:
             self.lose[operation] -= 1
             self.lost += 1
@@ -71,15 +61,5 @@ async def lossy_proxy(
     upstream: str, lose: dict[str, int], *, deny_tagging: bool = False
 ) -> AsyncIterator[LossyProxy]:
     proxy = LossyProxy(upstream, dict(lose), deny_tagging=deny_tagging)
-    app = web.Application()
-    app.router.add_route("POST", "/{tail:.*}", proxy.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    proxy.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(proxy.handle) as proxy.url:
         yield proxy
-    finally:
-        await runner.cleanup()

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import aiohttp
 from aiohttp import web
 
 from ecsdeploy.sim import Simulator
+from tests.deployer.proxying import access_denied, forward, serving
 
 #: SigV4's ``Credential=AKID/DATE/REGION/SERVICE/aws4_request``.
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/")
@@ -68,16 +68,9 @@ class RecordingProxy:
         self._in_flight[call.key] += 1
         self.most_at_once[call.key] = max(self.most_at_once[call.key], self._in_flight[call.key])
         try:
-            headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(
-                    self.sim.endpoint_url + request.path_qs, data=body, headers=headers
-                ) as upstream,
-            ):
-                payload = await upstream.read()
-                status = upstream.status
-                content_type = upstream.headers.get("Content-Type", "application/json")
+            payload, status, content_type = await forward(
+                self.sim.endpoint_url, request, body, content_type="application/json"
+            )
         finally:
             self._in_flight[call.key] -= 1
         return web.Response(body=payload, status=status, headers={"Content-Type": content_type})
@@ -98,14 +91,10 @@ class RecordingProxy:
 
 
 def _access_denied(call: Call) -> web.Response:
-    error = {
-        "__type": "AccessDeniedException",
-        "message": f"User: {call.role} is not authorized to perform: ecs:{call.key} on "
+    return access_denied(
+        f"User: {call.role} is not authorized to perform: ecs:{call.key} on "
         f"resource: service/{','.join(call.services)} because no identity-based policy "
-        f"allows the ecs:{call.key} action",
-    }
-    return web.Response(
-        body=json.dumps(error), status=400, headers={"Content-Type": "application/x-amz-json-1.1"}
+        f"allows the ecs:{call.key} action"
     )
 
 
@@ -114,15 +103,5 @@ async def recording_proxy(
     sim: Simulator, *, deny: Callable[[Call], bool] = lambda _: False
 ) -> AsyncIterator[RecordingProxy]:
     proxy = RecordingProxy(sim, deny)
-    app = web.Application()
-    app.router.add_route("POST", "/{tail:.*}", proxy.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    proxy.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(proxy.handle) as proxy.url:
         yield proxy
-    finally:
-        await runner.cleanup()
