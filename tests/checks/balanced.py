@@ -25,16 +25,17 @@ class Balanced:
     cloudwatch: Any
     target_group: str = ""
 
-    async def create(self, name: str = "webapp", *, grace: int = 0, desired: int = 2) -> str:
-        """A steady awsvpc service on myorg/nginx:1.0, its targets in a target group that an
-        ALB listener forwards to (checked every 5 s, healthy after 2); its revision's ARN."""
+    async def front(self, name: str, *, target_type: str) -> None:
+        """An ALB `name`-alb whose listener forwards to a new target group `name`-tg of
+        `target_type` targets on PORT (checked every 5 s, healthy or unhealthy after 2, a
+        5 s deregistration delay), kept as `target_group`."""
         balancer = await self.elbv2.create_load_balancer(Name=f"{name}-alb", Subnets=SUBNETS)
         group = await self.elbv2.create_target_group(
             Name=f"{name}-tg",
             Protocol="HTTP",
             Port=PORT,
             VpcId=VPC,
-            TargetType="ip",
+            TargetType=target_type,
             HealthCheckIntervalSeconds=5,
             HealthCheckTimeoutSeconds=2,
             HealthyThresholdCount=2,
@@ -51,6 +52,11 @@ class Balanced:
             Port=80,
             DefaultActions=[{"Type": "forward", "TargetGroupArn": self.target_group}],
         )
+
+    async def create(self, name: str = "webapp", *, grace: int = 0, desired: int = 2) -> str:
+        """A steady awsvpc service on myorg/nginx:1.0, its targets in a target group that an
+        ALB listener forwards to (checked every 5 s, healthy after 2); its revision's ARN."""
+        await self.front(name, target_type="ip")
         await self.ecs.create_cluster(clusterName=CLUSTER)
         registered = await self.ecs.register_task_definition(
             family=name,

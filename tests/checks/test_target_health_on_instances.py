@@ -14,7 +14,7 @@ from ecsdeploy.checks import TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, REGION
 from tests._fixtures.scenario import to
-from tests.checks.balanced import PORT, SUBNETS, VPC, Balanced, balanced
+from tests.checks.balanced import PORT, Balanced, balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -35,29 +35,7 @@ async def bridge_service(lb: Balanced, *, grace: int = 0) -> str:
     """Two container instances and a steady bridge-mode EC2 service of two tasks on
     myorg/nginx:1.0 (container port 8080, dynamic host ports) behind an `instance` target
     group an ALB listener forwards to (checked every 5 s, healthy after 2); its revision."""
-    balancer = await lb.elbv2.create_load_balancer(Name="webapp-alb", Subnets=SUBNETS)
-    group = await lb.elbv2.create_target_group(
-        Name="webapp-tg",
-        Protocol="HTTP",
-        Port=PORT,
-        VpcId=VPC,
-        TargetType="instance",
-        HealthCheckIntervalSeconds=5,
-        HealthCheckTimeoutSeconds=2,
-        HealthyThresholdCount=2,
-        UnhealthyThresholdCount=2,
-    )
-    lb.target_group = group["TargetGroups"][0]["TargetGroupArn"]
-    await lb.elbv2.modify_target_group_attributes(
-        TargetGroupArn=lb.target_group,
-        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}],
-    )
-    await lb.elbv2.create_listener(
-        LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=80,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": lb.target_group}],
-    )
+    await lb.front("webapp", target_type="instance")
     await lb.ecs.create_cluster(clusterName=CLUSTER)
     lb.sim.add_container_instances(CLUSTER, 2, cpu=2048, memory=1024, region_name=REGION)
     registered = await lb.ecs.register_task_definition(
