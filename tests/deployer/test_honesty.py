@@ -10,13 +10,11 @@ from ecsdeploy import (
     Deployer,
     DeployEvent,
     DeploySettings,
-    ImageChange,
     Outcome,
     Phase,
     Release,
     RetryPolicy,
     Stage,
-    Target,
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
@@ -30,6 +28,7 @@ from ecsdeploy.testing import (
 )
 from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
 from tests.deployer.lossy_proxy import lossy_proxy
+from tests.deployer.stuck_worker import api_and_stuck_worker
 
 pytestmark = pytest.mark.anyio
 
@@ -368,17 +367,7 @@ async def test_an_atomic_release_never_rolls_back_over_a_hotfix(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """A hotfix deployed while a later stage runs stays; that service is SUPERSEDED."""
-    await ecs_services.create("api", desired=1)
-    await ecs_services.create("worker", desired=1)
-    ecs_simulator.add_rule(
-        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
-    )
-    stuck = Target(
-        CLUSTER,
-        "worker",
-        [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=1, poll_interval=POLL_INTERVAL, rollback_timeout=30),
-    )
+    _, stuck = await api_and_stuck_worker(ecs_services, ecs_simulator, worker_timeout=1)
     release = Release([Stage("one", [to("myorg/nginx:2", "api")]), Stage("two", [stuck])])
     worker_watching = anyio.Event()
     ecs_deployer.subscribe(

@@ -9,7 +9,6 @@ import pytest
 from ecsdeploy import (
     Deployer,
     DeployEvent,
-    DeploySettings,
     ImageChange,
     Outcome,
     Phase,
@@ -18,7 +17,8 @@ from ecsdeploy import (
     Target,
 )
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, EcsServices
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.stuck_worker import api_and_stuck_worker
 
 pytestmark = pytest.mark.anyio
 
@@ -30,17 +30,7 @@ async def test_a_read_outage_during_the_release_rollback_never_overrides_a_hotfi
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """DescribeServices failing when the release checks a hotfixed service: the hotfix stays."""
-    await ecs_services.create("api", desired=1)
-    await ecs_services.create("worker", desired=1)
-    ecs_simulator.add_rule(
-        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
-    )
-    stuck = Target(
-        CLUSTER,
-        "worker",
-        [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
-    )
+    _, stuck = await api_and_stuck_worker(ecs_services, ecs_simulator, worker_timeout=2)
     api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
     release = Release([Stage("one", [api]), Stage("two", [stuck])])
     worker_watching = anyio.Event()
@@ -109,17 +99,7 @@ async def test_a_hotfix_over_the_release_rollback_is_superseded_not_a_failed_rol
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Someone deploys over the release's rollback while it rolls out: SUPERSEDED, exit 1."""
-    await ecs_services.create("api", desired=1)
-    await ecs_services.create("worker", desired=1)
-    ecs_simulator.add_rule(
-        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
-    )
-    stuck = Target(
-        CLUSTER,
-        "worker",
-        [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
-    )
+    _, stuck = await api_and_stuck_worker(ecs_services, ecs_simulator, worker_timeout=2)
     api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
     release = Release([Stage("one", [api]), Stage("two", [stuck])])
     api_watches = 0
@@ -214,17 +194,7 @@ async def test_the_release_rollback_of_a_service_keeps_trying_through_an_aws_fai
     """AWS failing the release's rollback of a service before it changed anything (its
     UpdateService failing after every retry) is tried again until the rollback's deadline, not
     ROLLBACK_FAILED at once: the service is back on its old revision."""
-    old = await ecs_services.create("api", desired=1)
-    await ecs_services.create("worker", desired=1)
-    ecs_simulator.add_rule(
-        {"image": "myorg/nginx:stuck", "behavior": "slow_start", "seconds": 3600}
-    )
-    stuck = Target(
-        CLUSTER,
-        "worker",
-        [ImageChange("nginx", "myorg/nginx:stuck")],
-        settings=DeploySettings(timeout=2, poll_interval=POLL_INTERVAL, rollback_timeout=30),
-    )
+    old, stuck = await api_and_stuck_worker(ecs_services, ecs_simulator, worker_timeout=2)
     api = Target(CLUSTER, "api", [ImageChange("nginx", "myorg/nginx:2")])
     release = Release([Stage("one", [api]), Stage("two", [stuck])], atomic=True)
 
