@@ -3,14 +3,16 @@ clock that moves in lockstep with the deployer's polls."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import anyio
 
-from ecsdeploy import DeployEvent, ImageChange, Phase, Target
+from ecsdeploy import Deployer, DeployEvent, DeploySettings, ImageChange, Phase, Target
+from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER
+from ecsdeploy.testing import CLUSTER, REGION, offline_session
 
 T = TypeVar("T")
 
@@ -18,6 +20,25 @@ T = TypeVar("T")
 def to(image: str, service: str = "webapp") -> Target:
     """Deploy `image` to the "nginx" container of `service`."""
     return Target(CLUSTER, service, [ImageChange("nginx", image)])
+
+
+@asynccontextmanager
+async def one_attempt_deployer(
+    sim: Simulator,
+    settings: DeploySettings,
+    *,
+    listeners: Iterable[Callable[[DeployEvent], None]] = (),
+) -> AsyncIterator[Deployer]:
+    """A Deployer on `sim` that makes one attempt per AWS call (AWS_MAX_ATTEMPTS=1)."""
+    async with Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=sim.endpoint_url,
+        settings=settings,
+        retry=RetryPolicy(attempts=1),
+        listeners=listeners,
+    ) as deployer:
+        yield deployer
 
 
 def once_in(phase: Phase, action: Callable[[], None]) -> Callable[[DeployEvent], None]:

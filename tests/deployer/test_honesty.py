@@ -26,7 +26,7 @@ from ecsdeploy.testing import (
     EcsServices,
     offline_session,
 )
-from tests._fixtures.scenario import CRASH, Lockstep, once_in, to
+from tests._fixtures.scenario import CRASH, Lockstep, once_in, one_attempt_deployer, to
 from tests.deployer.lossy_proxy import lossy_proxy
 from tests.deployer.stuck_worker import api_and_stuck_worker
 
@@ -175,13 +175,7 @@ async def test_a_rollback_that_cannot_finish_says_what_to_run(
     settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=1)
     # One attempt per call: the first failed UpdateService is on record well inside the
     # one-second deadline, however busy the machine (retried calls could outlast it).
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=ecs_simulator.endpoint_url,
-        settings=settings,
-        retry=RetryPolicy(attempts=1),
-    ) as deployer:
+    async with one_attempt_deployer(ecs_simulator, settings) as deployer:
         deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(outage)))
         deployer.subscribe(once_in(Phase.ROLLBACK, lambda: ecs_simulator.add_rule(stop_outage)))
         result = await deployer.deploy(to("myorg/nginx:crash"))

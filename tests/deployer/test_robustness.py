@@ -20,7 +20,7 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests._fixtures.scenario import Lockstep, to
+from tests._fixtures.scenario import Lockstep, one_attempt_deployer, to
 
 pytestmark = pytest.mark.anyio
 
@@ -224,14 +224,7 @@ async def test_a_rollback_keeps_trying_with_one_attempt_per_call(
                 )
 
     settings = DeploySettings(timeout=30, poll_interval=POLL_INTERVAL, rollback_timeout=30)
-    async with Deployer(
-        session=offline_session(),
-        region=REGION,
-        endpoint_url=ecs_simulator.endpoint_url,
-        settings=settings,
-        retry=RetryPolicy(attempts=1),
-        listeners=[outage],
-    ) as deployer:
+    async with one_attempt_deployer(ecs_simulator, settings, listeners=[outage]) as deployer:
         result = await deployer.deploy(to("myorg/nginx:crash"))
 
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
