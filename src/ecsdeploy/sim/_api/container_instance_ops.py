@@ -20,8 +20,8 @@ from ecsdeploy.sim._api.operation import (
     Params,
     Response,
     cluster_param,
+    describe_in_cluster,
     max_results,
-    missing_in_cluster,
     tags_from,
     tags_to,
     with_token,
@@ -167,14 +167,14 @@ def describe_container_instances(world: World, region: Region, params: Params) -
     if not references:
         raise invalid_parameter("ContainerInstances cannot be empty.")
     include_tags = "TAGS" in (params.get("include") or ())
-    found = []
-    failures = []
-    for reference in references:
-        instance = cluster.instances.get(name_of(reference))
-        if instance is None:
-            failures.append(missing_in_cluster(region, cluster, "container-instance", reference))
-        else:
-            found.append(instance_view(instance, include_tags=include_tags))
+    found, failures = describe_in_cluster(
+        region,
+        cluster,
+        references,
+        kind="container-instance",
+        known=cluster.instances,
+        view=lambda instance: instance_view(instance, include_tags=include_tags),
+    )
     return {"containerInstances": found, "failures": failures}
 
 

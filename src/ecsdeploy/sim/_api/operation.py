@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from ecsdeploy.sim._api.errors import cluster_not_found, invalid_parameter
 from ecsdeploy.sim._dynamics.ids import arn, name_of
@@ -14,6 +14,7 @@ from ecsdeploy.sim._dynamics.world import World
 Params = dict[str, Any]
 Response = dict[str, Any]
 Operation = Callable[[World, Region, Params], Response]
+T = TypeVar("T")
 
 DEFAULT_CLUSTER = "default"
 
@@ -26,15 +27,34 @@ def cluster_param(region: Region, params: Params, key: str = "cluster") -> Clust
     return cluster
 
 
-def missing_in_cluster(region: Region, cluster: Cluster, kind: str, given: str) -> dict[str, str]:
-    """A Describe* failure for a `kind` ("service", "container-instance") of `cluster` that is
-    not there: the ARN as given, or the one a bare name would have."""
-    return {
-        "arn": given
-        if given.startswith("arn:")
-        else arn(region.name, f"{kind}/{cluster.name}/{given}", region.account),
-        "reason": "MISSING",
-    }
+def describe_in_cluster(
+    region: Region,
+    cluster: Cluster,
+    references: Iterable[str],
+    *,
+    kind: str,
+    known: Mapping[str, T],
+    view: Callable[[T], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """What a Describe* of a cluster's `kind` of resource ("service", "container-instance")
+    answers: the `view` of each reference (name or ARN) found in `known`, and a MISSING
+    failure for each other, with the ARN as given or the one a bare name would have."""
+    found = []
+    failures = []
+    for given in references:
+        item = known.get(name_of(given))
+        if item is None:
+            failures.append(
+                {
+                    "arn": given
+                    if given.startswith("arn:")
+                    else arn(region.name, f"{kind}/{cluster.name}/{given}", region.account),
+                    "reason": "MISSING",
+                }
+            )
+        else:
+            found.append(view(item))
+    return found, failures
 
 
 def tags_from(raw: Any) -> dict[str, str]:

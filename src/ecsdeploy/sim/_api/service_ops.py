@@ -24,8 +24,8 @@ from ecsdeploy.sim._api.operation import (
     Params,
     Response,
     cluster_param,
+    describe_in_cluster,
     max_results,
-    missing_in_cluster,
     tags_from,
     with_token,
 )
@@ -253,14 +253,14 @@ def describe_services(world: World, region: Region, params: Params) -> Response:
         raise invalid_parameter(f"service names can have at most {MAX_DESCRIBE_SERVICES} items.")
     cluster = cluster_param(region, params)
     include_tags = "TAGS" in (params.get("include") or ())
-    services = []
-    failures = []
-    for given in names:
-        service = cluster.services.get(name_of(given))
-        if service is None:
-            failures.append(missing_in_cluster(region, cluster, "service", given))
-        else:
-            services.append(service_view(service, include_tags=include_tags))
+    services, failures = describe_in_cluster(
+        region,
+        cluster,
+        names,
+        kind="service",
+        known=cluster.services,
+        view=lambda service: service_view(service, include_tags=include_tags),
+    )
     return {"services": services, "failures": failures}
 
 
