@@ -23,7 +23,7 @@ from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
 from tests._fixtures.scenario import in_lockstep, once_in, to
-from tests.checks.balanced import PORT, SUBNETS, VPC, Balanced, balanced
+from tests.checks.balanced import PORT, Balanced, balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -93,25 +93,8 @@ async def test_tasks_whose_targets_cannot_be_told_get_no_opinion_not_a_timeout(
     """A bridge-mode task with no container instance to name its target (the simulator runs
     none) leaves TargetHealth without an opinion: ECS's completed rollout SUCCEEDS instead of
     waiting for "no task of our deployment runs yet" until the timeout rolls it back."""
-    balancer = await lb.elbv2.create_load_balancer(Name="bridge-alb", Subnets=SUBNETS)
-    group = (
-        await lb.elbv2.create_target_group(
-            Name="bridge-tg",
-            Protocol="HTTP",
-            Port=PORT,
-            VpcId=VPC,
-            TargetType="instance",
-            HealthCheckIntervalSeconds=5,
-            HealthCheckTimeoutSeconds=2,
-            HealthyThresholdCount=2,
-        )
-    )["TargetGroups"][0]["TargetGroupArn"]
-    await lb.elbv2.create_listener(
-        LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=80,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
-    )
+    await lb.front("bridge", target_type="instance")
+    group = lb.target_group
     await lb.ecs.create_cluster(clusterName=CLUSTER)
     registered = await lb.ecs.register_task_definition(
         family="webapp",
