@@ -16,7 +16,7 @@ import aioboto3
 from aiobotocore.session import AioSession
 from botocore.loaders import Loader
 
-__all__ = ["new_session"]
+__all__ = ["new_botocore_session", "new_session", "shared_loader"]
 
 
 class _SearchPaths(list[str]):
@@ -30,7 +30,7 @@ class _SearchPaths(list[str]):
 
 
 @functools.cache
-def _shared_loader(data_path: str | None) -> Loader:
+def shared_loader(data_path: str | None = None) -> Loader:
     """The loader botocore would make for `data_path` (AWS_DATA_PATH, or the profile's
     `data_path`), made once per process."""
     extra = [
@@ -45,7 +45,7 @@ def new_botocore_session() -> AioSession:
     session = AioSession()
     # Read per session, as botocore does: models a user adds (e.g. a newer ECS model) are found.
     data_path = session.get_config_variable("data_path")
-    session.register_component("data_loader", _shared_loader(data_path))
+    session.register_component("data_loader", shared_loader(data_path))
     return session
 
 

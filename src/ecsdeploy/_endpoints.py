@@ -14,7 +14,8 @@ import functools
 from urllib.parse import urlsplit
 
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import create_loader
+
+from ecsdeploy._aws_session import shared_loader
 
 __all__ = ["serves_every_service"]
 
@@ -44,7 +45,7 @@ def _aws_domains() -> frozenset[str]:
     """Every partition's DNS suffix and dual-stack DNS suffix, from botocore's partitions.json
     and the ones known when this was written."""
     try:
-        partitions = create_loader().load_data("partitions").get("partitions", [])
+        partitions = shared_loader().load_data("partitions").get("partitions", [])
     except DataNotFoundError:
         partitions = []
     found = {
