@@ -7,20 +7,10 @@ import pytest
 from ecsdeploy import parse_release
 from ecsdeploy._credentials import Role, role_session_name
 from ecsdeploy.exceptions import AssumeRoleError, ReleaseFileError
-from tests._fixtures.release_text import Value, release_text, service, stage
+from tests._fixtures.release_text import Value, org_service, release_text, stage
 
 ROLE_A = "arn:aws:iam::210987654321:role/ecsdeploy"
 ROLE_B = "arn:aws:iam::345678901234:role/ecsdeploy"
-
-
-def web(**keys: str) -> dict[str, Value]:
-    """`web` on org/web:2, with `keys` (a role, a region) of its own."""
-    return service("web", images={"web": "org/web:2"}, **keys)
-
-
-def api(**keys: str) -> dict[str, Value]:
-    """`api` on org/api:2, with `keys` of its own."""
-    return service("api", images={"api": "org/api:2"}, **keys)
 
 
 SERVICE = """
@@ -46,7 +36,8 @@ def test_defaults_give_every_service_a_role_and_external_id() -> None:
 def test_an_override_replaces_the_default_role_but_not_a_services_own() -> None:
     """--role-arn beats [defaults]' role_arn, never the role a service names itself."""
     text = release_text(
-        stage(web(), api(role_arn=ROLE_A)), defaults={"cluster": "prod", "role_arn": ROLE_A}
+        stage(org_service("web"), org_service("api", role_arn=ROLE_A)),
+        defaults={"cluster": "prod", "role_arn": ROLE_A},
     )
     release = parse_release(text, overrides={"role_arn": ROLE_B})
     assert [t.role_arn for t in release.targets] == [ROLE_B, ROLE_A]
@@ -69,7 +60,7 @@ def test_regions_fan_one_service_out_to_each_region() -> None:
 def test_a_services_region_wins_over_default_regions() -> None:
     """[defaults] regions fan out every service except one that names its own region."""
     text = release_text(
-        stage(web(), api(region="ap-southeast-2")),
+        stage(org_service("web"), org_service("api", region="ap-southeast-2")),
         defaults={"cluster": "prod", "regions": ["us-east-2", "eu-west-1"]},
     )
     release = parse_release(text)
@@ -109,7 +100,8 @@ def test_bad_location_keys_are_reported_at_their_line(snippet: str, problem: str
 def test_the_same_service_in_two_accounts_is_two_services() -> None:
     """One name, one region, two roles in two accounts: not a repeated service."""
     text = release_text(
-        stage(web(role_arn=ROLE_A), web(role_arn=ROLE_B)), defaults={"cluster": "prod"}
+        stage(org_service("web", role_arn=ROLE_A), org_service("web", role_arn=ROLE_B)),
+        defaults={"cluster": "prod"},
     )
     assert len(parse_release(text).targets) == 2
 
@@ -168,7 +160,11 @@ def test_a_task_whose_service_is_in_two_accounts_is_ambiguous() -> None:
     """task_definition_of a service the release deploys in two accounts (same region and
     cluster) names no one account to run in: an error, not a pick of the first."""
     text = release_text(
-        stage(web(role_arn=ROLE_A), web(role_arn=ROLE_B), tasks=[MIGRATE_WEB]),
+        stage(
+            org_service("web", role_arn=ROLE_A),
+            org_service("web", role_arn=ROLE_B),
+            tasks=[MIGRATE_WEB],
+        ),
         defaults={"cluster": "prod", "region": "us-east-2"},
     )
     with pytest.raises(ReleaseFileError, match="migrate") as raised:
@@ -182,14 +178,9 @@ def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
     --role-arn replacing that role, does not send it to another account's STS."""
     text = release_text(
         stage(
-            web(),
-            api(role_arn=ROLE_B),
-            service(
-                "jobs",
-                role_arn=ROLE_B,
-                external_id="secret-for-b",
-                images={"jobs": "org/jobs:2"},
-            ),
+            org_service("web"),
+            org_service("api", role_arn=ROLE_B),
+            org_service("jobs", role_arn=ROLE_B, external_id="secret-for-b"),
         ),
         defaults={"cluster": "prod", "role_arn": ROLE_A, "external_id": "secret-for-a"},
     )
@@ -218,7 +209,7 @@ def test_a_task_under_default_regions_must_name_its_region() -> None:
     """[defaults] regions fans services out; a task runs once, so it names its region (else it
     ran in the Deployer's region with the Deployer's credentials, not its service's)."""
     text = release_text(
-        stage(web(), tasks=[MIGRATE_WEB]),
+        stage(org_service("web"), tasks=[MIGRATE_WEB]),
         defaults={"cluster": "prod", "role_arn": ROLE_A, "regions": ["us-east-2", "eu-west-1"]},
     )
     with pytest.raises(ReleaseFileError, match="set its 'region'") as raised:

@@ -67,3 +67,13 @@ def _value(value: Value) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     return f"[{', '.join(_value(item) for item in value)}]"
+
+
+def nginx_web(image: str = "myorg/nginx:2.0", **keys: Value) -> dict[str, Value]:
+    """`web` with its `nginx` container on `image`: the service the simulator tests arrange."""
+    return service("web", images={"nginx": image}, **keys)
+
+
+def org_service(name: str, **keys: Value) -> dict[str, Value]:
+    """Service `name` with its container `name` on org/`name`:2: the parsing tests' service."""
+    return service(name, images={name: f"org/{name}:2"}, **keys)
