@@ -11,7 +11,6 @@ from structlog.testing import capture_logs
 from ecsdeploy import (
     Deployer,
     DeployEvent,
-    DeploySettings,
     EventKind,
     ImageChange,
     OneOffTask,
@@ -25,8 +24,8 @@ from ecsdeploy import (
 )
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests.deployer.lossy_proxy import lossy_proxy
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.lossy_proxy import deployer_through, lossy_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -292,13 +291,7 @@ async def test_a_lost_run_task_answer_does_not_start_a_second_migration(
     ecs_simulator.add_rule(finishes(0))
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": 1}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         result = await deployer.release(
             Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
@@ -321,13 +314,7 @@ async def test_a_run_task_whose_every_answer_is_lost_is_found_by_its_token_tag(
     attempts = RetryPolicy.fast().attempts
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         with capture_logs() as logs:
             result = await deployer.release(
@@ -432,13 +419,7 @@ async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_sto
     attempts = RetryPolicy.fast().attempts
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])], name="r9")
 
