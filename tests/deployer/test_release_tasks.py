@@ -16,6 +16,7 @@ from ecsdeploy import (
     OneOffTask,
     Outcome,
     Release,
+    ReleaseResult,
     RetryPolicy,
     ServiceState,
     Stage,
@@ -58,6 +59,18 @@ def migration(**options: Any) -> OneOffTask:
 
 def api_to(image: str) -> Target:
     return Target(CLUSTER, "api", [ImageChange("nginx", image)])
+
+
+async def assert_refused_before_web_deploys(
+    result: ReleaseResult, ecs_services: EcsServices, old_web: str, says: str
+) -> None:
+    """A release of `web` then a bad task refused up front: exit 2 saying `says`, `web`
+    skipped and still on `old_web`."""
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert says in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web
 
 
 async def describe_task(ecs_services: EcsServices, arn: str) -> dict[str, Any]:
@@ -476,11 +489,9 @@ async def test_an_awsvpc_task_copying_a_service_without_awsvpc_settings_is_bad_i
     task = OneOffTask("migrate", cluster=CLUSTER, task_definition=awsvpc, network_from="web")
     web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
     result = await ecs_deployer.release(Release([Stage("edge", [web]), Stage("db", tasks=[task])]))
-    assert result.exit_code == 2
-    assert result.error is not None
-    assert "'web' has no awsvpc network configuration" in result.error
-    assert result.services[0].state is ServiceState.SKIPPED
-    assert await ecs_services.task_definition("web") == old_web
+    await assert_refused_before_web_deploys(
+        result, ecs_services, old_web, "'web' has no awsvpc network configuration"
+    )
 
 
 async def test_a_release_name_ecs_cannot_tag_with_still_runs_its_migration(
@@ -516,11 +527,7 @@ async def test_a_task_of_a_service_running_a_deregistered_revision_is_bad_input(
     web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
     release = Release([Stage("edge", [web]), Stage("db", tasks=[migration()])])
     result = await ecs_deployer.release(release)
-    assert result.exit_code == 2
-    assert result.error is not None
-    assert "INACTIVE" in result.error
-    assert result.services[0].state is ServiceState.SKIPPED
-    assert await ecs_services.task_definition("web") == old_web
+    await assert_refused_before_web_deploys(result, ecs_services, old_web, "INACTIVE")
 
 
 async def test_a_task_of_a_deployed_service_whose_revision_was_deregistered_still_runs(
