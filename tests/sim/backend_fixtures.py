@@ -20,6 +20,24 @@ REGION = "us-east-1"
 START = 1_767_225_600.0
 """2026-01-01T00:00:00Z: simulated time starts here in every backend test."""
 
+
+def bridge_web() -> dict[str, Any]:
+    """RegisterTaskDefinition's input for a bridge-mode `web`: port 8080 on a dynamic host port
+    (a new dict each call: the backend keeps what it is given)."""
+    return {
+        "family": "web",
+        "networkMode": "bridge",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "myorg/web:1",
+                "memory": 256,
+                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+            }
+        ],
+    }
+
+
 _MODEL = load_ecs_model()
 
 
