@@ -4,7 +4,7 @@ operation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -140,8 +140,11 @@ class Sim:
         minimum: int | None = None,
         maximum: int | None = None,
         cluster: str = "prod",
+        deployment: Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        """CreateService (and its cluster, if new); `deployment`: more deploymentConfiguration
+        keys (a strategy, a breaker's own settings) than the shortcuts above."""
         if cluster not in {c.rsplit("/", 1)[-1] for c in self.call("ListClusters")["clusterArns"]}:
             self.call("CreateCluster", clusterName=cluster)
         config: dict[str, Any] = {}
@@ -151,6 +154,7 @@ class Sim:
             config["minimumHealthyPercent"] = minimum
         if maximum is not None:
             config["maximumPercent"] = maximum
+        config.update(deployment or {})
         service: dict[str, Any] = self.call(
             "CreateService",
             cluster=cluster,
