@@ -7,8 +7,6 @@ degrade relative to what the deployer has seen does not depend on how busy the m
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anyio
 import pytest
 
@@ -16,18 +14,11 @@ from ecsdeploy import Deployer, DeployEvent, DeployResult, Outcome, Phase, Statu
 from ecsdeploy.checks import TargetHealth
 from ecsdeploy.sim import Simulator
 from tests._fixtures.scenario import Lockstep, to
-from tests.checks.balanced import Balanced, balanced
+from tests.checks.balanced import Balanced
 
 pytestmark = pytest.mark.anyio
 
 NEW = "myorg/nginx:2"
-
-
-@pytest.fixture
-async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
-    """Clients to the simulator's ECS and ELBv2."""
-    async with balanced(ecs_simulator) as made:
-        yield made
 
 
 def degrading(after: float) -> dict[str, object]:
