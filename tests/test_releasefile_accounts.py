@@ -7,9 +7,11 @@ import pytest
 from ecsdeploy import parse_release
 from ecsdeploy._credentials import Role, role_session_name
 from ecsdeploy.exceptions import AssumeRoleError, ReleaseFileError
+from tests._fixtures.release_text import Value, org_service, release_text, stage
 
 ROLE_A = "arn:aws:iam::210987654321:role/ecsdeploy"
 ROLE_B = "arn:aws:iam::345678901234:role/ecsdeploy"
+
 
 SERVICE = """
 [[stage]]
@@ -17,6 +19,8 @@ SERVICE = """
 service = "web"
 images = { web = "org/web:2" }
 """
+
+MIGRATE_WEB: dict[str, Value] = {"name": "migrate", "task_definition_of": "web"}
 
 
 def test_defaults_give_every_service_a_role_and_external_id() -> None:
@@ -31,19 +35,10 @@ def test_defaults_give_every_service_a_role_and_external_id() -> None:
 
 def test_an_override_replaces_the_default_role_but_not_a_services_own() -> None:
     """--role-arn beats [defaults]' role_arn, never the role a service names itself."""
-    text = f"""
-        [defaults]
-        cluster = "prod"
-        role_arn = "{ROLE_A}"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ web = "org/web:2" }}
-        [[stage.service]]
-        service = "api"
-        role_arn = "{ROLE_A}"
-        images = {{ api = "org/api:2" }}
-    """
+    text = release_text(
+        stage(org_service("web"), org_service("api", role_arn=ROLE_A)),
+        defaults={"cluster": "prod", "role_arn": ROLE_A},
+    )
     release = parse_release(text, overrides={"role_arn": ROLE_B})
     assert [t.role_arn for t in release.targets] == [ROLE_B, ROLE_A]
 
@@ -64,19 +59,10 @@ def test_regions_fan_one_service_out_to_each_region() -> None:
 
 def test_a_services_region_wins_over_default_regions() -> None:
     """[defaults] regions fan out every service except one that names its own region."""
-    text = """
-        [defaults]
-        cluster = "prod"
-        regions = ["us-east-2", "eu-west-1"]
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = { web = "org/web:2" }
-        [[stage.service]]
-        service = "api"
-        region = "ap-southeast-2"
-        images = { api = "org/api:2" }
-    """
+    text = release_text(
+        stage(org_service("web"), org_service("api", region="ap-southeast-2")),
+        defaults={"cluster": "prod", "regions": ["us-east-2", "eu-west-1"]},
+    )
     release = parse_release(text)
     assert [str(t) for t in release.targets] == [
         "us-east-2/prod/web",
@@ -113,19 +99,10 @@ def test_bad_location_keys_are_reported_at_their_line(snippet: str, problem: str
 
 def test_the_same_service_in_two_accounts_is_two_services() -> None:
     """One name, one region, two roles in two accounts: not a repeated service."""
-    text = f"""
-        [defaults]
-        cluster = "prod"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_A}"
-        images = {{ web = "org/web:2" }}
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_B}"
-        images = {{ web = "org/web:2" }}
-    """
+    text = release_text(
+        stage(org_service("web", role_arn=ROLE_A), org_service("web", role_arn=ROLE_B)),
+        defaults={"cluster": "prod"},
+    )
     assert len(parse_release(text).targets) == 2
 
 
@@ -182,23 +159,14 @@ task_definition = "migrate:3"
 def test_a_task_whose_service_is_in_two_accounts_is_ambiguous() -> None:
     """task_definition_of a service the release deploys in two accounts (same region and
     cluster) names no one account to run in: an error, not a pick of the first."""
-    text = f"""
-[defaults]
-cluster = "prod"
-region = "us-east-2"
-[[stage]]
-[[stage.task]]
-name = "migrate"
-task_definition_of = "web"
-[[stage.service]]
-service = "web"
-role_arn = "{ROLE_A}"
-images = {{ web = "org/web:2" }}
-[[stage.service]]
-service = "web"
-role_arn = "{ROLE_B}"
-images = {{ web = "org/web:2" }}
-"""
+    text = release_text(
+        stage(
+            org_service("web", role_arn=ROLE_A),
+            org_service("web", role_arn=ROLE_B),
+            tasks=[MIGRATE_WEB],
+        ),
+        defaults={"cluster": "prod", "region": "us-east-2"},
+    )
     with pytest.raises(ReleaseFileError, match="migrate") as raised:
         parse_release(text)
     assert "210987654321" in str(raised.value)
@@ -208,25 +176,14 @@ images = {{ web = "org/web:2" }}
 def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
     """[defaults]' external_id is for [defaults]' role: a service naming its own role, or a
     --role-arn replacing that role, does not send it to another account's STS."""
-    text = f"""
-        [defaults]
-        cluster = "prod"
-        role_arn = "{ROLE_A}"
-        external_id = "secret-for-a"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ web = "org/web:2" }}
-        [[stage.service]]
-        service = "api"
-        role_arn = "{ROLE_B}"
-        images = {{ api = "org/api:2" }}
-        [[stage.service]]
-        service = "jobs"
-        role_arn = "{ROLE_B}"
-        external_id = "secret-for-b"
-        images = {{ jobs = "org/jobs:2" }}
-    """
+    text = release_text(
+        stage(
+            org_service("web"),
+            org_service("api", role_arn=ROLE_B),
+            org_service("jobs", role_arn=ROLE_B, external_id="secret-for-b"),
+        ),
+        defaults={"cluster": "prod", "role_arn": ROLE_A, "external_id": "secret-for-a"},
+    )
     as_written = parse_release(text)
     assert [(t.role_arn, t.external_id) for t in as_written.targets] == [
         (ROLE_A, "secret-for-a"),
@@ -251,19 +208,10 @@ def test_an_external_id_goes_only_with_the_role_it_was_given_with() -> None:
 def test_a_task_under_default_regions_must_name_its_region() -> None:
     """[defaults] regions fans services out; a task runs once, so it names its region (else it
     ran in the Deployer's region with the Deployer's credentials, not its service's)."""
-    text = f"""
-[defaults]
-cluster = "prod"
-role_arn = "{ROLE_A}"
-regions = ["us-east-2", "eu-west-1"]
-[[stage]]
-[[stage.task]]
-name = "migrate"
-task_definition_of = "web"
-[[stage.service]]
-service = "web"
-images = {{ web = "org/web:2" }}
-"""
+    text = release_text(
+        stage(org_service("web"), tasks=[MIGRATE_WEB]),
+        defaults={"cluster": "prod", "role_arn": ROLE_A, "regions": ["us-east-2", "eu-west-1"]},
+    )
     with pytest.raises(ReleaseFileError, match="set its 'region'") as raised:
         parse_release(text)
     assert raised.value.line == 7

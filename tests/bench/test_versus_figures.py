@@ -7,13 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from ecsdeploy import Deployer, Outcome
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import EcsServices
-from tests._fixtures.scenario import CRASH, Lockstep, to
+from tests._fixtures.scenario import CRASH, in_lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -30,18 +29,8 @@ async def test_a_stop_service_deployment_rollback_is_the_tools_reaction(
     to that rollback, not to its exit after the whole rollback."""
     await ecs_services.create(breaker=False)
     ecs_simulator.add_rule(CRASH)
-    clock = Lockstep(ecs_simulator)
     started_at = ecs_simulator.clock.now()
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
-        clock.hold()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        group.start_soon(deploy)
-    (result,) = results
+    result = await in_lockstep(ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:crash")))
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rollback_method == "stop-service-deployment"
     await ecs_simulator.advance(600)

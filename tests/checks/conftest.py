@@ -10,7 +10,9 @@ import pytest
 from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._retry import RetryPolicy
+from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import REGION, offline_session
+from tests.checks.balanced import Balanced, balanced
 from tests.checks.http_server import Endpoint, http_endpoint
 
 
@@ -43,3 +45,10 @@ async def moto_reads(moto_url: str) -> AsyncIterator[AwsReads]:
         pass
     async with reads_at(moto_url) as reads:
         yield reads
+
+
+@pytest.fixture
+async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
+    """Clients to the simulator's ECS, ELBv2 and CloudWatch."""
+    async with balanced(ecs_simulator) as made:
+        yield made

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,7 +14,7 @@ from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import POLL_INTERVAL, REGION, offline_session
 from tests._fixtures.scenario import to
-from tests.checks.balanced import Balanced, balanced
+from tests.checks.balanced import Balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -24,12 +23,6 @@ ALARM = "webapp-5xx"
 PER_SECOND = 4.0
 #: Wall seconds the deployment bakes: many polls (every POLL_INTERVAL), few paced calls.
 BAKE = 1.0
-
-
-@pytest.fixture
-async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
-    async with balanced(ecs_simulator) as made:
-        yield made
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ PREFLIGHT with nothing changed, and a failure during the bake time rolling back.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -23,18 +22,11 @@ from ecsdeploy.checks import Alarms, HealthCheck, TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER
 from tests._fixtures.scenario import in_lockstep, once_in, to
-from tests.checks.balanced import PORT, Balanced, balanced
+from tests.checks.balanced import PORT, Balanced
 
 pytestmark = pytest.mark.anyio
 
 ALARM = "webapp-5xx"
-
-
-@pytest.fixture
-async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
-    """Clients to the simulator's ECS, ELBv2 and CloudWatch."""
-    async with balanced(ecs_simulator) as made:
-        yield made
 
 
 def with_checks(deployer: Deployer, *checks: HealthCheck, bake: float = 0.0) -> DeploySettings:

@@ -7,27 +7,17 @@ degrade relative to what the deployer has seen does not depend on how busy the m
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import anyio
 import pytest
 
 from ecsdeploy import Deployer, DeployEvent, DeployResult, Outcome, Phase, Status
 from ecsdeploy.checks import TargetHealth
 from ecsdeploy.sim import Simulator
-from tests._fixtures.scenario import Lockstep, to
-from tests.checks.balanced import Balanced, balanced
+from tests._fixtures.scenario import in_lockstep, to
+from tests.checks.balanced import Balanced
 
 pytestmark = pytest.mark.anyio
 
 NEW = "myorg/nginx:2"
-
-
-@pytest.fixture
-async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
-    """Clients to the simulator's ECS and ELBv2."""
-    async with balanced(ecs_simulator) as made:
-        yield made
 
 
 def degrading(after: float) -> dict[str, object]:
@@ -46,13 +36,8 @@ async def deploy_in_lockstep(
     settings = deployer.settings.with_overrides(
         extra_checks=(TargetHealth(threshold=threshold),), bake=bake
     )
-    clock = Lockstep(simulator)
-    results: list[DeployResult] = []
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        results.append(await deployer.deploy(to(NEW), settings=settings))
-        clock.hold()
-    return results[0], verdicts
+    result = await in_lockstep(simulator, lambda: deployer.deploy(to(NEW), settings=settings))
+    return result, verdicts
 
 
 async def test_targets_degrading_during_the_bake_time_roll_back(

@@ -5,7 +5,6 @@ DescribeContainerInstances over the wire, as on ECS."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,7 +13,7 @@ from ecsdeploy.checks import TargetHealth
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, REGION
 from tests._fixtures.scenario import to
-from tests.checks.balanced import PORT, Balanced, balanced
+from tests.checks.balanced import PORT, Balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -22,13 +21,6 @@ INSTANCE_TARGET = re.compile(
     r"i-[0-9a-f]{17}:(?P<port>\d+) \(task [0-9a-f]+\) in webapp-tg is unhealthy "
     r"\(Target\.ResponseCodeMismatch: Health checks failed with these codes: \[500\]\)"
 )
-
-
-@pytest.fixture
-async def lb(ecs_simulator: Simulator) -> AsyncIterator[Balanced]:
-    """Clients to the simulator's ECS, ELBv2 and CloudWatch."""
-    async with balanced(ecs_simulator) as made:
-        yield made
 
 
 async def bridge_service(lb: Balanced, *, grace: int = 0) -> str:

@@ -13,6 +13,7 @@ from tests._fixtures.accounts import (
     create_web,
     revisions,
 )
+from tests._fixtures.release_text import nginx_web, release_text, stage
 from tests._fixtures.simulator_process import (
     CLUSTER,
     ECSDEPLOY,
@@ -22,27 +23,18 @@ from tests._fixtures.simulator_process import (
     run_process,
 )
 
+IN_ACCOUNT_A = {"cluster": CLUSTER, "role_arn": ROLE_A}
+
 
 def release_file(tmp_path: Path) -> Path:
     """`web` in account A (canary), then in account B."""
     path = tmp_path / "accounts.toml"
     path.write_text(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        [[stage]]
-        name = "canary"
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        [[stage]]
-        name = "rest"
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_B}"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(
+            stage(nginx_web(), name="canary"),
+            stage(nginx_web(role_arn=ROLE_B), name="rest"),
+            defaults=IN_ACCOUNT_A,
+        )
     )
     return path
 
@@ -97,17 +89,7 @@ def test_role_arn_on_the_command_line_replaces_the_files_default_role(
     """--role-arn B over [defaults]' role A: the service deploys in account B."""
     create_web(simulated, ROLE_B)
     path = tmp_path / "one.toml"
-    path.write_text(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
-    )
+    path.write_text(release_text(stage(nginx_web()), defaults=IN_ACCOUNT_A))
     done = run_process(
         [ECSDEPLOY, "release", str(path), "--role-arn", ROLE_B, *FAST], environ(simulated)
     )
@@ -123,19 +105,7 @@ def test_a_dry_run_refuses_a_service_named_with_and_without_the_default_region(
     create_web(simulated, ROLE_A)
     path = tmp_path / "twice.toml"
     path.write_text(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        [[stage.service]]
-        service = "web"
-        region = "{REGION}"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(stage(nginx_web(), nginx_web(region=REGION)), defaults=IN_ACCOUNT_A)
     )
     done = run_process([ECSDEPLOY, "release", str(path), "--dry-run", *FAST], environ(simulated))
     assert done.returncode == 2, done.stdout + done.stderr

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from ecsdeploy._aws_reads import IAM_ACTIONS
 from ecsdeploy._iam import iam_policy
 from ecsdeploy.cli import main
+from tests._fixtures.release_text import org_service, release_text, stage
 
 
 def actions(policy: dict[str, object]) -> set[str]:
@@ -117,20 +118,13 @@ def test_roles_and_external_ids_come_from_a_release_file(tmp_path: Path) -> None
     """--release FILE: its roles, each trusting the CI only with the file's external id."""
     path = tmp_path / "release.toml"
     path.write_text(
-        f"""
-        [defaults]
-        cluster = "prod"
-        role_arn = "{ROLE_A}"
-        external_id = "release-ext-id"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ web = "org/web:2" }}
-        [[stage.service]]
-        service = "api"
-        role_arn = "{ROLE_B}"
-        images = {{ api = "org/api:2" }}
-        """
+        release_text(
+            stage(
+                org_service("web"),
+                org_service("api", role_arn=ROLE_B),
+            ),
+            defaults={"cluster": "prod", "role_arn": ROLE_A, "external_id": "release-ext-id"},
+        )
     )
     result = CliRunner().invoke(main, ["iam-policy", "--release", str(path), "--trust", CI])
     assert result.exit_code == 0, result.output

@@ -5,13 +5,16 @@ a reset after the request was sent looks like to an AWS client)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
 from aiohttp import web
 
+from ecsdeploy import Deployer, DeploySettings, RetryPolicy
+from ecsdeploy._result import Listener
+from ecsdeploy.testing import POLL_INTERVAL, REGION, offline_session
 from tests.deployer.proxying import access_denied, forward, serving
 
 
@@ -63,3 +66,16 @@ async def lossy_proxy(
     proxy = LossyProxy(upstream, dict(lose), deny_tagging=deny_tagging)
     async with serving(proxy.handle) as proxy.url:
         yield proxy
+
+
+def deployer_through(proxy: LossyProxy, *, listeners: Iterable[Listener] = ()) -> Deployer:
+    """A Deployer calling ECS through `proxy`: a 30 s timeout, the suite's poll interval and
+    fast retries, so that a lost answer is asked again within the test."""
+    return Deployer(
+        session=offline_session(),
+        region=REGION,
+        endpoint_url=proxy.url,
+        settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
+        retry=RetryPolicy.fast(),
+        listeners=listeners,
+    )

@@ -27,6 +27,7 @@ from ecsdeploy._release.runner import repeated_services
 from ecsdeploy._retry import RetryPolicy
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, SPEED, offline_session
+from tests._fixtures.release_text import Value, nginx_web, release_text, stage
 from tests._fixtures.scenario import CRASH
 from tests.deployer.accounts import (
     ACCOUNT_A,
@@ -62,47 +63,28 @@ async def deployer(sim: Simulator) -> AsyncIterator[Deployer]:
         yield opened
 
 
+PACED: dict[str, Value] = {"cluster": CLUSTER, "poll_interval": POLL_INTERVAL, "timeout": 60}
+"""The defaults of a release on the simulator's fast clock."""
+
+
 def two_accounts_three_regions(*, last: str = "myorg/nginx:2.0") -> str:
     """Canary: account A's canary region. Then A's other regions and all of B's (a `regions`
     fan-out). Last: account A's last region alone, with image `last`."""
-    return f"""
-        [release]
-        name = "web-2.0"
-        [defaults]
-        cluster = "{CLUSTER}"
-        poll_interval = {POLL_INTERVAL}
-        timeout = 60
+    return release_text(
+        stage(nginx_web(role_arn=ROLE_A, region=CANARY), name="canary"),
+        stage(
+            nginx_web(role_arn=ROLE_A, region=REST[0]),
+            nginx_web(role_arn=ROLE_B, regions=list(REGIONS)),
+            name="rest",
+        ),
+        stage(nginx_web(last, role_arn=ROLE_A, region=REST[1]), name="last"),
+        release={"name": "web-2.0"},
+        defaults=PACED,
+    )
 
-        [[stage]]
-        name = "canary"
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_A}"
-        region = "{CANARY}"
-        images = {{ nginx = "myorg/nginx:2.0" }}
 
-        [[stage]]
-        name = "rest"
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_A}"
-        region = "{REST[0]}"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_B}"
-        regions = {list(REGIONS)}
-        images = {{ nginx = "myorg/nginx:2.0" }}
-
-        [[stage]]
-        name = "last"
-        [[stage.service]]
-        service = "web"
-        role_arn = "{ROLE_A}"
-        region = "{REST[1]}"
-        images = {{ nginx = "{last}" }}
-    """
-
+A_IN_CANARY: dict[str, Value] = {**PACED, "role_arn": ROLE_A, "region": CANARY}
+"""Paced defaults deploying with role A in the canary region."""
 
 LOCATIONS = [(role, region) for role in (ROLE_A, ROLE_B) for region in REGIONS]
 
@@ -151,16 +133,13 @@ async def test_tasks_and_service_deployments_carry_their_account_and_region(
     region = REST[1]
     await create_service(sim, ROLE_B, region)
     release = parse_release(
-        f"""
-        [[stage]]
-        [[stage.service]]
-        cluster = "{CLUSTER}"
-        service = "web"
-        role_arn = "{ROLE_B}"
-        region = "{region}"
-        poll_interval = {POLL_INTERVAL}
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(
+            stage(
+                nginx_web(
+                    cluster=CLUSTER, role_arn=ROLE_B, region=region, poll_interval=POLL_INTERVAL
+                )
+            )
+        )
     )
     result = await deployer.release(release)
     assert result.succeeded
@@ -245,17 +224,15 @@ async def test_a_wrong_external_id_is_bad_input(sim: Simulator, deployer: Deploy
     await create_service(sim, ROLE_A, CANARY)
     sim.configure_role(ROLE_A, external_id="expected-id")
     release = parse_release(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        external_id = "another-id"
-        region = "{CANARY}"
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(
+            stage(nginx_web()),
+            defaults={
+                "cluster": CLUSTER,
+                "role_arn": ROLE_A,
+                "external_id": "another-id",
+                "region": CANARY,
+            },
+        )
     )
     result = await deployer.release(release)
     assert result.exit_code == 2
@@ -275,19 +252,10 @@ async def test_credentials_are_refreshed_during_a_release_longer_than_their_life
     await create_service(sim, ROLE_A, CANARY)
     sim.set_session_lifetime(900)
     release = parse_release(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        region = "{CANARY}"
-        poll_interval = {POLL_INTERVAL}
-        timeout = 60
-        bake = {2000 / SPEED}
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(
+            stage(nginx_web()),
+            defaults={**A_IN_CANARY, "bake": 2000 / SPEED},
+        )
     )
     with capture_logs() as logs:
         result = await deployer.release(release)
@@ -356,20 +324,7 @@ async def test_a_release_named_in_any_alphabet_assumes_its_roles(
     session named in that charset instead of failing as a role that cannot be assumed."""
     await create_service(sim, ROLE_A, CANARY)
     release = parse_release(
-        f"""
-        [release]
-        name = "mise-à-jour-été"
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        region = "{CANARY}"
-        poll_interval = {POLL_INTERVAL}
-        timeout = 60
-        [[stage]]
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(stage(nginx_web()), release={"name": "mise-à-jour-été"}, defaults=A_IN_CANARY)
     )
 
     result = await deployer.release(release)
@@ -389,24 +344,11 @@ async def test_a_service_named_with_and_without_the_default_region_is_one_servic
     for region in REGIONS:
         await create_service(sim, ROLE_A, region)
     release = parse_release(
-        f"""
-        [defaults]
-        cluster = "{CLUSTER}"
-        role_arn = "{ROLE_A}"
-        poll_interval = {POLL_INTERVAL}
-        timeout = 60
-        [[stage]]
-        name = "canary"
-        [[stage.service]]
-        service = "web"
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        [[stage]]
-        name = "everywhere"
-        [[stage.service]]
-        service = "web"
-        regions = {list(REGIONS)}
-        images = {{ nginx = "myorg/nginx:2.0" }}
-        """
+        release_text(
+            stage(nginx_web(), name="canary"),
+            stage(nginx_web(regions=list(REGIONS)), name="everywhere"),
+            defaults={**PACED, "role_arn": ROLE_A},
+        )
     )
 
     result = await deployer.release(release)

@@ -3,13 +3,12 @@ rollback within one poll interval), in simulated time on the simulator's clock."
 
 from __future__ import annotations
 
-import anyio
 import pytest
 
 from ecsdeploy import Deployer, DeployEvent, Outcome, Phase
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import EcsServices
-from tests._fixtures.scenario import CRASH, Lockstep, to
+from tests._fixtures.scenario import CRASH, in_lockstep, to
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +24,6 @@ async def test_the_threshold_th_failed_task_is_acted_on_within_one_poll(
     threshold-th failed task, not only once that task has finished stopping."""
     old = await ecs_services.create(breaker=False)
     ecs_simulator.add_rule(CRASH)
-    clock = Lockstep(ecs_simulator, step=POLL)
     rollback_at: list[float] = []
 
     def on_rollback(event: DeployEvent) -> None:
@@ -33,16 +31,9 @@ async def test_the_threshold_th_failed_task_is_acted_on_within_one_poll(
             rollback_at.append(ecs_simulator.clock.now())
 
     ecs_deployer.subscribe(on_rollback)
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
-        clock.hold()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        group.start_soon(deploy)
-    (result,) = results
+    result = await in_lockstep(
+        ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:crash")), step=POLL
+    )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert result.rolled_back_by == "ecsdeploy"
     assert "tasks failed (threshold 3)" in result.reason
@@ -59,17 +50,9 @@ async def test_a_verdict_taken_while_the_failed_tasks_still_stop_says_why_they_f
     names their exit, which ECS gives as soon as they begin stopping."""
     old = await ecs_services.create(desired=4, breaker=False)
     ecs_simulator.add_rule(CRASH)
-    clock = Lockstep(ecs_simulator, step=POLL)
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:crash")))
-        clock.hold()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        group.start_soon(deploy)
-    (result,) = results
+    result = await in_lockstep(
+        ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:crash")), step=POLL
+    )
     assert result.outcome is Outcome.ROLLED_BACK, result.reason
     assert "tasks failed (threshold 3); last: task " in result.reason
     assert "exit 1" in result.reason

@@ -13,7 +13,6 @@ from ecsdeploy import (
     Outcome,
     Phase,
     Release,
-    RetryPolicy,
     Stage,
 )
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
@@ -24,10 +23,9 @@ from ecsdeploy.testing import (
     REGION,
     SPEED,
     EcsServices,
-    offline_session,
 )
 from tests._fixtures.scenario import CRASH, Lockstep, once_in, one_attempt_deployer, to
-from tests.deployer.lossy_proxy import lossy_proxy
+from tests.deployer.lossy_proxy import deployer_through, lossy_proxy
 from tests.deployer.stuck_worker import api_and_stuck_worker
 
 pytestmark = pytest.mark.anyio
@@ -419,13 +417,7 @@ async def test_a_registration_whose_answer_is_lost_registers_one_revision(
     old = await ecs_services.create()
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as ecs_deployer,
+        deployer_through(proxy) as ecs_deployer,
     ):
         result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert proxy.lost == 1

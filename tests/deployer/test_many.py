@@ -15,15 +15,26 @@ from ecsdeploy.testing import CLUSTER, EcsServices
 pytestmark = pytest.mark.anyio
 
 
+async def create_services(ecs_services: EcsServices, count: int, *, desired: int) -> list[str]:
+    """Services svc-00, svc-01 ... (`count` of them), each `desired` tasks; their names."""
+    names = [f"svc-{i:02d}" for i in range(count)]
+    for name in names:
+        await ecs_services.create(name, desired=desired)
+    return names
+
+
+def to_nginx_2(names: list[str]) -> list[Target]:
+    """A target per service: its nginx container to myorg/nginx:2.0."""
+    return [Target(CLUSTER, name, [ImageChange("nginx", "myorg/nginx:2.0")]) for name in names]
+
+
 async def test_twenty_concurrent_deploys_share_batched_describe_calls(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """20 services in one cluster cost ceil(20/10) DescribeServices per tick, not 20."""
-    names = [f"svc-{i:02d}" for i in range(20)]
-    for name in names:
-        await ecs_services.create(name, desired=1)
+    names = await create_services(ecs_services, 20, desired=1)
     before = ecs_simulator.stats()["calls"].get("DescribeServices", 0)
-    targets = [Target(CLUSTER, name, [ImageChange("nginx", "myorg/nginx:2.0")]) for name in names]
+    targets = to_nginx_2(names)
     results = await ecs_deployer.deploy_many(targets)
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 20, [r.reason for r in results]
     assert [r.target.service for r in results] == names
@@ -116,10 +127,8 @@ async def test_a_healthy_rollout_lists_no_stopped_tasks(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Ten healthy rollouts cost no ListTasks: ECS's counters never said a task of ours stopped."""
-    names = [f"svc-{i:02d}" for i in range(10)]
-    for name in names:
-        await ecs_services.create(name, desired=2)
-    targets = [Target(CLUSTER, name, [ImageChange("nginx", "myorg/nginx:2.0")]) for name in names]
+    names = await create_services(ecs_services, 10, desired=2)
+    targets = to_nginx_2(names)
     results = await ecs_deployer.deploy_many(targets)
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 10, [r.reason for r in results]
     assert ecs_simulator.stats()["calls"].get("ListTasks", 0) == 0
@@ -129,9 +138,7 @@ async def test_a_crash_among_healthy_rollouts_lists_only_its_own_stopped_tasks(
     ecs_deployer: Deployer, ecs_services: EcsServices, ecs_simulator: Simulator
 ) -> None:
     """Only the crashing service's deployment is listed, and its crash keeps its exit code."""
-    names = [f"svc-{i:02d}" for i in range(5)]
-    for name in names:
-        await ecs_services.create(name, desired=2)
+    names = await create_services(ecs_services, 5, desired=2)
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:crash", "behavior": "crash", "exit_code": 3, "after": 5}
     )
@@ -154,15 +161,13 @@ async def test_a_release_validates_every_service_in_shared_batches_whatever_its_
 ) -> None:
     """Validating 20 services of a release that deploys one at a time reads them together:
     PREFLIGHT's agreeing reads cost batches of 10, not 20 one-service reads each."""
-    names = [f"svc-{i:02d}" for i in range(20)]
-    for name in names:
-        await ecs_services.create(name, desired=1)
+    names = await create_services(ecs_services, 20, desired=1)
     before = ecs_simulator.stats()["calls"].get("DescribeServices", 0)
     release = Release(
         [
             Stage(
                 "all",
-                [Target(CLUSTER, n, [ImageChange("nginx", "myorg/nginx:2.0")]) for n in names],
+                to_nginx_2(names),
             )
         ],
         max_concurrency=1,

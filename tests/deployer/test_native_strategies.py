@@ -63,6 +63,15 @@ class Stages:
     def names(self) -> list[str]:
         return [str(event.data["lifecycle_stage"]) for event in self.events]
 
+    @property
+    def traffic_shifts(self) -> list[Any]:
+        """The production traffic share of each PRODUCTION_TRAFFIC_SHIFT event, in order."""
+        return [
+            event.data["production_traffic"]
+            for event in self.events
+            if event.data["lifecycle_stage"] == "PRODUCTION_TRAFFIC_SHIFT"
+        ]
+
 
 async def _record(ecs_services: EcsServices) -> dict[str, Any]:
     """The service's newest service deployment as the simulator describes it."""
@@ -119,12 +128,7 @@ async def test_linear_shifts_traffic_in_steps_seen_in_events(
     ecs_deployer.subscribe(stages)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    shifts = [
-        e.data["production_traffic"]
-        for e in stages.events
-        if e.data["lifecycle_stage"] == "PRODUCTION_TRAFFIC_SHIFT"
-    ]
-    assert shifts[:1] == [50.0], stages.names
+    assert stages.traffic_shifts[:1] == [50.0], stages.names
     assert _in_order(stages.names, ["PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"])
     assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
 
@@ -143,12 +147,7 @@ async def test_canary_succeeds_after_its_canary_bake(
     ecs_deployer.subscribe(stages)
     result = await ecs_deployer.deploy(to("myorg/nginx:2"))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
-    canary = [
-        e.data["production_traffic"]
-        for e in stages.events
-        if e.data["lifecycle_stage"] == "PRODUCTION_TRAFFIC_SHIFT"
-    ]
-    assert canary[:1] == [10.0], stages.names
+    assert stages.traffic_shifts[:1] == [10.0], stages.names
     assert (await _record(ecs_services))["status"] == "SUCCESSFUL"
 
 

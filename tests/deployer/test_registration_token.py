@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from ecsdeploy import Deployer, DeploySettings, ImageChange, Outcome, RetryPolicy, Target
+from ecsdeploy import Deployer, ImageChange, Outcome, Target
 from ecsdeploy._taskdef.revision import REGISTRATION_TOKEN_TAG
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests.deployer.lossy_proxy import lossy_proxy
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.lossy_proxy import deployer_through, lossy_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -66,13 +66,7 @@ async def test_a_lost_answer_for_a_revision_with_fifty_tags_registers_one_revisi
     before = await ecs_services.revisions()
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RegisterTaskDefinition": 1}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as ecs_deployer,
+        deployer_through(proxy) as ecs_deployer,
     ):
         result = await ecs_deployer.deploy(
             Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])
@@ -119,13 +113,7 @@ async def test_a_caller_not_allowed_to_tag_still_deploys_an_untagged_revision(
     before = await ecs_services.revisions()
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {}, deny_tagging=True) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as ecs_deployer,
+        deployer_through(proxy) as ecs_deployer,
     ):
         result = await ecs_deployer.deploy(
             Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])

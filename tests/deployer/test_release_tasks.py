@@ -11,12 +11,12 @@ from structlog.testing import capture_logs
 from ecsdeploy import (
     Deployer,
     DeployEvent,
-    DeploySettings,
     EventKind,
     ImageChange,
     OneOffTask,
     Outcome,
     Release,
+    ReleaseResult,
     RetryPolicy,
     ServiceState,
     Stage,
@@ -25,8 +25,8 @@ from ecsdeploy import (
 )
 from ecsdeploy.exceptions import InputError
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests.deployer.lossy_proxy import lossy_proxy
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.lossy_proxy import deployer_through, lossy_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -59,6 +59,18 @@ def migration(**options: Any) -> OneOffTask:
 
 def api_to(image: str) -> Target:
     return Target(CLUSTER, "api", [ImageChange("nginx", image)])
+
+
+async def assert_refused_before_web_deploys(
+    result: ReleaseResult, ecs_services: EcsServices, old_web: str, says: str
+) -> None:
+    """A release of `web` then a bad task refused up front: exit 2 saying `says`, `web`
+    skipped and still on `old_web`."""
+    assert result.exit_code == 2
+    assert result.error is not None
+    assert says in result.error
+    assert result.services[0].state is ServiceState.SKIPPED
+    assert await ecs_services.task_definition("web") == old_web
 
 
 async def describe_task(ecs_services: EcsServices, arn: str) -> dict[str, Any]:
@@ -292,13 +304,7 @@ async def test_a_lost_run_task_answer_does_not_start_a_second_migration(
     ecs_simulator.add_rule(finishes(0))
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": 1}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         result = await deployer.release(
             Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])])
@@ -321,13 +327,7 @@ async def test_a_run_task_whose_every_answer_is_lost_is_found_by_its_token_tag(
     attempts = RetryPolicy.fast().attempts
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         with capture_logs() as logs:
             result = await deployer.release(
@@ -432,13 +432,7 @@ async def test_cancelled_while_run_task_answers_are_lost_the_started_task_is_sto
     attempts = RetryPolicy.fast().attempts
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"RunTask": attempts}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-        ) as deployer,
+        deployer_through(proxy) as deployer,
     ):
         release = Release([Stage("apps", [api_to("myorg/api:2")], tasks=[migration()])], name="r9")
 
@@ -495,11 +489,9 @@ async def test_an_awsvpc_task_copying_a_service_without_awsvpc_settings_is_bad_i
     task = OneOffTask("migrate", cluster=CLUSTER, task_definition=awsvpc, network_from="web")
     web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
     result = await ecs_deployer.release(Release([Stage("edge", [web]), Stage("db", tasks=[task])]))
-    assert result.exit_code == 2
-    assert result.error is not None
-    assert "'web' has no awsvpc network configuration" in result.error
-    assert result.services[0].state is ServiceState.SKIPPED
-    assert await ecs_services.task_definition("web") == old_web
+    await assert_refused_before_web_deploys(
+        result, ecs_services, old_web, "'web' has no awsvpc network configuration"
+    )
 
 
 async def test_a_release_name_ecs_cannot_tag_with_still_runs_its_migration(
@@ -535,11 +527,7 @@ async def test_a_task_of_a_service_running_a_deregistered_revision_is_bad_input(
     web = Target(CLUSTER, "web", [ImageChange("nginx", "myorg/web:2")])
     release = Release([Stage("edge", [web]), Stage("db", tasks=[migration()])])
     result = await ecs_deployer.release(release)
-    assert result.exit_code == 2
-    assert result.error is not None
-    assert "INACTIVE" in result.error
-    assert result.services[0].state is ServiceState.SKIPPED
-    assert await ecs_services.task_definition("web") == old_web
+    await assert_refused_before_web_deploys(result, ecs_services, old_web, "INACTIVE")
 
 
 async def test_a_task_of_a_deployed_service_whose_revision_was_deregistered_still_runs(

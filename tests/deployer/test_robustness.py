@@ -20,7 +20,7 @@ from ecsdeploy import (
 )
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests._fixtures.scenario import Lockstep, one_attempt_deployer, to
+from tests._fixtures.scenario import in_lockstep, one_attempt_deployer, to
 
 pytestmark = pytest.mark.anyio
 
@@ -33,25 +33,15 @@ async def test_one_crash_below_the_threshold_does_not_block_success(
     ecs_simulator.add_rule(
         {"image": "myorg/nginx:flaky", "behavior": "crash", "exit_code": 1, "after": 30}
     )
-    # Simulated time moves 5 s per poll: however busy the machine, the rule is gone a poll or
-    # two after the first crash, not after as many crashes as a late poll lets through.
-    clock = Lockstep(ecs_simulator)
 
     def heal(event: DeployEvent) -> None:
         if event.kind == "stopped_task":
             ecs_simulator.clear_rules()  # the replacement tasks start fine
 
     ecs_deployer.subscribe(heal)
-    results = []
-
-    async def deploy() -> None:
-        results.append(await ecs_deployer.deploy(to("myorg/nginx:flaky")))
-        clock.hold()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(clock.run)
-        group.start_soon(deploy)
-    (result,) = results
+    # Simulated time moves 5 s per poll: however busy the machine, the rule is gone a poll or
+    # two after the first crash, not after as many crashes as a late poll lets through.
+    result = await in_lockstep(ecs_simulator, lambda: ecs_deployer.deploy(to("myorg/nginx:flaky")))
     assert result.outcome is Outcome.SUCCEEDED, result.reason
     assert 1 <= len(result.stopped_tasks) < 3
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import pytest
 
 from ecsdeploy import (
-    Deployer,
     DeployEvent,
-    DeploySettings,
     ImageChange,
     Outcome,
     Phase,
-    RetryPolicy,
     Target,
 )
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, POLL_INTERVAL, REGION, EcsServices, offline_session
-from tests.deployer.lossy_proxy import lossy_proxy
+from ecsdeploy.testing import CLUSTER, EcsServices
+from tests.deployer.lossy_proxy import deployer_through, lossy_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -42,14 +39,7 @@ async def test_a_lost_update_answer_and_a_stale_read_never_report_nothing_change
 
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"UpdateService": FAST_ATTEMPTS}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-            listeners=[listener],
-        ) as ecs_deployer,
+        deployer_through(proxy, listeners=[listener]) as ecs_deployer,
     ):
         result = await ecs_deployer.deploy(
             Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])
@@ -73,14 +63,7 @@ async def test_a_lost_update_answer_that_cannot_be_read_back_is_unknown_and_kept
 
     async with (
         lossy_proxy(ecs_simulator.endpoint_url, {"UpdateService": FAST_ATTEMPTS}) as proxy,
-        Deployer(
-            session=offline_session(),
-            region=REGION,
-            endpoint_url=proxy.url,
-            settings=DeploySettings(timeout=30, poll_interval=POLL_INTERVAL),
-            retry=RetryPolicy.fast(),
-            listeners=[listener],
-        ) as ecs_deployer,
+        deployer_through(proxy, listeners=[listener]) as ecs_deployer,
     ):
         result = await ecs_deployer.deploy(
             Target(CLUSTER, "webapp", [ImageChange("nginx", "myorg/n:2")])

@@ -3,6 +3,8 @@ InputError naming the bad one, never a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -39,6 +41,19 @@ def _environ(prefix: str, names: tuple[str, ...]) -> st.SearchStrategy[dict[str,
     return st.dictionaries(keys, _PLAUSIBLE, max_size=len(names))
 
 
+def _assert_settings_or_named(
+    parse: Callable[[], PluginSettings | ActionInputs], error: type[InputError]
+) -> None:
+    """`parse()` gives settings whose derived settings build, or refuses with the front's own
+    `error` (the one that names the setting)."""
+    settings = parsed_or_refused(parse)
+    if isinstance(settings, InputError):
+        assert isinstance(settings, error), repr(settings)
+        return
+    assert settings.deploy_settings() is not None
+    assert isinstance(settings.release_overrides(), dict)
+
+
 @FUZZ_PROFILE
 @given(environ=_environ("PLUGIN_", PLUGIN_SETTINGS))
 # Found by this test: a bad PLUGIN_IMAGE raised InvalidImageError, which named no setting.
@@ -51,12 +66,7 @@ def _environ(prefix: str, names: tuple[str, ...]) -> st.SearchStrategy[dict[str,
 def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
     """Any PLUGIN_* values: PluginSettings (whose derived settings build too) or the plugin's
     PluginSettingsError, which names the setting."""
-    settings = parsed_or_refused(lambda: PluginSettings.from_environ(environ))
-    if isinstance(settings, InputError):
-        assert isinstance(settings, PluginSettingsError), repr(settings)
-        return
-    assert settings.deploy_settings() is not None
-    assert isinstance(settings.release_overrides(), dict)
+    _assert_settings_or_named(lambda: PluginSettings.from_environ(environ), PluginSettingsError)
 
 
 @FUZZ_PROFILE
@@ -79,9 +89,4 @@ def test_plugin_settings_parse_or_name_the_bad_one(environ: dict[str, str]) -> N
 def test_action_inputs_parse_or_name_the_bad_one(environ: dict[str, str]) -> None:
     """Any INPUT_* values: ActionInputs (whose derived settings build too) or the action's
     ActionInputError, which names the input."""
-    inputs = parsed_or_refused(lambda: ActionInputs.from_environ(environ))
-    if isinstance(inputs, InputError):
-        assert isinstance(inputs, ActionInputError), repr(inputs)
-        return
-    assert inputs.deploy_settings() is not None
-    assert isinstance(inputs.release_overrides(), dict)
+    _assert_settings_or_named(lambda: ActionInputs.from_environ(environ), ActionInputError)

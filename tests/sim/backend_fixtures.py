@@ -4,7 +4,7 @@ operation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -19,6 +19,24 @@ from ecsdeploy.sim._wire.validation import load_ecs_model
 REGION = "us-east-1"
 START = 1_767_225_600.0
 """2026-01-01T00:00:00Z: simulated time starts here in every backend test."""
+
+
+def bridge_web() -> dict[str, Any]:
+    """RegisterTaskDefinition's input for a bridge-mode `web`: port 8080 on a dynamic host port
+    (a new dict each call: the backend keeps what it is given)."""
+    return {
+        "family": "web",
+        "networkMode": "bridge",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "myorg/web:1",
+                "memory": 256,
+                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+            }
+        ],
+    }
+
 
 _MODEL = load_ecs_model()
 
@@ -122,8 +140,11 @@ class Sim:
         minimum: int | None = None,
         maximum: int | None = None,
         cluster: str = "prod",
+        deployment: Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        """CreateService (and its cluster, if new); `deployment`: more deploymentConfiguration
+        keys (a strategy, a breaker's own settings) than the shortcuts above."""
         if cluster not in {c.rsplit("/", 1)[-1] for c in self.call("ListClusters")["clusterArns"]}:
             self.call("CreateCluster", clusterName=cluster)
         config: dict[str, Any] = {}
@@ -133,6 +154,7 @@ class Sim:
             config["minimumHealthyPercent"] = minimum
         if maximum is not None:
             config["maximumPercent"] = maximum
+        config.update(deployment or {})
         service: dict[str, Any] = self.call(
             "CreateService",
             cluster=cluster,

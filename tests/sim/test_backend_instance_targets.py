@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.sim.backend_fixtures import Sim
+from tests.sim.backend_fixtures import Sim, bridge_web
 from tests.sim.test_backend_load_balancers import target_health
 
 CLUSTER = "prod"
@@ -27,16 +27,7 @@ def bridge_service_behind_instances(sim: Sim, *, desired: int = 2, **service: An
     )
     taskdef = sim.call(
         "RegisterTaskDefinition",
-        family="web",
-        networkMode="bridge",
-        containerDefinitions=[
-            {
-                "name": "app",
-                "image": "myorg/web:1",
-                "memory": 256,
-                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
-            }
-        ],
+        **bridge_web(),
     )["taskDefinition"]["taskDefinitionArn"]
     sim.create_service(
         taskdef,

@@ -19,6 +19,18 @@ def _run(sim: Sim, image: str, **params: Any) -> dict[str, Any]:
     return dict(task)
 
 
+def _assert_refused(match: str | None = None, **params: Any) -> None:
+    """RunTask of `migrate` with `params` is an InvalidParameterException (whose message
+    matches `match`) and starts no task."""
+    sim = Sim()
+    sim.call("CreateCluster", clusterName="prod")
+    taskdef = sim.register("myorg/migrate:1", family="migrate")
+    with pytest.raises(EcsApiError, match=match) as refused:
+        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, **params)
+    assert refused.value.code == "InvalidParameterException"
+    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+
+
 def _describe(sim: Sim, task: dict[str, Any]) -> dict[str, Any]:
     [described] = sim.call("DescribeTasks", cluster="prod", tasks=[task["taskArn"]])["tasks"]
     return dict(described)
@@ -106,13 +118,7 @@ def test_an_unhealthy_one_off_task_keeps_running() -> None:
 
 def test_run_task_refuses_a_count_of_zero() -> None:
     """ "RunTask" (API reference): count is 1 to 10 tasks; 0 starts nothing and is refused."""
-    sim = Sim()
-    sim.call("CreateCluster", clusterName="prod")
-    taskdef = sim.register("myorg/migrate:1", family="migrate")
-    with pytest.raises(EcsApiError) as refused:
-        sim.call("RunTask", cluster="prod", taskDefinition=taskdef, count=0)
-    assert refused.value.code == "InvalidParameterException"
-    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+    _assert_refused(count=0)
 
 
 def test_a_retried_run_task_with_its_client_token_starts_nothing_more() -> None:
@@ -162,31 +168,14 @@ def test_a_command_rule_finishes_only_the_task_running_that_command() -> None:
 
 def test_a_tag_with_a_character_ecs_refuses_fails_run_task() -> None:
     """ECS's tag restrictions: '#' in a tag value is an InvalidParameterException; no task."""
-    sim = Sim()
-    sim.call("CreateCluster", clusterName="prod")
-    taskdef = sim.register("myorg/migrate:1", family="migrate")
-    with pytest.raises(EcsApiError, match="Some tags contain invalid characters") as raised:
-        sim.call(
-            "RunTask",
-            cluster="prod",
-            taskDefinition=taskdef,
-            tags=[{"key": "release", "value": "hotfix #42"}],
-        )
-    assert raised.value.code == "InvalidParameterException"
-    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+    _assert_refused(
+        "Some tags contain invalid characters", tags=[{"key": "release", "value": "hotfix #42"}]
+    )
 
 
 def test_a_network_configuration_for_a_bridge_task_fails_run_task() -> None:
     """ECS: "Network Configuration is not valid for the given networkMode" of a bridge task."""
-    sim = Sim()
-    sim.call("CreateCluster", clusterName="prod")
-    taskdef = sim.register("myorg/migrate:1", family="migrate")
-    with pytest.raises(EcsApiError, match="not valid for the given networkMode") as raised:
-        sim.call(
-            "RunTask",
-            cluster="prod",
-            taskDefinition=taskdef,
-            networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0aaa"]}},
-        )
-    assert raised.value.code == "InvalidParameterException"
-    assert sim.call("ListTasks", cluster="prod")["taskArns"] == []
+    _assert_refused(
+        "not valid for the given networkMode",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0aaa"]}},
+    )

@@ -216,14 +216,8 @@ def test_circuit_breaker_during_the_lifecycle_rolls_back() -> None:
 def test_first_deployment_of_a_blue_green_service_is_rolling() -> None:
     """Nothing completed yet (no blue): the service's first deployment has no lifecycle stage."""
     sim = Sim()
-    sim.call("CreateCluster", clusterName="prod")
-    sim.call(
-        "CreateService",
-        cluster="prod",
-        serviceName="webapp",
-        taskDefinition=sim.register("myorg/web:1"),
-        desiredCount=1,
-        deploymentConfiguration={"strategy": "BLUE_GREEN"},
+    sim.create_service(
+        sim.register("myorg/web:1"), desired=1, deployment={"strategy": "BLUE_GREEN"}
     )
     sim.advance(120)
     record = _record(sim)

@@ -27,16 +27,10 @@ async def post(sim: Simulator, operation: str, body: dict[str, Any]) -> tuple[in
 
 def _service(sim: Sim, breaker: dict[str, Any], *, desired: int = 2, **extra: Any) -> str:
     """A healthy service on myorg/web:1 with `breaker`; returns its deployment id."""
-    sim.call("CreateCluster", clusterName="prod")
-    sim.call(
-        "CreateService",
-        cluster="prod",
-        serviceName="webapp",
-        taskDefinition=sim.register("myorg/web:1"),
-        desiredCount=desired,
-        deploymentConfiguration={
-            "deploymentCircuitBreaker": {"enable": True, "rollback": False, **breaker}
-        },
+    sim.create_service(
+        sim.register("myorg/web:1"),
+        desired=desired,
+        deployment={"deploymentCircuitBreaker": {"enable": True, "rollback": False, **breaker}},
         **extra,
     )
     sim.advance(60)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ecsdeploy.sim import Simulator
+from tests.sim.backend_fixtures import bridge_web
 from tests.sim.control_api import call
 
 if TYPE_CHECKING:
@@ -106,16 +107,7 @@ async def test_a_bridge_task_runs_on_an_instance_with_a_dynamic_host_port(
     await ecs.create_cluster(clusterName=CLUSTER)
     (instance,) = sim.add_container_instances(CLUSTER)
     registered = await ecs.register_task_definition(
-        family="web",
-        networkMode="bridge",
-        containerDefinitions=[
-            {
-                "name": "app",
-                "image": "myorg/web:1",
-                "memory": 256,
-                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
-            }
-        ],
+        **bridge_web(),
     )
     run = await ecs.run_task(
         cluster=CLUSTER,
