@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import pytest
 
 from ecsdeploy import Deployer
 from ecsdeploy._deployer import gateway_of
+from ecsdeploy._service_deployments import RecordTracker, refresh_records
 from ecsdeploy.sim import Simulator
+from ecsdeploy.testing import CLUSTER, EcsServices
 
 REGION = "us-east-2"
 ROLE = "arn:aws:iam::210987654321:role/ecsdeploy"
@@ -69,3 +72,21 @@ async def test_config_files_sts_endpoint_wins_over_the_emulator(
             assert gateway.account == "210987654321"
         assert sts_sim.stats()["calls"].get("sts:AssumeRole") == 1
         assert ecs_sim.stats()["calls"].get("sts:AssumeRole") is None
+
+
+@pytest.mark.anyio
+async def test_concurrent_record_reads_make_one_lookup_not_two(
+    ecs_simulator: Simulator, ecs_services: EcsServices, ecs_deployer: Deployer
+) -> None:
+    """The tick's record read and the records loop looking up the same record at one moment
+    make one ListServiceDeployments, counted once towards MAX_LOOKUPS (two halved its minute)."""
+    await ecs_services.create()
+    gateway = await gateway_of(ecs_deployer)
+    # Created an hour from now: no record is listed for it, every lookup misses.
+    tracker = RecordTracker(created_at=ecs_simulator.clock.now() + 3600, wanted=True)
+    before = ecs_simulator.stats()["calls"].get("ListServiceDeployments", 0)
+    async with anyio.create_task_group() as group:
+        for _ in range(2):
+            group.start_soon(refresh_records, gateway, CLUSTER, {tracker: "webapp"})
+    after = ecs_simulator.stats()["calls"].get("ListServiceDeployments", 0)
+    assert (tracker.lookups, after - before) == (1, 1)
