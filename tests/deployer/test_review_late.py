@@ -7,8 +7,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from ecsdeploy import Deployer
+from ecsdeploy import Deployer, Target
 from ecsdeploy._deployer import gateway_of
+from ecsdeploy._observer import ClusterObserver
 from ecsdeploy._service_deployments import RecordTracker, refresh_records
 from ecsdeploy.sim import Simulator
 from ecsdeploy.testing import CLUSTER, EcsServices
@@ -90,3 +91,42 @@ async def test_concurrent_record_reads_make_one_lookup_not_two(
             group.start_soon(refresh_records, gateway, CLUSTER, {tracker: "webapp"})
     after = ecs_simulator.stats()["calls"].get("ListServiceDeployments", 0)
     assert (tracker.lookups, after - before) == (1, 1)
+
+
+@pytest.mark.anyio
+async def test_one_services_slow_record_read_does_not_hold_other_watches(
+    ecs_simulator: Simulator, ecs_services: EcsServices, ecs_deployer: Deployer
+) -> None:
+    """While the tick reads one deployment's record (its service-deployment API hangs), the
+    other services' observations of that tick are already published."""
+    await ecs_services.create("webapp")
+    await ecs_services.create("api")
+    api = await ecs_services.describe("api")
+    gateway = await gateway_of(ecs_deployer)
+    observer = ClusterObserver(gateway, CLUSTER)
+    # webapp's watched deployment is not listed: its record is wanted at once (and hangs).
+    tracker = RecordTracker(created_at=ecs_simulator.clock.now())
+    observer.watch(Target(CLUSTER, "webapp"), "ecs-svc/0", poll_interval=5, records=tracker)
+    ours = str(api["deployments"][0]["id"])
+    other = observer.watch(Target(CLUSTER, "api"), ours, poll_interval=5)
+    ecs_simulator.add_rule(
+        {
+            "operation": "ListServiceDeployments",
+            "error": "latency",
+            "seconds": 10**7,
+            "clock": "simulated",
+        }
+    )
+    tick_done = anyio.Event()
+
+    async def tick() -> None:
+        await observer.tick()
+        tick_done.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(tick)
+        observation = await other.next()
+        assert observation.deployment is not None
+        assert observation.deployment["id"] == ours
+        assert not tick_done.is_set()
+        group.cancel_scope.cancel()
