@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -20,7 +19,7 @@ from botocore.config import Config
 from ecsdeploy._aws_reads import AwsReads
 from ecsdeploy._aws_session import new_session
 from ecsdeploy._credentials import DEFAULT_SESSION_SECONDS, Role, RoleSessions
-from ecsdeploy._endpoints import serves_every_service
+from ecsdeploy._endpoints import serves_every_service, sts_endpoint_configured
 from ecsdeploy._gateway import EcsGateway
 from ecsdeploy._machine import DeploymentMachine
 from ecsdeploy._models import Outcome, Phase, Target, Transition
@@ -137,7 +136,8 @@ class Deployer:
 
     def _sts_endpoint(self) -> str | None:
         """STS's endpoint: the one given, else a local emulator's `endpoint_url` unless the
-        environment names STS's own (AWS_ENDPOINT_URL_STS), else botocore's resolution."""
+        environment or the shared config file names STS's own (and botocore is not told to
+        ignore configured endpoints), else botocore's resolution."""
         if self._sts_endpoint_url:
             return self._sts_endpoint_url
         # An emulator that answers ECS answers AssumeRole too (the simulator, LocalStack):
@@ -145,7 +145,7 @@ class Deployer:
         if (
             self._endpoint_url
             and serves_every_service(self._endpoint_url)
-            and not os.environ.get("AWS_ENDPOINT_URL_STS")
+            and not sts_endpoint_configured(getattr(self._session, "_session", None))
         ):
             return self._endpoint_url
         return None

@@ -11,13 +11,15 @@ AWS_ENDPOINT_URL_* variables, then AWS_ENDPOINT_URL, then AWS).
 from __future__ import annotations
 
 import functools
+import os
+from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import DataNotFoundError
 
 from ecsdeploy._aws_session import shared_loader
 
-__all__ = ["serves_every_service"]
+__all__ = ["serves_every_service", "sts_endpoint_configured"]
 
 #: The DNS suffixes of AWS's partitions when this was written, each partition's own and its
 #: dual-stack one (commercial and GovCloud, China, the European Sovereign Cloud, the isolated
@@ -62,3 +64,22 @@ def serves_every_service(endpoint_url: str) -> bool:
     else, such as a local emulator."""
     host = (urlsplit(endpoint_url).hostname or "").rstrip(".").lower()
     return not any(host == domain or host.endswith("." + domain) for domain in _aws_domains())
+
+
+def sts_endpoint_configured(botocore_session: Any) -> bool:
+    """True when botocore would send STS to an endpoint the user configured for STS itself:
+    AWS_ENDPOINT_URL_STS, or `sts = endpoint_url = …` in the profile's `services` section of
+    the shared config file; both count for nothing under AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+    (or the profile's `ignore_configured_endpoint_urls`), as botocore ignores them then."""
+    if botocore_session is None:
+        return bool(os.environ.get("AWS_ENDPOINT_URL_STS"))
+    if botocore_session.get_config_variable("ignore_configured_endpoint_urls"):
+        return False
+    if os.environ.get("AWS_ENDPOINT_URL_STS"):
+        return True
+    scoped = botocore_session.get_scoped_config()
+    section = scoped.get("services")
+    if not section:
+        return False
+    services = botocore_session.full_config.get("services", {}).get(section) or {}
+    return bool((services.get("sts") or {}).get("endpoint_url"))

@@ -323,6 +323,16 @@ class ClusterObserver:
                 if flipped and watch.records.usable:
                     newly_wanted.append(watch)
                 watch.records.wanted = wanted
+
+        def publish(chosen: Sequence[Watch]) -> None:
+            now = time.time()
+            for watch in chosen:
+                service = by_name.get(watch.target.service)
+                failure = None if service else _failure_reason(failures, watch.target.service)
+                watch.publish(self._observe(watch, service or {}, now, failure))
+
+        # The other watches' news does not wait on a record read (which may be slow).
+        publish([w for w in watches if w not in newly_wanted])
         if newly_wanted:
             # This answer is the first to show what a rolling deployment's record explains (ours
             # FAILED, not PRIMARY): read the record now, after it, so the observation that shows
@@ -330,11 +340,7 @@ class ClusterObserver:
             wait = max(RECORD_WAIT, min(w.poll_interval for w in newly_wanted))
             with anyio.move_on_after(wait):
                 await self._refresh_records(newly_wanted)
-        now = time.time()
-        for watch in watches:
-            service = by_name.get(watch.target.service)
-            failure = None if service else _failure_reason(failures, watch.target.service)
-            watch.publish(self._observe(watch, service or {}, now, failure))
+            publish(newly_wanted)
 
     async def _refresh_stopped_tasks(
         self, watches: Sequence[Watch], counts: Mapping[Watch, Counts]

@@ -189,6 +189,9 @@ class RecordTracker:
     lookups: int = 0
     #: The latest DescribeServices answer makes the record worth reading (`record_wanted`).
     wanted: bool = False
+    #: Set when the ListServiceDeployments in flight (the tick's or the records loop's) ends:
+    #: a concurrent reader waits for it rather than asking (and counting a miss) again.
+    looked_up: anyio.Event | None = None
 
     @property
     def usable(self) -> bool:
@@ -221,7 +224,12 @@ async def refresh_records(
         for tracker, service in usable.items():
             wanted = tracker.wanted or find_all
             if wanted and tracker.arn is None and tracker.created_at is not None:
-                group.start_soon(_look_up, gateway, cluster, tracker, service)
+                if tracker.looked_up is not None:
+                    group.start_soon(tracker.looked_up.wait)
+                else:
+                    # Claimed before any await: the other reader sees this lookup in flight.
+                    tracker.looked_up = anyio.Event()
+                    group.start_soon(_look_up_once, gateway, cluster, tracker, service)
     known = {
         tracker.arn: tracker for tracker in usable if tracker.arn is not None and tracker.wanted
     }
@@ -245,6 +253,18 @@ def _older(record: Mapping[str, Any], than: Mapping[str, Any] | None) -> bool:
         return False
     seen = epoch(than.get("updatedAt")) or 0.0
     return (epoch(record.get("updatedAt")) or seen) < seen
+
+
+async def _look_up_once(
+    gateway: EcsGateway, cluster: str, tracker: RecordTracker, service: str
+) -> None:
+    done = tracker.looked_up
+    try:
+        await _look_up(gateway, cluster, tracker, service)
+    finally:
+        tracker.looked_up = None
+        if done is not None:
+            done.set()
 
 
 async def _look_up(gateway: EcsGateway, cluster: str, tracker: RecordTracker, service: str) -> None:

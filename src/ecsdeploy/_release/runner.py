@@ -251,7 +251,6 @@ class _ReleaseRun:
         async def roll_back(machine: DeploymentMachine) -> None:
             assert machine.result is not None
             original = machine.target
-            ours = machine.result.task_definition_arn
             target = Target(
                 original.cluster,
                 original.service,
@@ -264,58 +263,67 @@ class _ReleaseRun:
                 external_id=original.external_id,
             )
             settings = machine.settings.with_overrides(rollback=False)
-            timeout = machine.settings.effective_rollback_timeout
-            # Half the deadline for finding out whether someone deployed since (reads may fail
-            # for a while), the rest for the rollback, which reads again before acting.
-            check_until = anyio.current_time() + timeout / 2
-            rollback: DeploymentMachine | None = None
-            with anyio.move_on_after(timeout):
-                while True:
-                    someone_else = await self._someone_else(machine, until=check_until)
-                    if someone_else is not None:
-                        logger.warning(
-                            "ecsdeploy.release.superseded",
-                            service=str(original),
-                            reason=someone_else,
-                        )
-                        self._superseded[original.key] = someone_else
-                        return
-                    async with self._limiter:
-                        # Changes nothing unless the service still runs the release's revision
-                        # on the rollback's last read before UpdateService.
-                        rollback = await self._deployer._start_machine(
-                            target, settings, only_over=ours
-                        )
-                        await rollback.run()
-                    if rollback.found_instead is None and not _aws_failed_first(rollback):
-                        break
-                    # One read saw another revision: confirm it, or see ours again and retry.
-                    # AWS failing before the rollback changed anything (an outage past the
-                    # retries, STS unable to refresh expired credentials) is tried again too:
-                    # a rollback keeps trying until its own deadline.
-                    await anyio.sleep(machine.settings.poll_interval)
-            result = rollback.result if rollback is not None else None
-            if result is None:  # cancelled by its deadline before it could even start
-                return
-            if result.outcome is Outcome.SUPERSEDED:
-                # Someone deployed over the rollback itself: theirs now, not a failed rollback.
-                until = anyio.current_time() + timeout
-                self._superseded[original.key] = (
-                    await self._someone_else(machine, until=until) or result.reason
-                )
-                logger.warning(
-                    "ecsdeploy.release.superseded",
-                    service=str(original),
-                    reason=self._superseded[original.key],
-                )
-                return
-            self._rollbacks[original.key] = _with_reason(result, why)
-            if result.succeeded:
-                await machine.forget_revision()
+            # Its turn first (max_concurrency): a rollback queued behind others' gets its own
+            # deadline from when it starts, not one spent waiting (then nothing was recorded).
+            async with self._limiter:
+                await self._roll_back_one(machine, target, settings, why)
 
         async with anyio.create_task_group() as group:
             for machine in keep:
                 group.start_soon(roll_back, machine)
+
+    async def _roll_back_one(
+        self, machine: DeploymentMachine, target: Target, settings: DeploySettings, why: str
+    ) -> None:
+        """One service's release rollback, on its own deadline; never over a later deployment."""
+        assert machine.result is not None
+        original = machine.target
+        ours = machine.result.task_definition_arn
+        timeout = machine.settings.effective_rollback_timeout
+        # Half the deadline for finding out whether someone deployed since (reads may fail
+        # for a while), the rest for the rollback, which reads again before acting.
+        check_until = anyio.current_time() + timeout / 2
+        rollback: DeploymentMachine | None = None
+        with anyio.move_on_after(timeout):
+            while True:
+                someone_else = await self._someone_else(machine, until=check_until)
+                if someone_else is not None:
+                    logger.warning(
+                        "ecsdeploy.release.superseded",
+                        service=str(original),
+                        reason=someone_else,
+                    )
+                    self._superseded[original.key] = someone_else
+                    return
+                # Changes nothing unless the service still runs the release's revision
+                # on the rollback's last read before UpdateService.
+                rollback = await self._deployer._start_machine(target, settings, only_over=ours)
+                await rollback.run()
+                if rollback.found_instead is None and not _aws_failed_first(rollback):
+                    break
+                # One read saw another revision: confirm it, or see ours again and retry.
+                # AWS failing before the rollback changed anything (an outage past the
+                # retries, STS unable to refresh expired credentials) is tried again too:
+                # a rollback keeps trying until its own deadline.
+                await anyio.sleep(machine.settings.poll_interval)
+        result = rollback.result if rollback is not None else None
+        if result is None:  # cancelled by its deadline before it could even start
+            return
+        if result.outcome is Outcome.SUPERSEDED:
+            # Someone deployed over the rollback itself: theirs now, not a failed rollback.
+            until = anyio.current_time() + timeout
+            self._superseded[original.key] = (
+                await self._someone_else(machine, until=until) or result.reason
+            )
+            logger.warning(
+                "ecsdeploy.release.superseded",
+                service=str(original),
+                reason=self._superseded[original.key],
+            )
+            return
+        self._rollbacks[original.key] = _with_reason(result, why)
+        if result.succeeded:
+            await machine.forget_revision()
 
     async def _someone_else(self, machine: DeploymentMachine, *, until: float) -> str | None:
         """Who deployed over the release's revision since, if anyone (confirmed by agreeing

@@ -42,15 +42,20 @@ def describe_in_cluster(
     found = []
     failures = []
     for given in references:
-        item = known.get(name_of(given))
+        name = name_of(given)
+        own_arn = arn(region.name, f"{kind}/{cluster.name}/{name}", region.account)
+        item = known.get(name)
+        # An ARN names one resource: one of another cluster, account or region is not this
+        # cluster's namesake. The short form (`service/web`, without the cluster) is ECS's
+        # older ARN format, still accepted.
+        if given.startswith("arn:") and given not in (
+            own_arn,
+            arn(region.name, f"{kind}/{name}", region.account),
+        ):
+            item = None
         if item is None:
             failures.append(
-                {
-                    "arn": given
-                    if given.startswith("arn:")
-                    else arn(region.name, f"{kind}/{cluster.name}/{given}", region.account),
-                    "reason": "MISSING",
-                }
+                {"arn": given if given.startswith("arn:") else own_arn, "reason": "MISSING"}
             )
         else:
             found.append(view(item))
