@@ -1,18 +1,15 @@
-"""Late review: STS's endpoint next to a local emulator's `endpoint_url`."""
+"""STS's endpoint next to a local emulator's `endpoint_url`: botocore's own configuration of
+STS (the environment, the config file, the flag that ignores both) is honoured first."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import pytest
 
-from ecsdeploy import Deployer, Target
+from ecsdeploy import Deployer
 from ecsdeploy._deployer import gateway_of
-from ecsdeploy._observer import ClusterObserver
-from ecsdeploy._service_deployments import RecordTracker, refresh_records
 from ecsdeploy.sim import Simulator
-from ecsdeploy.testing import CLUSTER, EcsServices
 
 REGION = "us-east-2"
 ROLE = "arn:aws:iam::210987654321:role/ecsdeploy"
@@ -73,60 +70,3 @@ async def test_config_files_sts_endpoint_wins_over_the_emulator(
             assert gateway.account == "210987654321"
         assert sts_sim.stats()["calls"].get("sts:AssumeRole") == 1
         assert ecs_sim.stats()["calls"].get("sts:AssumeRole") is None
-
-
-@pytest.mark.anyio
-async def test_concurrent_record_reads_make_one_lookup_not_two(
-    ecs_simulator: Simulator, ecs_services: EcsServices, ecs_deployer: Deployer
-) -> None:
-    """The tick's record read and the records loop looking up the same record at one moment
-    make one ListServiceDeployments, counted once towards MAX_LOOKUPS (two halved its minute)."""
-    await ecs_services.create()
-    gateway = await gateway_of(ecs_deployer)
-    # Created an hour from now: no record is listed for it, every lookup misses.
-    tracker = RecordTracker(created_at=ecs_simulator.clock.now() + 3600, wanted=True)
-    before = ecs_simulator.stats()["calls"].get("ListServiceDeployments", 0)
-    async with anyio.create_task_group() as group:
-        for _ in range(2):
-            group.start_soon(refresh_records, gateway, CLUSTER, {tracker: "webapp"})
-    after = ecs_simulator.stats()["calls"].get("ListServiceDeployments", 0)
-    assert (tracker.lookups, after - before) == (1, 1)
-
-
-@pytest.mark.anyio
-async def test_one_services_slow_record_read_does_not_hold_other_watches(
-    ecs_simulator: Simulator, ecs_services: EcsServices, ecs_deployer: Deployer
-) -> None:
-    """While the tick reads one deployment's record (its service-deployment API hangs), the
-    other services' observations of that tick are already published."""
-    await ecs_services.create("webapp")
-    await ecs_services.create("api")
-    api = await ecs_services.describe("api")
-    gateway = await gateway_of(ecs_deployer)
-    observer = ClusterObserver(gateway, CLUSTER)
-    # webapp's watched deployment is not listed: its record is wanted at once (and hangs).
-    tracker = RecordTracker(created_at=ecs_simulator.clock.now())
-    observer.watch(Target(CLUSTER, "webapp"), "ecs-svc/0", poll_interval=5, records=tracker)
-    ours = str(api["deployments"][0]["id"])
-    other = observer.watch(Target(CLUSTER, "api"), ours, poll_interval=5)
-    ecs_simulator.add_rule(
-        {
-            "operation": "ListServiceDeployments",
-            "error": "latency",
-            "seconds": 10**7,
-            "clock": "simulated",
-        }
-    )
-    tick_done = anyio.Event()
-
-    async def tick() -> None:
-        await observer.tick()
-        tick_done.set()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(tick)
-        observation = await other.next()
-        assert observation.deployment is not None
-        assert observation.deployment["id"] == ours
-        assert not tick_done.is_set()
-        group.cancel_scope.cancel()

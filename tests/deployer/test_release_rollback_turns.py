@@ -1,4 +1,4 @@
-"""Late review: a release's rollback queued behind another (max_concurrency) still happens."""
+"""A release's rollback queued behind another (max_concurrency) still happens."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Late review: Describe* by ARN answers only the resource that ARN names."""
+"""Describe* by ARN answers only the resource that ARN names."""
 
 from __future__ import annotations
 
